@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * axas in-kernel API: guest address spaces backed by nested page tables.
+ *
+ * An address space covers [base, base + size) and holds non-overlapping
+ * regions, each either linear (gpa -> hpa at a constant offset) or alloc
+ * (pages from the page allocator, populated at once or faulted in lazily).
+ * Every function may be called from many threads at once; all of them may
+ * sleep except where noted.
+ */
+#ifndef _LINUX_AXAS_H
+#define _LINUX_AXAS_H
+
+#include <linux/types.h>
+#include <linux/uio.h>
+#include <uapi/linux/axas.h>
+
+struct axas_aspace;
+
+/**
+ * struct axas_xlate - result of axas_translate()
+ * @hpa: host-physical address of the gpa, offset in the page included
+ * @limit: bytes from the gpa to the end of its region
+ * @page_size: size of the leaf entry mapping the gpa
+ * @prot: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED of the leaf
+ * @kind: AXAS_REGION_LINEAR or AXAS_REGION_ALLOC
+ */
+struct axas_xlate {
+	u64 hpa;
+	u64 limit;
+	u64 page_size;
+	u32 prot;
+	u32 kind;
+};
+
+/**
+ * struct axas_stats - a snapshot of an address space
+ * @format: resolved AXAS_FMT_* value
+ * @levels: levels of the table walk
+ * @gpa_bits: guest-physical width of the table
+ * @base: first guest-physical address
+ * @size: bytes covered
+ * @root_pa: physical address of the root table
+ * @root_reg: EPTP / VTTBR_EL2 / hgatp value
+ * @table_pages: table pages, the root included
+ * @data_pages: pages allocated for alloc regions
+ * @nr_regions: number of regions
+ * @tlb_gen: invalidation generation (grows when a present leaf is removed
+ *	or loses permissions)
+ */
+struct axas_stats {
+	u32 format;
+	u32 levels;
+	u32 gpa_bits;
+	u64 base;
+	u64 size;
+	u64 root_pa;
+	u64 root_reg;
+	u64 table_pages;
+	u64 data_pages;
+	u64 nr_regions;
+	u64 tlb_gen;
+};
+
+/**
+ * struct axas_invalidate_ops - TLB shootdown hook
+ * @invalidate: called after mappings of [@gpa, @gpa + @size) were removed
+ *	or downgraded and before any page they used is freed or reused. Called
+ *	with the address space's lock held for writing: it must not call back
+ *	into the address space.
+ */
+struct axas_invalidate_ops {
+	void (*invalidate)(void *priv, u64 gpa, u64 size);
+};
+
+/* Flags of axas_access_iter(). */
+#define AXAS_ACCESS_WRITE	BIT(0)	/* write to the guest (else read) */
+#define AXAS_ACCESS_LINEAR	BIT(1)	/* linear regions may be accessed */
+
+struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
+				       u64 size);
+void axas_aspace_get(struct axas_aspace *as);
+void axas_aspace_put(struct axas_aspace *as);
+
+u64 axas_aspace_base(const struct axas_aspace *as);
+u64 axas_aspace_end(const struct axas_aspace *as);
+u64 axas_aspace_size(const struct axas_aspace *as);
+bool axas_aspace_contains_range(const struct axas_aspace *as, u64 gpa,
+				u64 size);
+phys_addr_t axas_aspace_root_pa(const struct axas_aspace *as);
+u64 axas_aspace_root_reg(const struct axas_aspace *as);
+void axas_aspace_stats(struct axas_aspace *as, struct axas_stats *st);
+
+int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
+		    u32 flags);
+int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags);
+int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size);
+int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags);
+void axas_clear(struct axas_aspace *as);
+
+int axas_handle_page_fault(struct axas_aspace *as, u64 gpa, u32 access,
+			   u32 *result);
+int axas_translate(struct axas_aspace *as, u64 gpa, struct axas_xlate *x);
+int axas_translate_and_get_limit(struct axas_aspace *as, u64 gpa,
+				 phys_addr_t *hpa, u64 *limit);
+
+ssize_t axas_access_iter(struct axas_aspace *as, u64 gpa,
+			 struct iov_iter *iter, unsigned int flags);
+ssize_t axas_read(struct axas_aspace *as, u64 gpa, void *buf, size_t len);
+ssize_t axas_write(struct axas_aspace *as, u64 gpa, const void *buf,
+		   size_t len);
+
+int axas_dump_tables(struct axas_aspace *as,
+		     int (*emit)(void *arg, const struct axas_stats *st,
+				 u64 pa, const void *page),
+		     void *arg);
+
+int axas_register_invalidate(struct axas_aspace *as,
+			     const struct axas_invalidate_ops *ops,
+			     void *priv);
+void axas_unregister_invalidate(struct axas_aspace *as);
+
+#endif /* _LINUX_AXAS_H */

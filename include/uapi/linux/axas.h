@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * axas - nested (second-stage) page tables for userspace VMMs.
+ *
+ * Every ioctl argument starts with "__u32 size; __u32 flags;". The kernel
+ * reads the struct the way copy_struct_from_user() does: a shorter struct is
+ * zero-extended, a longer one is accepted only when the extra bytes are zero.
+ */
+#ifndef _UAPI_LINUX_AXAS_H
+#define _UAPI_LINUX_AXAS_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/** AXAS_API_VERSION - value returned by %AXAS_IOC_GET_API_VERSION */
+#define AXAS_API_VERSION	1
+
+#define AXAS_TYPE		0xAE
+
+/**
+ * enum axas_format - page-table formats
+ * @AXAS_FMT_NATIVE: the host architecture's own format
+ * @AXAS_FMT_EPT4: Intel VMX EPT, 4 levels, 48-bit guest-physical
+ * @AXAS_FMT_EPT5: Intel VMX EPT, 5 levels, 57-bit guest-physical
+ * @AXAS_FMT_ARM_S2: Arm VMSAv8-64 stage 2, 4 KiB granule, 32..48 bits
+ * @AXAS_FMT_SV39X4: RISC-V G-stage Sv39x4, 41-bit guest-physical
+ * @AXAS_FMT_SV48X4: RISC-V G-stage Sv48x4, 50-bit guest-physical
+ * @AXAS_FMT_SV57X4: RISC-V G-stage Sv57x4, 59-bit guest-physical
+ */
+enum axas_format {
+	AXAS_FMT_NATIVE = 0,
+	AXAS_FMT_EPT4 = 1,
+	AXAS_FMT_EPT5 = 2,
+	AXAS_FMT_ARM_S2 = 3,
+	AXAS_FMT_SV39X4 = 4,
+	AXAS_FMT_SV48X4 = 5,
+	AXAS_FMT_SV57X4 = 6,
+};
+
+/* Capabilities for AXAS_IOC_CHECK_EXTENSION. */
+/** AXAS_CAP_FORMATS - returns the mask (1 << format) of supported formats */
+#define AXAS_CAP_FORMATS	1
+
+/* Mapping flags (struct axas_map.flags, struct axas_translate.map_flags). */
+#define AXAS_MAP_READ		(1U << 0)
+#define AXAS_MAP_WRITE		(1U << 1)
+#define AXAS_MAP_EXEC		(1U << 2)
+#define AXAS_MAP_DEVICE		(1U << 3)
+#define AXAS_MAP_UNCACHED	(1U << 4)
+#define AXAS_MAP_POPULATE	(1U << 8)
+#define AXAS_MAP_NOHUGE		(1U << 9)
+
+/* Region kinds (struct axas_translate.kind). */
+#define AXAS_REGION_LINEAR	1
+#define AXAS_REGION_ALLOC	2
+
+/* Fault results (struct axas_fault.result). */
+#define AXAS_FAULT_HANDLED	1	/* a page was allocated and mapped */
+#define AXAS_FAULT_SPURIOUS	2	/* already mapped with enough permission */
+#define AXAS_FAULT_NOT_MAPPED	3	/* no region covers the address */
+#define AXAS_FAULT_PERM		4	/* the region forbids this access */
+#define AXAS_FAULT_NOT_LAZY	5	/* linear or populated region */
+
+/**
+ * struct axas_new - argument of %AXAS_IOC_NEW
+ * @size: sizeof(struct axas_new) as the caller compiled it
+ * @flags: must be 0
+ * @format: an &enum axas_format value
+ * @gpa_bits: guest-physical width; 0 selects the format's default
+ * @base: first guest-physical address of the space (4 KiB aligned)
+ * @length: size of the space in bytes (4 KiB aligned, nonzero)
+ */
+struct axas_new {
+	__u32 size;
+	__u32 flags;
+	__u32 format;
+	__u32 gpa_bits;
+	__aligned_u64 base;
+	__aligned_u64 length;
+};
+
+/**
+ * struct axas_map - argument of MAP_LINEAR, MAP_ALLOC and PROTECT
+ * @size: sizeof(struct axas_map) as the caller compiled it
+ * @flags: AXAS_MAP_* bits
+ * @gpa: first guest-physical address (4 KiB aligned)
+ * @length: bytes to map (4 KiB aligned, nonzero)
+ * @hpa: host-physical address for MAP_LINEAR; must be 0 otherwise
+ */
+struct axas_map {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__aligned_u64 length;
+	__aligned_u64 hpa;
+};
+
+/**
+ * struct axas_range - argument of %AXAS_IOC_UNMAP
+ * @size: sizeof(struct axas_range) as the caller compiled it
+ * @flags: must be 0
+ * @gpa: first guest-physical address (4 KiB aligned)
+ * @length: bytes to unmap (4 KiB aligned, nonzero)
+ */
+struct axas_range {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__aligned_u64 length;
+};
+
+/**
+ * struct axas_translate - argument of %AXAS_IOC_TRANSLATE
+ * @size: sizeof(struct axas_translate) as the caller compiled it
+ * @flags: must be 0
+ * @gpa: in: the guest-physical address to translate (any alignment)
+ * @hpa: out: host-physical address, including the offset in the page
+ *	(0 unless the file was opened with CAP_SYS_ADMIN)
+ * @limit: out: bytes from @gpa to the end of its region
+ * @page_size: out: size of the leaf entry that maps @gpa
+ * @map_flags: out: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED of the leaf
+ * @kind: out: AXAS_REGION_LINEAR or AXAS_REGION_ALLOC
+ */
+struct axas_translate {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__aligned_u64 hpa;
+	__aligned_u64 limit;
+	__aligned_u64 page_size;
+	__u32 map_flags;
+	__u32 kind;
+};
+
+/**
+ * struct axas_fault - argument of %AXAS_IOC_FAULT
+ * @size: sizeof(struct axas_fault) as the caller compiled it
+ * @flags: must be 0
+ * @gpa: in: the faulting guest-physical address (any alignment)
+ * @access: in: AXAS_MAP_READ/WRITE/EXEC bits the guest needed
+ * @result: out: one of the AXAS_FAULT_* values
+ */
+struct axas_fault {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__u32 access;
+	__u32 result;
+};
+
+/**
+ * struct axas_info - argument of %AXAS_IOC_INFO
+ * @size: sizeof(struct axas_info) as the caller compiled it
+ * @flags: must be 0
+ * @format: out: the resolved format (never %AXAS_FMT_NATIVE)
+ * @levels: out: levels of the table walk
+ * @gpa_bits: out: guest-physical width of the table
+ * @reserved: must be 0
+ * @base: out: first guest-physical address of the space
+ * @length: out: size of the space in bytes
+ * @root_pa: out: physical address of the root table (0 without CAP_SYS_ADMIN)
+ * @root_reg: out: EPTP, VTTBR_EL2 or hgatp value (0 without CAP_SYS_ADMIN)
+ * @table_pages: out: pages of the table, the root included
+ * @data_pages: out: pages allocated for alloc regions
+ * @nr_regions: out: number of regions
+ * @tlb_gen: out: grows whenever a present leaf is removed or downgraded
+ */
+struct axas_info {
+	__u32 size;
+	__u32 flags;
+	__u32 format;
+	__u32 levels;
+	__u32 gpa_bits;
+	__u32 reserved;
+	__aligned_u64 base;
+	__aligned_u64 length;
+	__aligned_u64 root_pa;
+	__aligned_u64 root_reg;
+	__aligned_u64 table_pages;
+	__aligned_u64 data_pages;
+	__aligned_u64 nr_regions;
+	__aligned_u64 tlb_gen;
+};
+
+/**
+ * struct axas_dump - argument of %AXAS_IOC_DUMP
+ * @size: sizeof(struct axas_dump) as the caller compiled it
+ * @flags: must be 0
+ * @buf: user pointer to the buffer receiving the table image
+ * @buf_len: in: bytes available at @buf; out: size of the image
+ */
+struct axas_dump {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 buf;
+	__aligned_u64 buf_len;
+};
+
+/* Table image written by AXAS_IOC_DUMP (little-endian). */
+#define AXAS_DUMP_MAGIC		0x54505841	/* "AXPT" */
+#define AXAS_DUMP_VERSION	1
+
+/**
+ * struct axas_dump_header - first 64 bytes of a table image
+ * @magic: %AXAS_DUMP_MAGIC
+ * @version: %AXAS_DUMP_VERSION
+ * @format: &enum axas_format value (1..6)
+ * @levels: levels walked
+ * @gpa_bits: guest-physical width
+ * @root_pa: physical address of the root (first page of a multi-page root)
+ * @root_reg: EPTP, VTTBR_EL2 or hgatp value
+ * @nr_pages: number of page records that follow; each is a __u64 physical
+ *	address followed by the 4096 bytes of that table page
+ * @pad: zero
+ */
+struct axas_dump_header {
+	__u32 magic;
+	__u16 version;
+	__u16 format;
+	__u32 levels;
+	__u32 gpa_bits;
+	__u64 root_pa;
+	__u64 root_reg;
+	__u64 nr_pages;
+	__u64 pad[3];
+};
+
+/* ioctls on /dev/axas */
+#define AXAS_IOC_GET_API_VERSION	_IO(AXAS_TYPE, 0x00)
+#define AXAS_IOC_CHECK_EXTENSION	_IO(AXAS_TYPE, 0x01)
+#define AXAS_IOC_NEW			_IO(AXAS_TYPE, 0x02)
+
+/* ioctls on an address-space file descriptor */
+#define AXAS_IOC_MAP_LINEAR		_IO(AXAS_TYPE, 0x10)
+#define AXAS_IOC_MAP_ALLOC		_IO(AXAS_TYPE, 0x11)
+#define AXAS_IOC_UNMAP			_IO(AXAS_TYPE, 0x12)
+#define AXAS_IOC_PROTECT		_IO(AXAS_TYPE, 0x13)
+#define AXAS_IOC_TRANSLATE		_IO(AXAS_TYPE, 0x14)
+#define AXAS_IOC_FAULT			_IO(AXAS_TYPE, 0x15)
+#define AXAS_IOC_INFO			_IO(AXAS_TYPE, 0x16)
+#define AXAS_IOC_DUMP			_IO(AXAS_TYPE, 0x17)
+
+#endif /* _UAPI_LINUX_AXAS_H */
