@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The file descriptor of one address space.
+ *
+ * Every ioctl argument is read size-first (iommufd's convention): the table
+ * below gives each ioctl its struct size and the minimum size userspace may
+ * pass. All argument checks that the SPEC's errno table names are done here,
+ * before the core is called, so that userspace sees exactly those errnos.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/compat.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/axas.h>
+#ifdef CONFIG_X86
+#include <asm/processor.h>
+#endif
+
+#include "axas_npt/npt.h"
+#include "axas_chardev/chardev.h"
+
+#define AXFD_PROT_FLAGS	(AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC | \
+			 AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED)
+#define AXFD_PERM_FLAGS	(AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC)
+
+union axfd_ucmd {
+	struct axas_map map;
+	struct axas_range range;
+	struct axas_translate translate;
+	struct axas_fault fault;
+	struct axas_info info;
+	struct axas_dump dump;
+};
+
+static bool axfd_is_aligned(u64 v)
+{
+	return IS_ALIGNED(v, SZ_4K);
+}
+
+/* gpa range: aligned, nonempty, no wrap, inside the address space. */
+static int axfd_check_gpa_range(struct axas_aspace *as, u64 gpa, u64 length)
+{
+	if (!length || !axfd_is_aligned(gpa) || !axfd_is_aligned(length))
+		return -EINVAL;
+	if (gpa + length < gpa)
+		return -EINVAL;
+	if (!axas_aspace_contains_range(as, gpa, length))
+		return -EINVAL;
+	return 0;
+}
+
+/* Permission and memory-type combinations no format can express. */
+static int axfd_check_prot(u32 flags)
+{
+	if ((flags & AXAS_MAP_WRITE) && !(flags & AXAS_MAP_READ))
+		return -EINVAL;
+	if ((flags & AXAS_MAP_DEVICE) && (flags & AXAS_MAP_UNCACHED))
+		return -EINVAL;
+	if ((flags & AXAS_MAP_DEVICE) && (flags & AXAS_MAP_EXEC))
+		return -EINVAL;
+	return 0;
+}
+
+static unsigned int axfd_host_pa_bits(void)
+{
+#ifdef CONFIG_X86
+	return boot_cpu_data.x86_phys_bits;
+#else
+	return MAX_PHYSMEM_BITS;
+#endif
+}
+
+static int axfd_check_hpa_range(u64 hpa, u64 length)
+{
+	unsigned int bits = axfd_host_pa_bits();
+
+	if (!axfd_is_aligned(hpa))
+		return -EINVAL;
+	if (hpa + length < hpa)
+		return -EINVAL;
+	if (bits < 64 && hpa + length > BIT_ULL(bits))
+		return -EINVAL;
+	return 0;
+}
+
+static int axfd_map_linear(struct axas_file *af, void *arg)
+{
+	struct axas_map *m = arg;
+	int ret;
+
+	if (m->flags & ~(AXFD_PROT_FLAGS | AXAS_MAP_NOHUGE))
+		return -EINVAL;
+	ret = axfd_check_prot(m->flags);
+	if (!ret)
+		ret = axfd_check_gpa_range(af->as, m->gpa, m->length);
+	if (!ret)
+		ret = axfd_check_hpa_range(m->hpa, m->length);
+	if (ret)
+		return ret;
+	if (!capable(CAP_SYS_RAWIO))
+		return -EPERM;
+	/* Handing out host RAM would let the guest scribble on the kernel. */
+	if (!READ_ONCE(axas_allow_ram_linear) &&
+	    region_intersects(m->hpa, m->length, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
+		return -EPERM;
+	return axas_map_linear(af->as, m->gpa, m->hpa, m->length, m->flags);
+}
+
+static int axfd_map_alloc(struct axas_file *af, void *arg)
+{
+	struct axas_map *m = arg;
+	int ret;
+
+	if (m->flags & ~(AXFD_PROT_FLAGS | AXAS_MAP_POPULATE))
+		return -EINVAL;
+	if (m->hpa)
+		return -EINVAL;
+	ret = axfd_check_prot(m->flags);
+	if (!ret)
+		ret = axfd_check_gpa_range(af->as, m->gpa, m->length);
+	if (ret)
+		return ret;
+	return axas_map_alloc(af->as, m->gpa, m->length, m->flags);
+}
+
+static int axfd_unmap(struct axas_file *af, void *arg)
+{
+	struct axas_range *r = arg;
+	int ret;
+
+	if (r->flags)
+		return -EINVAL;
+	ret = axfd_check_gpa_range(af->as, r->gpa, r->length);
+	if (ret)
+		return ret;
+	return axas_unmap(af->as, r->gpa, r->length);
+}
+
+static int axfd_protect(struct axas_file *af, void *arg)
+{
+	struct axas_map *m = arg;
+	int ret;
+
+	if (m->flags & ~AXFD_PROT_FLAGS)
+		return -EINVAL;
+	if (m->hpa)
+		return -EINVAL;
+	ret = axfd_check_prot(m->flags);
+	if (!ret)
+		ret = axfd_check_gpa_range(af->as, m->gpa, m->length);
+	if (ret)
+		return ret;
+	return axas_protect(af->as, m->gpa, m->length, m->flags);
+}
+
+static bool axfd_gpa_in_space(struct axas_aspace *as, u64 gpa)
+{
+	return gpa >= axas_aspace_base(as) && gpa < axas_aspace_end(as);
+}
+
+static int axfd_translate(struct axas_file *af, void *arg)
+{
+	struct axas_translate *t = arg;
+	struct axas_xlate x;
+	int ret;
+
+	if (t->flags)
+		return -EINVAL;
+	if (!axfd_gpa_in_space(af->as, t->gpa))
+		return -ENOENT;
+	ret = axas_translate(af->as, t->gpa, &x);
+	if (ret)
+		return ret;
+	t->hpa = af->show_pa ? x.hpa : 0;
+	t->limit = x.limit;
+	t->page_size = x.page_size;
+	t->map_flags = x.prot & AXFD_PROT_FLAGS;
+	t->kind = x.kind;
+	return 0;
+}
+
+static int axfd_fault(struct axas_file *af, void *arg)
+{
+	struct axas_fault *f = arg;
+	u32 result;
+	int ret;
+
+	if (f->flags)
+		return -EINVAL;
+	if (f->access & ~AXFD_PERM_FLAGS)
+		return -EINVAL;
+	if (!axfd_gpa_in_space(af->as, f->gpa)) {
+		f->result = AXAS_FAULT_NOT_MAPPED;
+		return 0;
+	}
+	ret = axas_handle_page_fault(af->as, f->gpa, f->access, &result);
+	if (ret)
+		return ret;
+	f->result = result;
+	return 0;
+}
+
+static int axfd_info(struct axas_file *af, void *arg)
+{
+	struct axas_info *i = arg;
+	struct axas_stats st;
+
+	if (i->flags || i->reserved)
+		return -EINVAL;
+	axas_aspace_stats(af->as, &st);
+	i->format = st.format;
+	i->levels = st.levels;
+	i->gpa_bits = st.gpa_bits;
+	i->base = st.base;
+	i->length = st.size;
+	i->root_pa = af->show_pa ? st.root_pa : 0;
+	i->root_reg = af->show_pa ? st.root_reg : 0;
+	i->table_pages = st.table_pages;
+	i->data_pages = st.data_pages;
+	i->nr_regions = st.nr_regions;
+	i->tlb_gen = st.tlb_gen;
+	return 0;
+}
+
+static int axfd_dump(struct axas_file *af, void *arg)
+{
+	struct axas_dump *d = arg;
+
+	if (d->flags)
+		return -EINVAL;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return axas_aspace_dump(af, u64_to_user_ptr(d->buf), &d->buf_len);
+}
+
+/**
+ * struct axfd_ioctl_op - one address-space ioctl
+ * @size: sizeof the struct this kernel knows
+ * @min_size: the smallest size userspace may pass (the first version)
+ * @ioctl_num: the ioctl number
+ * @copy_back: the struct has output fields
+ * @execute: the handler; the struct is in kernel memory
+ */
+struct axfd_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	bool copy_back;
+	int (*execute)(struct axas_file *af, void *arg);
+};
+
+#define AXFD_IOCTL_OP(_ioctl, _fn, _struct, _last, _out)		\
+	{							\
+		.size = sizeof(_struct),				\
+		.min_size = offsetofend(_struct, _last),		\
+		.ioctl_num = _ioctl,					\
+		.copy_back = _out,					\
+		.execute = _fn,						\
+	}
+
+static const struct axfd_ioctl_op axfd_ioctl_ops[] = {
+	AXFD_IOCTL_OP(AXAS_IOC_MAP_LINEAR, axfd_map_linear, struct axas_map,
+		      hpa, false),
+	AXFD_IOCTL_OP(AXAS_IOC_MAP_ALLOC, axfd_map_alloc, struct axas_map,
+		      hpa, false),
+	AXFD_IOCTL_OP(AXAS_IOC_UNMAP, axfd_unmap, struct axas_range, length,
+		      false),
+	AXFD_IOCTL_OP(AXAS_IOC_PROTECT, axfd_protect, struct axas_map, hpa,
+		      false),
+	AXFD_IOCTL_OP(AXAS_IOC_TRANSLATE, axfd_translate,
+		      struct axas_translate, kind, true),
+	AXFD_IOCTL_OP(AXAS_IOC_FAULT, axfd_fault, struct axas_fault, result,
+		      true),
+	AXFD_IOCTL_OP(AXAS_IOC_INFO, axfd_info, struct axas_info, tlb_gen,
+		      true),
+	AXFD_IOCTL_OP(AXAS_IOC_DUMP, axfd_dump, struct axas_dump, buf_len,
+		      true),
+};
+
+static long axfd_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct axas_file *af = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	const struct axfd_ioctl_op *op = NULL;
+	union axfd_ucmd buf;
+	unsigned int i;
+	u32 usize;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(axfd_ioctl_ops); i++) {
+		if (axfd_ioctl_ops[i].ioctl_num == cmd) {
+			op = &axfd_ioctl_ops[i];
+			break;
+		}
+	}
+	if (!op)
+		return -ENOTTY;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < op->min_size)
+		return -EINVAL;
+	ret = copy_struct_from_user(&buf, op->size, uarg, usize);
+	if (ret)
+		return ret;
+
+	ret = op->execute(af, &buf);
+	/* DUMP reports the size it needs together with ENOSPC. */
+	if (op->copy_back && (!ret || ret == -ENOSPC)) {
+		if (copy_to_user(uarg, &buf, min_t(u32, usize, op->size)))
+			return -EFAULT;
+	}
+	return ret;
+}
+
+static bool axfd_may_access_linear(struct axas_file *af)
+{
+	/*
+	 * Both the creator and the caller must hold CAP_SYS_RAWIO: an fd
+	 * passed down to an unprivileged process does not carry the right,
+	 * and a privileged process tricked into writing to an fd someone
+	 * else created cannot be used to reach host memory either.
+	 */
+	return af->rawio && capable(CAP_SYS_RAWIO);
+}
+
+static ssize_t axfd_rw_iter(struct kiocb *iocb, struct iov_iter *iter,
+			    unsigned int flags)
+{
+	struct axas_file *af = iocb->ki_filp->private_data;
+	struct axas_aspace *as = af->as;
+	u64 gpa = iocb->ki_pos;
+	ssize_t ret;
+
+	if (!iov_iter_count(iter))
+		return 0;
+	if (iocb->ki_pos < 0 || !axfd_gpa_in_space(as, gpa))
+		return -EFAULT;
+	if (axfd_may_access_linear(af))
+		flags |= AXAS_ACCESS_LINEAR;
+	ret = axas_access_iter(as, gpa, iter, flags);
+	if (ret == 0)
+		return -EFAULT;
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	return ret;
+}
+
+static ssize_t axfd_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return axfd_rw_iter(iocb, to, 0);
+}
+
+static ssize_t axfd_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	return axfd_rw_iter(iocb, from, AXAS_ACCESS_WRITE);
+}
+
+static loff_t axfd_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct axas_file *af = file->private_data;
+	loff_t end = axas_aspace_end(af->as);
+
+	return generic_file_llseek_size(file, offset, whence, end, end);
+}
+
+static int axfd_release(struct inode *inode, struct file *file)
+{
+	struct axas_file *af = file->private_data;
+
+	axas_aspace_put(af->as);
+	kfree(af);
+	return 0;
+}
+
+static const struct file_operations axfd_fops = {
+	.owner		= THIS_MODULE,
+	.release	= axfd_release,
+	.unlocked_ioctl	= axfd_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.read_iter	= axfd_read_iter,
+	.write_iter	= axfd_write_iter,
+	.llseek		= axfd_llseek,
+};
+
+static int axfd_check_new(u32 format, u32 gpa_bits, u64 base, u64 length)
+{
+	u32 bits = gpa_bits;
+
+	if (npt_resolve_format(&format, &bits))
+		return -EINVAL;
+	if (!length || !axfd_is_aligned(base) || !axfd_is_aligned(length))
+		return -EINVAL;
+	if (base + length < base)
+		return -EINVAL;
+	if (bits < 64 && base + length > BIT_ULL(bits))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * axas_aspace_fd_create() - create an address space and its file descriptor
+ * @format: AXAS_FMT_* value
+ * @gpa_bits: guest-physical width, 0 for the format's default
+ * @base: first guest-physical address
+ * @length: bytes covered
+ *
+ * Return: the new O_CLOEXEC file descriptor, or a negative errno.
+ */
+int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length)
+{
+	struct axas_file *af;
+	struct file *file;
+	int fd, ret;
+
+	ret = axfd_check_new(format, gpa_bits, base, length);
+	if (ret)
+		return ret;
+
+	af = kzalloc(sizeof(*af), GFP_KERNEL_ACCOUNT);
+	if (!af)
+		return -ENOMEM;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto free_af;
+	}
+
+	af->as = axas_aspace_create(format, gpa_bits, base, length);
+	if (IS_ERR(af->as)) {
+		ret = PTR_ERR(af->as);
+		goto put_fd;
+	}
+
+	file = anon_inode_getfile("axas-aspace", &axfd_fops, af, O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto put_as;
+	}
+	/* Judged once, from the creator's credentials (as pagemap does). */
+	af->show_pa = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	af->rawio = file_ns_capable(file, &init_user_ns, CAP_SYS_RAWIO);
+	/* pread/pwrite at offset = gpa; anon inodes do not get these. */
+	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
+#ifdef FMODE_LSEEK
+	file->f_mode |= FMODE_LSEEK;
+#endif
+
+	/* From here on ->release() owns af and the address space. */
+	fd_install(fd, file);
+	return fd;
+
+put_as:
+	axas_aspace_put(af->as);
+put_fd:
+	put_unused_fd(fd);
+free_af:
+	kfree(af);
+	return ret;
+}
