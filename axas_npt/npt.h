@@ -50,9 +50,13 @@ struct npt;
  * struct npt_fmt - a page-table format as data plus entry codecs
  * @id: AXAS_FMT_* value
  * @name: short printable name
- * @max_levels: levels of the deepest walk (ARM_S2 may use fewer)
- * @gpa_bits: default guest-physical width
- * @root_order: allocation order of the root (x4 formats: 2)
+ * @min_gpa_bits: narrowest guest-physical width accepted (0: only the default)
+ * @max_gpa_bits: widest guest-physical width accepted (0: only the default)
+ * @def_gpa_bits: width used when the caller asks for 0
+ * @max_pa_bits: widest output address an entry can hold
+ * @max_root_order: the root may be up to 1 << @max_root_order contiguous
+ *	pages (x4 formats: 2, Arm concatenated tables: 4). The number of
+ *	levels is the smallest that keeps the root within that size.
  * @mk_leaf: encode a leaf mapping @pa with @prot at @level
  * @mk_table: encode a pointer to the next-level table at @pa
  * @pte_is_present: entry maps something (a leaf or a table)
@@ -64,9 +68,11 @@ struct npt;
 struct npt_fmt {
 	u32 id;
 	const char *name;
-	unsigned int max_levels;
-	unsigned int gpa_bits;
-	unsigned int root_order;
+	unsigned int min_gpa_bits;
+	unsigned int max_gpa_bits;
+	unsigned int def_gpa_bits;
+	unsigned int max_pa_bits;
+	unsigned int max_root_order;
 	u64 (*mk_leaf)(u64 pa, u32 prot, unsigned int level);
 	u64 (*mk_table)(u64 pa);
 	bool (*pte_is_present)(u64 pte);
@@ -77,13 +83,13 @@ struct npt_fmt {
 };
 
 /**
- * struct npt_mm_ops - page allocation hooks (tests inject failures here)
- * @alloc: allocate zeroed pages of @order, or NULL
- * @free: free pages obtained from @alloc
+ * struct npt_mm_ops - page allocation hook (tests inject failures here)
+ * @alloc: allocate zeroed pages of @order with @gfp, or return NULL.
+ *	Pages are always freed with __free_pages(), possibly after an RCU
+ *	grace period.
  */
 struct npt_mm_ops {
 	struct page *(*alloc)(void *priv, gfp_t gfp, unsigned int order);
-	void (*free)(void *priv, struct page *page, unsigned int order);
 };
 
 /**
@@ -128,12 +134,41 @@ struct npt_leaf {
 	u64 pte;
 };
 
+/**
+ * struct npt_gather - what a writer removed, for the caller to act on
+ * @tables: table pages unlinked from the table (linked through page->lru);
+ *	free them with npt_free_tables() after invalidating TLBs
+ * @leaf_removed: if set, called for every present leaf npt_unmap() clears
+ * @arg: argument of @leaf_removed
+ * @flush: set when a present leaf was removed or lost permissions (or
+ *	changed memory type): the caller must invalidate before freeing
+ */
+struct npt_gather {
+	struct list_head tables;
+	void (*leaf_removed)(const struct npt_leaf *leaf, void *arg);
+	void *arg;
+	bool flush;
+};
+
+static inline void npt_gather_init(struct npt_gather *g)
+{
+	INIT_LIST_HEAD(&g->tables);
+	g->leaf_removed = NULL;
+	g->arg = NULL;
+	g->flush = false;
+}
+
+/* Callbacks of npt_visit_leaves() and npt_visit_tables(). */
+typedef int (*npt_leaf_fn)(const struct npt_leaf *leaf, void *arg);
+typedef int (*npt_table_fn)(u64 pa, const void *page, void *arg);
+
 /* Flags of npt_map(). */
 #define NPT_MAP_NOHUGE	BIT(0)
 
 const struct npt_fmt *npt_fmt_get(u32 format);
 u32 npt_native_format(void);
-int npt_check_gpa_bits(u32 format, u32 gpa_bits, u32 *resolved);
+int npt_resolve_format(u32 *format, u32 *gpa_bits);
+bool npt_prot_is_valid(u32 prot);
 
 int npt_init(struct npt *npt, u32 format, u32 gpa_bits,
 	     const struct npt_mm_ops *mm, void *mm_priv);
@@ -144,17 +179,13 @@ unsigned int npt_root_entries(const struct npt *npt);
 int npt_map(struct npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 	    unsigned int flags);
 int npt_map_page(struct npt *npt, u64 gpa, u64 pa, u32 prot);
-int npt_unmap(struct npt *npt, u64 gpa, u64 size,
-	      struct list_head *freed_tables, bool *removed);
+int npt_unmap(struct npt *npt, u64 gpa, u64 size, struct npt_gather *g);
 int npt_protect(struct npt *npt, u64 gpa, u64 size, u32 prot,
-		bool *downgraded);
+		struct npt_gather *g);
 int npt_query(struct npt *npt, u64 gpa, struct npt_leaf *leaf);
-int npt_for_each_leaf(struct npt *npt, u64 gpa, u64 size,
-		      int (*fn)(const struct npt_leaf *leaf, void *arg),
-		      void *arg);
-int npt_for_each_table(struct npt *npt,
-		       int (*fn)(u64 pa, const void *page, void *arg),
-		       void *arg);
-void npt_free_tables(struct npt *npt, struct list_head *freed_tables);
+int npt_visit_leaves(struct npt *npt, u64 gpa, u64 size, npt_leaf_fn fn,
+		     void *arg);
+int npt_visit_tables(struct npt *npt, npt_table_fn fn, void *arg);
+void npt_free_tables(struct npt_gather *g);
 
 #endif /* _AXAS_NPT_H */

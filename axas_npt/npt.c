@@ -1,0 +1,855 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axas_npt: table life cycle and the operations, each a visitor of the one
+ * generic walker in walk.c.
+ *
+ * Invariant: no table page other than the root is ever empty once a writer
+ * returns. Unmap reclaims tables it empties, and a failed map unmaps what it
+ * did, so rollback is "unmap the range" and leaves the table bit for bit as
+ * it was.
+ */
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/err.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+
+#include "axas_npt/npt.h"
+#include "axas_npt/fmt.h"
+#include "axas_npt/walk.h"
+
+/* A split needs one table per level below the cut leaf, at both ends. */
+#define NPT_CACHE_MAX	(2 * NPT_MAX_LEAF_LEVEL)
+
+/* Pages set aside before a walk that must not fail half-way. */
+struct npt_cache {
+	unsigned int nr;
+	struct page *pages[NPT_CACHE_MAX];
+};
+
+static const struct npt_fmt *const npt_fmts[] = {
+	[AXAS_FMT_EPT4] = &npt_fmt_ept4,
+	[AXAS_FMT_EPT5] = &npt_fmt_ept5,
+	[AXAS_FMT_ARM_S2] = &npt_fmt_arm_s2,
+	[AXAS_FMT_SV39X4] = &npt_fmt_sv39x4,
+	[AXAS_FMT_SV48X4] = &npt_fmt_sv48x4,
+	[AXAS_FMT_SV57X4] = &npt_fmt_sv57x4,
+};
+
+/**
+ * npt_fmt_get() - the descriptor of a format
+ * @format: AXAS_FMT_* value other than AXAS_FMT_NATIVE
+ *
+ * Return: the descriptor, or NULL for an unknown format.
+ */
+const struct npt_fmt *npt_fmt_get(u32 format)
+{
+	if (format >= ARRAY_SIZE(npt_fmts))
+		return NULL;
+	return npt_fmts[format];
+}
+
+/**
+ * npt_native_format() - the host architecture's own format
+ *
+ * Return: AXAS_FMT_ARM_S2 on arm64, AXAS_FMT_SV39X4 on riscv, else EPT4.
+ */
+u32 npt_native_format(void)
+{
+	if (IS_ENABLED(CONFIG_ARM64))
+		return AXAS_FMT_ARM_S2;
+	if (IS_ENABLED(CONFIG_RISCV))
+		return AXAS_FMT_SV39X4;
+	return AXAS_FMT_EPT4;
+}
+
+/**
+ * npt_resolve_format() - resolve NATIVE and a default width, and check them
+ * @format: in: AXAS_FMT_*; out: never AXAS_FMT_NATIVE
+ * @gpa_bits: in: 0 or a width; out: the width
+ *
+ * Return: 0, or -EINVAL for an unknown format or a width it cannot use.
+ */
+int npt_resolve_format(u32 *format, u32 *gpa_bits)
+{
+	const struct npt_fmt *fmt;
+	u32 fmt_id = *format;
+
+	if (fmt_id == AXAS_FMT_NATIVE)
+		fmt_id = npt_native_format();
+	fmt = npt_fmt_get(fmt_id);
+	if (!fmt)
+		return -EINVAL;
+	if (!*gpa_bits)
+		*gpa_bits = fmt->def_gpa_bits;
+	if (*gpa_bits < (fmt->min_gpa_bits ?: fmt->def_gpa_bits) ||
+	    *gpa_bits > (fmt->max_gpa_bits ?: fmt->def_gpa_bits))
+		return -EINVAL;
+	*format = fmt_id;
+	return 0;
+}
+
+/**
+ * npt_prot_is_valid() - a leaf can carry these AXAS_MAP_* bits
+ * @prot: permission and memory-type bits
+ *
+ * W without R is reserved (EPT), a misconfiguration (Arm) or reserved
+ * (RISC-V); device memory is never executable (as KVM arm64 refuses).
+ *
+ * Return: true if every format can encode @prot.
+ */
+bool npt_prot_is_valid(u32 prot)
+{
+	if (prot & ~NPT_PROT_MASK)
+		return false;
+	if (!(prot & NPT_PERM_MASK))
+		return false;
+	if ((prot & AXAS_MAP_WRITE) && !(prot & AXAS_MAP_READ))
+		return false;
+	if ((prot & AXAS_MAP_DEVICE) &&
+	    (prot & (AXAS_MAP_UNCACHED | AXAS_MAP_EXEC)))
+		return false;
+	return true;
+}
+
+static struct page *npt_alloc(struct npt *npt, unsigned int order)
+{
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
+
+	if (npt->mm)
+		return npt->mm->alloc(npt->mm_priv, gfp, order);
+	return alloc_pages(gfp, order);
+}
+
+static int npt_cache_topup(struct npt *npt, struct npt_cache *c,
+			   unsigned int want)
+{
+	if (WARN_ON_ONCE(want > NPT_CACHE_MAX))
+		return -EINVAL;
+	while (c->nr < want) {
+		struct page *page = npt_alloc(npt, 0);
+
+		if (!page)
+			return -ENOMEM;
+		c->pages[c->nr++] = page;
+	}
+	return 0;
+}
+
+static void npt_cache_drain(struct npt_cache *c)
+{
+	while (c->nr)
+		__free_page(c->pages[--c->nr]);
+}
+
+static unsigned int npt_levels_for(const struct npt_fmt *fmt,
+				   unsigned int gpa_bits)
+{
+	unsigned int levels = 1;
+
+	/* The fewest levels whose root fits in 1 << max_root_order pages. */
+	while (npt_level_shift(levels - 1) + NPT_LEVEL_BITS +
+	       fmt->max_root_order < gpa_bits)
+		levels++;
+	return levels;
+}
+
+/**
+ * npt_root_entries() - number of entries of the (possibly multi-page) root
+ * @npt: the table
+ *
+ * Return: entries indexed by the root level.
+ */
+unsigned int npt_root_entries(const struct npt *npt)
+{
+	return 1U << (npt->gpa_bits - npt_level_shift(npt->levels - 1));
+}
+
+/**
+ * npt_init() - create an empty table: just its root, zeroed
+ * @npt: the table to initialise
+ * @format: AXAS_FMT_* (NATIVE is resolved)
+ * @gpa_bits: guest-physical width, 0 for the format's default
+ * @mm: allocation hook, or NULL for the page allocator
+ * @mm_priv: argument of @mm
+ *
+ * Return: 0, -EINVAL for a bad format or width, -ENOMEM.
+ */
+int npt_init(struct npt *npt, u32 format, u32 gpa_bits,
+	     const struct npt_mm_ops *mm, void *mm_priv)
+{
+	unsigned int root_bits;
+	struct page *root;
+	int ret;
+
+	ret = npt_resolve_format(&format, &gpa_bits);
+	if (ret)
+		return ret;
+
+	memset(npt, 0, sizeof(*npt));
+	npt->fmt = npt_fmt_get(format);
+	npt->gpa_bits = gpa_bits;
+	npt->levels = npt_levels_for(npt->fmt, gpa_bits);
+	npt->mm = mm;
+	npt->mm_priv = mm_priv;
+
+	root_bits = gpa_bits - npt_level_shift(npt->levels - 1);
+	npt->root_order = root_bits > NPT_LEVEL_BITS ?
+			  root_bits - NPT_LEVEL_BITS : 0;
+
+	/* alloc_pages() aligns the root to its size, as every format needs */
+	root = npt_alloc(npt, npt->root_order);
+	if (!root)
+		return -ENOMEM;
+	npt->root = page_address(root);
+	npt->root_pa = page_to_phys(root);
+	atomic_long_set(&npt->table_pages, 1L << npt->root_order);
+	return 0;
+}
+
+/**
+ * npt_root_reg() - the register value that loads this table
+ * @npt: the table
+ *
+ * Return: an EPTP (WB, walk length), VTTBR_EL2 (VMID 0) or hgatp (VMID 0).
+ */
+u64 npt_root_reg(const struct npt *npt)
+{
+	return npt->fmt->root_reg(npt);
+}
+
+static void npt_link_table(struct npt *npt, u64 *ptep, struct page *page)
+{
+	atomic_long_inc(&npt->table_pages);
+	/* the zeroed (or filled) table must be visible before the pointer */
+	smp_store_release(ptep, npt->fmt->mk_table(page_to_phys(page)));
+}
+
+static void npt_decode_leaf(const struct npt_visit_ctx *ctx,
+			    struct npt_leaf *leaf)
+{
+	const struct npt_fmt *fmt = ctx->npt->fmt;
+
+	leaf->gpa = npt_ctx_entry_start(ctx);
+	leaf->size = npt_level_size(ctx->level);
+	leaf->pa = fmt->pte_pa(ctx->old, ctx->level);
+	leaf->prot = fmt->pte_prot(ctx->old);
+	leaf->level = ctx->level;
+	leaf->pte = ctx->old;
+}
+
+static bool npt_range_is_valid(const struct npt *npt, u64 gpa, u64 size)
+{
+	return size && PAGE_ALIGNED(gpa) && PAGE_ALIGNED(size) &&
+	       gpa + size > gpa && gpa + size <= BIT_ULL(npt->gpa_bits);
+}
+
+/* --- destroy ------------------------------------------------------------ */
+
+static int npt_free_visit(const struct npt_visit_ctx *ctx,
+			  enum npt_visit visit)
+{
+	u64 *table = npt_table_va(ctx->npt, ctx->old, ctx->level);
+
+	WRITE_ONCE(*ctx->ptep, 0);
+	atomic_long_dec(&ctx->npt->table_pages);
+	free_page((unsigned long)table);
+	return 0;
+}
+
+/**
+ * npt_destroy() - free every table page, the root included
+ * @npt: the table; nobody may walk it any more
+ *
+ * Data pages the leaves point to are the caller's.
+ */
+void npt_destroy(struct npt *npt)
+{
+	const struct npt_walker w = {
+		.cb = npt_free_visit,
+		.flags = NPT_VISIT_TABLE_POST,
+	};
+
+	if (!npt->root)
+		return;
+	npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &w);
+	atomic_long_sub(1L << npt->root_order, &npt->table_pages);
+	WARN_ON_ONCE(atomic_long_read(&npt->table_pages));
+	free_pages((unsigned long)npt->root, npt->root_order);
+	npt->root = NULL;
+}
+
+/* --- query and iteration ------------------------------------------------ */
+
+struct npt_leaf_walk {
+	npt_leaf_fn fn;
+	void *arg;
+};
+
+static int npt_leaf_visit(const struct npt_visit_ctx *ctx,
+			  enum npt_visit visit)
+{
+	struct npt_leaf_walk *lw = ctx->arg;
+	struct npt_leaf leaf;
+
+	if (!ctx->npt->fmt->pte_is_present(ctx->old))
+		return 0;
+	npt_decode_leaf(ctx, &leaf);
+	return lw->fn(&leaf, lw->arg);
+}
+
+/**
+ * npt_visit_leaves() - call @fn for every present leaf overlapping a range
+ * @npt: the table
+ * @gpa: first guest-physical address
+ * @size: bytes
+ * @fn: callback; a nonzero return stops the walk and is returned
+ * @arg: its argument
+ *
+ * May run under rcu_read_lock() against concurrent writers, or with the
+ * writers excluded for an exact picture.
+ *
+ * Return: 0, -EINVAL for a range outside the table, or what @fn returned.
+ */
+int npt_visit_leaves(struct npt *npt, u64 gpa, u64 size, npt_leaf_fn fn,
+		     void *arg)
+{
+	struct npt_leaf_walk lw = { .fn = fn, .arg = arg };
+	const struct npt_walker w = {
+		.cb = npt_leaf_visit,
+		.arg = &lw,
+		.flags = NPT_VISIT_LEAF,
+	};
+
+	if (!size || gpa + size < gpa || gpa + size > BIT_ULL(npt->gpa_bits))
+		return -EINVAL;
+	return npt_walk(npt, gpa, size, &w);
+}
+
+static int npt_copy_leaf(const struct npt_leaf *leaf, void *arg)
+{
+	*(struct npt_leaf *)arg = *leaf;
+	return 1;
+}
+
+/**
+ * npt_query() - the leaf mapping a guest-physical address
+ * @npt: the table
+ * @gpa: any guest-physical address within the table's width
+ * @leaf: out: the leaf (its first gpa, output address, size, prot, level)
+ *
+ * Lockless under rcu_read_lock(): table pages are freed after a grace period.
+ *
+ * Return: 0, -ENOENT if nothing maps @gpa, -EINVAL if @gpa is too wide.
+ */
+int npt_query(struct npt *npt, u64 gpa, struct npt_leaf *leaf)
+{
+	int ret = npt_visit_leaves(npt, gpa, 1, npt_copy_leaf, leaf);
+
+	if (ret < 0)
+		return ret;
+	return ret ? 0 : -ENOENT;
+}
+
+struct npt_table_walk {
+	npt_table_fn fn;
+	void *arg;
+};
+
+static int npt_table_visit(const struct npt_visit_ctx *ctx,
+			   enum npt_visit visit)
+{
+	struct npt_table_walk *tw = ctx->arg;
+	u64 pa = ctx->npt->fmt->pte_pa(ctx->old, ctx->level);
+
+	return tw->fn(pa, phys_to_virt(pa), tw->arg);
+}
+
+/**
+ * npt_visit_tables() - call @fn once for every page of the table
+ * @npt: the table (writers excluded)
+ * @fn: callback with the page's physical address and contents; a nonzero
+ *	return stops the walk and is returned
+ * @arg: its argument
+ *
+ * The root comes first, one call per 4 KiB page of it, then the other
+ * tables in walk order.
+ *
+ * Return: 0 or what @fn returned.
+ */
+int npt_visit_tables(struct npt *npt, npt_table_fn fn, void *arg)
+{
+	struct npt_table_walk tw = { .fn = fn, .arg = arg };
+	const struct npt_walker w = {
+		.cb = npt_table_visit,
+		.arg = &tw,
+		.flags = NPT_VISIT_TABLE_PRE,
+	};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < (1U << npt->root_order); i++) {
+		ret = fn(npt->root_pa + i * PAGE_SIZE,
+			 (u8 *)npt->root + i * PAGE_SIZE, arg);
+		if (ret)
+			return ret;
+	}
+	return npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &w);
+}
+
+/* --- map ---------------------------------------------------------------- */
+
+struct npt_map_args {
+	u64 gpa;
+	u64 pa;
+	u32 prot;
+	unsigned int flags;
+};
+
+static u64 npt_map_pa(const struct npt_map_args *m, u64 gpa)
+{
+	return m->pa + (gpa - m->gpa);
+}
+
+static bool npt_map_fits_leaf(const struct npt_visit_ctx *ctx,
+			      const struct npt_map_args *m)
+{
+	if (ctx->level > NPT_MAX_LEAF_LEVEL)
+		return false;
+	if (ctx->level && (m->flags & NPT_MAP_NOHUGE))
+		return false;
+	return npt_ctx_covers_entry(ctx) &&
+	       IS_ALIGNED(npt_map_pa(m, ctx->addr), npt_level_size(ctx->level));
+}
+
+static int npt_map_visit(const struct npt_visit_ctx *ctx,
+			 enum npt_visit visit)
+{
+	const struct npt_map_args *m = ctx->arg;
+	struct npt *npt = ctx->npt;
+	struct page *page;
+
+	if (npt->fmt->pte_is_present(ctx->old))
+		return -EEXIST;
+	if (npt_map_fits_leaf(ctx, m)) {
+		WRITE_ONCE(*ctx->ptep,
+			   npt->fmt->mk_leaf(npt_map_pa(m, ctx->addr), m->prot,
+					     ctx->level));
+		return 0;
+	}
+	if (WARN_ON_ONCE(!ctx->level))
+		return -EINVAL;
+	page = npt_alloc(npt, 0);
+	if (!page)
+		return -ENOMEM;
+	npt_link_table(npt, ctx->ptep, page);
+	return 0;
+}
+
+static int npt_busy_visit(const struct npt_visit_ctx *ctx,
+			  enum npt_visit visit)
+{
+	return ctx->npt->fmt->pte_is_present(ctx->old) ? -EEXIST : 0;
+}
+
+static int npt_check_empty(struct npt *npt, u64 gpa, u64 size)
+{
+	const struct npt_walker w = {
+		.cb = npt_busy_visit,
+		.flags = NPT_VISIT_LEAF,
+	};
+
+	return npt_walk(npt, gpa, size, &w);
+}
+
+static int npt_unmap_walk(struct npt *npt, u64 gpa, u64 size,
+			  struct npt_gather *g, struct npt_cache *cache);
+
+/**
+ * npt_map() - map [@gpa, @gpa + @size) to [@pa, @pa + @size)
+ * @npt: the table (writers excluded)
+ * @gpa: first guest-physical address, 4 KiB aligned
+ * @pa: first output address, 4 KiB aligned
+ * @size: bytes, 4 KiB aligned, nonzero
+ * @prot: AXAS_MAP_* permission and memory-type bits
+ * @flags: NPT_MAP_NOHUGE for 4 KiB leaves only
+ *
+ * Uses the largest leaf (4 KiB, 2 MiB, 1 GiB) that the alignment of both
+ * addresses allows. On failure nothing is left mapped or allocated.
+ *
+ * Return: 0, -EINVAL for bad arguments, -EEXIST if part of the range is
+ * mapped already, -ENOMEM.
+ */
+int npt_map(struct npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
+	    unsigned int flags)
+{
+	struct npt_map_args m = {
+		.gpa = gpa, .pa = pa, .prot = prot, .flags = flags,
+	};
+	const struct npt_walker w = {
+		.cb = npt_map_visit,
+		.arg = &m,
+		.flags = NPT_VISIT_LEAF,
+	};
+	struct npt_cache none = { 0 };
+	struct npt_gather g;
+	int ret;
+
+	if (!npt_range_is_valid(npt, gpa, size) || !PAGE_ALIGNED(pa) ||
+	    !npt_prot_is_valid(prot) || (flags & ~NPT_MAP_NOHUGE) ||
+	    pa + size < pa || pa + size > BIT_ULL(npt->fmt->max_pa_bits))
+		return -EINVAL;
+
+	ret = npt_check_empty(npt, gpa, size);
+	if (ret)
+		return ret;
+	ret = npt_walk(npt, gpa, size, &w);
+	if (!ret)
+		return 0;
+
+	/* The range was empty: unmapping all of it restores the table. */
+	npt_gather_init(&g);
+	WARN_ON_ONCE(npt_unmap_walk(npt, gpa, size, &g, &none));
+	npt_free_tables(&g);
+	return ret;
+}
+
+/* --- the lazy fault path: one page, concurrent with itself -------------- */
+
+struct npt_probe {
+	unsigned int level;
+	u64 pte;
+};
+
+static int npt_probe_visit(const struct npt_visit_ctx *ctx,
+			   enum npt_visit visit)
+{
+	struct npt_probe *p = ctx->arg;
+
+	p->level = ctx->level;
+	p->pte = ctx->old;
+	return 0;
+}
+
+struct npt_page_args {
+	u64 leaf;
+	struct npt_cache *cache;
+};
+
+static int npt_map_page_visit(const struct npt_visit_ctx *ctx,
+			      enum npt_visit visit)
+{
+	struct npt_page_args *a = ctx->arg;
+	struct npt *npt = ctx->npt;
+	struct page *page;
+	u64 table;
+
+	if (!ctx->level)
+		return cmpxchg(ctx->ptep, 0, a->leaf) ? -EEXIST : 0;
+	if (npt->fmt->pte_is_present(ctx->old))
+		return -EEXIST;		/* a huge leaf */
+	if (!a->cache->nr)
+		return -EAGAIN;		/* a writer came and went? count again */
+
+	page = a->cache->pages[a->cache->nr - 1];
+	table = npt->fmt->mk_table(page_to_phys(page));
+	/* cmpxchg orders the zeroed page before the pointer */
+	if (!cmpxchg(ctx->ptep, 0, table)) {
+		a->cache->nr--;
+		atomic_long_inc(&npt->table_pages);
+		return 0;
+	}
+	/* Lost a race: descend into the winner's table, if it is one. */
+	return npt->fmt->pte_is_table(READ_ONCE(*ctx->ptep), ctx->level) ?
+	       0 : -EEXIST;
+}
+
+/**
+ * npt_map_page() - install one 4 KiB leaf, racing other npt_map_page() calls
+ * @npt: the table (map/unmap/protect excluded; other npt_map_page() calls,
+ *	npt_query() and lockless readers allowed)
+ * @gpa: guest-physical address, 4 KiB aligned
+ * @pa: output address, 4 KiB aligned
+ * @prot: AXAS_MAP_* bits
+ *
+ * The tables the path lacks are allocated before anything is linked, so a
+ * failure changes nothing. Tables and the leaf are published with cmpxchg:
+ * of two racing calls for one page exactly one succeeds.
+ *
+ * Return: 0, -EEXIST if the page is mapped already (or by a huge leaf),
+ * -EINVAL for bad arguments, -ENOMEM.
+ */
+int npt_map_page(struct npt *npt, u64 gpa, u64 pa, u32 prot)
+{
+	struct npt_cache cache = { 0 };
+	struct npt_page_args a = { .cache = &cache };
+	struct npt_probe probe;
+	const struct npt_walker probe_w = {
+		.cb = npt_probe_visit,
+		.arg = &probe,
+		.flags = NPT_VISIT_LEAF,
+	};
+	const struct npt_walker map_w = {
+		.cb = npt_map_page_visit,
+		.arg = &a,
+		.flags = NPT_VISIT_LEAF,
+	};
+	int ret;
+
+	if (!npt_range_is_valid(npt, gpa, PAGE_SIZE) || !PAGE_ALIGNED(pa) ||
+	    !npt_prot_is_valid(prot) ||
+	    pa + PAGE_SIZE > BIT_ULL(npt->fmt->max_pa_bits))
+		return -EINVAL;
+	a.leaf = npt->fmt->mk_leaf(pa, prot, 0);
+
+	do {
+		ret = npt_walk(npt, gpa, PAGE_SIZE, &probe_w);
+		if (ret)
+			break;
+		if (npt->fmt->pte_is_present(probe.pte)) {
+			ret = -EEXIST;
+			break;
+		}
+		ret = npt_cache_topup(npt, &cache, probe.level);
+		if (ret)
+			break;
+		ret = npt_walk(npt, gpa, PAGE_SIZE, &map_w);
+	} while (ret == -EAGAIN);
+
+	npt_cache_drain(&cache);
+	return ret;
+}
+
+/* --- unmap and protect: splits come from a cache filled beforehand ------ */
+
+static int npt_split(const struct npt_visit_ctx *ctx, struct npt_cache *cache)
+{
+	const struct npt_fmt *fmt = ctx->npt->fmt;
+	u64 pa = fmt->pte_pa(ctx->old, ctx->level);
+	u32 prot = fmt->pte_prot(ctx->old);
+	u64 step = npt_level_size(ctx->level - 1);
+	struct page *page;
+	u64 *table;
+	int i;
+
+	if (WARN_ON_ONCE(!cache->nr))
+		return -ENOMEM;
+	page = cache->pages[--cache->nr];
+	table = page_address(page);
+	for (i = 0; i < NPT_PTES_PER_PAGE; i++)
+		table[i] = fmt->mk_leaf(pa + i * step, prot, ctx->level - 1);
+
+	/*
+	 * Replace the huge leaf by a table of equal leaves in one store: the
+	 * part of the range outside the cut keeps translating throughout.
+	 */
+	npt_link_table(ctx->npt, ctx->ptep, page);
+	return 0;
+}
+
+/* Tables needed to split the leaf that a boundary @addr cuts, if any. */
+static unsigned int npt_split_need(struct npt *npt, u64 addr, u64 probe)
+{
+	struct npt_leaf leaf;
+
+	if (npt_query(npt, probe, &leaf))
+		return 0;
+	if (!leaf.level || IS_ALIGNED(addr, leaf.size))
+		return 0;
+	return leaf.level;
+}
+
+static int npt_prepare_splits(struct npt *npt, u64 gpa, u64 size,
+			      struct npt_cache *cache)
+{
+	unsigned int need = npt_split_need(npt, gpa, gpa) +
+			    npt_split_need(npt, gpa + size, gpa + size - 1);
+
+	return npt_cache_topup(npt, cache, need);
+}
+
+static bool npt_table_is_empty(const u64 *table)
+{
+	int i;
+
+	for (i = 0; i < NPT_PTES_PER_PAGE; i++)
+		if (READ_ONCE(table[i]))
+			return false;
+	return true;
+}
+
+struct npt_unmap_args {
+	struct npt_gather *g;
+	struct npt_cache *cache;
+};
+
+static int npt_reclaim_table(const struct npt_visit_ctx *ctx,
+			     struct npt_gather *g)
+{
+	u64 *table = npt_table_va(ctx->npt, ctx->old, ctx->level);
+
+	/* Fully covered tables were emptied by the walk: no need to look. */
+	if (!npt_ctx_covers_entry(ctx) && !npt_table_is_empty(table))
+		return 0;
+	WRITE_ONCE(*ctx->ptep, 0);
+	atomic_long_dec(&ctx->npt->table_pages);
+	list_add_tail(&virt_to_page(table)->lru, &g->tables);
+	return 0;
+}
+
+static int npt_unmap_visit(const struct npt_visit_ctx *ctx,
+			   enum npt_visit visit)
+{
+	struct npt_unmap_args *a = ctx->arg;
+	struct npt_gather *g = a->g;
+	struct npt_leaf leaf;
+
+	if (visit == NPT_VISIT_TABLE_POST)
+		return npt_reclaim_table(ctx, g);
+	if (!ctx->npt->fmt->pte_is_present(ctx->old))
+		return 0;
+	if (!npt_ctx_covers_entry(ctx))
+		return npt_split(ctx, a->cache);
+
+	WRITE_ONCE(*ctx->ptep, 0);
+	g->flush = true;
+	if (g->leaf_removed) {
+		npt_decode_leaf(ctx, &leaf);
+		g->leaf_removed(&leaf, g->arg);
+	}
+	return 0;
+}
+
+static int npt_unmap_walk(struct npt *npt, u64 gpa, u64 size,
+			  struct npt_gather *g, struct npt_cache *cache)
+{
+	struct npt_unmap_args a = { .g = g, .cache = cache };
+	const struct npt_walker w = {
+		.cb = npt_unmap_visit,
+		.arg = &a,
+		.flags = NPT_VISIT_LEAF | NPT_VISIT_TABLE_POST,
+	};
+
+	return npt_walk(npt, gpa, size, &w);
+}
+
+/**
+ * npt_unmap() - remove every leaf in [@gpa, @gpa + @size)
+ * @npt: the table (writers excluded)
+ * @gpa: first guest-physical address, 4 KiB aligned
+ * @size: bytes, 4 KiB aligned; holes are fine
+ * @g: initialised gather: receives the unlinked tables and the flush flag,
+ *	and its @leaf_removed is called for each removed leaf
+ *
+ * Huge leaves the range cuts are split first (into tables of equal leaves,
+ * so the rest keeps translating); tables left empty are unlinked onto
+ * @g->tables. The split tables are allocated before anything changes.
+ *
+ * Return: 0, -EINVAL, or -ENOMEM with the table unchanged.
+ */
+int npt_unmap(struct npt *npt, u64 gpa, u64 size, struct npt_gather *g)
+{
+	struct npt_cache cache = { 0 };
+	int ret;
+
+	if (!npt_range_is_valid(npt, gpa, size))
+		return -EINVAL;
+	ret = npt_prepare_splits(npt, gpa, size, &cache);
+	if (!ret)
+		ret = npt_unmap_walk(npt, gpa, size, g, &cache);
+	npt_cache_drain(&cache);
+	return ret;
+}
+
+struct npt_protect_args {
+	u32 prot;
+	struct npt_gather *g;
+	struct npt_cache *cache;
+};
+
+/* Losing a permission or changing the memory type needs a TLB flush. */
+static bool npt_prot_needs_flush(u32 old, u32 new)
+{
+	return (old & ~new & NPT_PERM_MASK) ||
+	       ((old ^ new) & (AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED));
+}
+
+static int npt_protect_visit(const struct npt_visit_ctx *ctx,
+			     enum npt_visit visit)
+{
+	struct npt_protect_args *a = ctx->arg;
+	const struct npt_fmt *fmt = ctx->npt->fmt;
+	u64 new;
+
+	if (!fmt->pte_is_present(ctx->old))
+		return 0;
+	if (!npt_ctx_covers_entry(ctx))
+		return npt_split(ctx, a->cache);
+
+	new = fmt->mk_leaf(fmt->pte_pa(ctx->old, ctx->level), a->prot,
+			   ctx->level);
+	if (new == ctx->old)
+		return 0;
+	if (npt_prot_needs_flush(fmt->pte_prot(ctx->old), a->prot))
+		a->g->flush = true;
+	WRITE_ONCE(*ctx->ptep, new);
+	return 0;
+}
+
+/**
+ * npt_protect() - give every present leaf in a range new AXAS_MAP_* bits
+ * @npt: the table (writers excluded)
+ * @gpa: first guest-physical address, 4 KiB aligned
+ * @size: bytes, 4 KiB aligned; entries not present are left alone
+ * @prot: the new permission and memory-type bits
+ * @g: initialised gather: @g->flush is set if a leaf lost a permission
+ *
+ * Huge leaves the range cuts are split first, from pages allocated before
+ * anything changes.
+ *
+ * Return: 0, -EINVAL, or -ENOMEM with the table unchanged.
+ */
+int npt_protect(struct npt *npt, u64 gpa, u64 size, u32 prot,
+		struct npt_gather *g)
+{
+	struct npt_cache cache = { 0 };
+	struct npt_protect_args a = { .prot = prot, .g = g, .cache = &cache };
+	const struct npt_walker w = {
+		.cb = npt_protect_visit,
+		.arg = &a,
+		.flags = NPT_VISIT_LEAF,
+	};
+	int ret;
+
+	if (!npt_range_is_valid(npt, gpa, size) || !npt_prot_is_valid(prot))
+		return -EINVAL;
+	ret = npt_prepare_splits(npt, gpa, size, &cache);
+	if (!ret)
+		ret = npt_walk(npt, gpa, size, &w);
+	npt_cache_drain(&cache);
+	return ret;
+}
+
+static void npt_free_table_rcu(struct rcu_head *head)
+{
+	__free_page(container_of(head, struct page, rcu_head));
+}
+
+/**
+ * npt_free_tables() - free the table pages a writer unlinked
+ * @g: the gather they were collected in
+ *
+ * Call after the TLBs were invalidated. Lockless walkers may still be
+ * looking at the pages, so they go back to the allocator after an RCU grace
+ * period; module exit must rcu_barrier().
+ */
+void npt_free_tables(struct npt_gather *g)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &g->tables, lru) {
+		list_del(&page->lru);
+		call_rcu(&page->rcu_head, npt_free_table_rcu);
+	}
+}
