@@ -183,6 +183,8 @@ int npt_init(struct npt *npt, u32 format, u32 gpa_bits,
 	struct page *root;
 	int ret;
 
+	/* table pages are allocator pages: they must be 4 KiB */
+	BUILD_BUG_ON(PAGE_SIZE != SZ_4K);
 	ret = npt_resolve_format(&format, &gpa_bits);
 	if (ret)
 		return ret;
@@ -241,7 +243,7 @@ static void npt_decode_leaf(const struct npt_visit_ctx *ctx,
 
 static bool npt_range_is_valid(const struct npt *npt, u64 gpa, u64 size)
 {
-	return size && PAGE_ALIGNED(gpa) && PAGE_ALIGNED(size) &&
+	return size && IS_ALIGNED(gpa, SZ_4K) && IS_ALIGNED(size, SZ_4K) &&
 	       gpa + size > gpa && gpa + size <= BIT_ULL(npt->gpa_bits);
 }
 
@@ -390,8 +392,8 @@ int npt_visit_tables(struct npt *npt, npt_table_fn fn, void *arg)
 	int ret;
 
 	for (i = 0; i < (1U << npt->root_order); i++) {
-		ret = fn(npt->root_pa + i * PAGE_SIZE,
-			 (u8 *)npt->root + i * PAGE_SIZE, arg);
+		ret = fn(npt->root_pa + i * SZ_4K,
+			 (u8 *)npt->root + i * SZ_4K, arg);
 		if (ret)
 			return ret;
 	}
@@ -496,7 +498,7 @@ int npt_map(struct npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 	struct npt_gather g;
 	int ret;
 
-	if (!npt_range_is_valid(npt, gpa, size) || !PAGE_ALIGNED(pa) ||
+	if (!npt_range_is_valid(npt, gpa, size) || !IS_ALIGNED(pa, SZ_4K) ||
 	    !npt_prot_is_valid(prot) || (flags & ~NPT_MAP_NOHUGE) ||
 	    pa + size < pa || pa + size > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
@@ -597,14 +599,14 @@ int npt_map_page(struct npt *npt, u64 gpa, u64 pa, u32 prot)
 	};
 	int ret;
 
-	if (!npt_range_is_valid(npt, gpa, PAGE_SIZE) || !PAGE_ALIGNED(pa) ||
+	if (!npt_range_is_valid(npt, gpa, SZ_4K) || !IS_ALIGNED(pa, SZ_4K) ||
 	    !npt_prot_is_valid(prot) ||
-	    pa + PAGE_SIZE > BIT_ULL(npt->fmt->max_pa_bits))
+	    pa + SZ_4K > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
 	a.leaf = npt->fmt->mk_leaf(pa, prot, 0);
 
 	do {
-		ret = npt_walk(npt, gpa, PAGE_SIZE, &probe_w);
+		ret = npt_walk(npt, gpa, SZ_4K, &probe_w);
 		if (ret)
 			break;
 		if (npt->fmt->pte_is_present(probe.pte)) {
@@ -614,7 +616,7 @@ int npt_map_page(struct npt *npt, u64 gpa, u64 pa, u32 prot)
 		ret = npt_cache_topup(npt, &cache, probe.level);
 		if (ret)
 			break;
-		ret = npt_walk(npt, gpa, PAGE_SIZE, &map_w);
+		ret = npt_walk(npt, gpa, SZ_4K, &map_w);
 	} while (ret == -EAGAIN);
 
 	npt_cache_drain(&cache);
