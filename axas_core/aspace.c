@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Address spaces: creation, reference counting and teardown, statistics,
+ * the invalidation hook and the table dump.
+ */
+#include <linux/export.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/axas.h>
+
+#include "axas_core/aspace.h"
+
+/*
+ * Test hook: the KUnit suites set fail_nth to N to fail the N-th allocation
+ * of the next call. Zero (the default) disables it.
+ */
+bool axas_should_fail(struct axas_aspace *as)
+{
+	return atomic_dec_if_positive(&as->fail_nth) == 0;
+}
+
+static struct page *axas_alloc_table(void *priv, gfp_t gfp,
+				     unsigned int order)
+{
+	struct axas_aspace *as = priv;
+
+	if (axas_should_fail(as))
+		return NULL;
+	return alloc_pages(gfp | __GFP_ZERO, order);
+}
+
+static const struct npt_mm_ops axas_mm_ops = {
+	.alloc = axas_alloc_table,
+};
+
+/* A zeroed data page charged to the caller's memory cgroup, not counted. */
+struct page *axas_alloc_data_page(struct axas_aspace *as)
+{
+	if (axas_should_fail(as))
+		return NULL;
+	return alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+}
+
+/* Free data pages linked through page->lru and uncount them. */
+void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages)
+{
+	struct page *page, *tmp;
+	long nr = 0;
+
+	list_for_each_entry_safe(page, tmp, pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+		nr++;
+	}
+	atomic_long_sub(nr, &as->data_pages);
+}
+
+/*
+ * After a writer changed the table: if a present leaf was removed or lost
+ * permissions, bump the generation and tell the invalidation hook, and only
+ * then free the unlinked table pages. Data pages are freed by the caller
+ * after this returns.
+ */
+void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
+		struct npt_gather *g)
+{
+	lockdep_assert_held_write(&as->lock);
+	if (g->flush)
+		atomic64_inc(&as->tlb_gen);
+	/* Walk caches may hold unlinked tables even when no leaf went away. */
+	if ((g->flush || !list_empty(&g->tables)) && as->inv_ops)
+		as->inv_ops->invalidate(as->inv_priv, gpa, size);
+	npt_free_tables(g);
+}
+
+/**
+ * axas_aspace_create() - create an empty address space
+ * @format: an AXAS_FMT_* value (AXAS_FMT_NATIVE picks the host's format)
+ * @gpa_bits: guest-physical width, 0 for the format's default
+ * @base: first guest-physical address (4 KiB aligned)
+ * @size: bytes covered (4 KiB aligned, nonzero, within @gpa_bits)
+ *
+ * The new space holds no region and only the root of its table. It starts
+ * with one reference.
+ *
+ * Context: may sleep.
+ * Return: the address space, or ERR_PTR(-EINVAL) for a bad argument or
+ * ERR_PTR(-ENOMEM).
+ */
+struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
+				       u64 size)
+{
+	struct axas_aspace *as;
+	int ret;
+
+	ret = npt_resolve_format(&format, &gpa_bits);
+	if (ret)
+		return ERR_PTR(ret);
+	if (!size || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) ||
+	    base + size < base || base + size > BIT_ULL(gpa_bits))
+		return ERR_PTR(-EINVAL);
+
+	as = kzalloc(sizeof(*as), GFP_KERNEL_ACCOUNT);
+	if (!as)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&as->ref);
+	init_rwsem(&as->lock);
+	as->base = base;
+	as->size = size;
+	as->regions = RB_ROOT;
+	seqcount_init(&as->seq);
+	atomic_long_set(&as->data_pages, 0);
+	atomic64_set(&as->tlb_gen, 0);
+	atomic_set(&as->fail_nth, 0);
+
+	ret = npt_init(&as->npt, format, gpa_bits, &axas_mm_ops, as);
+	if (ret) {
+		kfree(as);
+		return ERR_PTR(ret);
+	}
+	return as;
+}
+EXPORT_SYMBOL_GPL(axas_aspace_create);
+
+/**
+ * axas_aspace_get() - take a reference
+ * @as: the address space
+ */
+void axas_aspace_get(struct axas_aspace *as)
+{
+	kref_get(&as->ref);
+}
+EXPORT_SYMBOL_GPL(axas_aspace_get);
+
+static int axas_free_leaf_page(const struct npt_leaf *leaf, void *arg)
+{
+	struct axas_aspace *as = arg;
+
+	if (WARN_ON_ONCE(leaf->size != PAGE_SIZE))
+		return 0;
+	__free_page(pfn_to_page(PHYS_PFN(leaf->pa)));
+	atomic_long_dec(&as->data_pages);
+	return 0;
+}
+
+static void axas_aspace_release(struct kref *ref)
+{
+	struct axas_aspace *as = container_of(ref, struct axas_aspace, ref);
+	struct rb_node *n;
+
+	/*
+	 * The last reference is gone: no walker, no fault and no lockless
+	 * reader can run, and the owner no longer runs guests on the table.
+	 */
+	for (n = rb_first(&as->regions); n; n = rb_next(n)) {
+		struct axas_region *r = rb_entry(n, struct axas_region, rb);
+
+		if (r->kind == AXAS_REGION_ALLOC)
+			npt_visit_leaves(&as->npt, r->start, r->end - r->start,
+					 axas_free_leaf_page, as);
+	}
+	WARN_ON_ONCE(atomic_long_read(&as->data_pages));
+	npt_destroy(&as->npt);
+	axas_region_free_all(as);
+	kfree(as);
+}
+
+/**
+ * axas_aspace_put() - drop a reference
+ * @as: the address space
+ *
+ * The last reference frees every data page, every table page and every
+ * region. Table pages may be freed after an RCU grace period: a module that
+ * created address spaces must call rcu_barrier() before it is unloaded.
+ *
+ * Context: may sleep.
+ */
+void axas_aspace_put(struct axas_aspace *as)
+{
+	might_sleep();
+	kref_put(&as->ref, axas_aspace_release);
+}
+EXPORT_SYMBOL_GPL(axas_aspace_put);
+
+/**
+ * axas_aspace_base() - first guest-physical address of the space
+ * @as: the address space
+ *
+ * Return: the base given to axas_aspace_create().
+ */
+u64 axas_aspace_base(const struct axas_aspace *as)
+{
+	return as->base;
+}
+EXPORT_SYMBOL_GPL(axas_aspace_base);
+
+/**
+ * axas_aspace_end() - first guest-physical address after the space
+ * @as: the address space
+ *
+ * Return: base + size.
+ */
+u64 axas_aspace_end(const struct axas_aspace *as)
+{
+	return as->base + as->size;
+}
+EXPORT_SYMBOL_GPL(axas_aspace_end);
+
+/**
+ * axas_aspace_size() - bytes the space covers
+ * @as: the address space
+ *
+ * Return: the size given to axas_aspace_create().
+ */
+u64 axas_aspace_size(const struct axas_aspace *as)
+{
+	return as->size;
+}
+EXPORT_SYMBOL_GPL(axas_aspace_size);
+
+/**
+ * axas_aspace_contains_range() - is a range inside the space?
+ * @as: the address space
+ * @gpa: first guest-physical address of the range
+ * @size: bytes in the range
+ *
+ * An empty range is contained when @gpa is inside the space or at its end.
+ *
+ * Return: true if [@gpa, @gpa + @size) lies within [base, end).
+ */
+bool axas_aspace_contains_range(const struct axas_aspace *as, u64 gpa,
+				u64 size)
+{
+	return gpa >= as->base && gpa + size >= gpa &&
+	       gpa + size <= as->base + as->size &&
+	       gpa <= as->base + as->size;
+}
+EXPORT_SYMBOL_GPL(axas_aspace_contains_range);
+
+/**
+ * axas_aspace_root_pa() - physical address of the root table
+ * @as: the address space
+ *
+ * Return: the address of the first page of the root.
+ */
+phys_addr_t axas_aspace_root_pa(const struct axas_aspace *as)
+{
+	return as->npt.root_pa;
+}
+EXPORT_SYMBOL_GPL(axas_aspace_root_pa);
+
+/**
+ * axas_aspace_root_reg() - value to load into the table base register
+ * @as: the address space
+ *
+ * Return: an EPTP, VTTBR_EL2 (VMID 0) or hgatp (VMID 0) value.
+ */
+u64 axas_aspace_root_reg(const struct axas_aspace *as)
+{
+	return npt_root_reg(&as->npt);
+}
+EXPORT_SYMBOL_GPL(axas_aspace_root_reg);
+
+/**
+ * axas_aspace_stats() - take a snapshot of the space's counters
+ * @as: the address space
+ * @st: filled in
+ *
+ * The counters are read without the lock: each is exact, but they may
+ * belong to different instants when other threads change the space.
+ */
+void axas_aspace_stats(struct axas_aspace *as, struct axas_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->format = as->npt.fmt->id;
+	st->levels = as->npt.levels;
+	st->gpa_bits = as->npt.gpa_bits;
+	st->base = as->base;
+	st->size = as->size;
+	st->root_pa = as->npt.root_pa;
+	st->root_reg = npt_root_reg(&as->npt);
+	st->table_pages = atomic_long_read(&as->npt.table_pages);
+	st->data_pages = atomic_long_read(&as->data_pages);
+	st->nr_regions = READ_ONCE(as->nr_regions);
+	st->tlb_gen = atomic64_read(&as->tlb_gen);
+}
+EXPORT_SYMBOL_GPL(axas_aspace_stats);
+
+struct axas_dump_ctx {
+	int (*emit)(void *arg, const struct axas_stats *st, u64 pa,
+		    const void *page);
+	void *arg;
+	struct axas_stats st;
+};
+
+static int axas_dump_one(u64 pa, const void *page, void *arg)
+{
+	struct axas_dump_ctx *ctx = arg;
+
+	return ctx->emit(ctx->arg, &ctx->st, pa, page);
+}
+
+/**
+ * axas_dump_tables() - hand every table page to a callback
+ * @as: the address space
+ * @emit: called once per 4 KiB table page (a multi-page root as its
+ *	consecutive pages, first page first) with a snapshot of the space's
+ *	statistics, the page's physical address and its contents; a nonzero
+ *	return stops the dump
+ * @arg: first argument of @emit
+ *
+ * The space's lock is held for writing during the dump, so the table does
+ * not change and the snapshot's table_pages equals the number of calls.
+ * @emit must not call back into the address space.
+ *
+ * Context: may sleep.
+ * Return: 0, or the first nonzero value @emit returned.
+ */
+int axas_dump_tables(struct axas_aspace *as,
+		     int (*emit)(void *arg, const struct axas_stats *st,
+				 u64 pa, const void *page),
+		     void *arg)
+{
+	struct axas_dump_ctx ctx = { .emit = emit, .arg = arg };
+	int ret;
+
+	down_write(&as->lock);
+	axas_aspace_stats(as, &ctx.st);
+	ret = npt_visit_tables(&as->npt, axas_dump_one, &ctx);
+	up_write(&as->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(axas_dump_tables);
+
+/**
+ * axas_register_invalidate() - install the TLB shootdown hook
+ * @as: the address space
+ * @ops: the hook; must stay valid until axas_unregister_invalidate()
+ * @priv: its argument
+ *
+ * Context: may sleep.
+ * Return: 0, or -EBUSY if a hook is already registered.
+ */
+int axas_register_invalidate(struct axas_aspace *as,
+			     const struct axas_invalidate_ops *ops,
+			     void *priv)
+{
+	int ret = 0;
+
+	if (!ops || !ops->invalidate)
+		return -EINVAL;
+	down_write(&as->lock);
+	if (as->inv_ops) {
+		ret = -EBUSY;
+	} else {
+		as->inv_ops = ops;
+		as->inv_priv = priv;
+	}
+	up_write(&as->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(axas_register_invalidate);
+
+/**
+ * axas_unregister_invalidate() - remove the TLB shootdown hook
+ * @as: the address space
+ *
+ * When this returns the hook is not running and will not be called again.
+ *
+ * Context: may sleep.
+ */
+void axas_unregister_invalidate(struct axas_aspace *as)
+{
+	down_write(&as->lock);
+	as->inv_ops = NULL;
+	as->inv_priv = NULL;
+	up_write(&as->lock);
+}
+EXPORT_SYMBOL_GPL(axas_unregister_invalidate);

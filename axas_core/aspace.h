@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * axas_core private state of an address space. Only axas_core/ and the
+ * KUnit suites include this header.
+ */
+#ifndef _AXAS_CORE_ASPACE_H
+#define _AXAS_CORE_ASPACE_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/seqlock.h>
+#include <linux/rwsem.h>
+#include <linux/axas.h>
+
+#include "axas_npt/npt.h"
+
+/* Permission and memory-type bits a region gives its leaves. */
+#define AXAS_REGION_PROT_MASK	NPT_PROT_MASK
+#define AXAS_PERM_MASK		NPT_PERM_MASK
+
+/**
+ * struct axas_region - one region of an address space
+ * @rb: node in &axas_aspace.regions
+ * @link: entry of a list of regions being replaced or prepared
+ * @rcu: frees the region after lockless readers are done with it
+ * @start: first guest-physical address
+ * @end: first guest-physical address after the region
+ * @hpa: linear regions: host-physical address of @start
+ * @kind: AXAS_REGION_LINEAR or AXAS_REGION_ALLOC
+ * @prot: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED given to its leaves
+ * @flags: AXAS_MAP_POPULATE or AXAS_MAP_NOHUGE as the region was mapped
+ *
+ * @start, @end, @hpa, @kind and @flags never change once the region is in
+ * the tree (lockless readers use them): a split replaces it by new regions.
+ * @prot is only read under the lock.
+ */
+struct axas_region {
+	struct rb_node rb;
+	struct list_head link;
+	struct rcu_head rcu;
+	u64 start;
+	u64 end;
+	u64 hpa;
+	u32 kind;
+	u32 prot;
+	u32 flags;
+};
+
+/**
+ * struct axas_aspace - a guest address space
+ * @ref: references; the last axas_aspace_put() tears the space down
+ * @lock: faults and guest memory access take it for reading; map, unmap,
+ *	protect, clear, dump and (un)registration take it for writing
+ * @npt: the nested page table
+ * @base: first guest-physical address of the space
+ * @size: bytes covered
+ * @regions: regions ordered by address; written under @lock held for
+ *	writing inside @seq write sections, read under @lock or locklessly
+ *	under RCU and @seq (axas_region_find_rcu())
+ * @seq: lets lockless readers detect a concurrent change of @regions
+ * @nr_regions: number of regions
+ * @data_pages: pages allocated for alloc regions
+ * @tlb_gen: bumped whenever a present leaf is removed or downgraded
+ * @inv_ops: invalidation hook, or NULL (under @lock)
+ * @inv_priv: argument of @inv_ops
+ * @fail_nth: test hook: when positive, the allocation that brings it to zero
+ *	fails (table pages, data pages and region structures all count)
+ */
+struct axas_aspace {
+	struct kref ref;
+	struct rw_semaphore lock;
+	struct npt npt;
+	u64 base;
+	u64 size;
+	struct rb_root regions;
+	seqcount_t seq;
+	unsigned long nr_regions;
+	atomic_long_t data_pages;
+	atomic64_t tlb_gen;
+	const struct axas_invalidate_ops *inv_ops;
+	void *inv_priv;
+	atomic_t fail_nth;
+};
+
+/* aspace.c */
+bool axas_should_fail(struct axas_aspace *as);
+struct page *axas_alloc_data_page(struct axas_aspace *as);
+void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages);
+void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
+		struct npt_gather *g);
+
+/* region.c */
+struct axas_region *axas_region_find(struct axas_aspace *as, u64 gpa);
+struct axas_region *axas_region_first_after(struct axas_aspace *as, u64 gpa);
+struct axas_region *axas_region_next(struct axas_region *r);
+struct axas_region *axas_region_find_rcu(struct axas_aspace *as, u64 gpa);
+bool axas_region_overlaps(struct axas_aspace *as, u64 start, u64 end);
+int axas_region_prealloc(struct axas_aspace *as, struct list_head *spare,
+			 unsigned int nr);
+void axas_region_free_spare(struct list_head *spare);
+struct axas_region *axas_region_take(struct list_head *spare);
+void axas_region_insert(struct axas_aspace *as, struct axas_region *r);
+void axas_region_remove(struct axas_aspace *as, struct axas_region *r);
+struct axas_region *axas_region_clone(struct axas_region *r,
+				      struct list_head *spare,
+				      u64 start, u64 end);
+void axas_region_retire(struct axas_region *r);
+void axas_region_free_all(struct axas_aspace *as);
+
+/* fault.c */
+int axas_fault_in(struct axas_aspace *as, const struct axas_region *r,
+		  u64 gpa, u32 *result);
+
+/**
+ * axas_test_fail_nth() - make the @n-th allocation from now fail
+ * @as: the address space
+ * @n: 1 fails the next allocation, 0 disables the hook
+ */
+static inline void axas_test_fail_nth(struct axas_aspace *as, int n)
+{
+	atomic_set(&as->fail_nth, n);
+}
+
+#endif /* _AXAS_CORE_ASPACE_H */

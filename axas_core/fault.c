@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Readers: lazy faults (under the lock held for reading, so faults on
+ * different pages run in parallel) and translation (lockless, under RCU).
+ */
+#include <linux/export.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/axas.h>
+
+#include "axas_core/aspace.h"
+
+/*
+ * Map a fresh zeroed page at @gpa of lazy region @r. The caller holds the
+ * lock for reading or writing. npt_map_page() installs the leaf with a
+ * cmpxchg: of two racing faults one maps its page, the other sees -EEXIST,
+ * frees its page and reports a spurious fault.
+ */
+int axas_fault_in(struct axas_aspace *as, const struct axas_region *r,
+		  u64 gpa, u32 *result)
+{
+	struct page *page;
+	int ret;
+
+	lockdep_assert_held(&as->lock);
+	page = axas_alloc_data_page(as);
+	if (!page)
+		return -ENOMEM;
+	ret = npt_map_page(&as->npt, gpa & PAGE_MASK, page_to_phys(page),
+			   r->prot);
+	if (ret) {
+		__free_page(page);
+		if (ret != -EEXIST)
+			return ret;
+		*result = AXAS_FAULT_SPURIOUS;
+		return 0;
+	}
+	atomic_long_inc(&as->data_pages);
+	*result = AXAS_FAULT_HANDLED;
+	return 0;
+}
+
+static bool axas_leaf_present(struct axas_aspace *as, u64 gpa,
+			      struct npt_leaf *leaf)
+{
+	int ret;
+
+	rcu_read_lock();
+	ret = npt_query(&as->npt, gpa, leaf);
+	rcu_read_unlock();
+	return !ret;
+}
+
+/**
+ * axas_handle_page_fault() - resolve a second-stage fault
+ * @as: the address space
+ * @gpa: the faulting guest-physical address (any alignment)
+ * @access: AXAS_MAP_READ/WRITE/EXEC bits the guest needed (nonzero)
+ * @result: set to an AXAS_FAULT_* value when 0 is returned
+ *
+ * Checks, in order: no region holds @gpa (%AXAS_FAULT_NOT_MAPPED); the
+ * region forbids @access (%AXAS_FAULT_PERM); the region is linear or
+ * populated (%AXAS_FAULT_NOT_LAZY); the page is already mapped
+ * (%AXAS_FAULT_SPURIOUS: the page and its contents are kept); otherwise a
+ * zeroed page is allocated and mapped with the region's permissions
+ * (%AXAS_FAULT_HANDLED). Of two faults racing on one page, one maps a page
+ * and the other reports %AXAS_FAULT_SPURIOUS.
+ *
+ * Context: may sleep. Faults on different pages run in parallel.
+ * Return: 0; -EINVAL for a bad @access; -ENOMEM, with nothing changed.
+ */
+int axas_handle_page_fault(struct axas_aspace *as, u64 gpa, u32 access,
+			   u32 *result)
+{
+	struct axas_region *r;
+	struct npt_leaf leaf;
+	int ret = 0;
+
+	if (!access || (access & ~AXAS_PERM_MASK))
+		return -EINVAL;
+
+	down_read(&as->lock);
+	r = axas_region_find(as, gpa);
+	if (!r)
+		*result = AXAS_FAULT_NOT_MAPPED;
+	else if (access & ~r->prot)
+		*result = AXAS_FAULT_PERM;
+	else if (r->kind != AXAS_REGION_ALLOC || (r->flags & AXAS_MAP_POPULATE))
+		*result = AXAS_FAULT_NOT_LAZY;
+	else if (axas_leaf_present(as, gpa, &leaf))
+		*result = AXAS_FAULT_SPURIOUS;
+	else
+		ret = axas_fault_in(as, r, gpa, result);
+	up_read(&as->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(axas_handle_page_fault);
+
+/**
+ * axas_translate() - look a guest-physical address up
+ * @as: the address space
+ * @gpa: the address (any alignment)
+ * @x: filled in on success
+ *
+ * Walks the table under RCU without taking the lock, so it never waits for
+ * a writer; when it races with one it reports either the old or the new
+ * mapping.
+ *
+ * Context: any context that may use RCU; does not sleep.
+ * Return: 0, or -ENOENT when no leaf maps @gpa (including a lazy page not
+ * faulted in yet).
+ */
+int axas_translate(struct axas_aspace *as, u64 gpa, struct axas_xlate *x)
+{
+	struct axas_region *r;
+	struct npt_leaf leaf;
+	int ret = -ENOENT;
+
+	rcu_read_lock();
+	r = axas_region_find_rcu(as, gpa);
+	if (r && !npt_query(&as->npt, gpa, &leaf)) {
+		x->hpa = leaf.pa + (gpa - leaf.gpa);
+		x->limit = r->end - gpa;
+		x->page_size = leaf.size;
+		x->prot = leaf.prot & AXAS_REGION_PROT_MASK;
+		x->kind = r->kind;
+		ret = 0;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(axas_translate);
+
+/**
+ * axas_translate_and_get_limit() - translate and say how far it holds
+ * @as: the address space
+ * @gpa: the address (any alignment)
+ * @hpa: set to the host-physical address of @gpa
+ * @limit: set to the bytes from @gpa to the end of its region
+ *
+ * Host-physical contiguity is only guaranteed up to @limit for linear
+ * regions; alloc regions are contiguous within a page.
+ *
+ * Context: as axas_translate().
+ * Return: 0 or -ENOENT.
+ */
+int axas_translate_and_get_limit(struct axas_aspace *as, u64 gpa,
+				 phys_addr_t *hpa, u64 *limit)
+{
+	struct axas_xlate x;
+	int ret;
+
+	ret = axas_translate(as, gpa, &x);
+	if (ret)
+		return ret;
+	*hpa = x.hpa;
+	*limit = x.limit;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(axas_translate_and_get_limit);

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writers: map_linear, map_alloc, unmap, protect, clear. Each one takes the
+ * lock for writing, makes every allocation it needs before it changes a
+ * region, and either completes or leaves regions, table and page counts as
+ * they were.
+ *
+ * Order of a removal: clear the leaves (npt_unmap) -> bump tlb_gen and call
+ * the invalidation hook -> free table pages and data pages.
+ */
+#include <linux/bits.h>
+#include <linux/export.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/axas.h>
+#ifdef CONFIG_X86
+#include <asm/processor.h>
+#endif
+#ifdef CONFIG_ARM64
+#include <asm/cpufeature.h>
+#include <asm/sysreg.h>
+#endif
+
+#include "axas_core/aspace.h"
+
+/* The widest host-physical address the CPU can emit. */
+static unsigned int axas_host_phys_bits(void)
+{
+#if defined(CONFIG_X86)
+	return boot_cpu_data.x86_phys_bits;
+#elif defined(CONFIG_ARM64)
+	/* ID_AA64MMFR0_EL1.PARange is bits [3:0] (Arm ARM D19.2.64). */
+	u64 mmfr0 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
+
+	return id_aa64mmfr0_parange_to_phys_shift(mmfr0 & GENMASK_ULL(3, 0));
+#elif defined(MAX_PHYSMEM_BITS)
+	return MAX_PHYSMEM_BITS;
+#else
+	return 52;
+#endif
+}
+
+static int axas_check_flags(u32 flags, u32 allowed)
+{
+	if (flags & ~allowed)
+		return -EINVAL;
+	if (!(flags & AXAS_PERM_MASK))
+		return -EINVAL;
+	if ((flags & AXAS_MAP_WRITE) && !(flags & AXAS_MAP_READ))
+		return -EINVAL;
+	if ((flags & AXAS_MAP_DEVICE) &&
+	    (flags & (AXAS_MAP_UNCACHED | AXAS_MAP_EXEC)))
+		return -EINVAL;
+	return 0;
+}
+
+static int axas_check_range(struct axas_aspace *as, u64 gpa, u64 size)
+{
+	if (!size || !PAGE_ALIGNED(gpa) || !PAGE_ALIGNED(size))
+		return -EINVAL;
+	if (gpa + size < gpa || !axas_aspace_contains_range(as, gpa, size))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * axas_map_linear() - map guest-physical to host-physical at a fixed offset
+ * @as: the address space
+ * @gpa: first guest-physical address (4 KiB aligned)
+ * @hpa: host-physical address @gpa maps to (4 KiB aligned)
+ * @size: bytes (4 KiB aligned, nonzero)
+ * @flags: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED and AXAS_MAP_NOHUGE
+ *
+ * Uses 2 MiB and 1 GiB leaves wherever the alignment of @gpa and @hpa
+ * allows, unless %AXAS_MAP_NOHUGE is given. The caller decides whether the
+ * host range may be mapped (the character device refuses System RAM).
+ *
+ * Context: may sleep.
+ * Return: 0; -EINVAL for a bad range or flag combination (SPEC section 4),
+ * -EEXIST if the range overlaps a region, -ENOMEM when table pages could
+ * not be allocated. On error nothing changed.
+ */
+int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
+		    u32 flags)
+{
+	unsigned int phys_bits = axas_host_phys_bits();
+	struct axas_region *r;
+	LIST_HEAD(spare);
+	int ret;
+
+	ret = axas_check_flags(flags, AXAS_REGION_PROT_MASK | AXAS_MAP_NOHUGE);
+	if (!ret)
+		ret = axas_check_range(as, gpa, size);
+	if (ret)
+		return ret;
+	if (!PAGE_ALIGNED(hpa) || hpa + size < hpa ||
+	    (phys_bits < 64 && hpa + size > BIT_ULL(phys_bits)))
+		return -EINVAL;
+
+	down_write(&as->lock);
+	if (axas_region_overlaps(as, gpa, gpa + size)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	ret = axas_region_prealloc(as, &spare, 1);
+	if (ret)
+		goto out;
+	/* npt_map() unmaps what it mapped when it fails. */
+	ret = npt_map(&as->npt, gpa, hpa, size, flags & AXAS_REGION_PROT_MASK,
+		      flags & AXAS_MAP_NOHUGE ? NPT_MAP_NOHUGE : 0);
+	if (ret)
+		goto out;
+	r = axas_region_take(&spare);
+	r->start = gpa;
+	r->end = gpa + size;
+	r->hpa = hpa;
+	r->kind = AXAS_REGION_LINEAR;
+	r->prot = flags & AXAS_REGION_PROT_MASK;
+	r->flags = flags & AXAS_MAP_NOHUGE;
+	axas_region_insert(as, r);
+out:
+	axas_region_free_spare(&spare);
+	up_write(&as->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(axas_map_linear);
+
+/* Allocate and map every page of [gpa, gpa + size): all or nothing. */
+static int axas_populate(struct axas_aspace *as, u64 gpa, u64 size, u32 prot)
+{
+	struct npt_gather g;
+	struct page *page;
+	LIST_HEAD(pages);
+	u64 done;
+	int ret = 0;
+
+	for (done = 0; done < size; done += PAGE_SIZE) {
+		page = axas_alloc_data_page(as);
+		if (!page) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = npt_map(&as->npt, gpa + done, page_to_phys(page),
+			      PAGE_SIZE, prot, NPT_MAP_NOHUGE);
+		if (ret) {
+			__free_page(page);
+			break;
+		}
+		list_add_tail(&page->lru, &pages);
+	}
+	if (!ret) {
+		atomic_long_add(size >> PAGE_SHIFT, &as->data_pages);
+		return 0;
+	}
+
+	/*
+	 * Undo: the leaves were present, so a CPU running the guest may have
+	 * cached them; flush like any other removal before freeing the pages.
+	 */
+	if (done) {
+		npt_gather_init(&g);
+		WARN_ON_ONCE(npt_unmap(&as->npt, gpa, done, &g));
+		axas_flush(as, gpa, done, &g);
+	}
+	atomic_long_add(done >> PAGE_SHIFT, &as->data_pages);
+	axas_free_data_pages(as, &pages);
+	return ret;
+}
+
+/**
+ * axas_map_alloc() - create a region backed by pages of the page allocator
+ * @as: the address space
+ * @gpa: first guest-physical address (4 KiB aligned)
+ * @size: bytes (4 KiB aligned, nonzero)
+ * @flags: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED and AXAS_MAP_POPULATE
+ *
+ * Pages are zeroed and charged to the caller's memory cgroup. With
+ * %AXAS_MAP_POPULATE every page is allocated and mapped (with 4 KiB leaves)
+ * before this returns; without it nothing is allocated, not even table
+ * pages, until axas_handle_page_fault() or a guest memory write touches a
+ * page.
+ *
+ * Context: may sleep.
+ * Return: 0, -EINVAL, -EEXIST or -ENOMEM as axas_map_linear(). On error
+ * nothing changed.
+ */
+int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
+{
+	struct axas_region *r;
+	LIST_HEAD(spare);
+	int ret;
+
+	ret = axas_check_flags(flags,
+			       AXAS_REGION_PROT_MASK | AXAS_MAP_POPULATE);
+	if (!ret)
+		ret = axas_check_range(as, gpa, size);
+	if (ret)
+		return ret;
+
+	down_write(&as->lock);
+	if (axas_region_overlaps(as, gpa, gpa + size)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	ret = axas_region_prealloc(as, &spare, 1);
+	if (ret)
+		goto out;
+	if (flags & AXAS_MAP_POPULATE) {
+		ret = axas_populate(as, gpa, size,
+				    flags & AXAS_REGION_PROT_MASK);
+		if (ret)
+			goto out;
+	}
+	r = axas_region_take(&spare);
+	r->start = gpa;
+	r->end = gpa + size;
+	r->kind = AXAS_REGION_ALLOC;
+	r->prot = flags & AXAS_REGION_PROT_MASK;
+	r->flags = flags & AXAS_MAP_POPULATE;
+	axas_region_insert(as, r);
+out:
+	axas_region_free_spare(&spare);
+	up_write(&as->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(axas_map_alloc);
+
+/* Collects the data pages of removed alloc leaves, to free after a flush. */
+struct axas_unmap_ctx {
+	struct axas_aspace *as;
+	struct axas_region *cur;
+	struct list_head pages;
+};
+
+static void axas_leaf_removed(const struct npt_leaf *leaf, void *arg)
+{
+	struct axas_unmap_ctx *ctx = arg;
+	struct axas_region *r = ctx->cur;
+
+	if (!r || leaf->gpa < r->start || leaf->gpa >= r->end)
+		r = axas_region_find(ctx->as, leaf->gpa);
+	ctx->cur = r;
+	if (WARN_ON_ONCE(!r) || r->kind != AXAS_REGION_ALLOC)
+		return;
+	if (WARN_ON_ONCE(leaf->size != PAGE_SIZE))
+		return;
+	list_add_tail(&pfn_to_page(PHYS_PFN(leaf->pa))->lru, &ctx->pages);
+}
+
+static void axas_unmap_ctx_init(struct axas_unmap_ctx *ctx,
+				struct axas_aspace *as, struct npt_gather *g)
+{
+	ctx->as = as;
+	ctx->cur = NULL;
+	INIT_LIST_HEAD(&ctx->pages);
+	npt_gather_init(g);
+	g->leaf_removed = axas_leaf_removed;
+	g->arg = ctx;
+}
+
+/**
+ * axas_unmap() - remove every mapping of a range
+ * @as: the address space
+ * @gpa: first guest-physical address (4 KiB aligned)
+ * @size: bytes (4 KiB aligned, nonzero)
+ *
+ * Regions reaching outside the range are cut, huge leaves split; the
+ * mappings outside the range translate throughout. Holes are fine. Data
+ * pages of alloc regions are freed after the invalidation hook ran.
+ *
+ * Context: may sleep.
+ * Return: 0; -EINVAL for a bad range; -ENOMEM when splitting a huge leaf or
+ * cutting a region needed memory that could not be allocated, in which case
+ * nothing changed.
+ */
+int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
+{
+	struct axas_region *r, *next, *piece;
+	struct axas_unmap_ctx ctx;
+	struct npt_gather g;
+	u64 end = gpa + size;
+	LIST_HEAD(spare);
+	int ret;
+
+	ret = axas_check_range(as, gpa, size);
+	if (ret)
+		return ret;
+
+	down_write(&as->lock);
+	ret = axas_region_prealloc(as, &spare, 2);
+	if (ret)
+		goto out;
+	axas_unmap_ctx_init(&ctx, as, &g);
+	ret = npt_unmap(&as->npt, gpa, size, &g);
+	if (ret) {
+		WARN_ON_ONCE(!list_empty(&ctx.pages) ||
+			     !list_empty(&g.tables));
+		goto out;
+	}
+
+	for (r = axas_region_first_after(as, gpa); r && r->start < end;
+	     r = next) {
+		next = axas_region_next(r);
+		axas_region_remove(as, r);
+		if (r->start < gpa) {
+			piece = axas_region_clone(r, &spare, r->start, gpa);
+			axas_region_insert(as, piece);
+		}
+		if (r->end > end) {
+			piece = axas_region_clone(r, &spare, end, r->end);
+			axas_region_insert(as, piece);
+		}
+		axas_region_retire(r);
+	}
+
+	axas_flush(as, gpa, size, &g);
+	axas_free_data_pages(as, &ctx.pages);
+out:
+	axas_region_free_spare(&spare);
+	up_write(&as->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(axas_unmap);
+
+/* Replace @r by pieces so that [start, end) of it gets @prot. */
+static void axas_protect_region(struct axas_aspace *as, struct axas_region *r,
+				u64 start, u64 end, u32 prot,
+				struct list_head *spare)
+{
+	struct axas_region *piece;
+
+	if (r->start >= start && r->end <= end) {
+		/* Lockless readers never look at prot: change it in place. */
+		r->prot = prot;
+		return;
+	}
+	axas_region_remove(as, r);
+	if (r->start < start) {
+		piece = axas_region_clone(r, spare, r->start, start);
+		axas_region_insert(as, piece);
+	}
+	piece = axas_region_clone(r, spare, max(start, r->start),
+				  min(end, r->end));
+	piece->prot = prot;
+	axas_region_insert(as, piece);
+	if (r->end > end) {
+		piece = axas_region_clone(r, spare, end, r->end);
+		axas_region_insert(as, piece);
+	}
+	axas_region_retire(r);
+}
+
+/**
+ * axas_protect() - change the permissions and memory type of a range
+ * @as: the address space
+ * @gpa: first guest-physical address (4 KiB aligned)
+ * @size: bytes (4 KiB aligned, nonzero)
+ * @flags: new AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED bits
+ *
+ * The range must be covered by regions without a hole. Regions reaching
+ * outside it are cut; present leaves get @flags now, pages of lazy regions
+ * faulted in later get them too. The invalidation hook runs when a present
+ * leaf lost a permission or changed memory type.
+ *
+ * Context: may sleep.
+ * Return: 0; -EINVAL for a bad range or flags; -ENOENT if part of the range
+ * is not mapped; -ENOMEM. On error nothing changed.
+ */
+int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
+{
+	struct axas_region *r, *next;
+	struct npt_gather g;
+	u64 end = gpa + size, pos = gpa;
+	LIST_HEAD(spare);
+	int ret;
+
+	ret = axas_check_flags(flags, AXAS_REGION_PROT_MASK);
+	if (!ret)
+		ret = axas_check_range(as, gpa, size);
+	if (ret)
+		return ret;
+
+	down_write(&as->lock);
+	for (r = axas_region_first_after(as, gpa); r && pos < end;
+	     r = axas_region_next(r)) {
+		if (r->start > pos)
+			break;
+		pos = r->end;
+	}
+	if (pos < end) {
+		ret = -ENOENT;
+		goto out;
+	}
+	/* At most: first region cut in two, last region cut in two. */
+	ret = axas_region_prealloc(as, &spare, 4);
+	if (ret)
+		goto out;
+	npt_gather_init(&g);
+	ret = npt_protect(&as->npt, gpa, size, flags, &g);
+	if (ret) {
+		WARN_ON_ONCE(!list_empty(&g.tables));
+		goto out;
+	}
+	for (r = axas_region_first_after(as, gpa); r && r->start < end;
+	     r = next) {
+		next = axas_region_next(r);
+		axas_protect_region(as, r, gpa, end, flags, &spare);
+	}
+	axas_flush(as, gpa, size, &g);
+out:
+	axas_region_free_spare(&spare);
+	up_write(&as->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(axas_protect);
+
+/**
+ * axas_clear() - remove every region and mapping
+ * @as: the address space
+ *
+ * Afterwards the space holds no region, no data page and only the root of
+ * its table. The invalidation hook runs if a present leaf was removed.
+ *
+ * Context: may sleep.
+ */
+void axas_clear(struct axas_aspace *as)
+{
+	struct axas_unmap_ctx ctx;
+	struct axas_region *r;
+	struct npt_gather g;
+	struct rb_node *n;
+
+	down_write(&as->lock);
+	axas_unmap_ctx_init(&ctx, as, &g);
+	/* Whole leaves only: nothing to split, so this cannot fail. */
+	WARN_ON_ONCE(npt_unmap(&as->npt, as->base, as->size, &g));
+	while ((n = rb_first(&as->regions))) {
+		r = rb_entry(n, struct axas_region, rb);
+		axas_region_remove(as, r);
+		axas_region_retire(r);
+	}
+	axas_flush(as, as->base, as->size, &g);
+	axas_free_data_pages(as, &ctx.pages);
+	up_write(&as->lock);
+}
+EXPORT_SYMBOL_GPL(axas_clear);
