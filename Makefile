@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# axas: out-of-tree build and the project's two commands.
+#
+#   make          build axas.ko against KDIR (default: newest Debian 6.1 headers)
+#   make demo     install what is needed, build, boot Debian 6.1 in QEMU, run the demo VMM
+#   make check    install what is needed and run every test (this is what CI runs)
+#
+# The kernel's build system reads Kbuild, not this file.
+
+REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+KDIR ?= $(shell ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n 1)
+JOBS ?= $(shell nproc)
+
+CI := $(REPO)/tools/ci
+
+.PHONY: all module tools clean deps demo check check-quick \
+	build-6.1 build-6.12 build-all checkpatch kunit kunit-cross selftests help
+
+all: module
+
+module:
+	@test -n "$(KDIR)" -a -d "$(KDIR)/" || { \
+		echo "No kernel headers (KDIR='$(KDIR)'): run 'make deps' or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(REPO) CONFIG_AXAS=m modules
+
+tools:
+	$(MAKE) -C $(REPO)/tools
+
+clean:
+	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then \
+		$(MAKE) -C $(KDIR) M=$(REPO) CONFIG_AXAS=m clean; fi
+	$(MAKE) -C $(REPO)/tools clean
+
+# Installs the Debian packages the builds and tests need (idempotent, quiet
+# when everything is there).
+deps:
+	@$(CI)/deps.sh
+
+# Warning-free builds: W=1 and sparse (C=1); any "warning:" fails.
+build-6.1: deps
+	@$(CI)/build.sh 6.1
+
+build-6.12: deps
+	@$(CI)/build.sh 6.12
+
+build-all: build-6.1 build-6.12
+
+checkpatch: deps
+	@$(CI)/checkpatch.sh
+
+# KUnit suites under UML (kunit.py from the 6.12 source).
+kunit: deps
+	@$(CI)/kunit.sh
+
+# KUnit suites under QEMU for arm64 and riscv, if present.
+kunit-cross: deps
+	@if [ -x $(CI)/kunit-cross.sh ]; then $(CI)/kunit-cross.sh; \
+	else echo "tools/ci/kunit-cross.sh: not present, no cross KUnit run"; fi
+
+# Userspace selftests against the module loaded in Debian 6.1 under QEMU.
+selftests: deps
+	@$(CI)/selftests.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory module tools
+	@if [ ! -x $(REPO)/tools/build/axas-demo ]; then \
+		echo "tools/build/axas-demo does not exist yet (tools/axas-demo.c is not written): no demo to run" >&2; \
+		exit 1; fi
+	@$(REPO)/tools/qemu/run.sh -- /bin/axas-demo
+
+check: deps
+	@$(CI)/check.sh
+
+help:
+	@sed -n '3,8p' $(REPO)/Makefile

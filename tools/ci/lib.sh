@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Common helpers for the axas CI scripts (sourced, not run).
+#
+# Every cache lives under $AXAS_CACHE (default /var/tmp/axas): it survives
+# between runs on one machine and is rebuilt when absent. Nothing here
+# writes into the pristine 6.12 source tree.
+
+AXAS_REPO=${AXAS_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+AXAS_CACHE=${AXAS_CACHE:-/var/tmp/axas}
+SRC612=${SRC612:-$AXAS_CACHE/linux-source-6.12}
+SRC612_TAR=${SRC612_TAR:-/usr/src/linux-source-6.12.tar.xz}
+BUILD612=${BUILD612:-$AXAS_CACHE/build-6.12}
+JOBS=${JOBS:-$(nproc)}
+
+msg() { printf '==> %s\n' "$*"; }
+die() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+
+# Newest Debian 6.1 headers directory (what `make` builds against).
+kdir61() {
+	ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n 1
+}
+
+# The pristine 6.12 source, unpacked once from the linux-source-6.12
+# package into $SRC612. Unpacked beside it and renamed, so an interrupted
+# run never leaves a half tree under the final name.
+ensure_src612() {
+	[ -f "$SRC612/Makefile" ] && [ -f "$SRC612/scripts/checkpatch.pl" ] &&
+		[ -f "$SRC612/tools/testing/kunit/kunit.py" ] && return 0
+	[ -f "$SRC612_TAR" ] || die "$SRC612_TAR missing: run 'make deps' (package linux-source-6.12)"
+	msg "unpacking $SRC612_TAR into $SRC612 (once)"
+	mkdir -p "$AXAS_CACHE"
+	local tmp
+	tmp=$(mktemp -d "$AXAS_CACHE/.src612.XXXXXX")
+	tar -xf "$SRC612_TAR" -C "$tmp" || { rm -rf "$tmp"; die "cannot unpack $SRC612_TAR"; }
+	rm -rf "$SRC612"
+	mv "$tmp"/linux-source-6.12 "$SRC612" && rmdir "$tmp"
+}
+
+# Copies the module's sources (not its build products, not tools/, not
+# .git) into $1, keeping modification times so later builds there are
+# incremental, and deleting files that left the repository.
+sync_module_sources() {
+	mkdir -p "$1"
+	rsync -a --delete --prune-empty-dirs \
+		--exclude='/.git/' --exclude='/tools/' --exclude='/Documentation/' \
+		--include='*/' --include='*.c' --include='*.h' --include='*.S' \
+		--include='Kbuild' --include='Kconfig' --include='Makefile' \
+		--include='.kunitconfig' --include='*.kunitconfig' \
+		--exclude='*' "$AXAS_REPO/" "$1/"
+}
+
+# A kernel tree for kunit.py: a hard-link farm of the pristine 6.12 source
+# (directories are real, files are links, so nothing written by a build can
+# reach the pristine tree as long as files are replaced rather than edited
+# in place), with the module at drivers/axas and hooked into drivers/Kconfig
+# and drivers/Makefile. The module is a synced copy of the repository's
+# sources rather than a symlink to it: out-of-tree builds leave objects in
+# the repository, and make's VPATH search would find those from the
+# in-tree build.
+# Usage: kunit_tree DIR
+kunit_tree() {
+	local t=$1
+	ensure_src612
+	if [ ! -f "$t/.axas-farm" ]; then
+		msg "making the KUnit source tree $t (hard-link farm of $SRC612)"
+		rm -rf "$t" "$t.tmp"
+		mkdir -p "$(dirname "$t")"
+		cp -al "$SRC612" "$t.tmp" || die "cannot make a hard-link farm of $SRC612"
+		mv "$t.tmp" "$t"
+		touch "$t/.axas-farm"
+	fi
+	# Hook the module in; the files are rewritten (new inode), never
+	# appended to, which would change the pristine copy through the link.
+	hook_file "$t/drivers/Kconfig" "$SRC612/drivers/Kconfig" \
+		'source "drivers/axas/Kconfig"' 'endmenu'
+	hook_file "$t/drivers/Makefile" "$SRC612/drivers/Makefile" \
+		'obj-$(CONFIG_AXAS)		+= axas/'
+	sync_module_sources "$t/drivers/axas"
+}
+
+# hook_file DEST PRISTINE LINE [BEFORE]: DEST becomes PRISTINE with LINE
+# added (before the last line equal to BEFORE if given, else at the end).
+# DEST is only replaced when its content changes, so make sees no change.
+hook_file() {
+	local dest=$1 orig=$2 line=$3 before=${4:-} tmp
+	tmp=$(mktemp "$dest.XXXXXX")
+	if [ -n "$before" ]; then
+		awk -v line="$line" -v before="$before" '
+			{ l[NR] = $0 } $0 == before { last = NR }
+			END { for (i = 1; i <= NR; i++) { if (i == last) print line; print l[i] } }' \
+			"$orig" >"$tmp"
+	else
+		{ cat "$orig"; printf '%s\n' "$line"; } >"$tmp"
+	fi
+	if cmp -s "$tmp" "$dest"; then
+		rm -f "$tmp"
+	else
+		chmod 644 "$tmp"
+		mv -f "$tmp" "$dest"
+	fi
+}
