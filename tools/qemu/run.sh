@@ -1,0 +1,183 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boots Debian's own 6.1 kernel in QEMU with a busybox initramfs holding
+# axas.ko and the userspace tools, loads the module, runs one command as
+# root in the guest, streams the guest's output and exits with the
+# command's exit status.
+#
+# Usage: tools/qemu/run.sh [OPTIONS] -- COMMAND [ARG...]
+#   --kvm             use KVM instead of TCG (hangs stock kernels on these
+#                     machines, whose /dev/kvm is a software-nesting device)
+#   --timeout SEC     kill the guest after SEC seconds (default 900)
+#   --no-load         do not insmod axas.ko before the command
+#   --params 'A=B'    module parameters for insmod
+#   --module PATH     the module (default: axas.ko at the repository root)
+#   --mem SIZE        guest memory (default 1G)
+#
+# In the guest: /axas/axas.ko, /axas/build/* (tools/build: the programs,
+# selftests and `runas UID[:GID] CMD` for unprivileged runs), /axas/testing/*
+# (the scripts of tools/testing), PATH=/axas/build:/bin, users root (0),
+# user (1000) and nobody (65534). The command runs in /tmp (a tmpfs).
+#
+# It fails (exit 125, or 126 for a kernel report) if the guest never reports the command's end (a
+# panic, an oops, a hang) or if the kernel log shows a BUG, WARNING, Oops,
+# lockdep or other report, even when the command itself succeeded.
+#
+# The kernel is Debian's linux-image-<ABI>-amd64(-unsigned) for the ABI of
+# the newest installed 6.1 headers (so the module's vermagic matches),
+# downloaded with apt-get download and unpacked with dpkg-deb into
+# /var/tmp/axas/qemu/ - never installed.
+set -euo pipefail
+AXAS_REPO=$(cd "$(dirname "$0")/../.." && pwd)
+. "$AXAS_REPO/tools/ci/lib.sh"
+die() { printf 'FAIL: %s\n' "$*" >&2; exit 125; }
+
+accel=(-accel tcg)
+timeout=900
+load=1
+params=
+module="$AXAS_REPO/axas.ko"
+mem=1G
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kvm) accel=(-accel kvm -cpu host) ;;
+	--timeout) timeout=$2; shift ;;
+	--no-load) load=0 ;;
+	--params) params=$2; shift ;;
+	--module) module=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	--) shift; break ;;
+	*) die "unknown option $1 (usage: run.sh [--kvm] [--timeout S] [--no-load] [--params P] [--module KO] -- CMD...)" ;;
+	esac
+	shift
+done
+[ $# -gt 0 ] || die "no command (usage: run.sh [OPTIONS] -- CMD...)"
+
+# --- the kernel: Debian's image for the installed headers' ABI
+kdir=${KDIR:-$(kdir61)}
+[ -n "$kdir" ] || die "no Debian 6.1 headers installed: run 'make deps'"
+abi=${kdir##*/linux-headers-}
+kcache="$AXAS_CACHE/qemu/$abi"
+vmlinuz="$kcache/vmlinuz"
+if [ ! -s "$vmlinuz" ]; then
+	debs="$AXAS_CACHE/debs"
+	mkdir -p "$debs" "$kcache"
+	deb=
+	for pkg in "linux-image-$abi-unsigned" "linux-image-$abi"; do
+		deb=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
+		[ -n "$deb" ] && break
+		msg "downloading $pkg (once; not installed)"
+		if (cd "$debs" && apt-get download -qq -o APT::Sandbox::User=root "$pkg"); then
+			deb=$(ls "$debs/${pkg}_"*.deb | head -n 1)
+			break
+		fi
+	done
+	[ -n "$deb" ] || die "cannot download linux-image-$abi(-unsigned): is apt's package list current (apt-get update)?"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./boot/vmlinuz-$abi" >"$vmlinuz.tmp" ||
+		die "no /boot/vmlinuz-$abi in $deb"
+	mv "$vmlinuz.tmp" "$vmlinuz"
+fi
+
+# --- the module must be built for that kernel
+if [ $load -eq 1 ]; then
+	[ -f "$module" ] || die "$module missing: run 'make' first"
+	vermagic=$(modinfo -F vermagic "$module" 2>/dev/null || strings "$module" | sed -n 's/^vermagic=//p')
+	case $vermagic in
+	"$abi "*) ;;
+	*) die "$module was built for '${vermagic%% *}', the guest kernel is $abi: rebuild with 'make'" ;;
+	esac
+fi
+
+# --- the initramfs
+# Kernel log lines that fail a run (the console's quiet level hides
+# KERN_WARNING, so /init greps dmesg after the command).
+KERNEL_PROBLEMS='BUG:|WARNING:|Oops|general protection|kernel BUG|possible (recursive|circular) locking|inconsistent lock state|suspicious RCU usage|UBSAN:|refcount_t:|list_(add|del) corruption'
+[ -x /bin/busybox ] || die "busybox missing: run 'make deps' (busybox-static)"
+work=$(mktemp -d "${TMPDIR:-/tmp}/axas-qemu.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root="$work/root"
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,root,etc,axas/build,axas/testing}
+cp /bin/busybox "$root/bin/busybox"
+[ $load -eq 1 ] && cp "$module" "$root/axas/axas.ko"
+if [ -d "$AXAS_REPO/tools/build" ]; then
+	find "$AXAS_REPO/tools/build" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/axas/build/" \;
+fi
+if [ -d "$AXAS_REPO/tools/testing" ]; then
+	find "$AXAS_REPO/tools/testing" -maxdepth 1 -type f ! -name '*.[ch]' -exec cp -p {} "$root/axas/testing/" \;
+fi
+cat >"$root/etc/passwd" <<'PASSWD'
+root:x:0:0:root:/root:/bin/sh
+user:x:1000:1000:unprivileged user:/tmp:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/sh
+PASSWD
+cat >"$root/etc/group" <<'GROUP'
+root:x:0:
+user:x:1000:
+nogroup:x:65534:
+GROUP
+
+# The command, quoted for the guest's sh.
+{
+	printf '#!/bin/sh\n'
+	for a in "$@"; do printf "'%s' " "$(printf '%s' "$a" | sed "s/'/'\\\\''/g")"; done
+	printf '\n'
+} >"$root/axas/cmd"
+
+cat >"$root/init" <<EOF_INIT
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/axas/build:/bin:/sbin HOME=/root
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /dev/shm
+echo "AXAS-HARNESS: booted in \$(cut -d' ' -f1 /proc/uptime) s"
+rc=0
+if [ $load -eq 1 ]; then
+	insmod /axas/axas.ko $params || rc=\$?
+	[ \$rc -eq 0 ] || echo "AXAS-HARNESS: insmod failed (\$rc)"
+fi
+if [ \$rc -eq 0 ]; then
+	cd /tmp
+	sh /axas/cmd
+	rc=\$?
+fi
+# Kernel reports the console's quiet level hides (WARNING is KERN_WARNING).
+if dmesg | grep -qE '$KERNEL_PROBLEMS'; then
+	dmesg | sed -n -E '/$KERNEL_PROBLEMS/,+25p' | sed 's/^/AXAS-KERNEL: /'
+fi
+echo "AXAS-HARNESS-EXIT: \$rc"
+reboot -f
+EOF_INIT
+chmod 755 "$root/init" "$root/axas/cmd"
+(cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initrd"
+
+# --- boot
+msg "booting Debian $abi in QEMU (${accel[*]}, timeout ${timeout}s): $*"
+log="$work/console.log"
+start=$(date +%s.%N)
+stdin=/dev/null
+[ -t 0 ] && stdin=/dev/stdin
+qrc=0
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 "${accel[@]}" -m "$mem" -smp 2 \
+	-nographic -no-reboot -net none -kernel "$vmlinuz" -initrd "$work/initrd" \
+	-append "console=ttyS0 quiet panic=-1 oops=panic" <"$stdin" 2>&1 |
+	sed -u -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' | tee "$log" || qrc=$?
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+printf '==> guest ran for %.1f s\n' "$elapsed"
+
+rc=$(sed -n 's/^AXAS-HARNESS-EXIT: \([0-9]*\)$/\1/p' "$log" | tail -n 1)
+if [ -z "$rc" ]; then
+	grep -qE 'Kernel panic|BUG:|Oops' "$log" && die "the guest kernel crashed (see the console output above)"
+	[ "$qrc" -eq 124 ] && die "the guest did not finish within ${timeout}s"
+	die "the guest ended without reporting the command's exit status"
+fi
+if grep -q '^AXAS-KERNEL: ' "$log"; then
+	echo "FAIL: the guest kernel log has BUG/WARNING/Oops/lockdep reports (AXAS-KERNEL lines above); the command exited with $rc" >&2
+	exit 126
+fi
+exit "$rc"
