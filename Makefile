@@ -14,7 +14,7 @@ JOBS ?= $(shell nproc)
 
 CI := $(REPO)/tools/ci
 
-.PHONY: all module tools clean deps demo check check-quick \
+.PHONY: all module tools clean deps demo check qemu \
 	build-6.1 build-6.12 build-all checkpatch kunit kunit-cross selftests help
 
 all: module
@@ -24,8 +24,10 @@ module:
 		echo "No kernel headers (KDIR='$(KDIR)'): run 'make deps' or set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(REPO) CONFIG_AXAS=m modules
 
+# The selftests may include kselftest_harness.h from the 6.12 source.
 tools:
-	$(MAKE) -C $(REPO)/tools
+	@bash -c '. $(CI)/lib.sh && ensure_src612'
+	$(MAKE) -C $(REPO)/tools all
 
 clean:
 	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then \
@@ -63,14 +65,21 @@ selftests: deps
 	@$(CI)/selftests.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory module tools
+	@$(MAKE) --no-print-directory module
+	@$(MAKE) --no-print-directory -C $(REPO)/tools progs
 	@if [ ! -x $(REPO)/tools/build/axas-demo ]; then \
 		echo "tools/build/axas-demo does not exist yet (tools/axas-demo.c is not written): no demo to run" >&2; \
 		exit 1; fi
-	@$(REPO)/tools/qemu/run.sh -- /bin/axas-demo
+	@$(REPO)/tools/qemu/run.sh --timeout 300 -- axas-demo
 
 check: deps
 	@$(CI)/check.sh
+
+# The QEMU harness with any command: make qemu CMD='axasctl ...'
+qemu: deps
+	@$(MAKE) --no-print-directory module
+	@$(MAKE) --no-print-directory -C $(REPO)/tools progs
+	@$(REPO)/tools/qemu/run.sh -- $(or $(CMD),sh -c 'lsmod; ls -l /dev/axas')
 
 help:
 	@sed -n '3,8p' $(REPO)/Makefile

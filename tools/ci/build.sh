@@ -40,5 +40,5 @@ sed "s|$work/||g" "$log"
 bad=$(grep -iE '(warning|error):' "$log" | grep -v 'Symbol info of vmlinux is missing' || true)
 [ $rc -eq 0 ] || die "build on $ver failed (exit $rc)"
 [ -f "$work/axas.ko" ] || die "build on $ver made no axas.ko"
-[ -z "$bad" ] || die "build on $ver printed $(echo "$bad" | wc -l) warning/error line(s)"
+[ -z "$bad" ] || { echo "$bad" | sed "s|$work/||g"; die "build on $ver printed $(echo "$bad" | wc -l) warning/error line(s)"; }
 msg "build on $ver: clean"

@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every test of the project, stopping at the first failure.
+#   1. build on Debian's 6.1 headers, W=1 C=1 (sparse), no warning
+#   2. build on the 6.12 tree, W=1 C=1, no warning
+#   3. checkpatch --strict over every kernel source file
+#   4. KUnit under UML
+#   5. KUnit under QEMU for arm64 and riscv (tools/ci/kunit-cross.sh, if present)
+#   6. userspace selftests in Debian 6.1 under QEMU (tools/testing/run.sh, if present)
+# The packages are installed by `make deps` (make check depends on it).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ci="$AXAS_REPO/tools/ci"
+logs="$AXAS_CACHE/check-logs"
+mkdir -p "$logs"
+rm -f "$logs"/*.log
+declare -a times=()
+total_start=$(date +%s)
+
+step() {
+	local name=$1 t0 rc=0
+	shift
+	printf '\n======== %s ========\n' "$name"
+	t0=$(date +%s)
+	"$@" 2>&1 | tee "$logs/$name.log" || rc=$?
+	times+=("$(printf '%-12s %4ds' "$name" $(($(date +%s) - t0)))")
+	if [ $rc -ne 0 ]; then
+		printf '\nmake check: FAILED at step "%s" (exit %d); its log: %s\n' \
+			"$name" $rc "$logs/$name.log" >&2
+		exit $rc
+	fi
+}
+
+step build-6.1 "$ci/build.sh" 6.1
+step build-6.12 "$ci/build.sh" 6.12
+step checkpatch "$ci/checkpatch.sh"
+step kunit "$ci/kunit.sh"
+if [ -f "$ci/kunit-cross.sh" ]; then
+	step kunit-cross bash "$ci/kunit-cross.sh"
+else
+	echo "(tools/ci/kunit-cross.sh absent: no cross-architecture KUnit run)"
+fi
+step selftests "$ci/selftests.sh"
+
+# Totals of every step's "NAME: N passed, N failed, N skipped" line; a step
+# that printed none (a cross run, say) is counted from kunit.py's own
+# "Testing complete. Ran N tests: passed: N, ..." lines.
+pass=0 fail=0 skip=0
+for f in "$logs"/*.log; do
+	lines=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$f" || true)
+	if [ -n "$lines" ]; then
+		while read -r l; do
+			pass=$((pass + $(echo "$l" | sed -E 's/.* ([0-9]+) passed.*/\1/')))
+			fail=$((fail + $(echo "$l" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+			case $l in *skipped*) skip=$((skip + $(echo "$l" | sed -E 's/.* ([0-9]+) skipped.*/\1/'))) ;; esac
+		done <<<"$lines"
+	else
+		while read -r l; do
+			[ -n "$l" ] || continue
+			for k in passed failed skipped crashed errors; do
+				n=$(echo "$l" | grep -oE "$k: [0-9]+" | grep -oE '[0-9]+' || echo 0)
+				case $k in
+				passed) pass=$((pass + n)) ;;
+				skipped) skip=$((skip + n)) ;;
+				*) fail=$((fail + n)) ;;
+				esac
+			done
+		done <<<"$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$f" || true)"
+	fi
+done
+
+printf '\n======== summary ========\n'
+printf '%s\n' "${times[@]}"
+printf '%-12s %4ds\n' total $(($(date +%s) - total_start))
+echo "make check: all steps passed"
+echo "check: $pass passed, $fail failed, $skip skipped"
