@@ -1,0 +1,1266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of axas_core: regions, backends, lazy faults, translation,
+ * guest memory access, invalidation, dump, rollback on every allocation
+ * failure, and a multi-threaded stress run.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/gfp.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/prandom.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/axas.h>
+
+#include "axas_core/aspace.h"
+
+#define RW	(AXAS_MAP_READ | AXAS_MAP_WRITE)
+#define RWX	(AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC)
+
+static void put_aspace_action(void *as)
+{
+	axas_aspace_put(as);
+}
+
+static struct axas_aspace *new_aspace(struct kunit *test, u32 format,
+				      u64 base, u64 size)
+{
+	struct axas_aspace *as = axas_aspace_create(format, 0, base, size);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, as);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, put_aspace_action, as));
+	return as;
+}
+
+static struct axas_stats stats(struct axas_aspace *as)
+{
+	struct axas_stats st;
+
+	axas_aspace_stats(as, &st);
+	return st;
+}
+
+/* Pages of the root of a fresh table. */
+static u64 root_pages(struct axas_aspace *as)
+{
+	return 1ULL << as->npt.root_order;
+}
+
+/* ---- a snapshot of everything a failed call must leave alone ---------- */
+
+#define MAX_PROBES 16
+
+struct snap {
+	struct axas_stats st;
+	unsigned int nr;
+	int ret[MAX_PROBES];
+	struct axas_xlate x[MAX_PROBES];
+};
+
+static void take_snap(struct axas_aspace *as, const u64 *probes,
+		      unsigned int nr, struct snap *s)
+{
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	axas_aspace_stats(as, &s->st);
+	s->nr = nr;
+	for (i = 0; i < nr; i++)
+		s->ret[i] = axas_translate(as, probes[i], &s->x[i]);
+}
+
+static void expect_same(struct kunit *test, const struct snap *a,
+			const struct snap *b, int n)
+{
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ_MSG(test, a->st.table_pages, b->st.table_pages,
+			    "fail-nth %d", n);
+	KUNIT_EXPECT_EQ_MSG(test, a->st.data_pages, b->st.data_pages,
+			    "fail-nth %d", n);
+	KUNIT_EXPECT_EQ_MSG(test, a->st.nr_regions, b->st.nr_regions,
+			    "fail-nth %d", n);
+	for (i = 0; i < a->nr; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, a->ret[i], b->ret[i],
+				    "fail-nth %d probe %u", n, i);
+		if (a->ret[i] || b->ret[i])
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, a->x[i].hpa, b->x[i].hpa,
+				    "fail-nth %d probe %u", n, i);
+		KUNIT_EXPECT_EQ_MSG(test, a->x[i].page_size, b->x[i].page_size,
+				    "fail-nth %d probe %u", n, i);
+		KUNIT_EXPECT_EQ_MSG(test, a->x[i].prot, b->x[i].prot,
+				    "fail-nth %d probe %u", n, i);
+		KUNIT_EXPECT_EQ_MSG(test, a->x[i].limit, b->x[i].limit,
+				    "fail-nth %d probe %u", n, i);
+		KUNIT_EXPECT_EQ_MSG(test, a->x[i].kind, b->x[i].kind,
+				    "fail-nth %d probe %u", n, i);
+	}
+}
+
+/*
+ * Runs @op with its 1st, 2nd, ... allocation failing until it succeeds.
+ * Every failure must be -ENOMEM and leave the snapshot unchanged.
+ * Returns the number of allocations the successful call made.
+ */
+static int fail_every_alloc(struct kunit *test, struct axas_aspace *as,
+			    int (*op)(struct axas_aspace *as, void *arg),
+			    void *arg, const u64 *probes, unsigned int nr)
+{
+	struct snap before, after;
+	int n, ret, left;
+
+	take_snap(as, probes, nr, &before);
+	for (n = 1; n < 4096; n++) {
+		axas_test_fail_nth(as, n);
+		ret = op(as, arg);
+		left = atomic_read(&as->fail_nth);
+		axas_test_fail_nth(as, 0);
+		if (!ret) {
+			/* the n-th allocation was never reached */
+			KUNIT_EXPECT_EQ(test, left, 1);
+			break;
+		}
+		KUNIT_ASSERT_EQ_MSG(test, ret, -ENOMEM, "fail-nth %d", n);
+		KUNIT_EXPECT_EQ(test, left, 0);
+		take_snap(as, probes, nr, &after);
+		expect_same(test, &before, &after, n);
+	}
+	KUNIT_EXPECT_LT(test, n, 4096);
+	return n - 1;
+}
+
+/* ---- creation ---------------------------------------------------------- */
+
+static void create_validation_test(struct kunit *test)
+{
+	static const struct {
+		u32 format;
+		u32 gpa_bits;
+		u64 base;
+		u64 size;
+	} bad[] = {
+		{ 99, 0, 0, SZ_4K },			/* unknown format */
+		{ AXAS_FMT_EPT4, 40, 0, SZ_4K },	/* not EPT4's width */
+		{ AXAS_FMT_EPT4, 0, 0x800, SZ_4K },	/* unaligned base */
+		{ AXAS_FMT_EPT4, 0, 0, 0 },		/* empty */
+		{ AXAS_FMT_EPT4, 0, 0, SZ_4K + 1 },	/* unaligned size */
+		{ AXAS_FMT_EPT4, 0, ~0ULL - SZ_4K + 1, SZ_8K },	/* wraps */
+		{ AXAS_FMT_EPT4, 0, BIT_ULL(48) - SZ_4K, SZ_8K }, /* too wide */
+		{ AXAS_FMT_SV39X4, 0, 0, BIT_ULL(41) + SZ_4K },
+	};
+	struct axas_aspace *as;
+	struct axas_stats st;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		as = axas_aspace_create(bad[i].format, bad[i].gpa_bits,
+					bad[i].base, bad[i].size);
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR_OR_ZERO(as), -EINVAL,
+				    "case %u", i);
+		if (!IS_ERR(as))
+			axas_aspace_put(as);
+	}
+
+	as = new_aspace(test, AXAS_FMT_EPT4, BIT_ULL(48) - SZ_4K, SZ_4K);
+	st = stats(as);
+	KUNIT_EXPECT_EQ(test, st.format, AXAS_FMT_EPT4);
+	KUNIT_EXPECT_EQ(test, st.levels, 4);
+	KUNIT_EXPECT_EQ(test, st.gpa_bits, 48);
+	KUNIT_EXPECT_EQ(test, st.table_pages, 1);
+	KUNIT_EXPECT_EQ(test, st.data_pages, 0);
+	KUNIT_EXPECT_EQ(test, st.nr_regions, 0);
+	KUNIT_EXPECT_EQ(test, st.root_pa, (u64)axas_aspace_root_pa(as));
+	KUNIT_EXPECT_EQ(test, st.root_reg, axas_aspace_root_reg(as));
+
+	as = new_aspace(test, AXAS_FMT_SV39X4, SZ_1G, SZ_2G);
+	st = stats(as);
+	KUNIT_EXPECT_EQ(test, st.gpa_bits, 41);
+	KUNIT_EXPECT_EQ(test, st.table_pages, 4);
+	KUNIT_EXPECT_EQ(test, axas_aspace_base(as), SZ_1G);
+	KUNIT_EXPECT_EQ(test, axas_aspace_size(as), SZ_2G);
+	KUNIT_EXPECT_EQ(test, axas_aspace_end(as), 3ULL * SZ_1G);
+	KUNIT_EXPECT_TRUE(test, axas_aspace_contains_range(as, SZ_1G, SZ_2G));
+	KUNIT_EXPECT_TRUE(test, axas_aspace_contains_range(as, SZ_2G, SZ_4K));
+	KUNIT_EXPECT_FALSE(test, axas_aspace_contains_range(as, SZ_1G - SZ_4K,
+							    SZ_8K));
+	KUNIT_EXPECT_FALSE(test, axas_aspace_contains_range(as,
+							    3ULL * SZ_1G - SZ_4K,
+							    SZ_8K));
+	KUNIT_EXPECT_FALSE(test, axas_aspace_contains_range(as, SZ_2G, ~0ULL));
+
+	as = new_aspace(test, AXAS_FMT_NATIVE, 0, SZ_1G);
+	KUNIT_EXPECT_NE(test, stats(as).format, AXAS_FMT_NATIVE);
+}
+
+/* ---- argument checks: SPEC section 4 errno table ----------------------- */
+
+static void map_errno_test(struct kunit *test)
+{
+	static const struct {
+		bool linear;
+		u64 gpa;
+		u64 size;
+		u64 hpa;
+		u32 flags;
+		int err;
+	} cases[] = {
+		{ true, 0, SZ_4K, SZ_1G, AXAS_MAP_WRITE, -EINVAL },
+		{ false, 0, SZ_4K, 0, AXAS_MAP_WRITE, -EINVAL },
+		{ true, 0, SZ_4K, SZ_1G, AXAS_MAP_READ | AXAS_MAP_DEVICE |
+		  AXAS_MAP_UNCACHED, -EINVAL },
+		{ true, 0, SZ_4K, SZ_1G, AXAS_MAP_READ | AXAS_MAP_DEVICE |
+		  AXAS_MAP_EXEC, -EINVAL },
+		{ true, 0, SZ_4K, SZ_1G, AXAS_MAP_READ | AXAS_MAP_POPULATE,
+		  -EINVAL },
+		{ false, 0, SZ_4K, 0, AXAS_MAP_READ | AXAS_MAP_NOHUGE,
+		  -EINVAL },
+		{ true, 0, SZ_4K, SZ_1G, AXAS_MAP_DEVICE, -EINVAL },
+		{ false, 0, SZ_4K, 0, 0, -EINVAL },
+		{ false, 0, SZ_4K, 0, AXAS_MAP_READ | BIT(5), -EINVAL },
+		{ false, 0, SZ_4K, 0, AXAS_MAP_READ | BIT(31), -EINVAL },
+		{ false, SZ_2K, SZ_4K, 0, AXAS_MAP_READ, -EINVAL },
+		{ false, 0, SZ_2K, 0, AXAS_MAP_READ, -EINVAL },
+		{ false, 0, 0, 0, AXAS_MAP_READ, -EINVAL },
+		{ false, SZ_1G - SZ_4K, SZ_8K, 0, AXAS_MAP_READ, -EINVAL },
+		{ false, ~0ULL - SZ_4K + 1, SZ_8K, 0, AXAS_MAP_READ, -EINVAL },
+		{ true, 0, SZ_4K, SZ_1G + SZ_2K, AXAS_MAP_READ, -EINVAL },
+		{ true, 0, SZ_4K, BIT_ULL(63), AXAS_MAP_READ, -EINVAL },
+		{ true, 0, SZ_8K, ~0ULL - SZ_4K + 1, AXAS_MAP_READ, -EINVAL },
+		/* overlaps with the region mapped below */
+		{ false, SZ_1M - SZ_4K, SZ_8K, 0, AXAS_MAP_READ, -EEXIST },
+		{ true, SZ_1M + SZ_4K, SZ_4K, SZ_1G, AXAS_MAP_READ, -EEXIST },
+		{ false, 0, SZ_2M, 0, AXAS_MAP_READ, -EEXIST },
+	};
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_EPT4, 0, SZ_1G);
+	struct axas_stats before, after;
+	unsigned int i;
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, SZ_1M, SZ_64K,
+					     RW | AXAS_MAP_POPULATE), 0);
+	before = stats(as);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (cases[i].linear)
+			ret = axas_map_linear(as, cases[i].gpa, cases[i].hpa,
+					      cases[i].size, cases[i].flags);
+		else
+			ret = axas_map_alloc(as, cases[i].gpa, cases[i].size,
+					     cases[i].flags);
+		KUNIT_EXPECT_EQ_MSG(test, ret, cases[i].err, "case %u", i);
+		after = stats(as);
+		KUNIT_EXPECT_EQ(test, before.table_pages, after.table_pages);
+		KUNIT_EXPECT_EQ(test, before.data_pages, after.data_pages);
+		KUNIT_EXPECT_EQ(test, before.nr_regions, after.nr_regions);
+	}
+
+	/* protect accepts permission and memory-type bits only */
+	KUNIT_EXPECT_EQ(test, axas_protect(as, SZ_1M, SZ_4K,
+					   AXAS_MAP_READ | AXAS_MAP_POPULATE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, SZ_1M, SZ_4K, AXAS_MAP_WRITE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, SZ_1M, SZ_4K, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, SZ_1M, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, SZ_1G, SZ_4K), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, SZ_1M + 1, SZ_4K), -EINVAL);
+
+	/* adjacent regions are fine */
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, SZ_1M - SZ_4K, SZ_4K, RW), 0);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, SZ_1M + SZ_64K, SZ_1G,
+					      SZ_4K, AXAS_MAP_READ), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 3);
+}
+
+/* ---- linear backend: leaf sizes ---------------------------------------- */
+
+static void expect_xlate(struct kunit *test, struct axas_aspace *as, u64 gpa,
+			 u64 hpa, u64 page_size, u32 prot, u32 kind, u64 limit)
+{
+	struct axas_xlate x;
+
+	KUNIT_ASSERT_EQ_MSG(test, axas_translate(as, gpa, &x), 0,
+			    "gpa %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(test, x.hpa, hpa, "gpa %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(test, x.page_size, page_size, "gpa %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(test, x.prot, prot, "gpa %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(test, x.kind, kind, "gpa %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(test, x.limit, limit, "gpa %#llx", gpa);
+}
+
+static void linear_leaf_size_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_EPT4, 0, SZ_8G);
+	const u64 hbase = 0x40000000ULL;
+	struct axas_xlate x;
+
+	/* 1 GiB aligned on both sides: one 1 GiB leaf */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, SZ_1G, 4 * hbase, SZ_1G,
+					      RWX), 0);
+	expect_xlate(test, as, SZ_1G + 0x1234, 4 * hbase + 0x1234, SZ_1G, RWX,
+		     AXAS_REGION_LINEAR, SZ_1G - 0x1234);
+	/* 2 MiB aligned: 2 MiB leaves */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, SZ_2G, hbase + SZ_2M,
+					      SZ_8M, AXAS_MAP_READ), 0);
+	expect_xlate(test, as, SZ_2G + SZ_4M + 5, hbase + 3 * SZ_2M + 5, SZ_2M,
+		     AXAS_MAP_READ, AXAS_REGION_LINEAR, SZ_4M - 5);
+	/* hpa only 4 KiB aligned: 4 KiB leaves */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, 3ULL * SZ_1G, hbase + SZ_4K,
+					      SZ_4M, RW), 0);
+	expect_xlate(test, as, 3ULL * SZ_1G + SZ_2M, hbase + SZ_4K + SZ_2M,
+		     SZ_4K, RW, AXAS_REGION_LINEAR, SZ_2M);
+	/* NOHUGE: 4 KiB leaves although both sides are 1 GiB aligned */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, 4ULL * SZ_1G, 8 * hbase,
+					      SZ_4M, AXAS_MAP_READ |
+					      AXAS_MAP_DEVICE |
+					      AXAS_MAP_NOHUGE), 0);
+	expect_xlate(test, as, 4ULL * SZ_1G, 8 * hbase, SZ_4K,
+		     AXAS_MAP_READ | AXAS_MAP_DEVICE, AXAS_REGION_LINEAR,
+		     SZ_4M);
+	KUNIT_EXPECT_EQ(test, axas_translate(as, 4ULL * SZ_1G + SZ_4M, &x),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_translate(as, 0, &x), -ENOENT);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 4);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 0);
+}
+
+/* ---- regions: splitting by unmap and protect --------------------------- */
+
+static void region_split_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_EPT4, 0, SZ_1G);
+	struct axas_xlate x;
+	u32 result;
+	u64 gpa;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, 0, SZ_64K, RW), 0);
+	for (gpa = 0; gpa < SZ_64K; gpa += SZ_4K) {
+		KUNIT_ASSERT_EQ(test, axas_handle_page_fault(as, gpa,
+							     AXAS_MAP_READ,
+							     &result), 0);
+		KUNIT_EXPECT_EQ(test, result, AXAS_FAULT_HANDLED);
+	}
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 16);
+
+	/* a hole in the middle: two regions, four pages freed */
+	KUNIT_ASSERT_EQ(test, axas_unmap(as, SZ_16K, SZ_16K), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 2);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 12);
+	KUNIT_EXPECT_EQ(test, axas_translate(as, SZ_16K + SZ_4K, &x), -ENOENT);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, SZ_8K, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.limit, SZ_8K);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, SZ_32K + 8, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.limit, SZ_32K - 8);
+	KUNIT_ASSERT_EQ(test, axas_handle_page_fault(as, SZ_16K,
+						     AXAS_MAP_READ, &result),
+			0);
+	KUNIT_EXPECT_EQ(test, result, AXAS_FAULT_NOT_MAPPED);
+
+	/* protect the middle of the right piece: three regions */
+	KUNIT_ASSERT_EQ(test, axas_protect(as, SZ_32K + SZ_8K, SZ_8K,
+					   AXAS_MAP_READ), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 4);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, SZ_32K + SZ_8K, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.prot, AXAS_MAP_READ);
+	KUNIT_EXPECT_EQ(test, x.limit, SZ_8K);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, SZ_32K, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.prot, RW);
+	KUNIT_EXPECT_EQ(test, x.limit, SZ_8K);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, SZ_64K - SZ_4K, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.prot, RW);
+	KUNIT_EXPECT_EQ(test, x.limit, SZ_4K);
+
+	/* protect across two regions with a hole between: -ENOENT */
+	KUNIT_EXPECT_EQ(test, axas_protect(as, 0, SZ_64K, AXAS_MAP_READ),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 4);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, 0, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.prot, RW);
+	/* protect beyond the last region: -ENOENT */
+	KUNIT_EXPECT_EQ(test, axas_protect(as, SZ_32K, SZ_64K, AXAS_MAP_READ),
+			-ENOENT);
+	/* protect across adjacent regions is fine and keeps them apart */
+	KUNIT_EXPECT_EQ(test, axas_protect(as, SZ_32K, SZ_32K, RWX), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 4);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, SZ_32K + SZ_8K, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.prot, RWX);
+
+	/* unmap over holes, cutting the first region */
+	KUNIT_ASSERT_EQ(test, axas_unmap(as, SZ_4K, SZ_1M), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 1);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 1);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, 0, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.limit, SZ_4K);
+	/* an unmap of nothing at all */
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, SZ_2M, SZ_2M), 0);
+	KUNIT_ASSERT_EQ(test, axas_unmap(as, 0, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 0);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 0);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, root_pages(as));
+}
+
+/* Splitting huge linear leaves keeps the rest of the range translating. */
+static void linear_split_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_EPT4, 0, SZ_8G);
+	const u64 hpa = 0x80000000ULL;
+	struct axas_xlate x;
+
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, SZ_1G, hpa, SZ_1G, RW), 0);
+	KUNIT_ASSERT_EQ(test, axas_unmap(as, SZ_1G + SZ_2M + SZ_4K, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 2);
+	expect_xlate(test, as, SZ_1G, hpa, SZ_2M, RW, AXAS_REGION_LINEAR,
+		     SZ_2M + SZ_4K);
+	expect_xlate(test, as, SZ_1G + SZ_2M, hpa + SZ_2M, SZ_4K, RW,
+		     AXAS_REGION_LINEAR, SZ_4K);
+	KUNIT_EXPECT_EQ(test, axas_translate(as, SZ_1G + SZ_2M + SZ_4K, &x),
+			-ENOENT);
+	expect_xlate(test, as, SZ_1G + SZ_2M + SZ_8K, hpa + SZ_2M + SZ_8K,
+		     SZ_4K, RW, AXAS_REGION_LINEAR, SZ_1G - SZ_2M - SZ_8K);
+	expect_xlate(test, as, SZ_2G - SZ_4K, hpa + SZ_1G - SZ_4K, SZ_2M, RW,
+		     AXAS_REGION_LINEAR, SZ_4K);
+
+	/* protect cuts 2 MiB leaves and the region */
+	KUNIT_ASSERT_EQ(test, axas_protect(as, SZ_2G - SZ_4M - SZ_4K, SZ_8K,
+					   AXAS_MAP_READ), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 4);
+	expect_xlate(test, as, SZ_2G - SZ_4M - SZ_4K, hpa + SZ_1G - SZ_4M -
+		     SZ_4K, SZ_4K, AXAS_MAP_READ, AXAS_REGION_LINEAR, SZ_8K);
+	expect_xlate(test, as, SZ_2G - SZ_4M - SZ_8K, hpa + SZ_1G - SZ_4M -
+		     SZ_8K, SZ_4K, RW, AXAS_REGION_LINEAR, SZ_4K);
+	expect_xlate(test, as, SZ_2G - SZ_2M, hpa + SZ_1G - SZ_2M, SZ_2M, RW,
+		     AXAS_REGION_LINEAR, SZ_2M);
+
+	axas_clear(as);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 0);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, root_pages(as));
+	KUNIT_EXPECT_EQ(test, axas_translate(as, SZ_1G, &x), -ENOENT);
+}
+
+/* ---- lazy faults ------------------------------------------------------- */
+
+static void expect_fault(struct kunit *test, struct axas_aspace *as, u64 gpa,
+			 u32 access, u32 want)
+{
+	u32 result = 0;
+
+	KUNIT_ASSERT_EQ_MSG(test, axas_handle_page_fault(as, gpa, access,
+							 &result), 0,
+			    "gpa %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(test, result, want, "gpa %#llx", gpa);
+}
+
+static void fault_results_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_EPT4, 0, SZ_1T * 2);
+	struct axas_stats before;
+	struct axas_xlate x;
+	u8 buf[8] = { 0 };
+	u32 result;
+
+	/* a lazy 1 TiB region costs nothing until touched */
+	before = stats(as);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, SZ_1T, SZ_1T, RW), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, before.table_pages);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 0);
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, 0, SZ_64K,
+					     RW | AXAS_MAP_POPULATE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, SZ_1G, SZ_1G, SZ_2M,
+					      AXAS_MAP_READ), 0);
+
+	KUNIT_EXPECT_EQ(test, axas_handle_page_fault(as, SZ_1M, 0, &result),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_handle_page_fault(as, SZ_1M,
+						     AXAS_MAP_DEVICE, &result),
+			-EINVAL);
+
+	expect_fault(test, as, SZ_1M, AXAS_MAP_READ, AXAS_FAULT_NOT_MAPPED);
+	expect_fault(test, as, SZ_1T * 2 + SZ_4K, AXAS_MAP_READ, AXAS_FAULT_NOT_MAPPED);
+	/* permissions come first, whatever the kind */
+	expect_fault(test, as, SZ_1T + 5, AXAS_MAP_EXEC, AXAS_FAULT_PERM);
+	expect_fault(test, as, SZ_1G, AXAS_MAP_WRITE, AXAS_FAULT_PERM);
+	expect_fault(test, as, SZ_4K, AXAS_MAP_EXEC, AXAS_FAULT_PERM);
+	expect_fault(test, as, SZ_1G + 3, AXAS_MAP_READ, AXAS_FAULT_NOT_LAZY);
+	expect_fault(test, as, SZ_4K, AXAS_MAP_WRITE, AXAS_FAULT_NOT_LAZY);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 16);
+
+	before = stats(as);
+	expect_fault(test, as, SZ_1T + SZ_1G + 0x123, AXAS_MAP_WRITE, AXAS_FAULT_HANDLED);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, before.data_pages + 1);
+	/* EPT4: new tables at levels 2, 1 and 0 */
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, before.table_pages + 3);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, SZ_1T + SZ_1G, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.page_size, SZ_4K);
+	KUNIT_EXPECT_EQ(test, x.prot, RW);
+	KUNIT_EXPECT_EQ(test, x.kind, AXAS_REGION_ALLOC);
+	KUNIT_EXPECT_EQ(test, x.limit, SZ_1T - SZ_1G);
+
+	/* the page is zeroed; what is written stays across a spurious fault */
+	KUNIT_ASSERT_EQ(test, axas_read(as, SZ_1T + SZ_1G + 8, buf, 8), 8);
+	KUNIT_EXPECT_EQ(test, memchr_inv(buf, 0, 8), NULL);
+	KUNIT_ASSERT_EQ(test, axas_write(as, SZ_1T + SZ_1G + 8, "axas-v1", 8),
+			8);
+	before = stats(as);
+	expect_fault(test, as, SZ_1T + SZ_1G + SZ_4K - 1, AXAS_MAP_READ, AXAS_FAULT_SPURIOUS);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, before.data_pages);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, before.table_pages);
+	KUNIT_ASSERT_EQ(test, axas_read(as, SZ_1T + SZ_1G + 8, buf, 8), 8);
+	KUNIT_EXPECT_STREQ(test, (char *)buf, "axas-v1");
+	/* the neighbour needs no new table */
+	expect_fault(test, as, SZ_1T + SZ_1G + SZ_4K, AXAS_MAP_READ, AXAS_FAULT_HANDLED);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, before.table_pages);
+
+	/* lazily faulted pages get the permissions set by protect */
+	KUNIT_ASSERT_EQ(test, axas_protect(as, SZ_1T + SZ_2G, SZ_2M,
+					   AXAS_MAP_READ | AXAS_MAP_EXEC), 0);
+	expect_fault(test, as, SZ_1T + SZ_2G, AXAS_MAP_WRITE, AXAS_FAULT_PERM);
+	expect_fault(test, as, SZ_1T + SZ_2G, AXAS_MAP_EXEC, AXAS_FAULT_HANDLED);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, SZ_1T + SZ_2G, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.prot, AXAS_MAP_READ | AXAS_MAP_EXEC);
+
+	KUNIT_ASSERT_EQ(test, axas_unmap(as, SZ_1T, SZ_1T), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 16);
+}
+
+/* The hpa of translate includes the offset; the limit runs to region end. */
+static void translate_limit_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_SV39X4, 0, SZ_1G);
+	phys_addr_t hpa;
+	u64 limit;
+
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, SZ_2M, 0x10000000ULL, SZ_8M,
+					      RW), 0);
+	KUNIT_ASSERT_EQ(test, axas_translate_and_get_limit(as, SZ_2M + 0x1123,
+							   &hpa, &limit), 0);
+	KUNIT_EXPECT_EQ(test, (u64)hpa, 0x10001123ULL);
+	KUNIT_EXPECT_EQ(test, limit, SZ_8M - 0x1123);
+	KUNIT_ASSERT_EQ(test, axas_translate_and_get_limit(as, SZ_8M + SZ_2M -
+							   1, &hpa, &limit),
+			0);
+	KUNIT_EXPECT_EQ(test, limit, 1);
+	KUNIT_EXPECT_EQ(test, axas_translate_and_get_limit(as, SZ_8M + SZ_2M,
+							   &hpa, &limit),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_translate_and_get_limit(as, SZ_2M - 1,
+							   &hpa, &limit),
+			-ENOENT);
+	/* a lazy page not faulted in yet does not translate */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, SZ_16M, SZ_1M, RW), 0);
+	KUNIT_EXPECT_EQ(test, axas_translate_and_get_limit(as, SZ_16M, &hpa,
+							   &limit), -ENOENT);
+}
+
+/* ---- guest memory access ----------------------------------------------- */
+
+static void free_page_action(void *page)
+{
+	__free_page(page);
+}
+
+static void access_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_EPT4, 0, SZ_1G);
+	struct page *host = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	struct axas_stats before;
+	struct iov_iter iter;
+	struct kvec kv;
+	u8 *out, *in;
+	ssize_t ret;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, host);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   free_page_action,
+							   host));
+	out = kunit_kmalloc(test, SZ_16K, GFP_KERNEL);
+	in = kunit_kzalloc(test, SZ_16K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, out);
+	KUNIT_ASSERT_NOT_NULL(test, in);
+	for (i = 0; i < SZ_16K; i++)
+		out[i] = i * 7 + 3;
+
+	/* lazy [0, 8K), populated [8K, 16K), hole, lazy [20K, 28K) */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, 0, SZ_8K, AXAS_MAP_READ), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, SZ_8K, SZ_8K,
+					     RW | AXAS_MAP_POPULATE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, SZ_16K + SZ_4K, SZ_8K, RW),
+			0);
+	/* linear onto a host page, then a device region right after it */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, SZ_1M, page_to_phys(host),
+					      SZ_4K, RW), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, SZ_1M + SZ_4K, SZ_1G, SZ_4K,
+					      RW | AXAS_MAP_DEVICE), 0);
+
+	/* reading untouched lazy pages: zeros, nothing allocated */
+	before = stats(as);
+	memset(in, 0xaa, SZ_8K);
+	KUNIT_EXPECT_EQ(test, axas_read(as, SZ_16K + SZ_4K, in, SZ_8K),
+			(ssize_t)SZ_8K);
+	KUNIT_EXPECT_EQ(test, memchr_inv(in, 0, SZ_8K), NULL);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, before.data_pages);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, before.table_pages);
+
+	/* a write across the lazy and the populated region, read back */
+	KUNIT_EXPECT_EQ(test, axas_write(as, 100, out, 10000), 10000);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, before.data_pages + 2);
+	KUNIT_EXPECT_EQ(test, axas_read(as, 100, in, 10000), 10000);
+	KUNIT_EXPECT_EQ(test, memcmp(in, out, 10000), 0);
+	/* guest permissions do not apply: the lazy region is read-only */
+	KUNIT_EXPECT_EQ(test, axas_read(as, 0, in, 100), 100);
+	KUNIT_EXPECT_EQ(test, memchr_inv(in, 0, 100), NULL);
+
+	/* a hole ends the transfer: short count, or -EFAULT */
+	memset(in, 0xaa, 16);
+	KUNIT_EXPECT_EQ(test, axas_read(as, SZ_16K - 10, in, 100), 10);
+	KUNIT_EXPECT_EQ(test, memchr_inv(in, 0, 10), NULL);
+	KUNIT_EXPECT_EQ(test, in[10], 0xaa);
+	KUNIT_EXPECT_EQ(test, axas_read(as, SZ_16K, in, 100), -EFAULT);
+	KUNIT_EXPECT_EQ(test, axas_write(as, SZ_16K + SZ_4K - 1, out, 2),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, axas_read(as, 0, in, 0), 0);
+
+	/* linear regions only with AXAS_ACCESS_LINEAR */
+	kv.iov_base = in;
+	kv.iov_len = 16;
+	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, 16);
+	KUNIT_EXPECT_EQ(test, axas_access_iter(as, SZ_1M, &iter, 0), -EPERM);
+	KUNIT_EXPECT_EQ(test, axas_write(as, SZ_1M + 16, "linear", 7), 7);
+	KUNIT_EXPECT_STREQ(test, (char *)page_address(host) + 16, "linear");
+	kv.iov_base = out;
+	kv.iov_len = 32;
+	iov_iter_kvec(&iter, ITER_SOURCE, &kv, 1, 32);
+	KUNIT_EXPECT_EQ(test, axas_access_iter(as, SZ_1M + SZ_4K - 32, &iter,
+					       AXAS_ACCESS_WRITE |
+					       AXAS_ACCESS_LINEAR), 32);
+	KUNIT_EXPECT_EQ(test, memcmp((u8 *)page_address(host) + SZ_4K - 32,
+				     out, 32), 0);
+	/* device regions refuse; a transfer stops in front of them */
+	KUNIT_EXPECT_EQ(test, axas_read(as, SZ_1M + SZ_4K, in, 4), -EIO);
+	KUNIT_EXPECT_EQ(test, axas_read(as, SZ_1M + SZ_4K - 4, in, 8), 4);
+	KUNIT_EXPECT_EQ(test, memcmp(in, out + 28, 4), 0);
+	kv.iov_base = in;
+	kv.iov_len = 8;
+	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, 8);
+	KUNIT_EXPECT_EQ(test, axas_access_iter(as, 0, &iter, BIT(7)), -EINVAL);
+}
+
+/* ---- invalidation hook and tlb_gen ------------------------------------- */
+
+struct inv_log {
+	int calls;
+	u64 gpa;
+	u64 size;
+};
+
+static void inv_record(void *priv, u64 gpa, u64 size)
+{
+	struct inv_log *log = priv;
+
+	log->calls++;
+	log->gpa = gpa;
+	log->size = size;
+}
+
+static const struct axas_invalidate_ops inv_ops = {
+	.invalidate = inv_record,
+};
+
+static void invalidate_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_ARM_S2, 0, SZ_1G);
+	struct inv_log log = { 0 };
+	u64 gen;
+	u32 result;
+
+	KUNIT_ASSERT_EQ(test, axas_register_invalidate(as, &inv_ops, &log), 0);
+	KUNIT_EXPECT_EQ(test, axas_register_invalidate(as, &inv_ops, &log),
+			-EBUSY);
+
+	/* removing leaves that were never present is no invalidation */
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, 0, SZ_1M, RW), 0);
+	gen = stats(as).tlb_gen;
+	KUNIT_ASSERT_EQ(test, axas_unmap(as, SZ_64K, SZ_64K), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).tlb_gen, gen);
+	KUNIT_EXPECT_EQ(test, log.calls, 0);
+	/* nor is an upgrade */
+	KUNIT_ASSERT_EQ(test, axas_handle_page_fault(as, 0, AXAS_MAP_READ,
+						     &result), 0);
+	KUNIT_ASSERT_EQ(test, axas_protect(as, 0, SZ_8K, RWX), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).tlb_gen, gen);
+	KUNIT_EXPECT_EQ(test, log.calls, 0);
+
+	/* a downgrade is */
+	KUNIT_ASSERT_EQ(test, axas_protect(as, 0, SZ_4K, AXAS_MAP_READ), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).tlb_gen, gen + 1);
+	KUNIT_EXPECT_EQ(test, log.calls, 1);
+	KUNIT_EXPECT_EQ(test, log.gpa, 0);
+	KUNIT_EXPECT_EQ(test, log.size, SZ_4K);
+	/* and so is removing a present leaf */
+	KUNIT_ASSERT_EQ(test, axas_unmap(as, 0, SZ_8K), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).tlb_gen, gen + 2);
+	KUNIT_EXPECT_EQ(test, log.calls, 2);
+	KUNIT_EXPECT_EQ(test, log.size, SZ_8K);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 0);
+
+	/* clear with a present leaf */
+	KUNIT_ASSERT_EQ(test, axas_handle_page_fault(as, SZ_512K,
+						     AXAS_MAP_WRITE, &result),
+			0);
+	KUNIT_EXPECT_EQ(test, result, AXAS_FAULT_HANDLED);
+	axas_clear(as);
+	KUNIT_EXPECT_EQ(test, stats(as).tlb_gen, gen + 3);
+	KUNIT_EXPECT_EQ(test, log.calls, 3);
+	KUNIT_EXPECT_EQ(test, log.size, SZ_1G);
+
+	axas_unregister_invalidate(as);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, 0, SZ_4K,
+					     RW | AXAS_MAP_POPULATE), 0);
+	KUNIT_ASSERT_EQ(test, axas_unmap(as, 0, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).tlb_gen, gen + 4);
+	KUNIT_EXPECT_EQ(test, log.calls, 3);
+}
+
+/* ---- dump -------------------------------------------------------------- */
+
+struct dump_log {
+	u64 calls;
+	u64 snap_pages;
+	int stop_at;
+	bool bad;
+};
+
+static int dump_emit(void *arg, const struct axas_stats *st, u64 pa,
+		     const void *page)
+{
+	struct dump_log *log = arg;
+
+	log->calls++;
+	log->snap_pages = st->table_pages;
+	if (!IS_ALIGNED(pa, SZ_4K) || !page)
+		log->bad = true;
+	if (log->stop_at && log->calls == log->stop_at)
+		return -E2BIG;
+	return 0;
+}
+
+static void dump_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_SV48X4, 0, SZ_1T);
+	struct dump_log log = { 0 };
+	struct axas_xlate x;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, SZ_1G - SZ_8K, SZ_16K,
+					     RW | AXAS_MAP_POPULATE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, SZ_4G, SZ_4G, SZ_1G + SZ_4K,
+					      AXAS_MAP_READ), 0);
+	KUNIT_ASSERT_EQ(test, axas_dump_tables(as, dump_emit, &log), 0);
+	KUNIT_EXPECT_FALSE(test, log.bad);
+	KUNIT_EXPECT_EQ(test, log.calls, log.snap_pages);
+	KUNIT_EXPECT_EQ(test, log.calls, stats(as).table_pages);
+	/* root (4 pages) + 1 level-2 + 2 level-1 + 2 level-0 + 1 + 1 */
+	KUNIT_EXPECT_EQ(test, log.calls, 4 + 1 + 2 + 2 + 1 + 1);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, SZ_4G, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.page_size, SZ_1G);
+
+	memset(&log, 0, sizeof(log));
+	log.stop_at = 2;
+	KUNIT_EXPECT_EQ(test, axas_dump_tables(as, dump_emit, &log), -E2BIG);
+	KUNIT_EXPECT_EQ(test, log.calls, 2);
+}
+
+/* ---- rollback: fail every allocation of a call in turn ------------------ */
+
+struct map_args {
+	u64 gpa;
+	u64 hpa;
+	u64 size;
+	u32 flags;
+};
+
+static int op_map_alloc(struct axas_aspace *as, void *arg)
+{
+	struct map_args *m = arg;
+
+	return axas_map_alloc(as, m->gpa, m->size, m->flags);
+}
+
+static int op_map_linear(struct axas_aspace *as, void *arg)
+{
+	struct map_args *m = arg;
+
+	return axas_map_linear(as, m->gpa, m->hpa, m->size, m->flags);
+}
+
+static int op_unmap(struct axas_aspace *as, void *arg)
+{
+	struct map_args *m = arg;
+
+	return axas_unmap(as, m->gpa, m->size);
+}
+
+static int op_protect(struct axas_aspace *as, void *arg)
+{
+	struct map_args *m = arg;
+
+	return axas_protect(as, m->gpa, m->size, m->flags);
+}
+
+static int op_fault(struct axas_aspace *as, void *arg)
+{
+	struct map_args *m = arg;
+	u32 result = 0;
+	int ret;
+
+	ret = axas_handle_page_fault(as, m->gpa, m->flags, &result);
+	if (!ret && result != AXAS_FAULT_HANDLED)
+		return -EPROTO;
+	return ret;
+}
+
+static int op_write(struct axas_aspace *as, void *arg)
+{
+	struct map_args *m = arg;
+	static const char msg[] = "rollback";
+	ssize_t ret;
+
+	ret = axas_write(as, m->gpa, msg, sizeof(msg));
+	if (ret < 0)
+		return ret;
+	return ret == sizeof(msg) ? 0 : -EPROTO;
+}
+
+static const u32 all_formats[] = {
+	AXAS_FMT_EPT4, AXAS_FMT_EPT5, AXAS_FMT_ARM_S2,
+	AXAS_FMT_SV39X4, AXAS_FMT_SV48X4, AXAS_FMT_SV57X4,
+};
+
+static void format_desc(const u32 *f, char *desc)
+{
+	static const char * const names[] = {
+		"native", "ept4", "ept5", "arm_s2", "sv39x4", "sv48x4", "sv57x4",
+	};
+
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", names[*f]);
+}
+
+KUNIT_ARRAY_PARAM(format, all_formats, format_desc);
+
+static u32 param_format(struct kunit *test)
+{
+	return *(const u32 *)test->param_value;
+}
+
+/* Populate a range that needs tables at several levels. */
+static void rollback_populate_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, param_format(test), 0,
+					    SZ_8G);
+	struct map_args m = {
+		.gpa = SZ_2G - SZ_16K, .size = SZ_32K,
+		.flags = RW | AXAS_MAP_POPULATE,
+	};
+	const u64 probes[] = { SZ_2G - SZ_16K, SZ_2G - SZ_4K, SZ_2G,
+			       SZ_2G + SZ_16K - SZ_4K, SZ_1G };
+	struct axas_stats before;
+	int n;
+
+	/* an unrelated region must survive every failure */
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, SZ_1G, SZ_1G, SZ_4M,
+					      AXAS_MAP_READ), 0);
+	before = stats(as);
+	n = fail_every_alloc(test, as, op_map_alloc, &m, probes,
+			     ARRAY_SIZE(probes));
+	/* region + 8 data pages + at least one table on each side */
+	KUNIT_EXPECT_GE(test, n, 1 + 8 + 2);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 8);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, before.nr_regions + 1);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages + 1 + 8,
+			before.table_pages + n);
+}
+
+/* A linear map with unaligned ends: tables at every level, huge leaves. */
+static void rollback_linear_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, param_format(test), 0,
+					    SZ_16G);
+	struct map_args m = {
+		.gpa = 3ULL * SZ_1G - SZ_2M - SZ_4K,
+		.hpa = 3ULL * SZ_1G - SZ_2M - SZ_4K,
+		.size = SZ_4K + SZ_2M + SZ_1G + SZ_2M + SZ_4K,
+		.flags = RW,
+	};
+	const u64 probes[] = { m.gpa, m.gpa + SZ_4K, 3ULL * SZ_1G,
+			       4ULL * SZ_1G + SZ_2M, SZ_8G, SZ_1G };
+	struct axas_stats before;
+	struct axas_xlate x;
+	int n;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, SZ_1G, SZ_64K,
+					     RW | AXAS_MAP_POPULATE), 0);
+	before = stats(as);
+	n = fail_every_alloc(test, as, op_map_linear, &m, probes,
+			     ARRAY_SIZE(probes));
+	KUNIT_EXPECT_GE(test, n, 3);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages + 1,
+			before.table_pages + n);
+	expect_xlate(test, as, 3ULL * SZ_1G + 5, 3ULL * SZ_1G + 5, SZ_1G, RW,
+		     AXAS_REGION_LINEAR, SZ_1G + SZ_2M + SZ_4K - 5);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, m.gpa + SZ_4K, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.page_size, SZ_2M);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, m.gpa, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.page_size, SZ_4K);
+}
+
+/* A lazy fault where no table exists yet, and a write that faults. */
+static void rollback_fault_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, param_format(test), 0,
+					    SZ_16G);
+	struct map_args m = { .gpa = SZ_8G + SZ_2M + 0x42,
+			      .flags = AXAS_MAP_WRITE };
+	const u64 probes[] = { SZ_8G + SZ_2M, SZ_8G, SZ_4G };
+	struct axas_stats before;
+	char buf[9];
+	int n;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, SZ_4G, SZ_8G, RW), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, SZ_4G - SZ_4K, SZ_4K,
+					     RW | AXAS_MAP_POPULATE), 0);
+	before = stats(as);
+	n = fail_every_alloc(test, as, op_fault, &m, probes,
+			     ARRAY_SIZE(probes));
+	/* the data page, then a level-1 and a level-0 table */
+	KUNIT_EXPECT_EQ(test, n, 3);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, before.data_pages + 1);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, before.table_pages + 2);
+
+	m.gpa = 12ULL * SZ_1G - SZ_8K + 0x100;
+	before = stats(as);
+	n = fail_every_alloc(test, as, op_write, &m, probes,
+			     ARRAY_SIZE(probes));
+	KUNIT_EXPECT_GE(test, n, 2);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, before.data_pages + 1);
+	KUNIT_ASSERT_EQ(test, axas_read(as, m.gpa, buf, sizeof(buf)),
+			(ssize_t)sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "rollback");
+}
+
+/* Cutting 1 GiB and 2 MiB leaves by unmap and protect. */
+static void rollback_split_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, param_format(test), 0,
+					    SZ_8G);
+	struct map_args m = { .gpa = SZ_1G + SZ_4M + SZ_4K, .size = SZ_4K };
+	const u64 probes[] = { SZ_1G, SZ_1G + SZ_4M, SZ_1G + SZ_4M + SZ_4K,
+			       SZ_1G + SZ_4M + SZ_8K, SZ_2G - SZ_4K,
+			       SZ_2G + SZ_2M, SZ_2G + SZ_4M, SZ_4G };
+	struct axas_stats before;
+	struct axas_xlate x;
+	int n;
+
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, SZ_1G, SZ_1G, SZ_1G, RWX),
+			0);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, SZ_2G, SZ_4G, SZ_8M, RW), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, SZ_4G, SZ_4K,
+					     RW | AXAS_MAP_POPULATE), 0);
+	before = stats(as);
+	n = fail_every_alloc(test, as, op_unmap, &m, probes,
+			     ARRAY_SIZE(probes));
+	/* two region pieces, then a level-1 and a level-0 table */
+	KUNIT_EXPECT_GE(test, n, 2 + 2);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, before.table_pages + 2);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, before.nr_regions + 1);
+	KUNIT_EXPECT_EQ(test, axas_translate(as, m.gpa, &x), -ENOENT);
+	expect_xlate(test, as, SZ_1G + SZ_4M, SZ_1G + SZ_4M, SZ_4K, RWX,
+		     AXAS_REGION_LINEAR, SZ_4K);
+	expect_xlate(test, as, SZ_2G - 1, SZ_2G - 1, SZ_2M, RWX,
+		     AXAS_REGION_LINEAR, 1);
+
+	/* protect the middle 2 MiB of an 8 MiB run of 2 MiB leaves... */
+	m.gpa = SZ_2G + SZ_2M + SZ_8K;
+	m.size = SZ_4K;
+	m.flags = AXAS_MAP_READ;
+	before = stats(as);
+	n = fail_every_alloc(test, as, op_protect, &m, probes,
+			     ARRAY_SIZE(probes));
+	/* four region pieces (three used), one level-0 table */
+	KUNIT_EXPECT_GE(test, n, 4 + 1);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, before.table_pages + 1);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, before.nr_regions + 2);
+	expect_xlate(test, as, SZ_2G + SZ_2M + SZ_8K, SZ_4G + SZ_2M + SZ_8K,
+		     SZ_4K, AXAS_MAP_READ, AXAS_REGION_LINEAR, SZ_4K);
+	expect_xlate(test, as, SZ_2G + SZ_2M, SZ_4G + SZ_2M, SZ_4K, RW,
+		     AXAS_REGION_LINEAR, SZ_8K);
+	expect_xlate(test, as, SZ_2G + SZ_4M, SZ_4G + SZ_4M, SZ_2M, RW,
+		     AXAS_REGION_LINEAR, SZ_4M);
+}
+
+/* ---- concurrency ------------------------------------------------------- */
+
+#define STRESS_LAZY_PAGES	1024
+#define STRESS_ITERS		400
+#define STRESS_MAP_BASE		SZ_64M
+#define STRESS_LIN_BASE		SZ_128M
+
+struct stress {
+	struct axas_aspace *as;
+	unsigned long *touched;
+	atomic_t errors;
+	atomic_t running;
+	struct completion done;
+};
+
+struct stress_thread {
+	struct stress *s;
+	int (*fn)(struct stress *s, struct rnd_state *rnd);
+	u64 seed;
+};
+
+static int stress_faulter(struct stress *s, struct rnd_state *rnd)
+{
+	u32 page = prandom_u32_state(rnd) % STRESS_LAZY_PAGES;
+	u64 gpa = (u64)page * SZ_4K, tag = gpa ^ 0x5a5a5a5a, got = 0;
+	u32 result;
+	int ret;
+
+	set_bit(page, s->touched);
+	ret = axas_handle_page_fault(s->as, gpa, AXAS_MAP_READ, &result);
+	if (ret || (result != AXAS_FAULT_HANDLED &&
+		    result != AXAS_FAULT_SPURIOUS))
+		return -EPROTO;
+	/* every writer of a page writes the same tag at the same place */
+	if (axas_write(s->as, gpa + 64, &tag, 8) != 8 ||
+	    axas_read(s->as, gpa + 64, &got, 8) != 8 || got != tag)
+		return -EPROTO;
+	return 0;
+}
+
+static int stress_mapper(struct stress *s, struct rnd_state *rnd)
+{
+	u64 gpa = STRESS_MAP_BASE;
+	u32 flags = RW;
+	u32 result;
+	int ret;
+
+	if (prandom_u32_state(rnd) & 1)
+		flags |= AXAS_MAP_POPULATE;
+	ret = axas_map_alloc(s->as, gpa, SZ_256K, flags);
+	if (!ret)
+		ret = axas_handle_page_fault(s->as, gpa + SZ_64K,
+					     AXAS_MAP_WRITE, &result);
+	if (!ret)
+		ret = axas_write(s->as, gpa + SZ_128K, "x", 1) == 1 ? 0 : -EIO;
+	if (!ret)
+		ret = axas_unmap(s->as, gpa + SZ_32K, SZ_64K);
+	if (!ret)
+		ret = axas_protect(s->as, gpa + SZ_128K, SZ_64K,
+				   AXAS_MAP_READ);
+	if (!ret)
+		ret = axas_unmap(s->as, gpa, SZ_256K);
+	return ret;
+}
+
+static int stress_linear(struct stress *s, struct rnd_state *rnd)
+{
+	u64 gpa = STRESS_LIN_BASE;
+	int ret;
+
+	ret = axas_map_linear(s->as, gpa, SZ_1G, SZ_8M, RW);
+	if (!ret)
+		ret = axas_unmap(s->as, gpa + SZ_2M + SZ_4K *
+				 (prandom_u32_state(rnd) % 512), SZ_4K);
+	if (!ret)
+		ret = axas_protect(s->as, gpa + SZ_4M, SZ_2M, AXAS_MAP_READ);
+	if (!ret)
+		ret = axas_unmap(s->as, gpa, SZ_8M);
+	return ret;
+}
+
+static int stress_protect(struct stress *s, struct rnd_state *rnd)
+{
+	u64 gpa = (u64)(prandom_u32_state(rnd) % (STRESS_LAZY_PAGES / 2)) *
+		  SZ_4K;
+
+	/* the faulters only read: taking away write never hurts them */
+	if (axas_protect(s->as, gpa, SZ_64K, AXAS_MAP_READ))
+		return -EPROTO;
+	return axas_protect(s->as, gpa, SZ_64K, RW);
+}
+
+static int stress_translate(struct stress *s, struct rnd_state *rnd)
+{
+	u64 gpa = ((u64)prandom_u32_state(rnd) << 12) % SZ_256M;
+	struct axas_xlate x;
+	int i;
+
+	for (i = 0; i < 16; i++, gpa += SZ_2M + SZ_4K) {
+		if (axas_translate(s->as, gpa, &x))
+			continue;
+		if ((x.page_size != SZ_4K && x.page_size != SZ_2M &&
+		     x.page_size != SZ_1G) || !x.limit ||
+		    !(x.prot & AXAS_MAP_READ))
+			return -EPROTO;
+	}
+	return 0;
+}
+
+static int stress_thread_fn(void *arg)
+{
+	struct stress_thread *t = arg;
+	struct stress *s = t->s;
+	struct rnd_state rnd;
+	int i;
+
+	prandom_seed_state(&rnd, t->seed);
+	for (i = 0; i < STRESS_ITERS; i++) {
+		if (t->fn(s, &rnd))
+			atomic_inc(&s->errors);
+		cond_resched();
+	}
+	if (atomic_dec_and_test(&s->running))
+		complete(&s->done);
+	return 0;
+}
+
+static int count_leaf(const struct npt_leaf *leaf, void *arg)
+{
+	(*(u64 *)arg)++;
+	return 0;
+}
+
+static void concurrency_test(struct kunit *test)
+{
+	static int (* const fns[])(struct stress *, struct rnd_state *) = {
+		stress_faulter, stress_faulter, stress_faulter,
+		stress_mapper, stress_linear, stress_protect,
+		stress_translate, stress_translate,
+	};
+	struct stress_thread *threads;
+	struct task_struct *task;
+	struct stress s = { 0 };
+	u64 leaves = 0;
+	unsigned int i;
+
+	s.as = new_aspace(test, AXAS_FMT_EPT4, 0, SZ_1G);
+	s.touched = kunit_kzalloc(test, BITS_TO_LONGS(STRESS_LAZY_PAGES) *
+				  sizeof(long), GFP_KERNEL);
+	threads = kunit_kcalloc(test, ARRAY_SIZE(fns), sizeof(*threads),
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s.touched);
+	KUNIT_ASSERT_NOT_NULL(test, threads);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(s.as, 0,
+					     STRESS_LAZY_PAGES * SZ_4K, RW), 0);
+	init_completion(&s.done);
+	atomic_set(&s.running, ARRAY_SIZE(fns));
+
+	for (i = 0; i < ARRAY_SIZE(fns); i++) {
+		threads[i].s = &s;
+		threads[i].fn = fns[i];
+		threads[i].seed = 0xa5a5 + i;
+		task = kthread_run(stress_thread_fn, &threads[i],
+				   "axas-stress/%u", i);
+		if (IS_ERR(task)) {
+			/* pretend the missing threads are done */
+			if (atomic_sub_and_test(ARRAY_SIZE(fns) - i,
+						&s.running))
+				complete(&s.done);
+			break;
+		}
+	}
+	wait_for_completion(&s.done);
+	KUNIT_ASSERT_EQ(test, i, ARRAY_SIZE(fns));
+	KUNIT_EXPECT_EQ(test, atomic_read(&s.errors), 0);
+
+	/* exactly the touched pages are mapped, each with one data page */
+	KUNIT_EXPECT_EQ(test, npt_visit_leaves(&s.as->npt, 0, SZ_1G,
+					       count_leaf, &leaves), 0);
+	KUNIT_EXPECT_EQ(test, leaves,
+			bitmap_weight(s.touched, STRESS_LAZY_PAGES));
+	KUNIT_EXPECT_EQ(test, stats(s.as).data_pages, leaves);
+	axas_clear(s.as);
+	KUNIT_EXPECT_EQ(test, stats(s.as).data_pages, 0);
+	KUNIT_EXPECT_EQ(test, stats(s.as).nr_regions, 0);
+	KUNIT_EXPECT_EQ(test, stats(s.as).table_pages, root_pages(s.as));
+}
+
+/* Racing faults on one page map exactly one page. */
+struct race {
+	struct axas_aspace *as;
+	atomic_t handled;
+	atomic_t spurious;
+	atomic_t running;
+	struct completion done;
+};
+
+static int race_fn(void *arg)
+{
+	struct race *r = arg;
+	u32 result;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		if (!axas_handle_page_fault(r->as, SZ_4M + i * SZ_4K,
+					    AXAS_MAP_WRITE, &result)) {
+			if (result == AXAS_FAULT_HANDLED)
+				atomic_inc(&r->handled);
+			else if (result == AXAS_FAULT_SPURIOUS)
+				atomic_inc(&r->spurious);
+		}
+	}
+	if (atomic_dec_and_test(&r->running))
+		complete(&r->done);
+	return 0;
+}
+
+static void fault_race_test(struct kunit *test)
+{
+	struct race r = { 0 };
+	struct task_struct *task;
+	int i;
+
+	r.as = new_aspace(test, AXAS_FMT_EPT4, 0, SZ_1G);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(r.as, SZ_4M, SZ_1M, RW), 0);
+	init_completion(&r.done);
+	atomic_set(&r.running, 4);
+	for (i = 0; i < 4; i++) {
+		task = kthread_run(race_fn, &r, "axas-race/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	}
+	wait_for_completion(&r.done);
+	KUNIT_EXPECT_EQ(test, atomic_read(&r.handled), 64);
+	KUNIT_EXPECT_EQ(test, atomic_read(&r.spurious), 3 * 64);
+	KUNIT_EXPECT_EQ(test, stats(r.as).data_pages, 64);
+}
+
+static struct kunit_case axas_core_cases[] = {
+	KUNIT_CASE(create_validation_test),
+	KUNIT_CASE(map_errno_test),
+	KUNIT_CASE(linear_leaf_size_test),
+	KUNIT_CASE(region_split_test),
+	KUNIT_CASE(linear_split_test),
+	KUNIT_CASE(fault_results_test),
+	KUNIT_CASE(translate_limit_test),
+	KUNIT_CASE(access_test),
+	KUNIT_CASE(invalidate_test),
+	KUNIT_CASE(dump_test),
+	KUNIT_CASE_PARAM(rollback_populate_test, format_gen_params),
+	KUNIT_CASE_PARAM(rollback_linear_test, format_gen_params),
+	KUNIT_CASE_PARAM(rollback_fault_test, format_gen_params),
+	KUNIT_CASE_PARAM(rollback_split_test, format_gen_params),
+	KUNIT_CASE(fault_race_test),
+	KUNIT_CASE_SLOW(concurrency_test),
+	{}
+};
+
+static struct kunit_suite axas_core_suite = {
+	.name = "axas_core",
+	.test_cases = axas_core_cases,
+};
+
+kunit_test_suite(axas_core_suite);
