@@ -1,0 +1,1680 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axas_test - userspace selftests of /dev/axas (TAP output).
+ *
+ * Run as root inside the test guest: everything runs; the unprivileged
+ * cases drop to uid/gid 65534 inside their own test process. Run as a
+ * non-root user (with /dev/axas made accessible): the root-only cases
+ * skip and the rest run unprivileged.
+ *
+ * Every failing call is checked for its exact errno and for leaving the
+ * address space exactly as it was (INFO counters and TRANSLATE of sample
+ * addresses before and after). Tables are checked by decoding DUMP images
+ * with tools/lib/ptdecode.c, written from the architecture manuals.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "../lib/axas_util.h"
+#include "../lib/ptdecode.h"
+
+#define SZ_4K		0x1000ULL
+#define SZ_64K		0x10000ULL
+#define SZ_2M		0x200000ULL
+#define SZ_16M		0x1000000ULL
+#define SZ_1G		0x40000000ULL
+#define SZ_4G		0x100000000ULL
+
+/* Host "MMIO" for linear maps: far above the guest's RAM, below 40 bits. */
+#define LIN_HPA		(1ULL << 36)
+
+#define NOBODY		65534
+
+#define ALL_MAP_FLAGS	(AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC | \
+			 AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED | \
+			 AXAS_MAP_POPULATE | AXAS_MAP_NOHUGE)
+#define RW		(AXAS_MAP_READ | AXAS_MAP_WRITE)
+#define RWX		(RW | AXAS_MAP_EXEC)
+
+/* An address no process maps; volatile so the compiler cannot see it. */
+static void *volatile bad_ptr = (void *)8;
+
+static bool is_root(void)
+{
+	return geteuid() == 0;
+}
+
+static int dev_open(void)
+{
+	return open(AXAS_DEV_PATH, O_RDWR | O_CLOEXEC);
+}
+
+/* Become uid/gid 65534 with no capabilities. */
+static int drop_privileges(void)
+{
+	if (!is_root())
+		return 0;
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return -1;
+	return is_root() ? -1 : 0;
+}
+
+/* ---- address-space state, compared around every failing call ---- */
+
+#define NSAMPLE 12
+
+struct snap {
+	struct axas_info info;
+	struct axas_translate t[NSAMPLE];
+	int err[NSAMPLE];
+};
+
+static uint64_t sample_gpa[NSAMPLE] = {
+	0x0, 0x1000, 0x3000, SZ_2M, SZ_2M + 0x5000, SZ_16M, SZ_16M + 0x1000,
+	SZ_1G, SZ_1G + SZ_2M + 0x123, 2 * SZ_1G, 3 * SZ_1G, SZ_4G - SZ_4K,
+};
+
+static void snap_take(int fd, struct snap *s)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	if (ax_info(fd, &s->info))
+		s->info.size = 0xdead;
+	for (i = 0; i < NSAMPLE; i++)
+		s->err[i] = ax_translate(fd, sample_gpa[i], &s->t[i]) ? errno : 0;
+}
+
+static bool snap_equal(const struct snap *a, const struct snap *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+/*
+ * A call that must fail with @err and leave the space as it was. Used as
+ * EXPECT_FAIL(fd, ERR, call) inside tests.
+ */
+#define EXPECT_FAIL(fd, err, call) do {					\
+	struct snap __b, __a;						\
+	int __r;							\
+	snap_take(fd, &__b);						\
+	errno = 0;							\
+	__r = (call);							\
+	EXPECT_EQ(-1, __r) TH_LOG("%s succeeded", #call);		\
+	EXPECT_EQ(err, errno) TH_LOG("%s: errno %d (%s), want %d",	\
+				     #call, errno, strerror(errno), err);\
+	snap_take(fd, &__a);						\
+	EXPECT_TRUE(snap_equal(&__b, &__a))				\
+		TH_LOG("%s changed the address space", #call);		\
+} while (0)
+
+static int map_alloc(int fd, uint64_t gpa, uint64_t len, uint32_t flags)
+{
+	return ax_map(fd, AXAS_IOC_MAP_ALLOC, gpa, len, 0, flags);
+}
+
+static int map_linear(int fd, uint64_t gpa, uint64_t len, uint64_t hpa,
+		      uint32_t flags)
+{
+	return ax_map(fd, AXAS_IOC_MAP_LINEAR, gpa, len, hpa, flags);
+}
+
+static int protect(int fd, uint64_t gpa, uint64_t len, uint32_t flags)
+{
+	return ax_map(fd, AXAS_IOC_PROTECT, gpa, len, 0, flags);
+}
+
+static int fault(int fd, uint64_t gpa, uint32_t access)
+{
+	uint32_t result = 0;
+
+	if (ax_fault(fd, gpa, access, &result))
+		return -errno;
+	return result;
+}
+
+static uint64_t info_field(int fd, size_t off)
+{
+	struct axas_info i;
+
+	if (ax_info(fd, &i))
+		return ~0ULL;
+	return *(uint64_t *)((char *)&i + off);
+}
+
+#define INFO(fd, field) info_field(fd, offsetof(struct axas_info, field))
+
+/* ---- /dev/axas ---- */
+
+TEST(dev_api_version)
+{
+	int dev = dev_open();
+
+	ASSERT_LE(0, dev);
+	EXPECT_EQ(AXAS_API_VERSION, ioctl(dev, AXAS_IOC_GET_API_VERSION, 0));
+	EXPECT_EQ(1, ioctl(dev, AXAS_IOC_GET_API_VERSION, 0));
+	close(dev);
+}
+
+TEST(dev_check_extension)
+{
+	int dev = dev_open(), mask, f;
+
+	ASSERT_LE(0, dev);
+	mask = ioctl(dev, AXAS_IOC_CHECK_EXTENSION, AXAS_CAP_FORMATS);
+	ASSERT_LT(0, mask);
+	for (f = AXAS_FMT_EPT4; f <= AXAS_FMT_SV57X4; f++)
+		EXPECT_TRUE(mask & (1 << f)) TH_LOG("format %d missing", f);
+	EXPECT_EQ(0, mask & ~0x7f);
+	EXPECT_EQ(0, ioctl(dev, AXAS_IOC_CHECK_EXTENSION, 0));
+	EXPECT_EQ(0, ioctl(dev, AXAS_IOC_CHECK_EXTENSION, 0x7fff));
+	close(dev);
+}
+
+TEST(dev_mode_0600)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(AXAS_DEV_PATH, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	if ((st.st_mode & 0777) != 0600)
+		SKIP(return, "mode %o (changed for the unprivileged run)",
+		     st.st_mode & 0777);
+	EXPECT_EQ(0600, st.st_mode & 0777);
+}
+
+TEST(dev_unknown_ioctls)
+{
+	struct axas_info info = { .size = sizeof(info) };
+	int dev = dev_open(), fd;
+
+	ASSERT_LE(0, dev);
+	EXPECT_EQ(-1, ioctl(dev, _IO(AXAS_TYPE, 0x03), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(dev, _IO(AXAS_TYPE + 1, 0x00), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(dev, _IOR(AXAS_TYPE, 0x02, struct axas_new), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	/* address-space ioctls on /dev/axas */
+	EXPECT_EQ(-1, ioctl(dev, AXAS_IOC_INFO, &info));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(dev, AXAS_IOC_MAP_ALLOC, &info));
+	EXPECT_EQ(ENOTTY, errno);
+
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	/* /dev/axas ioctls on an address space */
+	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, AXAS_IOC_GET_API_VERSION, 0));
+	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, AXAS_IOC_CHECK_EXTENSION,
+				      AXAS_CAP_FORMATS));
+	EXPECT_FAIL(fd, ENOTTY, ax_new(fd, AXAS_FMT_EPT4, 0, 0, SZ_4G));
+	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IO(AXAS_TYPE, 0x18), &info));
+	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IO(AXAS_TYPE, 0x0f), &info));
+	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IO(AXAS_TYPE + 1, 0x16), &info));
+	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IOWR(AXAS_TYPE, 0x16,
+						struct axas_info), &info));
+	close(fd);
+	close(dev);
+}
+
+/* Geometry the manuals prescribe (SPEC section 2). */
+static const struct {
+	uint32_t format, gpa_bits_in, gpa_bits, levels, root_pages;
+} geometry[] = {
+	{ AXAS_FMT_EPT4, 0, 48, 4, 1 },
+	{ AXAS_FMT_EPT4, 48, 48, 4, 1 },
+	{ AXAS_FMT_EPT5, 0, 57, 5, 1 },
+	{ AXAS_FMT_ARM_S2, 0, 40, 3, 2 },
+	{ AXAS_FMT_ARM_S2, 32, 32, 2, 4 },
+	{ AXAS_FMT_ARM_S2, 33, 33, 2, 8 },
+	{ AXAS_FMT_ARM_S2, 34, 34, 2, 16 },
+	{ AXAS_FMT_ARM_S2, 35, 35, 3, 1 },
+	{ AXAS_FMT_ARM_S2, 36, 36, 3, 1 },
+	{ AXAS_FMT_ARM_S2, 39, 39, 3, 1 },
+	{ AXAS_FMT_ARM_S2, 40, 40, 3, 2 },
+	{ AXAS_FMT_ARM_S2, 42, 42, 3, 8 },
+	{ AXAS_FMT_ARM_S2, 43, 43, 3, 16 },
+	{ AXAS_FMT_ARM_S2, 44, 44, 4, 1 },
+	{ AXAS_FMT_ARM_S2, 48, 48, 4, 1 },
+	{ AXAS_FMT_SV39X4, 0, 41, 3, 4 },
+	{ AXAS_FMT_SV48X4, 50, 50, 4, 4 },
+	{ AXAS_FMT_SV57X4, 0, 59, 5, 4 },
+};
+
+TEST(new_every_format)
+{
+	struct axas_info i;
+	unsigned int k;
+	int dev = dev_open(), fd, fl;
+
+	ASSERT_LE(0, dev);
+	for (k = 0; k < sizeof(geometry) / sizeof(geometry[0]); k++) {
+		fd = ax_new(dev, geometry[k].format, geometry[k].gpa_bits_in,
+			    SZ_1G, SZ_4G);
+		ASSERT_LE(0, fd) TH_LOG("format %u bits %u: %s",
+					geometry[k].format,
+					geometry[k].gpa_bits_in,
+					strerror(errno));
+		fl = fcntl(fd, F_GETFD);
+		EXPECT_TRUE(fl & FD_CLOEXEC);
+		ASSERT_EQ(0, ax_info(fd, &i));
+		EXPECT_EQ(geometry[k].format, i.format);
+		EXPECT_EQ(geometry[k].gpa_bits, i.gpa_bits);
+		EXPECT_EQ(geometry[k].levels, i.levels)
+			TH_LOG("format %u bits %u", geometry[k].format,
+			       geometry[k].gpa_bits);
+		EXPECT_EQ(geometry[k].root_pages, i.table_pages)
+			TH_LOG("format %u bits %u", geometry[k].format,
+			       geometry[k].gpa_bits);
+		EXPECT_EQ(SZ_1G, i.base);
+		EXPECT_EQ(SZ_4G, i.length);
+		EXPECT_EQ(0, i.data_pages);
+		EXPECT_EQ(0, i.nr_regions);
+		EXPECT_EQ(0, i.reserved);
+		EXPECT_EQ(0, i.flags);
+		if (is_root()) {
+			EXPECT_NE(0, i.root_pa);
+			EXPECT_EQ(0, i.root_pa & (geometry[k].root_pages *
+						  SZ_4K - 1));
+			EXPECT_NE(0, i.root_reg);
+		}
+		close(fd);
+	}
+	close(dev);
+}
+
+TEST(new_native)
+{
+	struct axas_info i;
+	int dev = dev_open(), fd;
+
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_NATIVE, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ax_info(fd, &i));
+	EXPECT_NE(AXAS_FMT_NATIVE, i.format);
+#if defined(__x86_64__)
+	EXPECT_EQ(AXAS_FMT_EPT4, i.format);
+#elif defined(__aarch64__)
+	EXPECT_EQ(AXAS_FMT_ARM_S2, i.format);
+#elif defined(__riscv)
+	EXPECT_EQ(AXAS_FMT_SV39X4, i.format);
+#endif
+	close(fd);
+	close(dev);
+}
+
+static int new_raw(int dev, uint32_t flags, uint32_t format, uint32_t bits,
+		   uint64_t base, uint64_t len)
+{
+	struct axas_new n = {
+		.size = sizeof(n), .flags = flags, .format = format,
+		.gpa_bits = bits, .base = base, .length = len,
+	};
+	int fd = ioctl(dev, AXAS_IOC_NEW, &n);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return -1;
+}
+
+TEST(new_errors)
+{
+	int dev = dev_open(), bit;
+
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, new_raw(dev, 0, AXAS_FMT_EPT4, 0, 0, SZ_4G));
+	for (bit = 0; bit < 32; bit++) {
+		errno = 0;
+		EXPECT_EQ(-1, new_raw(dev, 1U << bit, AXAS_FMT_EPT4, 0, 0,
+				      SZ_4G));
+		EXPECT_EQ(EINVAL, errno);
+	}
+#define NEW_EINVAL(...) do {						\
+		errno = 0;						\
+		EXPECT_EQ(-1, new_raw(dev, 0, __VA_ARGS__));		\
+		EXPECT_EQ(EINVAL, errno) TH_LOG("NEW(%s)", #__VA_ARGS__);\
+	} while (0)
+	NEW_EINVAL(7, 0, 0, SZ_4G);
+	NEW_EINVAL(0xffffffff, 0, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_EPT4, 47, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_EPT4, 57, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_EPT5, 48, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_ARM_S2, 31, 0, SZ_1G);
+	NEW_EINVAL(AXAS_FMT_ARM_S2, 49, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_ARM_S2, 64, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_SV39X4, 39, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_SV48X4, 48, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_SV57X4, 57, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_EPT4, 0, 0x800, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_EPT4, 0, 0, SZ_4G + 1);
+	NEW_EINVAL(AXAS_FMT_EPT4, 0, 0, 0);
+	NEW_EINVAL(AXAS_FMT_EPT4, 0, ~0ULL - SZ_4K + 1, 2 * SZ_4K);
+	NEW_EINVAL(AXAS_FMT_EPT4, 0, 0, (1ULL << 48) + SZ_4K);
+	NEW_EINVAL(AXAS_FMT_EPT4, 0, 1ULL << 48, SZ_4K);
+	NEW_EINVAL(AXAS_FMT_ARM_S2, 36, (1ULL << 36) - SZ_4K, 2 * SZ_4K);
+	NEW_EINVAL(AXAS_FMT_ARM_S2, 0, 0, (1ULL << 40) + SZ_4K);
+	NEW_EINVAL(AXAS_FMT_SV39X4, 0, 0, (1ULL << 41) + SZ_4K);
+	NEW_EINVAL(AXAS_FMT_SV57X4, 0, 0, (1ULL << 59) + SZ_4K);
+	/* the full width is fine */
+	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_EPT4, 0, 0, 1ULL << 48));
+	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_SV39X4, 0, 0, 1ULL << 41));
+	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_SV57X4, 0, 0, 1ULL << 59));
+	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_ARM_S2, 32, 0, 1ULL << 32));
+	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_EPT4, 0, (1ULL << 48) - SZ_4K,
+			     SZ_4K));
+	/* bad user pointer */
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(dev, AXAS_IOC_NEW, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	close(dev);
+}
+
+/*
+ * The size rules of SPEC section 4 for one ioctl: size - 1 and size 0 are
+ * EINVAL, size + 8 with junk is E2BIG (and changes nothing), size + 8 with
+ * zeros behaves as the plain struct and leaves the tail untouched.
+ * @arg is a valid argument of @ksize bytes whose first field is size.
+ */
+static int size_call(int fd, unsigned long cmd, const void *arg, size_t ksize,
+		     uint32_t usize, unsigned char tail, void *out)
+{
+	unsigned char buf[512];
+	int ret;
+
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, arg, ksize < usize ? ksize : usize);
+	if (usize > ksize)
+		memset(buf + ksize, tail, usize - ksize);
+	memcpy(buf, &usize, sizeof(usize));
+	ret = ioctl(fd, cmd, buf);
+	if (out)
+		memcpy(out, buf, usize);
+	return ret;
+}
+
+static void size_rules(struct __test_metadata *_metadata, int fd,
+		       unsigned long cmd, const void *arg, size_t ksize,
+		       void (*undo)(int fd, const void *arg))
+{
+	unsigned char out[512];
+	static const uint32_t sizes[] = { 0, 4, 8 };
+	unsigned int k, j;
+	int ret;
+
+	EXPECT_FAIL(fd, EINVAL, size_call(fd, cmd, arg, ksize, ksize - 1, 0,
+					  NULL));
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+		EXPECT_FAIL(fd, EINVAL, size_call(fd, cmd, arg, ksize,
+						  sizes[k], 0, NULL));
+	EXPECT_FAIL(fd, E2BIG, size_call(fd, cmd, arg, ksize, ksize + 8, 0x5a,
+					 NULL));
+	/* one nonzero byte at the very end is enough */
+	{
+		unsigned char buf[512] = { 0 };
+		uint32_t usize = ksize + 8;
+
+		memcpy(buf, arg, ksize);
+		memcpy(buf, &usize, 4);
+		buf[ksize + 7] = 1;
+		EXPECT_FAIL(fd, E2BIG, ioctl(fd, cmd, buf));
+	}
+	ret = size_call(fd, cmd, arg, ksize, ksize + 8, 0, out);
+	EXPECT_LE(0, ret) TH_LOG("size + 8 zeros: %s", strerror(errno));
+	for (j = ksize; j < ksize + 8; j++)
+		EXPECT_EQ(0, out[j]);
+	if (ret >= 0 && undo)
+		undo(fd, arg);
+	/* and the exact size still works */
+	ret = size_call(fd, cmd, arg, ksize, ksize, 0, out);
+	EXPECT_LE(0, ret) TH_LOG("exact size: %s", strerror(errno));
+	if (ret >= 0 && undo)
+		undo(fd, arg);
+}
+
+static void undo_map(int fd, const void *arg)
+{
+	const struct axas_map *m = arg;
+
+	ax_unmap(fd, m->gpa, m->length);
+}
+
+static void undo_new(int fd, const void *arg)
+{
+	(void)fd;
+	(void)arg;
+	/* The fd NEW returned leaks until exit; harmless in a test child. */
+}
+
+TEST(size_rules_every_struct)
+{
+	struct axas_map m = { .size = sizeof(m), .flags = RW, .gpa = SZ_2M,
+			      .length = SZ_2M };
+	struct axas_range r = { .size = sizeof(r), .gpa = SZ_2M,
+				.length = SZ_4K };
+	struct axas_translate t = { .size = sizeof(t), .gpa = 0x1000 };
+	struct axas_fault f = { .size = sizeof(f), .gpa = 0x1000,
+				.access = AXAS_MAP_READ };
+	struct axas_info i = { .size = sizeof(i) };
+	struct axas_new n = { .size = sizeof(n), .format = AXAS_FMT_EPT4,
+			      .length = SZ_4G };
+	struct axas_dump d = { .size = sizeof(d) };
+	void *img = malloc(1 << 20);
+	int dev = dev_open(), fd;
+
+	ASSERT_LE(0, dev);
+	ASSERT_NE(NULL, img);
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+
+	size_rules(_metadata, dev, AXAS_IOC_NEW, &n, sizeof(n), undo_new);
+	size_rules(_metadata, fd, AXAS_IOC_MAP_ALLOC, &m, sizeof(m), undo_map);
+
+	ASSERT_EQ(0, map_alloc(fd, 0, SZ_2M, RW));
+	ASSERT_EQ(AXAS_FAULT_HANDLED, fault(fd, 0x1000, AXAS_MAP_READ));
+	size_rules(_metadata, fd, AXAS_IOC_UNMAP, &r, sizeof(r), NULL);
+	m.gpa = 0;
+	m.flags = AXAS_MAP_READ;
+	size_rules(_metadata, fd, AXAS_IOC_PROTECT, &m, sizeof(m), NULL);
+	size_rules(_metadata, fd, AXAS_IOC_TRANSLATE, &t, sizeof(t), NULL);
+	size_rules(_metadata, fd, AXAS_IOC_FAULT, &f, sizeof(f), NULL);
+	size_rules(_metadata, fd, AXAS_IOC_INFO, &i, sizeof(i), NULL);
+	if (is_root()) {
+		d.buf = (uintptr_t)img;
+		d.buf_len = 1 << 20;
+		size_rules(_metadata, fd, AXAS_IOC_DUMP, &d, sizeof(d), NULL);
+		m.gpa = SZ_1G;
+		m.length = SZ_2M;
+		m.hpa = LIN_HPA;
+		m.flags = RW;
+		size_rules(_metadata, fd, AXAS_IOC_MAP_LINEAR, &m, sizeof(m),
+			   undo_map);
+	}
+	free(img);
+	close(fd);
+	close(dev);
+}
+
+/* Short structs, down to the minimum, are zero-extended: here the minimum
+ * is the whole first version, so every struct is exactly its v1 size. */
+TEST(size_output_not_overrun)
+{
+	struct axas_translate t;
+	unsigned char buf[sizeof(t) + 16];
+	uint32_t usize = sizeof(t) + 8;
+	int dev = dev_open(), fd;
+
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, map_alloc(fd, 0, SZ_2M, RW | AXAS_MAP_POPULATE));
+	memset(buf, 0, sizeof(buf));
+	memset(buf + usize, 0xee, sizeof(buf) - usize);
+	memcpy(buf, &usize, 4);
+	memset(&t, 0, sizeof(t));
+	t.gpa = 0x1234;
+	memcpy(buf + 8, &t.gpa, 8);
+	ASSERT_EQ(0, ioctl(fd, AXAS_IOC_TRANSLATE, buf));
+	memcpy(&t, buf, sizeof(t));
+	EXPECT_EQ(SZ_4K, t.page_size);
+	EXPECT_EQ(SZ_2M - 0x1234, t.limit);
+	EXPECT_EQ(usize, t.size);
+	EXPECT_EQ(0, buf[sizeof(t)]);
+	EXPECT_EQ(0xee, buf[usize]);
+	close(fd);
+	close(dev);
+}
+
+/* ---- one address space per format ---- */
+
+FIXTURE(space) {
+	int dev;
+	int fd;
+	uint64_t end;
+};
+
+FIXTURE_VARIANT(space) {
+	uint32_t format;
+	uint32_t gpa_bits;	/* resolved */
+	uint32_t levels;
+	uint32_t root_pages;
+};
+
+FIXTURE_VARIANT_ADD(space, ept4) { AXAS_FMT_EPT4, 48, 4, 1 };
+FIXTURE_VARIANT_ADD(space, ept5) { AXAS_FMT_EPT5, 57, 5, 1 };
+FIXTURE_VARIANT_ADD(space, arm_s2_32) { AXAS_FMT_ARM_S2, 32, 2, 4 };
+FIXTURE_VARIANT_ADD(space, arm_s2_36) { AXAS_FMT_ARM_S2, 36, 3, 1 };
+FIXTURE_VARIANT_ADD(space, arm_s2_40) { AXAS_FMT_ARM_S2, 40, 3, 2 };
+FIXTURE_VARIANT_ADD(space, arm_s2_44) { AXAS_FMT_ARM_S2, 44, 4, 1 };
+FIXTURE_VARIANT_ADD(space, arm_s2_48) { AXAS_FMT_ARM_S2, 48, 4, 1 };
+FIXTURE_VARIANT_ADD(space, sv39x4) { AXAS_FMT_SV39X4, 41, 3, 4 };
+FIXTURE_VARIANT_ADD(space, sv48x4) { AXAS_FMT_SV48X4, 50, 4, 4 };
+FIXTURE_VARIANT_ADD(space, sv57x4) { AXAS_FMT_SV57X4, 59, 5, 4 };
+
+FIXTURE_SETUP(space)
+{
+	self->dev = dev_open();
+	ASSERT_LE(0, self->dev);
+	self->end = 1ULL << variant->gpa_bits;
+	self->fd = ax_new(self->dev, variant->format,
+			  variant->format == AXAS_FMT_ARM_S2 ?
+			  variant->gpa_bits : 0, 0, self->end);
+	ASSERT_LE(0, self->fd) TH_LOG("NEW: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(space)
+{
+	close(self->fd);
+	close(self->dev);
+}
+
+TEST_F(space, info)
+{
+	struct axas_info i;
+
+	ASSERT_EQ(0, ax_info(self->fd, &i));
+	EXPECT_EQ(variant->format, i.format);
+	EXPECT_EQ(variant->levels, i.levels);
+	EXPECT_EQ(variant->gpa_bits, i.gpa_bits);
+	EXPECT_EQ(0, i.base);
+	EXPECT_EQ(self->end, i.length);
+	EXPECT_EQ(variant->root_pages, i.table_pages);
+	EXPECT_EQ(0, i.data_pages);
+	EXPECT_EQ(0, i.nr_regions);
+	if (is_root()) {
+		EXPECT_NE(0, i.root_pa);
+		EXPECT_NE(0, i.root_reg);
+	} else {
+		EXPECT_EQ(0, i.root_pa);
+		EXPECT_EQ(0, i.root_reg);
+	}
+	/* reserved must be zero on input */
+	i.size = sizeof(i);
+	i.reserved = 1;
+	EXPECT_FAIL(self->fd, EINVAL, ioctl(self->fd, AXAS_IOC_INFO, &i));
+	i.reserved = 0;
+	i.flags = 1;
+	EXPECT_FAIL(self->fd, EINVAL, ioctl(self->fd, AXAS_IOC_INFO, &i));
+}
+
+TEST_F(space, lazy_alloc_and_faults)
+{
+	struct axas_translate t;
+	uint64_t tp0 = INFO(self->fd, table_pages), gen;
+	uint64_t big = self->end >= (1ULL << 41) ? (1ULL << 40) : SZ_1G;
+
+	/* A huge lazy region costs nothing, not even table pages. */
+	ASSERT_EQ(0, map_alloc(self->fd, 0, big, RWX));
+	EXPECT_EQ(tp0, INFO(self->fd, table_pages));
+	EXPECT_EQ(0, INFO(self->fd, data_pages));
+	EXPECT_EQ(1, INFO(self->fd, nr_regions));
+	EXPECT_FAIL(self->fd, ENOENT, ax_translate(self->fd, 0x1000, &t));
+
+	EXPECT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, 0x1234, AXAS_MAP_WRITE));
+	EXPECT_EQ(1, INFO(self->fd, data_pages));
+	EXPECT_LT(tp0, INFO(self->fd, table_pages));
+	ASSERT_EQ(0, ax_translate(self->fd, 0x1234, &t));
+	EXPECT_EQ(SZ_4K, t.page_size);
+	EXPECT_EQ(big - 0x1234, t.limit);
+	EXPECT_EQ(RWX, t.map_flags);
+	EXPECT_EQ(AXAS_REGION_ALLOC, t.kind);
+	if (is_root()) {
+		EXPECT_EQ(0x234, t.hpa & 0xfff);
+	} else {
+		EXPECT_EQ(0, t.hpa);
+	}
+
+	/* spurious: same page, any access the region allows; contents kept */
+	ASSERT_EQ(4, pwrite(self->fd, "abcd", 4, 0x1100));
+	gen = INFO(self->fd, tlb_gen);
+	EXPECT_EQ(AXAS_FAULT_SPURIOUS, fault(self->fd, 0x1000, AXAS_MAP_READ));
+	EXPECT_EQ(AXAS_FAULT_SPURIOUS, fault(self->fd, 0x1fff, RWX));
+	EXPECT_EQ(1, INFO(self->fd, data_pages));
+	EXPECT_EQ(gen, INFO(self->fd, tlb_gen));
+	{
+		char b[4];
+
+		ASSERT_EQ(4, pread(self->fd, b, 4, 0x1100));
+		EXPECT_EQ(0, memcmp(b, "abcd", 4));
+	}
+	/* not mapped: beyond the region, and beyond the space */
+	EXPECT_EQ(AXAS_FAULT_NOT_MAPPED, fault(self->fd, big, AXAS_MAP_READ));
+	EXPECT_EQ(AXAS_FAULT_NOT_MAPPED, fault(self->fd, self->end - 1,
+					       AXAS_MAP_READ));
+	EXPECT_EQ(AXAS_FAULT_NOT_MAPPED, fault(self->fd, self->end,
+					       AXAS_MAP_READ));
+	/* the last byte of the region, any alignment */
+	EXPECT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, big - 1, AXAS_MAP_EXEC));
+	EXPECT_EQ(2, INFO(self->fd, data_pages));
+	ASSERT_EQ(0, ax_translate(self->fd, big - 1, &t));
+	EXPECT_EQ(1, t.limit);
+}
+
+TEST_F(space, fault_results)
+{
+	uint64_t dp;
+
+	ASSERT_EQ(0, map_alloc(self->fd, 0, SZ_2M, AXAS_MAP_READ));
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_2M, SZ_2M,
+			       RW | AXAS_MAP_POPULATE));
+	ASSERT_EQ(0, map_alloc(self->fd, 2 * SZ_2M, SZ_2M,
+			       AXAS_MAP_READ | AXAS_MAP_EXEC));
+	dp = INFO(self->fd, data_pages);
+	EXPECT_EQ(512, dp);
+
+	/* permission first, whatever the kind */
+	EXPECT_EQ(AXAS_FAULT_PERM, fault(self->fd, 0x5000, AXAS_MAP_WRITE));
+	EXPECT_EQ(AXAS_FAULT_PERM, fault(self->fd, 0x5000, AXAS_MAP_EXEC));
+	EXPECT_EQ(AXAS_FAULT_PERM, fault(self->fd, SZ_2M + 8, AXAS_MAP_EXEC));
+	EXPECT_EQ(AXAS_FAULT_PERM, fault(self->fd, 2 * SZ_2M, AXAS_MAP_WRITE));
+	EXPECT_EQ(dp, INFO(self->fd, data_pages));
+	/* then populated regions are real faults */
+	EXPECT_EQ(AXAS_FAULT_NOT_LAZY, fault(self->fd, SZ_2M + 8, RW));
+	EXPECT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, 0x5000, AXAS_MAP_READ));
+	EXPECT_EQ(AXAS_FAULT_SPURIOUS, fault(self->fd, 0x5008, AXAS_MAP_READ));
+	EXPECT_EQ(AXAS_FAULT_PERM, fault(self->fd, 0x5000, AXAS_MAP_WRITE));
+	EXPECT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, 2 * SZ_2M + 1,
+					    AXAS_MAP_EXEC));
+	EXPECT_EQ(AXAS_FAULT_NOT_MAPPED, fault(self->fd, 3 * SZ_2M,
+					       AXAS_MAP_READ));
+	EXPECT_EQ(dp + 2, INFO(self->fd, data_pages));
+
+	if (is_root()) {
+		ASSERT_EQ(0, map_linear(self->fd, SZ_1G, SZ_2M, LIN_HPA,
+					AXAS_MAP_READ));
+		EXPECT_EQ(AXAS_FAULT_NOT_LAZY, fault(self->fd, SZ_1G + 3,
+						     AXAS_MAP_READ));
+		EXPECT_EQ(AXAS_FAULT_PERM, fault(self->fd, SZ_1G + 3,
+						 AXAS_MAP_WRITE));
+	}
+	/* unknown access bits and flags */
+	{
+		struct axas_fault f = { .size = sizeof(f), .gpa = 0x5000,
+					.access = AXAS_MAP_DEVICE };
+
+		EXPECT_FAIL(self->fd, EINVAL,
+			    ioctl(self->fd, AXAS_IOC_FAULT, &f));
+		f.access = 1U << 31;
+		EXPECT_FAIL(self->fd, EINVAL,
+			    ioctl(self->fd, AXAS_IOC_FAULT, &f));
+		f.access = AXAS_MAP_READ;
+		f.flags = 1;
+		EXPECT_FAIL(self->fd, EINVAL,
+			    ioctl(self->fd, AXAS_IOC_FAULT, &f));
+	}
+}
+
+TEST_F(space, populate_and_unmap_frees)
+{
+	struct axas_translate t;
+	uint64_t tp0 = INFO(self->fd, table_pages), gen, a;
+
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_16M, 4 * SZ_2M,
+			       RW | AXAS_MAP_POPULATE));
+	EXPECT_EQ(2048, INFO(self->fd, data_pages));
+	for (a = SZ_16M; a < SZ_16M + 4 * SZ_2M; a += 0x3f000) {
+		ASSERT_EQ(0, ax_translate(self->fd, a, &t));
+		EXPECT_EQ(SZ_4K, t.page_size);
+		EXPECT_EQ(RW, t.map_flags);
+		EXPECT_EQ(SZ_16M + 4 * SZ_2M - a, t.limit);
+	}
+	/* unmap a middle piece: region splits, pages come back */
+	gen = INFO(self->fd, tlb_gen);
+	ASSERT_EQ(0, ax_unmap(self->fd, SZ_16M + SZ_2M, SZ_2M));
+	EXPECT_EQ(1536, INFO(self->fd, data_pages));
+	EXPECT_EQ(2, INFO(self->fd, nr_regions));
+	EXPECT_LT(gen, INFO(self->fd, tlb_gen));
+	EXPECT_FAIL(self->fd, ENOENT, ax_translate(self->fd, SZ_16M + SZ_2M,
+						   &t));
+	ASSERT_EQ(0, ax_translate(self->fd, SZ_16M + SZ_2M - 1, &t));
+	EXPECT_EQ(1, t.limit);
+	ASSERT_EQ(0, ax_translate(self->fd, SZ_16M + 2 * SZ_2M, &t));
+	EXPECT_EQ(2 * SZ_2M, t.limit);
+	/* unmap over holes is fine; unmapping nothing changes no gen */
+	gen = INFO(self->fd, tlb_gen);
+	ASSERT_EQ(0, ax_unmap(self->fd, SZ_1G, SZ_2M));
+	EXPECT_EQ(gen, INFO(self->fd, tlb_gen));
+	ASSERT_EQ(0, ax_unmap(self->fd, 0, SZ_1G));
+	EXPECT_EQ(0, INFO(self->fd, data_pages));
+	EXPECT_EQ(0, INFO(self->fd, nr_regions));
+	EXPECT_EQ(tp0, INFO(self->fd, table_pages));
+}
+
+TEST_F(space, protect)
+{
+	struct axas_translate t;
+	uint64_t gen;
+
+	ASSERT_EQ(0, map_alloc(self->fd, 0, SZ_2M, RWX | AXAS_MAP_POPULATE));
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_16M, SZ_2M, RW));
+	gen = INFO(self->fd, tlb_gen);
+	/* upgrade-free change of memory type only: no downgrade of perms */
+	ASSERT_EQ(0, protect(self->fd, 0x3000, 0x2000, AXAS_MAP_READ));
+	EXPECT_LT(gen, INFO(self->fd, tlb_gen));
+	EXPECT_EQ(3, INFO(self->fd, nr_regions));
+	ASSERT_EQ(0, ax_translate(self->fd, 0x3000, &t));
+	EXPECT_EQ(AXAS_MAP_READ, t.map_flags);
+	EXPECT_EQ(0x2000, t.limit);
+	ASSERT_EQ(0, ax_translate(self->fd, 0x5000, &t));
+	EXPECT_EQ(RWX, t.map_flags);
+	EXPECT_EQ(AXAS_FAULT_PERM, fault(self->fd, 0x3000, AXAS_MAP_WRITE));
+	/* upgrading does not need an invalidation */
+	gen = INFO(self->fd, tlb_gen);
+	ASSERT_EQ(0, protect(self->fd, 0x3000, 0x2000, RWX));
+	EXPECT_EQ(gen, INFO(self->fd, tlb_gen));
+	ASSERT_EQ(0, ax_translate(self->fd, 0x4000, &t));
+	EXPECT_EQ(RWX, t.map_flags);
+	/* a lazy region: faulted-in pages get the region's new permissions */
+	ASSERT_EQ(0, protect(self->fd, SZ_16M, SZ_2M, AXAS_MAP_READ));
+	EXPECT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, SZ_16M, AXAS_MAP_READ));
+	ASSERT_EQ(0, ax_translate(self->fd, SZ_16M, &t));
+	EXPECT_EQ(AXAS_MAP_READ, t.map_flags);
+	EXPECT_EQ(AXAS_FAULT_PERM, fault(self->fd, SZ_16M, AXAS_MAP_WRITE));
+	/* over a hole: ENOENT, nothing changed */
+	EXPECT_FAIL(self->fd, ENOENT, protect(self->fd, SZ_2M - SZ_4K,
+					      2 * SZ_4K, AXAS_MAP_READ));
+	EXPECT_FAIL(self->fd, ENOENT, protect(self->fd, SZ_1G, SZ_4K,
+					      AXAS_MAP_READ));
+	/* bad flags */
+	EXPECT_FAIL(self->fd, EINVAL, protect(self->fd, 0, SZ_4K,
+					      AXAS_MAP_WRITE));
+	EXPECT_FAIL(self->fd, EINVAL, protect(self->fd, 0, SZ_4K,
+					      RW | AXAS_MAP_POPULATE));
+	EXPECT_FAIL(self->fd, EINVAL, protect(self->fd, 0, SZ_4K,
+					      RW | AXAS_MAP_NOHUGE));
+	EXPECT_FAIL(self->fd, EINVAL, ax_map(self->fd, AXAS_IOC_PROTECT, 0,
+					     SZ_4K, SZ_4K, RW));
+}
+
+TEST_F(space, linear_huge_and_split)
+{
+	struct axas_translate t;
+	uint64_t gen, top = variant->levels >= 3 ? SZ_1G : SZ_2M;
+
+	if (!is_root())
+		SKIP(return, "MAP_LINEAR needs CAP_SYS_RAWIO");
+	ASSERT_EQ(0, map_linear(self->fd, SZ_1G, SZ_1G, LIN_HPA, RWX));
+	ASSERT_EQ(0, ax_translate(self->fd, SZ_1G + 0x12345, &t));
+	EXPECT_EQ(LIN_HPA + 0x12345, t.hpa);
+	EXPECT_EQ(top, t.page_size);
+	EXPECT_EQ(SZ_1G - 0x12345, t.limit);
+	EXPECT_EQ(AXAS_REGION_LINEAR, t.kind);
+	EXPECT_EQ(RWX, t.map_flags);
+	EXPECT_EQ(0, INFO(self->fd, data_pages));
+
+	/* cut one 4 KiB page out of the middle of the huge leaf */
+	gen = INFO(self->fd, tlb_gen);
+	ASSERT_EQ(0, ax_unmap(self->fd, SZ_1G + SZ_2M + SZ_4K, SZ_4K));
+	EXPECT_LT(gen, INFO(self->fd, tlb_gen));
+	EXPECT_EQ(2, INFO(self->fd, nr_regions));
+	EXPECT_FAIL(self->fd, ENOENT, ax_translate(self->fd,
+						   SZ_1G + SZ_2M + SZ_4K, &t));
+	ASSERT_EQ(0, ax_translate(self->fd, SZ_1G + SZ_2M, &t));
+	EXPECT_EQ(LIN_HPA + SZ_2M, t.hpa);
+	EXPECT_EQ(SZ_4K, t.page_size);
+	EXPECT_EQ(SZ_4K, t.limit);
+	ASSERT_EQ(0, ax_translate(self->fd, SZ_1G + SZ_2M + 2 * SZ_4K, &t));
+	EXPECT_EQ(LIN_HPA + SZ_2M + 2 * SZ_4K, t.hpa);
+	EXPECT_EQ(SZ_4K, t.page_size);
+	ASSERT_EQ(0, ax_translate(self->fd, SZ_1G + 8 * SZ_2M, &t));
+	EXPECT_EQ(LIN_HPA + 8 * SZ_2M, t.hpa);
+	EXPECT_EQ(SZ_2M, t.page_size);
+	ASSERT_EQ(0, ax_translate(self->fd, SZ_1G, &t));
+	EXPECT_EQ(SZ_2M, t.page_size);
+
+	/* NOHUGE: only 4 KiB leaves; DEVICE and UNCACHED come back */
+	ASSERT_EQ(0, map_linear(self->fd, 2 * SZ_1G, SZ_2M, LIN_HPA + SZ_2M,
+				RW | AXAS_MAP_DEVICE | AXAS_MAP_NOHUGE));
+	ASSERT_EQ(0, ax_translate(self->fd, 2 * SZ_1G + 0x1ff000, &t));
+	EXPECT_EQ(SZ_4K, t.page_size);
+	EXPECT_EQ(RW | AXAS_MAP_DEVICE, t.map_flags);
+	EXPECT_EQ(LIN_HPA + SZ_2M + 0x1ff000, t.hpa);
+	ASSERT_EQ(0, map_linear(self->fd, 2 * SZ_1G + SZ_16M, SZ_2M,
+				LIN_HPA + SZ_16M,
+				AXAS_MAP_READ | AXAS_MAP_UNCACHED));
+	ASSERT_EQ(0, ax_translate(self->fd, 2 * SZ_1G + SZ_16M + 5, &t));
+	EXPECT_EQ(SZ_2M, t.page_size);
+	EXPECT_EQ(AXAS_MAP_READ | AXAS_MAP_UNCACHED, t.map_flags);
+	/* misaligned hpa vs gpa: no huge leaves possible */
+	ASSERT_EQ(0, map_linear(self->fd, 3 * SZ_1G, SZ_2M, LIN_HPA + SZ_4K,
+				AXAS_MAP_READ));
+	ASSERT_EQ(0, ax_translate(self->fd, 3 * SZ_1G, &t));
+	EXPECT_EQ(SZ_4K, t.page_size);
+	/* protect splits a huge leaf too */
+	ASSERT_EQ(0, protect(self->fd, SZ_1G + 4 * SZ_2M, SZ_4K,
+			     AXAS_MAP_READ));
+	ASSERT_EQ(0, ax_translate(self->fd, SZ_1G + 4 * SZ_2M, &t));
+	EXPECT_EQ(AXAS_MAP_READ, t.map_flags);
+	EXPECT_EQ(SZ_4K, t.page_size);
+	ASSERT_EQ(0, ax_translate(self->fd, SZ_1G + 4 * SZ_2M + SZ_4K, &t));
+	EXPECT_EQ(RWX, t.map_flags);
+}
+
+/* Every row of the SPEC errno table that a single address space can hit. */
+TEST_F(space, errno_table)
+{
+	const uint32_t alloc_ok = RWX | AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED |
+				  AXAS_MAP_POPULATE;
+	const uint32_t linear_ok = RWX | AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED |
+				   AXAS_MAP_NOHUGE;
+	int fd = self->fd, bit;
+	uint64_t end = self->end;
+
+	/* state to protect */
+	ASSERT_EQ(0, map_alloc(fd, 0, SZ_2M, RWX));
+	ASSERT_EQ(AXAS_FAULT_HANDLED, fault(fd, 0x1000, AXAS_MAP_READ));
+	ASSERT_EQ(0, map_alloc(fd, SZ_16M, SZ_64K, RW | AXAS_MAP_POPULATE));
+	if (is_root())
+		ASSERT_EQ(0, map_linear(fd, SZ_1G, SZ_1G, LIN_HPA, RW));
+
+	/* unknown flag bits */
+	for (bit = 0; bit < 32; bit++) {
+		if (!(alloc_ok & (1U << bit)))
+			EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K,
+							  AXAS_MAP_READ | (1U << bit)));
+		if (!((alloc_ok & ~AXAS_MAP_POPULATE) & (1U << bit)))
+			EXPECT_FAIL(fd, EINVAL, protect(fd, 0, SZ_4K,
+							AXAS_MAP_READ | (1U << bit)));
+		if (is_root() && !(linear_ok & (1U << bit)))
+			EXPECT_FAIL(fd, EINVAL,
+				    map_linear(fd, 2 * SZ_1G, SZ_4K, LIN_HPA,
+					       AXAS_MAP_READ | (1U << bit)));
+		{
+			struct axas_range r = { .size = sizeof(r),
+						.flags = 1U << bit,
+						.gpa = 0, .length = SZ_4K };
+			struct axas_translate t = { .size = sizeof(t),
+						    .flags = 1U << bit,
+						    .gpa = 0x1000 };
+			struct axas_dump d = { .size = sizeof(d),
+					       .flags = 1U << bit };
+
+			EXPECT_FAIL(fd, EINVAL, ioctl(fd, AXAS_IOC_UNMAP, &r));
+			EXPECT_FAIL(fd, EINVAL,
+				    ioctl(fd, AXAS_IOC_TRANSLATE, &t));
+			if (is_root())
+				EXPECT_FAIL(fd, EINVAL,
+					    ioctl(fd, AXAS_IOC_DUMP, &d));
+		}
+	}
+
+	/* alignment and length 0 */
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G + 1, SZ_4K, RW));
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G + 0x800, SZ_4K, RW));
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K + 1, RW));
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, 0, RW));
+	EXPECT_FAIL(fd, EINVAL, ax_unmap(fd, 0x800, SZ_4K));
+	EXPECT_FAIL(fd, EINVAL, ax_unmap(fd, 0, 0x800));
+	EXPECT_FAIL(fd, EINVAL, ax_unmap(fd, 0, 0));
+	EXPECT_FAIL(fd, EINVAL, protect(fd, 0x10, SZ_4K, AXAS_MAP_READ));
+	EXPECT_FAIL(fd, EINVAL, protect(fd, 0, 0, AXAS_MAP_READ));
+	EXPECT_FAIL(fd, EINVAL, protect(fd, 0, 0x1800, AXAS_MAP_READ));
+
+	/* wrap, leave the space, exceed the width */
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, ~0ULL - SZ_4K + 1, 2 * SZ_4K,
+					  RW));
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, end - SZ_4K, 2 * SZ_4K, RW));
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, end, SZ_4K, RW));
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 0, ~0ULL - SZ_4K + 1, RW));
+	EXPECT_FAIL(fd, EINVAL, ax_unmap(fd, end, SZ_4K));
+	EXPECT_FAIL(fd, EINVAL, ax_unmap(fd, SZ_4K, ~0ULL - SZ_4K + 1));
+	EXPECT_FAIL(fd, EINVAL, ax_unmap(fd, 0, end + SZ_4K));
+	EXPECT_FAIL(fd, EINVAL, protect(fd, end - SZ_4K, 2 * SZ_4K,
+					AXAS_MAP_READ));
+
+	/* impossible permission and type combinations */
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K,
+					  AXAS_MAP_WRITE));
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K,
+					  AXAS_MAP_WRITE | AXAS_MAP_EXEC));
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K,
+					  RW | AXAS_MAP_DEVICE |
+					  AXAS_MAP_UNCACHED));
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K,
+					  AXAS_MAP_READ | AXAS_MAP_EXEC |
+					  AXAS_MAP_DEVICE));
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K,
+					  RW | AXAS_MAP_NOHUGE));
+	EXPECT_FAIL(fd, EINVAL, ax_map(fd, AXAS_IOC_MAP_ALLOC, 2 * SZ_1G,
+				       SZ_4K, LIN_HPA, RW));
+	EXPECT_FAIL(fd, EINVAL, protect(fd, 0, SZ_4K, AXAS_MAP_WRITE));
+	EXPECT_FAIL(fd, EINVAL, protect(fd, 0, SZ_4K, AXAS_MAP_READ |
+					AXAS_MAP_DEVICE | AXAS_MAP_EXEC));
+	EXPECT_FAIL(fd, EINVAL, protect(fd, 0, SZ_4K, AXAS_MAP_READ |
+					AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED));
+	EXPECT_FAIL(fd, EINVAL, ax_map(fd, AXAS_IOC_PROTECT, 0, SZ_4K, SZ_4K,
+				       AXAS_MAP_READ));
+
+	/* overlaps */
+	EXPECT_FAIL(fd, EEXIST, map_alloc(fd, 0, SZ_4K, RW));
+	EXPECT_FAIL(fd, EEXIST, map_alloc(fd, SZ_2M - SZ_4K, 2 * SZ_4K, RW));
+	EXPECT_FAIL(fd, EEXIST, map_alloc(fd, SZ_16M - SZ_4K, SZ_1G, RW));
+	EXPECT_FAIL(fd, EEXIST, map_alloc(fd, SZ_16M - SZ_4K, SZ_1G,
+					  RW | AXAS_MAP_POPULATE));
+	EXPECT_FAIL(fd, EEXIST, map_alloc(fd, SZ_16M + SZ_4K, SZ_4K, RW));
+
+	/* bad user pointers */
+	EXPECT_FAIL(fd, EFAULT, ioctl(fd, AXAS_IOC_MAP_ALLOC, (void *)16));
+	EXPECT_FAIL(fd, EFAULT, ioctl(fd, AXAS_IOC_INFO, NULL));
+	EXPECT_FAIL(fd, EFAULT, ioctl(fd, AXAS_IOC_TRANSLATE, (void *)-4096L));
+
+	if (!is_root())
+		return;
+	/* linear-only rows */
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, 2 * SZ_1G, SZ_4K, LIN_HPA + 1,
+					   RW));
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, 2 * SZ_1G, SZ_4K,
+					   LIN_HPA + 0x800, RW));
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, 2 * SZ_1G, SZ_4K, 1ULL << 52,
+					   RW));
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, 2 * SZ_1G, SZ_4K,
+					   ~0ULL - SZ_4K + 1, RW));
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, 2 * SZ_1G, 2 * SZ_4K,
+					   ~0ULL - SZ_4K + 1, RW));
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, 2 * SZ_1G, SZ_4K, LIN_HPA,
+					   RW | AXAS_MAP_POPULATE));
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, 2 * SZ_1G, SZ_4K, LIN_HPA,
+					   AXAS_MAP_WRITE));
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, 2 * SZ_1G, SZ_4K, LIN_HPA,
+					   AXAS_MAP_READ | AXAS_MAP_DEVICE |
+					   AXAS_MAP_EXEC));
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, 2 * SZ_1G, 0, LIN_HPA, RW));
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, end, SZ_4K, LIN_HPA, RW));
+	EXPECT_FAIL(fd, EEXIST, map_linear(fd, SZ_1G + SZ_1G - SZ_4K,
+					   2 * SZ_4K, LIN_HPA, RW));
+	EXPECT_FAIL(fd, EEXIST, map_linear(fd, 0x1000, SZ_4K, LIN_HPA, RW));
+	/* host RAM is refused (module loaded with allow_ram_linear=0) */
+	EXPECT_FAIL(fd, EPERM, map_linear(fd, 2 * SZ_1G, SZ_2M, 0x1000000,
+					  RW));
+	/* DUMP into a bad buffer */
+	{
+		struct axas_dump d = { .size = sizeof(d), .buf = 4096,
+				       .buf_len = 1 << 30 };
+
+		EXPECT_FAIL(fd, EFAULT, ioctl(fd, AXAS_IOC_DUMP, &d));
+	}
+}
+
+/* ---- table images ---- */
+
+struct expect_region {
+	uint64_t gpa, len, hpa;	/* hpa: linear only */
+	uint32_t prot;
+	bool linear;
+	uint64_t want_bytes;	/* bytes that must be mapped by leaves */
+	uint64_t leaf_size;	/* 0: any */
+	uint64_t seen_bytes;
+};
+
+struct check_ctx {
+	struct __test_metadata *md;
+	struct expect_region *r;
+	int nr;
+	int fd;
+	long bad;
+};
+
+static int check_leaf(const struct pt_leaf *l, void *arg)
+{
+	struct check_ctx *c = arg;
+	struct axas_translate t;
+	int i;
+
+	for (i = 0; i < c->nr; i++)
+		if (l->gpa >= c->r[i].gpa &&
+		    l->gpa + l->size <= c->r[i].gpa + c->r[i].len)
+			break;
+	if (i == c->nr) {
+		fprintf(stderr, "# leaf at gpa 0x%llx size 0x%llx outside every region\n",
+			(unsigned long long)l->gpa, (unsigned long long)l->size);
+		c->bad++;
+		return 0;
+	}
+	c->r[i].seen_bytes += l->size;
+	if (l->prot != c->r[i].prot) {
+		fprintf(stderr, "# gpa 0x%llx: decoded prot 0x%x, mapped 0x%x\n",
+			(unsigned long long)l->gpa, l->prot, c->r[i].prot);
+		c->bad++;
+	}
+	if (c->r[i].leaf_size && l->size != c->r[i].leaf_size) {
+		fprintf(stderr, "# gpa 0x%llx: leaf size 0x%llx, want 0x%llx\n",
+			(unsigned long long)l->gpa, (unsigned long long)l->size,
+			(unsigned long long)c->r[i].leaf_size);
+		c->bad++;
+	}
+	if (c->r[i].linear &&
+	    l->pa != c->r[i].hpa + (l->gpa - c->r[i].gpa)) {
+		fprintf(stderr, "# gpa 0x%llx: decoded pa 0x%llx, linear hpa 0x%llx\n",
+			(unsigned long long)l->gpa, (unsigned long long)l->pa,
+			(unsigned long long)(c->r[i].hpa +
+					     (l->gpa - c->r[i].gpa)));
+		c->bad++;
+	}
+	/* the kernel's own translation must agree with the decoded entry */
+	if (ax_translate(c->fd, l->gpa + l->size - 1, &t) ||
+	    t.hpa != l->pa + l->size - 1 || t.page_size != l->size ||
+	    t.map_flags != l->prot) {
+		fprintf(stderr, "# gpa 0x%llx: TRANSLATE disagrees with the table\n",
+			(unsigned long long)l->gpa);
+		c->bad++;
+	}
+	return 0;
+}
+
+static void check_dump(struct __test_metadata *_metadata, int fd,
+		       const FIXTURE_VARIANT(space) *variant,
+		       struct expect_region *r, int nr)
+{
+	struct check_ctx c = { .md = _metadata, .r = r, .nr = nr, .fd = fd };
+	struct pt_errors err = { 0 };
+	struct pt_image img;
+	struct axas_info info;
+	unsigned int k;
+	size_t len;
+	void *buf;
+	long leaves;
+	int i;
+
+	ASSERT_EQ(0, ax_info(fd, &info));
+	ASSERT_EQ(0, ax_dump(fd, &buf, &len)) TH_LOG("DUMP: %s",
+						     strerror(errno));
+	EXPECT_EQ(64 + info.table_pages * (8 + 4096), len);
+	ASSERT_EQ(0, pt_image_parse(buf, len, &img, &err))
+		TH_LOG("parse: %s", err.first[0]);
+	EXPECT_EQ(variant->format, img.format);
+	EXPECT_EQ(variant->levels, img.levels);
+	EXPECT_EQ(variant->gpa_bits, img.gpa_bits);
+	EXPECT_EQ(info.table_pages, img.nr_pages);
+	EXPECT_EQ(info.root_pa, img.root_pa);
+	EXPECT_EQ(info.root_reg, img.root_reg);
+	for (i = 0; i < nr; i++)
+		r[i].seen_bytes = 0;
+	leaves = pt_walk(&img, check_leaf, &c, &err);
+	EXPECT_LE(0, leaves);
+	for (k = 0; k < err.count && k < 4; k++)
+		TH_LOG("decoder: %s", err.first[k]);
+	EXPECT_EQ(0, err.count);
+	EXPECT_EQ(0, c.bad);
+	for (i = 0; i < nr; i++)
+		EXPECT_EQ(r[i].want_bytes, r[i].seen_bytes)
+			TH_LOG("region %d at 0x%llx", i,
+			       (unsigned long long)r[i].gpa);
+	pt_image_free(&img);
+	free(buf);
+}
+
+TEST_F_TIMEOUT(space, dump_decoded, 120)
+{
+	uint64_t top = variant->levels >= 3 ? SZ_1G : SZ_2M;
+	uint64_t hi = self->end > SZ_4G ? self->end - SZ_2M : 0;
+	struct expect_region r[] = {
+		/* lazy, 4 faulted pages */
+		{ 0, SZ_16M, 0, RWX, false, 4 * SZ_4K, SZ_4K },
+		/* populated */
+		{ SZ_16M, SZ_64K, 0, RW, false, SZ_64K, SZ_4K },
+		{ 3 * SZ_1G, 2 * SZ_4K, 0, AXAS_MAP_READ | AXAS_MAP_EXEC,
+		  false, 2 * SZ_4K, SZ_4K },
+		/* linear: huge, device/nohuge, uncached 2M, misaligned */
+		{ SZ_1G, SZ_1G, LIN_HPA, RW, true, SZ_1G, top },
+		{ 2 * SZ_1G, SZ_2M, LIN_HPA + 2 * SZ_1G,
+		  RW | AXAS_MAP_DEVICE, true, SZ_2M, SZ_4K },
+		{ 2 * SZ_1G + 4 * SZ_2M, 2 * SZ_2M, LIN_HPA + 3 * SZ_1G,
+		  AXAS_MAP_READ | AXAS_MAP_UNCACHED, true, 2 * SZ_2M, SZ_2M },
+		{ 2 * SZ_1G + SZ_16M + SZ_4K, SZ_2M, LIN_HPA + SZ_4K,
+		  AXAS_MAP_READ | AXAS_MAP_EXEC, true, SZ_2M, SZ_4K },
+		/* the very top of the space */
+		{ hi, SZ_2M, 0, AXAS_MAP_READ, false, SZ_4K, SZ_4K },
+	};
+	int nr = hi ? 8 : 7, i;
+
+	if (!is_root())
+		SKIP(return, "DUMP needs CAP_SYS_ADMIN");
+	/* the empty table: only the root, no leaves */
+	check_dump(_metadata, self->fd, variant, r, 0);
+
+	ASSERT_EQ(0, map_alloc(self->fd, 0, SZ_16M, RWX));
+	ASSERT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, 0, AXAS_MAP_READ));
+	ASSERT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, 0x1000, AXAS_MAP_WRITE));
+	ASSERT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, SZ_2M + 5,
+					    AXAS_MAP_EXEC));
+	ASSERT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, SZ_16M - 1,
+					    AXAS_MAP_READ));
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_16M, SZ_64K,
+			       RW | AXAS_MAP_POPULATE));
+	ASSERT_EQ(0, map_alloc(self->fd, 3 * SZ_1G, 2 * SZ_4K,
+			       AXAS_MAP_READ | AXAS_MAP_EXEC |
+			       AXAS_MAP_POPULATE));
+	for (i = 3; i < 7; i++)
+		ASSERT_EQ(0, map_linear(self->fd, r[i].gpa, r[i].len,
+					r[i].hpa, r[i].prot |
+					(i == 4 ? AXAS_MAP_NOHUGE : 0)))
+			TH_LOG("linear %d: %s", i, strerror(errno));
+	if (hi) {
+		ASSERT_EQ(0, map_alloc(self->fd, hi, SZ_2M, AXAS_MAP_READ));
+		ASSERT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, self->end - 1,
+						    AXAS_MAP_READ));
+		r[7].gpa = hi;
+	}
+	check_dump(_metadata, self->fd, variant, r, nr);
+
+	/* downgrade and split, then decode again */
+	ASSERT_EQ(0, protect(self->fd, SZ_1G + SZ_2M, SZ_4K, AXAS_MAP_READ));
+	ASSERT_EQ(0, ax_unmap(self->fd, SZ_1G + SZ_2M + SZ_4K, SZ_4K));
+	{
+		struct expect_region r2[] = {
+			{ SZ_1G, SZ_2M, LIN_HPA, RW, true, SZ_2M, SZ_2M },
+			{ SZ_1G + SZ_2M, SZ_4K, LIN_HPA + SZ_2M,
+			  AXAS_MAP_READ, true, SZ_4K, SZ_4K },
+			{ SZ_1G + SZ_2M + 2 * SZ_4K, SZ_1G - SZ_2M - 2 * SZ_4K,
+			  LIN_HPA + SZ_2M + 2 * SZ_4K, RW, true,
+			  SZ_1G - SZ_2M - 2 * SZ_4K, 0 },
+			r[0], r[1], r[2], r[4], r[5], r[6], r[7],
+		};
+
+		check_dump(_metadata, self->fd, variant, r2, nr + 2);
+	}
+
+	/* unmap everything: back to the root alone */
+	ASSERT_EQ(0, ax_unmap(self->fd, 0, self->end));
+	EXPECT_EQ(variant->root_pages, INFO(self->fd, table_pages));
+	EXPECT_EQ(0, INFO(self->fd, data_pages));
+	check_dump(_metadata, self->fd, variant, r, 0);
+}
+
+TEST_F(space, dump_enospc)
+{
+	struct axas_dump d = { .size = sizeof(d) };
+	uint64_t need;
+	char small[64];
+
+	if (!is_root())
+		SKIP(return, "DUMP needs CAP_SYS_ADMIN");
+	ASSERT_EQ(0, map_alloc(self->fd, 0, SZ_2M, RW | AXAS_MAP_POPULATE));
+	need = 64 + INFO(self->fd, table_pages) * (8 + 4096);
+	EXPECT_FAIL(self->fd, ENOSPC, ioctl(self->fd, AXAS_IOC_DUMP, &d));
+	EXPECT_EQ(need, d.buf_len);
+	d.buf = (uintptr_t)small;
+	d.buf_len = sizeof(small);
+	EXPECT_FAIL(self->fd, ENOSPC, ioctl(self->fd, AXAS_IOC_DUMP, &d));
+	EXPECT_EQ(need, d.buf_len);
+	d.buf_len = need - 1;
+	EXPECT_FAIL(self->fd, ENOSPC, ioctl(self->fd, AXAS_IOC_DUMP, &d));
+	EXPECT_EQ(need, d.buf_len);
+}
+
+/* ---- guest memory through pread/pwrite ---- */
+
+TEST_F(space, rw_pages_regions_holes)
+{
+	unsigned char *w = malloc(5 * SZ_4K), *rb = malloc(6 * SZ_4K);
+	uint64_t dp, i;
+	ssize_t n;
+
+	ASSERT_NE(NULL, w);
+	ASSERT_NE(NULL, rb);
+	for (i = 0; i < 5 * SZ_4K; i++)
+		w[i] = i * 13 + 1;
+	/* [0, 16K) lazy, [16K, 32K) populated, hole, [64K, 80K) lazy */
+	ASSERT_EQ(0, map_alloc(self->fd, 0, 4 * SZ_4K, RW));
+	ASSERT_EQ(0, map_alloc(self->fd, 4 * SZ_4K, 4 * SZ_4K,
+			       AXAS_MAP_READ | AXAS_MAP_POPULATE));
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_64K, 4 * SZ_4K, AXAS_MAP_READ));
+	EXPECT_EQ(4, INFO(self->fd, data_pages));
+
+	/* lazy zero reads allocate nothing */
+	memset(rb, 0xff, 6 * SZ_4K);
+	n = pread(self->fd, rb, 6 * SZ_4K, 100);
+	EXPECT_EQ((ssize_t)(6 * SZ_4K), n);
+	for (i = 0; i < 6 * SZ_4K; i++)
+		if (rb[i])
+			break;
+	EXPECT_EQ(6 * SZ_4K, i);
+	EXPECT_EQ(4, INFO(self->fd, data_pages));
+
+	/* a write across pages and from a lazy region into a populated one
+	 * (guest permissions do not bind the VMM) faults pages in */
+	n = pwrite(self->fd, w, 5 * SZ_4K, 2 * SZ_4K + 7);
+	EXPECT_EQ((ssize_t)(5 * SZ_4K), n);
+	EXPECT_EQ(6, INFO(self->fd, data_pages));
+	memset(rb, 0, 6 * SZ_4K);
+	n = pread(self->fd, rb, 5 * SZ_4K, 2 * SZ_4K + 7);
+	EXPECT_EQ((ssize_t)(5 * SZ_4K), n);
+	EXPECT_EQ(0, memcmp(w, rb, 5 * SZ_4K));
+	EXPECT_EQ(6, INFO(self->fd, data_pages));
+	/* bytes before the write are still zero */
+	n = pread(self->fd, rb, 16, 2 * SZ_4K - 1);
+	EXPECT_EQ(16, n);
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(0, rb[i]);
+	EXPECT_EQ(w[0], rb[8]);
+	EXPECT_EQ(w[1], rb[9]);
+
+	/* a hole ends the transfer: short count, or EFAULT at once */
+	n = pwrite(self->fd, w, 2 * SZ_4K, 8 * SZ_4K - 100);
+	EXPECT_EQ(100, n);
+	n = pread(self->fd, rb, 2 * SZ_4K, 8 * SZ_4K - 100);
+	EXPECT_EQ(100, n);
+	EXPECT_EQ(0, memcmp(rb, w, 100));
+	EXPECT_FAIL(self->fd, EFAULT, pread(self->fd, rb, 16, 8 * SZ_4K));
+	EXPECT_FAIL(self->fd, EFAULT, pwrite(self->fd, w, 16, 8 * SZ_4K));
+	EXPECT_FAIL(self->fd, EFAULT, pread(self->fd, rb, 16, self->end - 16));
+	EXPECT_FAIL(self->fd, EFAULT, pwrite(self->fd, w, 16, self->end));
+	/* a bad user buffer */
+	EXPECT_FAIL(self->fd, EFAULT, pread(self->fd, bad_ptr, 16, 0));
+	EXPECT_FAIL(self->fd, EFAULT, pwrite(self->fd, bad_ptr, 16, 0));
+	/* zero-length transfers are no-ops */
+	EXPECT_EQ(0, pread(self->fd, rb, 0, 8 * SZ_4K));
+	/* read-only guest region: the VMM still loads it */
+	n = pwrite(self->fd, "rom", 3, SZ_64K + 5);
+	EXPECT_EQ(3, n);
+	dp = INFO(self->fd, data_pages);
+	EXPECT_EQ(7, dp);
+
+	/* lseek + read/write use the file position as gpa */
+	EXPECT_EQ((off_t)(SZ_64K + 5), lseek(self->fd, SZ_64K + 5, SEEK_SET));
+	memset(rb, 0, 8);
+	EXPECT_EQ(3, read(self->fd, rb, 3));
+	EXPECT_EQ(0, memcmp(rb, "rom", 3));
+	EXPECT_EQ((off_t)(SZ_64K + 8), lseek(self->fd, 0, SEEK_CUR));
+	EXPECT_EQ((off_t)self->end, lseek(self->fd, 0, SEEK_END));
+	free(w);
+	free(rb);
+}
+
+TEST_F(space, rw_device_and_linear)
+{
+	char b[16];
+
+	if (!is_root())
+		SKIP(return, "MAP_LINEAR needs CAP_SYS_RAWIO");
+	ASSERT_EQ(0, map_linear(self->fd, SZ_1G, SZ_2M, LIN_HPA,
+				RW | AXAS_MAP_DEVICE));
+	EXPECT_FAIL(self->fd, EIO, pread(self->fd, b, 8, SZ_1G));
+	EXPECT_FAIL(self->fd, EIO, pwrite(self->fd, b, 8, SZ_1G + 8));
+	/* a transfer running into the device region stops there */
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_1G - SZ_4K, SZ_4K, RW));
+	EXPECT_EQ(8, pread(self->fd, b, 16, SZ_1G - 8));
+	EXPECT_EQ(0, INFO(self->fd, data_pages));
+}
+
+/* ---- privilege ---- */
+
+TEST(unprivileged)
+{
+	struct axas_translate t;
+	struct axas_info i;
+	struct axas_dump d = { .size = sizeof(d) };
+	char buf[8192];
+	int dev, fd, rootfd = -1;
+
+	dev = dev_open();
+	if (dev < 0)
+		SKIP(return, "cannot open %s: %s", AXAS_DEV_PATH,
+		     strerror(errno));
+	if (is_root()) {
+		/* a space made by root, handed down after the drop */
+		rootfd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+		ASSERT_LE(0, rootfd);
+		ASSERT_EQ(0, map_linear(rootfd, SZ_1G, SZ_2M, LIN_HPA, RW));
+		ASSERT_EQ(0, map_alloc(rootfd, 0, SZ_2M, RW));
+		ASSERT_EQ(0, drop_privileges());
+	}
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+
+	ASSERT_EQ(0, ax_info(fd, &i));
+	EXPECT_EQ(0, i.root_pa);
+	EXPECT_EQ(0, i.root_reg);
+	EXPECT_EQ(1, i.table_pages);
+	EXPECT_EQ(4, i.levels);
+
+	EXPECT_FAIL(fd, EPERM, map_linear(fd, SZ_1G, SZ_2M, LIN_HPA, RW));
+	EXPECT_FAIL(fd, EPERM, map_linear(fd, SZ_1G, SZ_4K, 0x100000, RW));
+	EXPECT_FAIL(fd, EPERM, ioctl(fd, AXAS_IOC_DUMP, &d));
+	d.buf = (uintptr_t)buf;
+	d.buf_len = sizeof(buf);
+	EXPECT_FAIL(fd, EPERM, ioctl(fd, AXAS_IOC_DUMP, &d));
+
+	/* everything else works, with host addresses hidden */
+	ASSERT_EQ(0, map_alloc(fd, 0, SZ_2M, RW));
+	EXPECT_EQ(AXAS_FAULT_HANDLED, fault(fd, 0x1000, AXAS_MAP_WRITE));
+	ASSERT_EQ(0, ax_translate(fd, 0x1234, &t));
+	EXPECT_EQ(0, t.hpa);
+	EXPECT_EQ(SZ_4K, t.page_size);
+	EXPECT_EQ(SZ_2M - 0x1234, t.limit);
+	EXPECT_EQ(RW, t.map_flags);
+	EXPECT_EQ(4, pwrite(fd, "user", 4, 0x1000));
+	EXPECT_EQ(4, pread(fd, buf, 4, 0x1000));
+	EXPECT_EQ(0, memcmp(buf, "user", 4));
+	close(fd);
+
+	if (rootfd >= 0) {
+		/* root's fd: hpa shown (judged at creation), but the linear
+		 * region and DUMP stay out of reach of this process */
+		ASSERT_EQ(0, ax_translate(rootfd, SZ_1G + 0x10, &t));
+		EXPECT_EQ(LIN_HPA + 0x10, t.hpa);
+		EXPECT_FAIL(rootfd, EPERM, pread(rootfd, buf, 8, SZ_1G));
+		EXPECT_FAIL(rootfd, EPERM, pwrite(rootfd, buf, 8, SZ_1G));
+		EXPECT_FAIL(rootfd, EPERM, map_linear(rootfd, 3 * SZ_1G, SZ_4K,
+						      LIN_HPA, RW));
+		d.buf_len = sizeof(buf);
+		EXPECT_FAIL(rootfd, EPERM, ioctl(rootfd, AXAS_IOC_DUMP, &d));
+		EXPECT_EQ(4, pwrite(rootfd, "ok!!", 4, 0x2000));
+		close(rootfd);
+	}
+	close(dev);
+}
+
+TEST(unprivileged_cannot_open)
+{
+	if (is_root())
+		ASSERT_EQ(0, drop_privileges());
+	struct stat st;
+
+	ASSERT_EQ(0, stat(AXAS_DEV_PATH, &st));
+	if (st.st_mode & 0006)
+		SKIP(return, "%s is world accessible in this run",
+		     AXAS_DEV_PATH);
+	EXPECT_EQ(-1, dev_open());
+	EXPECT_EQ(EACCES, errno);
+}
+
+/* ---- file descriptors ---- */
+
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "F", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, b;
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+TEST(fd_passing)
+{
+	int sv[2], dev, fd, status;
+	char b[6] = { 0 };
+	pid_t pid;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* the child never opened /dev/axas: it only gets the fd */
+		close(sv[0]);
+		fd = recv_fd(sv[1]);
+		if (fd < 0 || map_alloc(fd, SZ_2M, SZ_2M, RW) ||
+		    pwrite(fd, "child", 5, SZ_2M + 3) != 5 ||
+		    fault(fd, SZ_2M + SZ_4K, AXAS_MAP_READ) !=
+		    AXAS_FAULT_HANDLED)
+			_exit(1);
+		close(fd);
+		_exit(0);
+	}
+	close(sv[1]);
+	dev = dev_open();
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_SV39X4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	close(dev);
+	ASSERT_EQ(0, send_fd(sv[0], fd));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(1, INFO(fd, nr_regions));
+	EXPECT_EQ(2, INFO(fd, data_pages));
+	EXPECT_EQ(5, pread(fd, b, 5, SZ_2M + 3));
+	EXPECT_STREQ("child", b);
+
+	/* the receiver's copy keeps the space alive after the sender closes */
+	{
+		int sp[2], got;
+
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sp));
+		ASSERT_EQ(0, send_fd(sp[0], fd));
+		close(fd);
+		got = recv_fd(sp[1]);
+		ASSERT_LE(0, got);
+		EXPECT_TRUE(fcntl(got, F_GETFD) & FD_CLOEXEC);
+		EXPECT_EQ(2, INFO(got, data_pages));
+		EXPECT_EQ(5, pread(got, b, 5, SZ_2M + 3));
+		close(got);
+		close(sp[0]);
+		close(sp[1]);
+	}
+	close(sv[0]);
+}
+
+struct busy {
+	int fd;
+	int kind;
+	volatile int *go;
+	long calls;
+	int last_errno;
+};
+
+static void *busy_thread(void *arg)
+{
+	struct busy *b = arg;
+	struct axas_translate t;
+	struct axas_info i;
+	char buf[4096];
+	uint64_t k = 0;
+	int ret;
+
+	while (!*b->go)
+		;
+	for (;;) {
+		k++;
+		switch (b->kind) {
+		case 0:
+			ret = fault(b->fd, (k * SZ_4K) % SZ_1G, RW) < 0 ? -1 : 0;
+			break;
+		case 1:
+			ret = ax_translate(b->fd, (k * SZ_4K) % SZ_1G, &t);
+			if (ret && errno == ENOENT)
+				ret = 0;
+			break;
+		case 2:
+			ret = map_alloc(b->fd, SZ_1G + (k % 64) * SZ_2M, SZ_2M,
+					RW | AXAS_MAP_POPULATE);
+			if (!ret)
+				ret = ax_unmap(b->fd, SZ_1G + (k % 64) * SZ_2M,
+					       SZ_2M);
+			else if (errno == EEXIST)
+				ret = 0;
+			break;
+		case 3:
+			ret = pread(b->fd, buf, sizeof(buf),
+				    (k * SZ_4K) % SZ_1G) < 0 ? -1 : 0;
+			break;
+		default:
+			ret = ax_info(b->fd, &i);
+			break;
+		}
+		b->calls++;
+		if (ret && errno == EBADF) {
+			b->last_errno = EBADF;
+			return NULL;
+		}
+		if (ret) {
+			b->last_errno = errno;
+			return NULL;
+		}
+	}
+}
+
+FIXTURE(multi) {
+	int dev;
+};
+
+FIXTURE_SETUP(multi)
+{
+	self->dev = dev_open();
+	ASSERT_LE(0, self->dev);
+}
+
+FIXTURE_TEARDOWN(multi)
+{
+	close(self->dev);
+}
+
+TEST_F_TIMEOUT(multi, close_while_busy, 120)
+{
+	struct busy b[10];
+	pthread_t th[10];
+	volatile int go = 0;
+	int fd, k;
+
+	fd = ax_new(self->dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, map_alloc(fd, 0, SZ_1G, RW));
+	for (k = 0; k < 10; k++) {
+		b[k] = (struct busy){ .fd = fd, .kind = k % 5, .go = &go };
+		ASSERT_EQ(0, pthread_create(&th[k], NULL, busy_thread, &b[k]));
+	}
+	go = 1;
+	usleep(300 * 1000);
+	ASSERT_EQ(0, close(fd));
+	for (k = 0; k < 10; k++) {
+		ASSERT_EQ(0, pthread_join(th[k], NULL));
+		EXPECT_EQ(EBADF, b[k].last_errno)
+			TH_LOG("thread %d (kind %d) stopped with %s", k,
+			       b[k].kind, strerror(b[k].last_errno));
+		EXPECT_LT(0, b[k].calls);
+	}
+}
+
+struct racer {
+	int fd;
+	uint64_t gpa;
+	pthread_barrier_t *bar;
+	int result;
+};
+
+static void *race_thread(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->bar);
+	r->result = fault(r->fd, r->gpa, AXAS_MAP_WRITE);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(multi, racing_faults_map_one_page, 120)
+{
+	enum { NT = 8, NPAGES = 32 };
+	struct racer r[NT];
+	pthread_t th[NT];
+	pthread_barrier_t bar;
+	int fd, p, k, handled;
+
+	fd = ax_new(self->dev, AXAS_FMT_ARM_S2, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, map_alloc(fd, 0, SZ_1G, RW));
+	for (p = 0; p < NPAGES; p++) {
+		ASSERT_EQ(0, pthread_barrier_init(&bar, NULL, NT));
+		for (k = 0; k < NT; k++) {
+			r[k] = (struct racer){ .fd = fd, .bar = &bar,
+					       .gpa = p * SZ_2M + k * 8 };
+			ASSERT_EQ(0, pthread_create(&th[k], NULL, race_thread,
+						    &r[k]));
+		}
+		handled = 0;
+		for (k = 0; k < NT; k++) {
+			ASSERT_EQ(0, pthread_join(th[k], NULL));
+			EXPECT_TRUE(r[k].result == AXAS_FAULT_HANDLED ||
+				    r[k].result == AXAS_FAULT_SPURIOUS)
+				TH_LOG("result %d", r[k].result);
+			handled += r[k].result == AXAS_FAULT_HANDLED;
+		}
+		EXPECT_EQ(1, handled);
+		EXPECT_EQ((uint64_t)p + 1, INFO(fd, data_pages));
+		pthread_barrier_destroy(&bar);
+	}
+	close(fd);
+}
+
+TEST_F_TIMEOUT(multi, many_spaces, 120)
+{
+	enum { N = 200 };
+	static const uint32_t fmts[] = {
+		AXAS_FMT_EPT4, AXAS_FMT_EPT5, AXAS_FMT_ARM_S2,
+		AXAS_FMT_SV39X4, AXAS_FMT_SV48X4, AXAS_FMT_SV57X4,
+	};
+	struct rlimit rl;
+	int fds[N], k;
+	uint32_t v;
+
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	if (rl.rlim_cur < N + 16)
+		SKIP(return, "RLIMIT_NOFILE %lu too low",
+		     (unsigned long)rl.rlim_cur);
+	for (k = 0; k < N; k++) {
+		fds[k] = ax_new(self->dev, fmts[k % 6], 0, 0, SZ_4G);
+		ASSERT_LE(0, fds[k]) TH_LOG("space %d: %s", k, strerror(errno));
+		ASSERT_EQ(0, map_alloc(fds[k], (k % 7) * SZ_2M, SZ_2M, RW));
+		v = 0xa5a50000 + k;
+		ASSERT_EQ(4, pwrite(fds[k], &v, 4, (k % 7) * SZ_2M + k * 8));
+	}
+	for (k = 0; k < N; k++) {
+		v = 0;
+		EXPECT_EQ(4, pread(fds[k], &v, 4, (k % 7) * SZ_2M + k * 8));
+		EXPECT_EQ(0xa5a50000 + k, v);
+		EXPECT_EQ(1, INFO(fds[k], data_pages));
+		EXPECT_EQ(1, INFO(fds[k], nr_regions));
+		EXPECT_EQ(fmts[k % 6], INFO(fds[k], format) & 0xffffffff);
+	}
+	for (k = 0; k < N; k++)
+		EXPECT_EQ(0, close(fds[k]));
+}
+
+TEST_HARNESS_MAIN
