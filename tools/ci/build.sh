@@ -27,6 +27,7 @@ case $ver in
 	;;
 esac
 
+lock "check-build-$ver"
 work="$AXAS_CACHE/check-build-$ver"
 rm -rf "$work"
 sync_module_sources "$work"

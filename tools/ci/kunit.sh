@@ -25,6 +25,7 @@ done
 
 tree="$AXAS_CACHE/kunit-src"
 build_dir="$AXAS_CACHE/kunit-um"
+lock kunit-um
 kunit_tree "$tree"
 
 msg "KUnit under UML (build dir $build_dir)"

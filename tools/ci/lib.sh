@@ -14,6 +14,18 @@ SRC612_TAR=${SRC612_TAR:-/usr/src/linux-source-6.12.tar.xz}
 BUILD612=${BUILD612:-$AXAS_CACHE/build-6.12}
 JOBS=${JOBS:-$(nproc)}
 
+# lock NAME: holds $AXAS_CACHE/NAME.lock until the script exits, so two
+# runs sharing a cache directory (several developers on one machine) take
+# turns instead of corrupting each other's build.
+lock() {
+	mkdir -p "$AXAS_CACHE"
+	exec 9>"$AXAS_CACHE/$1.lock"
+	if ! flock -n 9; then
+		msg "waiting for another run holding $AXAS_CACHE/$1.lock"
+		flock 9
+	fi
+}
+
 msg() { printf '==> %s\n' "$*"; }
 die() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
@@ -26,16 +38,36 @@ kdir61() {
 # package into $SRC612. Unpacked beside it and renamed, so an interrupted
 # run never leaves a half tree under the final name.
 ensure_src612() {
-	[ -f "$SRC612/Makefile" ] && [ -f "$SRC612/scripts/checkpatch.pl" ] &&
-		[ -f "$SRC612/tools/testing/kunit/kunit.py" ] && return 0
+	local want have tmp
+	want=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
+	want=${want%%-*}
+	have=$(src612_version)
+	if [ -f "$SRC612/scripts/checkpatch.pl" ] && [ -f "$SRC612/tools/testing/kunit/kunit.py" ] &&
+		{ [ -z "$want" ] || [ "$want" = "$have" ]; }; then
+		return 0
+	fi
 	[ -f "$SRC612_TAR" ] || die "$SRC612_TAR missing: run 'make deps' (package linux-source-6.12)"
-	msg "unpacking $SRC612_TAR into $SRC612 (once)"
 	mkdir -p "$AXAS_CACHE"
-	local tmp
+	exec 8>"$AXAS_CACHE/src612.lock"
+	flock 8
+	if [ -f "$SRC612/scripts/checkpatch.pl" ] && [ "$want" = "$(src612_version)" ]; then
+		exec 8>&-	# another run unpacked it meanwhile
+		return 0
+	fi
+	msg "unpacking $SRC612_TAR into $SRC612 (once, ~1 min)"
+	mkdir -p "$AXAS_CACHE"
 	tmp=$(mktemp -d "$AXAS_CACHE/.src612.XXXXXX")
 	tar -xf "$SRC612_TAR" -C "$tmp" || { rm -rf "$tmp"; die "cannot unpack $SRC612_TAR"; }
 	rm -rf "$SRC612"
 	mv "$tmp"/linux-source-6.12 "$SRC612" && rmdir "$tmp"
+	exec 8>&-
+}
+
+# The version of the unpacked 6.12 source, e.g. 6.12.117 (empty if absent).
+src612_version() {
+	[ -f "$SRC612/Makefile" ] || return 0
+	awk '/^VERSION =/ { v = $3 } /^PATCHLEVEL =/ { p = $3 } /^SUBLEVEL =/ { s = $3 }
+		/^NAME =/ { exit } END { print v "." p "." s }' "$SRC612/Makefile"
 }
 
 # Copies the module's sources (not its build products, not tools/, not
@@ -63,13 +95,13 @@ sync_module_sources() {
 kunit_tree() {
 	local t=$1
 	ensure_src612
-	if [ ! -f "$t/.axas-farm" ]; then
+	if [ "$(cat "$t/.axas-farm" 2>/dev/null)" != "$(src612_version)" ]; then
 		msg "making the KUnit source tree $t (hard-link farm of $SRC612)"
 		rm -rf "$t" "$t.tmp"
 		mkdir -p "$(dirname "$t")"
 		cp -al "$SRC612" "$t.tmp" || die "cannot make a hard-link farm of $SRC612"
 		mv "$t.tmp" "$t"
-		touch "$t/.axas-farm"
+		src612_version >"$t/.axas-farm"
 	fi
 	# Hook the module in; the files are rewritten (new inode), never
 	# appended to, which would change the pristine copy through the link.

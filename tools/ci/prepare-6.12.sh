@@ -8,6 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+lock prepare-6.12
 ensure_src612
 config_xz=/usr/src/linux-config-6.12/config.amd64_none_amd64.xz
 [ -f "$config_xz" ] || die "$config_xz missing: run 'make deps' (package linux-config-6.12)"
