@@ -346,6 +346,13 @@ static ssize_t axfd_rw_iter(struct kiocb *iocb, struct iov_iter *iter,
 		return 0;
 	if (iocb->ki_pos < 0 || !axfd_gpa_in_space(as, gpa))
 		return -EFAULT;
+	/*
+	 * A write from a buffer that cannot be read at all must not fault
+	 * guest pages in on its way to failing.
+	 */
+	if ((flags & AXAS_ACCESS_WRITE) &&
+	    fault_in_iov_iter_readable(iter, 1))
+		return -EFAULT;
 	if (axfd_may_access_linear(af))
 		flags |= AXAS_ACCESS_LINEAR;
 	ret = axas_access_iter(as, gpa, iter, flags);

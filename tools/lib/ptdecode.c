@@ -632,6 +632,7 @@ struct print_ctx {
 	bool open;
 	uint64_t gpa, end, pa;
 	uint32_t prot;
+	bool pa_contig;
 	unsigned long count[3];
 };
 
@@ -654,9 +655,13 @@ static void flush_range(struct print_ctx *c)
 	if (!c->open)
 		return;
 	size_str(c->end - c->gpa, size, sizeof(size));
-	fprintf(c->out, "0x%016llx-0x%016llx %7s  %s  -> 0x%012llx ",
+	fprintf(c->out, "0x%016llx-0x%016llx %7s  %s  ",
 		(unsigned long long)c->gpa, (unsigned long long)c->end, size,
-		pt_prot_str(c->prot, prot), (unsigned long long)c->pa);
+		pt_prot_str(c->prot, prot));
+	if (c->pa_contig)
+		fprintf(c->out, "-> 0x%012llx ", (unsigned long long)c->pa);
+	else
+		fprintf(c->out, "-> (scattered)  ");
 	for (i = 2; i >= 0; i--)
 		if (c->count[i])
 			fprintf(c->out, " %lu x %s", c->count[i], sz[i]);
@@ -668,11 +673,14 @@ static int print_leaf(const struct pt_leaf *l, void *arg)
 {
 	struct print_ctx *c = arg;
 
-	if (c->open && (l->gpa != c->end || l->prot != c->prot ||
-			l->pa != c->pa + (c->end - c->gpa)))
+	/* Like the kernel's ptdump: one line per run of equal attributes. */
+	if (c->open && (l->gpa != c->end || l->prot != c->prot))
 		flush_range(c);
+	if (c->open && l->pa != c->pa + (c->end - c->gpa))
+		c->pa_contig = false;
 	if (!c->open) {
 		c->open = true;
+		c->pa_contig = true;
 		c->gpa = l->gpa;
 		c->end = l->gpa;
 		c->pa = l->pa;

@@ -12,7 +12,9 @@
  * addresses before and after). Tables are checked by decoding DUMP images
  * with tools/lib/ptdecode.c, written from the architecture manuals.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -269,7 +271,7 @@ TEST(new_every_format)
 	ASSERT_LE(0, dev);
 	for (k = 0; k < sizeof(geometry) / sizeof(geometry[0]); k++) {
 		fd = ax_new(dev, geometry[k].format, geometry[k].gpa_bits_in,
-			    SZ_1G, SZ_4G);
+			    SZ_1G, SZ_1G);
 		ASSERT_LE(0, fd) TH_LOG("format %u bits %u: %s",
 					geometry[k].format,
 					geometry[k].gpa_bits_in,
@@ -286,7 +288,7 @@ TEST(new_every_format)
 			TH_LOG("format %u bits %u", geometry[k].format,
 			       geometry[k].gpa_bits);
 		EXPECT_EQ(SZ_1G, i.base);
-		EXPECT_EQ(SZ_4G, i.length);
+		EXPECT_EQ(SZ_1G, i.length);
 		EXPECT_EQ(0, i.data_pages);
 		EXPECT_EQ(0, i.nr_regions);
 		EXPECT_EQ(0, i.reserved);
@@ -769,10 +771,10 @@ TEST_F(space, protect)
 	ASSERT_EQ(0, map_alloc(self->fd, 0, SZ_2M, RWX | AXAS_MAP_POPULATE));
 	ASSERT_EQ(0, map_alloc(self->fd, SZ_16M, SZ_2M, RW));
 	gen = INFO(self->fd, tlb_gen);
-	/* upgrade-free change of memory type only: no downgrade of perms */
 	ASSERT_EQ(0, protect(self->fd, 0x3000, 0x2000, AXAS_MAP_READ));
 	EXPECT_LT(gen, INFO(self->fd, tlb_gen));
-	EXPECT_EQ(3, INFO(self->fd, nr_regions));
+	/* [0, 12K) [12K, 20K) [20K, 2M) and the lazy one */
+	EXPECT_EQ(4, INFO(self->fd, nr_regions));
 	ASSERT_EQ(0, ax_translate(self->fd, 0x3000, &t));
 	EXPECT_EQ(AXAS_MAP_READ, t.map_flags);
 	EXPECT_EQ(0x2000, t.limit);
