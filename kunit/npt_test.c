@@ -1,0 +1,1616 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite of the page-table engine (axas_npt), run over every format.
+ *
+ * Every table the engine builds is judged by the reference decoder of
+ * kunit/ref_decode.c, which is written from the architecture manuals and
+ * shares no code with the engine: raw entries are compared bit by bit with
+ * what the manuals prescribe, and the table pages are counted three ways
+ * (npt.table_pages, pages reachable from the root, pages the engine still
+ * holds from our allocation hook).
+ *
+ * The allocation hook keeps its own reference on every page it hands out:
+ * a page whose count has dropped back to ours has been freed by the engine.
+ */
+#include <kunit/test.h>
+#include <linux/mm.h>
+#include <linux/prandom.h>
+#include <linux/rcupdate.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/xarray.h>
+#include <uapi/linux/axas.h>
+
+#include "axas_npt/npt.h"
+#include "kunit/ref_decode.h"
+
+#define NT_MAX_LEVELS	5
+#define NT_PA_BASE	0x5a0000000000ULL	/* 1 GiB aligned, below 2^48 */
+
+struct nt_param {
+	u32 format;
+	u32 gpa_bits;
+	const char *name;
+};
+
+static const struct nt_param nt_params[] = {
+	{ AXAS_FMT_EPT4, 0, "ept4" },
+	{ AXAS_FMT_EPT5, 0, "ept5" },
+	{ AXAS_FMT_ARM_S2, 32, "arm_s2-32" },
+	{ AXAS_FMT_ARM_S2, 34, "arm_s2-34" },
+	{ AXAS_FMT_ARM_S2, 36, "arm_s2-36" },
+	{ AXAS_FMT_ARM_S2, 40, "arm_s2-40" },
+	{ AXAS_FMT_ARM_S2, 43, "arm_s2-43" },
+	{ AXAS_FMT_ARM_S2, 44, "arm_s2-44" },
+	{ AXAS_FMT_ARM_S2, 48, "arm_s2-48" },
+	{ AXAS_FMT_SV39X4, 0, "sv39x4" },
+	{ AXAS_FMT_SV48X4, 0, "sv48x4" },
+	{ AXAS_FMT_SV57X4, 0, "sv57x4" },
+};
+
+KUNIT_ARRAY_PARAM_DESC(nt_fmt, nt_params, name);
+
+/* Every permission/memory-type combination a leaf can carry. */
+static const u32 nt_good_prots[] = {
+	AXAS_MAP_READ,
+	AXAS_MAP_READ | AXAS_MAP_WRITE,
+	AXAS_MAP_READ | AXAS_MAP_EXEC,
+	AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC,
+	AXAS_MAP_EXEC,
+	AXAS_MAP_READ | AXAS_MAP_DEVICE,
+	AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_DEVICE,
+	AXAS_MAP_READ | AXAS_MAP_UNCACHED,
+	AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_UNCACHED,
+	AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC | AXAS_MAP_UNCACHED,
+};
+
+/* W without R, no permission at all, DEVICE with UNCACHED or EXEC. */
+static const u32 nt_bad_prots[] = {
+	AXAS_MAP_WRITE,
+	AXAS_MAP_WRITE | AXAS_MAP_EXEC,
+	AXAS_MAP_WRITE | AXAS_MAP_DEVICE,
+	0,
+	AXAS_MAP_DEVICE,
+	AXAS_MAP_READ | AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED,
+	AXAS_MAP_READ | AXAS_MAP_EXEC | AXAS_MAP_DEVICE,
+	AXAS_MAP_READ | AXAS_MAP_POPULATE,
+	AXAS_MAP_READ | BIT(5),
+};
+
+/* One table under test, with the allocation hook's bookkeeping. */
+struct nt {
+	struct kunit *test;
+	struct npt npt;
+	bool npt_live;
+	struct npt_ref_geom g;
+	struct xarray pages;	/* pfn -> (head pfn << 4 | order) */
+	unsigned long nr_allocs;
+	unsigned long fail_at;	/* fail the allocation with this number */
+	unsigned long unaccounted;
+	unsigned long untracked;
+	unsigned long double_freed;
+};
+
+static u64 nt_size(unsigned int level)
+{
+	return 1ULL << (PAGE_SHIFT + 9 * level);
+}
+
+static u64 nt_top(const struct nt *t)
+{
+	return 1ULL << t->g.gpa_bits;
+}
+
+static void nt_forget(struct nt *t, unsigned long pfn, unsigned int order)
+{
+	unsigned long flags, i;
+
+	xa_lock_irqsave(&t->pages, flags);
+	for (i = 0; i < 1UL << order; i++)
+		__xa_erase(&t->pages, pfn + i);
+	xa_unlock_irqrestore(&t->pages, flags);
+}
+
+static struct page *nt_alloc(void *priv, gfp_t gfp, unsigned int order)
+{
+	struct nt *t = priv;
+	unsigned long pfn, flags, i;
+	struct page *page;
+	int err = 0;
+
+	t->nr_allocs++;
+	if (!(gfp & __GFP_ACCOUNT))
+		t->unaccounted++;
+	if (t->nr_allocs == t->fail_at)
+		return NULL;
+	page = alloc_pages(gfp | __GFP_ZERO, order);
+	if (!page)
+		return NULL;
+	get_page(page);
+	pfn = page_to_pfn(page);
+	xa_lock_irqsave(&t->pages, flags);
+	for (i = 0; i < 1UL << order && !err; i++)
+		err = xa_err(__xa_store(&t->pages, pfn + i,
+					xa_mk_value(pfn << 4 | order),
+					GFP_ATOMIC));
+	xa_unlock_irqrestore(&t->pages, flags);
+	if (err)
+		t->untracked++;
+	return page;
+}
+
+static const struct npt_mm_ops nt_mm_ops = {
+	.alloc = nt_alloc,
+};
+
+/* A table page the engine allocated through us and has not freed. */
+static bool nt_page_ok(void *arg, u64 pa)
+{
+	struct nt *t = arg;
+	void *e = xa_load(&t->pages, PHYS_PFN(pa));
+
+	if (!e)
+		return false;
+	return page_ref_count(pfn_to_page(xa_to_value(e) >> 4)) >= 2;
+}
+
+/*
+ * Wait for RCU-deferred frees, drop our reference on every page the engine
+ * has freed and return how many pages it still holds. With @all, drop our
+ * reference on the pages it holds too (teardown).
+ */
+static long nt_settle(struct nt *t, bool all)
+{
+	unsigned long pfn, v;
+	unsigned int order;
+	struct page *head;
+	long live = 0;
+	void *e;
+
+	rcu_barrier();
+	xa_for_each(&t->pages, pfn, e) {
+		v = xa_to_value(e);
+		if (v >> 4 != pfn)
+			continue;
+		order = v & 15;
+		head = pfn_to_page(pfn);
+		if (page_ref_count(head) == 0) {
+			t->double_freed++;
+		} else if (page_ref_count(head) == 1 || all) {
+			if (page_ref_count(head) > 1)
+				live += 1L << order;
+			put_page(head);
+		} else {
+			live += 1L << order;
+			continue;
+		}
+		nt_forget(t, pfn, order);
+	}
+	return live;
+}
+
+static void nt_cleanup(void *arg)
+{
+	struct nt *t = arg;
+
+	if (t->npt_live)
+		npt_destroy(&t->npt);
+	t->npt_live = false;
+	nt_settle(t, true);
+	xa_destroy(&t->pages);
+}
+
+static struct nt *nt_create(struct kunit *test, u32 format, u32 gpa_bits)
+{
+	struct nt *t;
+	int ret;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->test = test;
+	xa_init_flags(&t->pages, XA_FLAGS_LOCK_IRQ);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, nt_cleanup, t),
+			0);
+	KUNIT_ASSERT_EQ(test, npt_ref_geom_init(&t->g, format, gpa_bits), 0);
+	ret = npt_init(&t->npt, format, gpa_bits, &nt_mm_ops, t);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "npt_init(%u, %u)", format,
+			    gpa_bits);
+	t->npt_live = true;
+	return t;
+}
+
+static struct nt *nt_create_param(struct kunit *test)
+{
+	const struct nt_param *p = test->param_value;
+
+	return nt_create(test, p->format, p->gpa_bits);
+}
+
+/* Destroy the table; every page it ever allocated must be back. */
+static void nt_destroy(struct nt *t)
+{
+	npt_destroy(&t->npt);
+	t->npt_live = false;
+	KUNIT_EXPECT_EQ_MSG(t->test, nt_settle(t, false), 0,
+			    "npt_destroy() did not free every table page");
+	KUNIT_EXPECT_EQ(t->test, t->double_freed, 0);
+	KUNIT_EXPECT_EQ(t->test, t->untracked, 0);
+	KUNIT_EXPECT_EQ_MSG(t->test, t->unaccounted, 0,
+			    "table pages must be charged (__GFP_ACCOUNT)");
+}
+
+static long nt_table_pages(struct nt *t)
+{
+	return atomic_long_read(&t->npt.table_pages);
+}
+
+/* ---- the invariant check: every entry, every page ---- */
+
+/*
+ * A leaf run: @count leaves of @leaf_size, contiguous in guest-physical and
+ * output address, all with @prot.
+ */
+struct nt_run {
+	u64 gpa;
+	u64 pa;
+	u64 leaf_size;
+	unsigned long count;
+	u32 prot;
+};
+
+struct nt_check {
+	struct nt *t;
+	const struct nt_run *runs;	/* NULL: do not compare leaves */
+	unsigned int nr_runs;
+	unsigned int run;
+	unsigned long idx;
+	struct xarray anc[NT_MAX_LEVELS];	/* tables leaves need */
+	unsigned long nr_anc;
+	bool failed;
+};
+
+static bool nt_pte_ok(struct nt *t, const struct npt_ref_leaf *l)
+{
+	u64 want = npt_ref_leaf_pte(&t->g, l->pa, l->prot, l->level);
+	u64 free = npt_ref_leaf_free_bits(&t->g, l->prot);
+
+	if ((l->pte & ~free) == (want & ~free))
+		return true;
+	KUNIT_FAIL(t->test,
+		   "leaf gpa %#llx level %u: pte %#llx, the manual gives %#llx (free bits %#llx)",
+		   l->gpa, l->level, l->pte, want, free);
+	return false;
+}
+
+static int nt_check_leaf(void *arg, const struct npt_ref_leaf *l)
+{
+	struct nt_check *c = arg;
+	struct nt *t = c->t;
+	const struct nt_run *r;
+	unsigned int k;
+	u64 gpa, pa;
+	int err;
+
+	for (k = l->level; k + 1 < t->g.levels; k++) {
+		err = xa_insert(&c->anc[k], l->gpa >> (PAGE_SHIFT + 9 * (k + 1)),
+				xa_mk_value(1), GFP_KERNEL);
+		if (!err)
+			c->nr_anc++;
+	}
+	if (!nt_pte_ok(t, l))
+		goto fail;
+	if (!c->runs)
+		return 0;
+	while (c->run < c->nr_runs && c->idx == c->runs[c->run].count) {
+		c->run++;
+		c->idx = 0;
+	}
+	if (c->run == c->nr_runs) {
+		KUNIT_FAIL(t->test, "unexpected leaf gpa %#llx size %#llx",
+			   l->gpa, l->size);
+		goto fail;
+	}
+	r = &c->runs[c->run];
+	gpa = r->gpa + c->idx * r->leaf_size;
+	pa = r->pa + c->idx * r->leaf_size;
+	if (l->gpa != gpa || l->size != r->leaf_size || l->pa != pa ||
+	    l->prot != r->prot) {
+		KUNIT_FAIL(t->test,
+			   "leaf gpa %#llx size %#llx pa %#llx prot %#x; expected gpa %#llx size %#llx pa %#llx prot %#x",
+			   l->gpa, l->size, l->pa, l->prot, gpa, r->leaf_size,
+			   pa, r->prot);
+		goto fail;
+	}
+	c->idx++;
+	return 0;
+fail:
+	c->failed = true;
+	return -EINVAL;
+}
+
+/*
+ * Walk the whole table with the reference decoder and check: every entry
+ * is what the manuals allow, every table pointer targets a page the engine
+ * allocated and still holds, the leaves are @runs (if given), and the table
+ * pages are exactly the root plus the tables the leaves need (empty tables
+ * are freed) = npt.table_pages = pages the engine holds.
+ */
+static void nt_expect(struct nt *t, const struct nt_run *runs,
+		      unsigned int nr_runs)
+{
+	struct kunit *test = t->test;
+	struct nt_check c = {
+		.t = t, .runs = runs, .nr_runs = nr_runs,
+	};
+	struct npt_ref_walk w = {
+		.g = &t->g, .page_ok = nt_page_ok, .leaf = nt_check_leaf,
+		.arg = &c,
+	};
+	unsigned long want = 0;
+	unsigned int k;
+	long live;
+
+	for (k = 0; k < NT_MAX_LEVELS; k++)
+		xa_init(&c.anc[k]);
+	live = nt_settle(t, false);
+	npt_ref_walk_all(&w, t->npt.root_pa);
+	for (k = 0; k < NT_MAX_LEVELS; k++)
+		xa_destroy(&c.anc[k]);
+
+	KUNIT_EXPECT_EQ_MSG(test, w.nr_bad, 0, "%s", w.bad);
+	KUNIT_EXPECT_FALSE(test, c.failed);
+	if (runs && !c.failed) {
+		for (k = 0; k < nr_runs; k++)
+			want += runs[k].count;
+		KUNIT_EXPECT_EQ_MSG(test, w.nr_leaves, want,
+				    "number of leaves");
+	}
+	KUNIT_EXPECT_EQ_MSG(test, (long)w.nr_tables, nt_table_pages(t),
+			    "reachable table pages vs npt.table_pages");
+	KUNIT_EXPECT_EQ_MSG(test, (long)w.nr_tables, live,
+			    "reachable table pages vs pages the engine holds");
+	KUNIT_EXPECT_EQ_MSG(test, w.nr_tables, t->g.root_pages + c.nr_anc,
+			    "table pages vs root + tables the leaves need");
+}
+
+static void nt_expect_empty(struct nt *t)
+{
+	nt_expect(t, NULL, 0);
+	KUNIT_EXPECT_EQ(t->test, nt_table_pages(t), (long)t->g.root_pages);
+}
+
+/* Largest leaves alignment allows: what a range map must produce. */
+static unsigned int nt_greedy(struct nt *t, struct nt_run *runs,
+			      unsigned int n, unsigned int max, u64 gpa,
+			      u64 pa, u64 size, u32 prot, bool nohuge)
+{
+	struct nt_run *last;
+	unsigned int level;
+	u64 sz;
+
+	while (size) {
+		for (level = nohuge ? 0 : t->g.max_leaf_level; level; level--) {
+			sz = nt_size(level);
+			if (IS_ALIGNED(gpa | pa, sz) && size >= sz)
+				break;
+		}
+		sz = nt_size(level);
+		last = n ? &runs[n - 1] : NULL;
+		if (last && last->leaf_size == sz && last->prot == prot &&
+		    last->gpa + last->count * sz == gpa &&
+		    last->pa + last->count * sz == pa) {
+			last->count++;
+		} else {
+			if (WARN_ON(n == max))
+				return n;
+			runs[n++] = (struct nt_run){ gpa, pa, sz, 1, prot };
+		}
+		gpa += sz;
+		pa += sz;
+		size -= sz;
+	}
+	return n;
+}
+
+/* ---- snapshots: "the table is exactly as before" ---- */
+
+struct nt_snap {
+	u64 hash;
+	unsigned long tables;
+	unsigned long leaves;
+	long table_pages;
+	long live;
+};
+
+static u64 nt_mix(u64 h, u64 v)
+{
+	return (h ^ v) * 0x100000001b3ULL + (h >> 29);
+}
+
+static int nt_snap_table(void *arg, u64 pa, const u64 *page)
+{
+	u64 *h = arg;
+	unsigned int i;
+
+	*h = nt_mix(*h, pa);
+	for (i = 0; i < PAGE_SIZE / sizeof(u64); i++)
+		*h = nt_mix(*h, READ_ONCE(page[i]));
+	return 0;
+}
+
+static void nt_snap(struct nt *t, struct nt_snap *s)
+{
+	struct npt_ref_walk w = {
+		.g = &t->g, .page_ok = nt_page_ok, .table = nt_snap_table,
+		.arg = &s->hash,
+	};
+
+	memset(s, 0, sizeof(*s));
+	s->live = nt_settle(t, false);
+	npt_ref_walk_all(&w, t->npt.root_pa);
+	KUNIT_EXPECT_EQ_MSG(t->test, w.nr_bad, 0, "%s", w.bad);
+	s->tables = w.nr_tables;
+	s->leaves = w.nr_leaves;
+	s->table_pages = nt_table_pages(t);
+}
+
+static bool nt_snap_same(struct nt *t, const struct nt_snap *before,
+			 const char *what)
+{
+	struct nt_snap now;
+
+	nt_snap(t, &now);
+	if (!memcmp(&now, before, sizeof(now)))
+		return true;
+	KUNIT_FAIL(t->test,
+		   "%s changed the table: hash %#llx->%#llx tables %lu->%lu leaves %lu->%lu table_pages %ld->%ld held %ld->%ld",
+		   what, before->hash, now.hash, before->tables, now.tables,
+		   before->leaves, now.leaves, before->table_pages,
+		   now.table_pages, before->live, now.live);
+	return false;
+}
+
+/* ---- engine calls with the bookkeeping every caller must do ---- */
+
+struct nt_removed {
+	struct nt *t;
+	u64 bytes;
+	unsigned long count;
+};
+
+static void nt_leaf_removed(const struct npt_leaf *leaf, void *arg)
+{
+	struct nt_removed *r = arg;
+
+	r->bytes += leaf->size;
+	r->count++;
+	if (!IS_ALIGNED(leaf->gpa, leaf->size))
+		KUNIT_FAIL(r->t->test, "removed leaf gpa %#llx size %#llx",
+			   leaf->gpa, leaf->size);
+}
+
+static int nt_unmap(struct nt *t, u64 gpa, u64 size, bool *flush,
+		    struct nt_removed *rm)
+{
+	struct npt_gather g;
+	int ret;
+
+	npt_gather_init(&g);
+	if (rm) {
+		rm->t = t;
+		g.leaf_removed = nt_leaf_removed;
+		g.arg = rm;
+	}
+	ret = npt_unmap(&t->npt, gpa, size, &g);
+	if (flush)
+		*flush = g.flush;
+	npt_free_tables(&g);
+	return ret;
+}
+
+static int nt_protect(struct nt *t, u64 gpa, u64 size, u32 prot, bool *flush)
+{
+	struct npt_gather g;
+	int ret;
+
+	npt_gather_init(&g);
+	ret = npt_protect(&t->npt, gpa, size, prot, &g);
+	if (flush)
+		*flush = g.flush;
+	npt_free_tables(&g);
+	return ret;
+}
+
+/* npt_query() must say what the MMU would: compare with the reference. */
+static void nt_query_one(struct nt *t, u64 gpa)
+{
+	struct npt_ref_leaf ref;
+	struct npt_leaf leaf;
+	int ret, rret;
+
+	rret = npt_ref_translate(&t->g, t->npt.root_pa, gpa, &ref);
+	memset(&leaf, 0, sizeof(leaf));
+	ret = npt_query(&t->npt, gpa, &leaf);
+	if (rret == -ENOENT || rret == -ERANGE) {
+		KUNIT_EXPECT_LT_MSG(t->test, ret, 0, "npt_query(%#llx)", gpa);
+		if (rret == -ENOENT)
+			KUNIT_EXPECT_EQ_MSG(t->test, ret, -ENOENT,
+					    "npt_query(%#llx)", gpa);
+		return;
+	}
+	KUNIT_ASSERT_EQ_MSG(t->test, rret, 0, "reference walk of %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(t->test, ret, 0, "npt_query(%#llx)", gpa);
+	if (ret)
+		return;
+	KUNIT_EXPECT_EQ_MSG(t->test, leaf.gpa, ref.gpa, "query %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(t->test, leaf.pa, ref.pa, "query %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(t->test, leaf.size, ref.size, "query %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(t->test, leaf.prot, ref.prot, "query %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(t->test, leaf.level, ref.level, "query %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(t->test, leaf.pte, ref.pte, "query %#llx", gpa);
+}
+
+/* ---- cross-check of the engine's own walkers against the reference ---- */
+
+struct nt_leaves {
+	struct npt_ref_leaf *v;
+	unsigned long n, cap, idx;
+	struct nt *t;
+	bool failed;
+};
+
+static int nt_collect_leaf(void *arg, const struct npt_ref_leaf *l)
+{
+	struct nt_leaves *ls = arg;
+
+	if (ls->n < ls->cap)
+		ls->v[ls->n] = *l;
+	ls->n++;
+	return 0;
+}
+
+static int nt_engine_leaf(const struct npt_leaf *leaf, void *arg)
+{
+	struct nt_leaves *ls = arg;
+	const struct npt_ref_leaf *r;
+
+	if (ls->idx >= ls->n) {
+		KUNIT_FAIL(ls->t->test, "visit_leaves: extra leaf %#llx",
+			   leaf->gpa);
+		ls->failed = true;
+		return -EINVAL;
+	}
+	r = &ls->v[ls->idx++];
+	if (leaf->gpa != r->gpa || leaf->pa != r->pa ||
+	    leaf->size != r->size || leaf->prot != r->prot ||
+	    leaf->level != r->level || leaf->pte != r->pte) {
+		KUNIT_FAIL(ls->t->test,
+			   "visit_leaves: gpa %#llx pa %#llx size %#llx prot %#x pte %#llx; reference gpa %#llx pa %#llx size %#llx prot %#x pte %#llx",
+			   leaf->gpa, leaf->pa, leaf->size, leaf->prot,
+			   leaf->pte, r->gpa, r->pa, r->size, r->prot, r->pte);
+		ls->failed = true;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct nt_tables {
+	struct nt *t;
+	struct xarray seen;
+	unsigned long n;
+	bool failed;
+};
+
+static int nt_engine_table(u64 pa, const void *page, void *arg)
+{
+	struct nt_tables *ts = arg;
+
+	ts->n++;
+	if (page != npt_ref_table_va(pa) ||
+	    xa_insert(&ts->seen, PHYS_PFN(pa), xa_mk_value(1), GFP_KERNEL)) {
+		KUNIT_FAIL(ts->t->test,
+			   "visit_tables: page %#llx twice or wrong address",
+			   pa);
+		ts->failed = true;
+	}
+	return 0;
+}
+
+static int nt_ref_table_seen(void *arg, u64 pa, const u64 *page)
+{
+	struct nt_tables *ts = arg;
+
+	if (!xa_load(&ts->seen, PHYS_PFN(pa))) {
+		KUNIT_FAIL(ts->t->test, "visit_tables missed page %#llx",
+			   pa);
+		ts->failed = true;
+	}
+	return 0;
+}
+
+static int nt_stop_leaf(const struct npt_leaf *leaf, void *arg)
+{
+	unsigned long *n = arg;
+
+	return ++*n == 2 ? 77 : 0;
+}
+
+/*
+ * npt_visit_leaves, npt_visit_tables and npt_query against the reference
+ * walker over the whole table.
+ */
+static void nt_cross_check(struct nt *t)
+{
+	struct kunit *test = t->test;
+	struct nt_leaves ls = { .t = t };
+	struct npt_ref_walk w = {
+		.g = &t->g, .leaf = nt_collect_leaf, .arg = &ls,
+	};
+	struct nt_tables ts = { .t = t };
+	unsigned long i, n = 0;
+	int ret;
+
+	npt_ref_walk_all(&w, t->npt.root_pa);
+	ls.cap = ls.n;
+	ls.v = kvmalloc_array(max(ls.cap, 1UL), sizeof(*ls.v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ls.v);
+	ls.n = 0;
+	npt_ref_walk_all(&w, t->npt.root_pa);
+
+	ret = npt_visit_leaves(&t->npt, 0, nt_top(t), nt_engine_leaf, &ls);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (!ls.failed)
+		KUNIT_EXPECT_EQ_MSG(test, ls.idx, ls.n,
+				    "visit_leaves missed leaves");
+
+	/* A nonzero return stops the walk and is passed back. */
+	if (ls.n >= 3) {
+		ret = npt_visit_leaves(&t->npt, 0, nt_top(t), nt_stop_leaf,
+				       &n);
+		KUNIT_EXPECT_EQ(test, ret, 77);
+		KUNIT_EXPECT_EQ(test, n, 2);
+	}
+
+	/* A sub-range sees exactly the leaves it intersects. */
+	if (ls.n >= 4) {
+		const struct npt_ref_leaf *a = &ls.v[1], *b = &ls.v[ls.n - 2];
+		u64 start = a->gpa + a->size - PAGE_SIZE;
+		u64 end = b->gpa + PAGE_SIZE;
+
+		ls.idx = 1;
+		ls.failed = false;
+		ret = npt_visit_leaves(&t->npt, start, end - start,
+				       nt_engine_leaf, &ls);
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		if (!ls.failed)
+			KUNIT_EXPECT_EQ_MSG(test, ls.idx, ls.n - 1,
+					    "sub-range visit_leaves [%#llx, %#llx)",
+					    start, end);
+	}
+
+	/* Query the first and last byte and the middle of every leaf. */
+	for (i = 0; i < ls.n; i++) {
+		if (ls.n > 2048 && i % 61)
+			continue;
+		nt_query_one(t, ls.v[i].gpa);
+		nt_query_one(t, ls.v[i].gpa + ls.v[i].size - 1);
+		nt_query_one(t, ls.v[i].gpa + ls.v[i].size / 2 + 8);
+		nt_query_one(t, ls.v[i].gpa + ls.v[i].size);
+		if (ls.v[i].gpa)
+			nt_query_one(t, ls.v[i].gpa - 1);
+	}
+	kvfree(ls.v);
+
+	xa_init(&ts.seen);
+	ret = npt_visit_tables(&t->npt, nt_engine_table, &ts);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, (long)ts.n, nt_table_pages(t),
+			    "visit_tables visits vs table_pages");
+	w.leaf = NULL;
+	w.table = nt_ref_table_seen;
+	w.arg = &ts;
+	npt_ref_walk_all(&w, t->npt.root_pa);
+	KUNIT_EXPECT_EQ(test, w.nr_tables, ts.n);
+	KUNIT_EXPECT_FALSE(test, ts.failed);
+	xa_destroy(&ts.seen);
+}
+
+/* ---- the cases ---- */
+
+static void nt_new_table(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	const struct npt_ref_geom *g = &t->g;
+	u64 root_bytes = (u64)g->root_pages << PAGE_SHIFT;
+	struct npt_leaf leaf;
+	unsigned long n = 0;
+	const char *why;
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, t->npt.levels, g->levels);
+	KUNIT_EXPECT_EQ(test, t->npt.gpa_bits, g->gpa_bits);
+	KUNIT_EXPECT_EQ(test, 1U << t->npt.root_order, g->root_pages);
+	KUNIT_EXPECT_EQ(test, npt_root_entries(&t->npt), g->root_entries);
+	KUNIT_EXPECT_EQ(test, nt_table_pages(t), (long)g->root_pages);
+	KUNIT_EXPECT_EQ_MSG(test, t->nr_allocs, 1,
+			    "the root is one allocation of contiguous pages");
+	KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED(t->npt.root_pa, root_bytes),
+			      "root %pa not aligned to %llu bytes",
+			      &t->npt.root_pa, root_bytes);
+	KUNIT_EXPECT_PTR_EQ(test, (const u64 *)t->npt.root,
+			    npt_ref_table_va(t->npt.root_pa));
+	for (i = 0; i < g->root_pages; i++)
+		KUNIT_EXPECT_NULL(test, memchr_inv((u8 *)t->npt.root +
+						   i * PAGE_SIZE, 0,
+						   PAGE_SIZE));
+
+	why = npt_ref_check_root_reg(g, t->npt.root_pa,
+				     npt_root_reg(&t->npt));
+	KUNIT_EXPECT_NULL_MSG(test, why, "root_reg %#llx: %s",
+			      npt_root_reg(&t->npt), why);
+
+	nt_expect_empty(t);
+	nt_query_one(t, 0);
+	nt_query_one(t, SZ_2M + 123);
+	nt_query_one(t, nt_top(t) / 2);
+	nt_query_one(t, nt_top(t) - 1);
+	KUNIT_EXPECT_EQ(test, npt_query(&t->npt, nt_top(t), &leaf), -EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_visit_leaves(&t->npt, 0, nt_top(t),
+					       nt_stop_leaf, &n), 0);
+	KUNIT_EXPECT_EQ(test, n, 0);
+	nt_cross_check(t);
+	nt_destroy(t);
+}
+
+/* A pa with high bits set, aligned to the leaf at @level. */
+static u64 nt_pa(unsigned int level)
+{
+	u64 pa = NT_PA_BASE | (0x3ULL << 36);
+
+	if (level < 2)
+		pa += 0x3a00000;
+	if (level < 1)
+		pa += 0x75000;
+	return pa;
+}
+
+static void nt_map_leaf(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	unsigned int level, i;
+	struct nt_run run;
+	bool flush;
+	int ret;
+
+	for (level = 0; level <= t->g.max_leaf_level; level++) {
+		u64 size = nt_size(level);
+
+		for (i = 0; i < ARRAY_SIZE(nt_good_prots); i++) {
+			u32 prot = nt_good_prots[i];
+			/* Alternate between the lowest and highest slots. */
+			u64 gpa = i & 1 ? size : nt_top(t) - 2 * size;
+			u64 pa = nt_pa(level);
+
+			ret = npt_map(&t->npt, gpa, pa, size, prot, 0);
+			KUNIT_ASSERT_EQ_MSG(test, ret, 0,
+					    "map level %u prot %#x", level,
+					    prot);
+			KUNIT_EXPECT_EQ_MSG(test, nt_table_pages(t),
+					    (long)(t->g.root_pages +
+						   t->g.levels - 1 - level),
+					    "one table per level below the root");
+			run = (struct nt_run){ gpa, pa, size, 1, prot };
+			nt_expect(t, &run, 1);
+			nt_query_one(t, gpa);
+			nt_query_one(t, gpa + size - 1);
+			nt_query_one(t, gpa + size / 2 + 0x18);
+			nt_query_one(t, gpa - 1);
+			nt_query_one(t, gpa + size);
+
+			ret = nt_unmap(t, gpa, size, &flush, NULL);
+			KUNIT_EXPECT_EQ(test, ret, 0);
+			KUNIT_EXPECT_TRUE(test, flush);
+			nt_expect_empty(t);
+		}
+	}
+	nt_destroy(t);
+}
+
+static void nt_bad_args(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	u64 gpa = nt_top(t) / 2, pa = nt_pa(0);
+	u32 rw = AXAS_MAP_READ | AXAS_MAP_WRITE;
+	struct nt_snap before;
+	unsigned int i;
+
+	/* Something to protect, so that a bad protect has a victim. */
+	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, gpa, pa, SZ_16K, rw, 0), 0);
+	nt_snap(t, &before);
+
+	for (i = 0; i < ARRAY_SIZE(nt_bad_prots); i++) {
+		u32 prot = nt_bad_prots[i];
+
+		KUNIT_EXPECT_EQ_MSG(test, npt_map(&t->npt, gpa + SZ_2M, pa,
+						  SZ_4K, prot, 0), -EINVAL,
+				    "map prot %#x", prot);
+		KUNIT_EXPECT_EQ_MSG(test, npt_map_page(&t->npt, gpa + SZ_2M,
+						       pa, prot), -EINVAL,
+				    "map_page prot %#x", prot);
+		KUNIT_EXPECT_EQ_MSG(test, nt_protect(t, gpa, SZ_16K, prot,
+						     NULL), -EINVAL,
+				    "protect prot %#x", prot);
+		KUNIT_EXPECT_FALSE(test, npt_prot_is_valid(prot));
+	}
+	for (i = 0; i < ARRAY_SIZE(nt_good_prots); i++)
+		KUNIT_EXPECT_TRUE(test, npt_prot_is_valid(nt_good_prots[i]));
+
+	/* Unaligned or empty ranges, ranges beyond the width or wrapping. */
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M + 1, pa, SZ_4K, rw,
+				      0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M, pa + 8, SZ_4K, rw,
+				      0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M, pa, SZ_4K + 1, rw,
+				      0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M, pa, 0, rw, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, nt_top(t), pa, SZ_4K, rw, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, nt_top(t) - SZ_4K, pa, SZ_8K,
+				      rw, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, -(u64)SZ_4K, pa, SZ_8K, rw, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M, -(u64)SZ_4K,
+				      SZ_8K, rw, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, gpa + 8, pa, rw),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, nt_top(t), pa, rw),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, gpa + 1, SZ_4K, NULL, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, gpa, 0, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, nt_top(t) - SZ_4K, SZ_8K, NULL,
+				       NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nt_protect(t, gpa, SZ_4K + 1, rw, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, nt_protect(t, gpa + 2, SZ_4K, rw, NULL),
+			-EINVAL);
+	nt_snap_same(t, &before, "rejected calls");
+	nt_destroy(t);
+}
+
+/* A 4 GiB window at the top of the guest-physical space. */
+static u64 nt_window(const struct nt *t)
+{
+	return nt_top(t) - SZ_4G;
+}
+
+static void nt_map_range(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	u64 base = nt_window(t), start, end, pa;
+	u32 prot = AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC;
+	struct nt_run runs[8];
+	unsigned int n;
+
+	/* 2 x 4 KiB, 2 MiB, 1 GiB (or 512 x 2 MiB), 3 x 2 MiB, 3 x 4 KiB */
+	start = base + SZ_1G - SZ_2M - SZ_8K;
+	end = base + 2ULL * SZ_1G + 3 * SZ_2M + 3 * SZ_4K;
+	pa = NT_PA_BASE + (start - base);
+	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start, pa, end - start, prot,
+				      0), 0);
+	n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), start, pa, end - start,
+		      prot, false);
+	KUNIT_EXPECT_EQ(test, n, t->g.max_leaf_level == 2 ? 5U : 3U);
+	KUNIT_EXPECT_EQ(test, runs[0].count, 2);
+	KUNIT_EXPECT_EQ(test, runs[n - 1].count, 3);
+	nt_expect(t, runs, n);
+	nt_cross_check(t);
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, start, end - start, NULL, NULL), 0);
+	nt_expect_empty(t);
+
+	/* NOHUGE: only 4 KiB leaves, even where 2 MiB would fit. */
+	start = base + SZ_2M - SZ_8K;
+	end = base + 3 * SZ_2M + SZ_4K;
+	pa = NT_PA_BASE + (start - base);
+	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start, pa, end - start, prot,
+				      NPT_MAP_NOHUGE), 0);
+	n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), start, pa, end - start,
+		      prot, true);
+	KUNIT_EXPECT_EQ(test, n, 1);
+	nt_expect(t, runs, n);
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, start, end - start, NULL, NULL), 0);
+	nt_expect_empty(t);
+
+	/* An output address off by 4 KiB allows no huge leaf either. */
+	start = base + SZ_1G;
+	pa = NT_PA_BASE + SZ_4K;
+	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start, pa, SZ_4M, prot, 0), 0);
+	runs[0] = (struct nt_run){ start, pa, SZ_4K, SZ_4M / SZ_4K, prot };
+	nt_expect(t, runs, 1);
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, start, SZ_4M, NULL, NULL), 0);
+	nt_expect_empty(t);
+	nt_destroy(t);
+}
+
+static void nt_overlap(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	u64 x = nt_window(t) + SZ_1G + SZ_4M, pa = NT_PA_BASE;
+	u32 rw = AXAS_MAP_READ | AXAS_MAP_WRITE;
+	struct nt_snap before;
+	struct nt_run runs[2];
+
+	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x, pa, SZ_2M, rw, 0), 0);
+	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x + SZ_4M + SZ_4K, pa, SZ_4K,
+				      rw, 0), 0);
+	runs[0] = (struct nt_run){ x, pa, SZ_2M, 1, rw };
+	runs[1] = (struct nt_run){ x + SZ_4M + SZ_4K, pa, SZ_4K, 1, rw };
+	nt_expect(t, runs, 2);
+	nt_snap(t, &before);
+
+	/* Inside a huge leaf. */
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x + SZ_4K, pa, SZ_4K, rw, 0),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, x + SZ_8K, pa, rw),
+			-EEXIST);
+	/* Starting in a hole: what was mapped first must be rolled back. */
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x - SZ_8K, pa, SZ_16K, rw, 0),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x - SZ_2M, pa, SZ_4M, rw, 0),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x - SZ_2M, pa, SZ_4M, rw,
+				      NPT_MAP_NOHUGE), -EEXIST);
+	/* A huge leaf over a table that holds one page. */
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x + SZ_4M, pa, SZ_2M, rw, 0),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x + SZ_4M + SZ_4K, pa, SZ_4K,
+				      rw, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, x + SZ_4M + SZ_4K, pa,
+					   rw), -EEXIST);
+	/* Ending in the next 1 GiB, after many new leaves. */
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x - SZ_1G - SZ_4M, pa,
+				      SZ_1G + SZ_4M + SZ_4K, rw, 0), -EEXIST);
+	if (t->g.max_leaf_level == 2)
+		KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x - SZ_4M, pa, SZ_1G,
+					      rw, 0), -EEXIST);
+	nt_snap_same(t, &before, "overlapping maps");
+	nt_destroy(t);
+}
+
+/* Cut one 4 KiB page out of a huge leaf at each huge level. */
+static void nt_unmap_split(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	u32 prot = AXAS_MAP_READ | AXAS_MAP_EXEC | AXAS_MAP_UNCACHED;
+	struct nt_removed rm = {};
+	struct nt_run runs[8];
+	unsigned int level, n;
+	bool flush;
+
+	for (level = 1; level <= t->g.max_leaf_level; level++) {
+		u64 size = nt_size(level);
+		u64 x = nt_window(t) + SZ_2G;
+		u64 pa = nt_pa(level);
+		u64 hole = x + (level == 2 ? SZ_2M : 0) + 5 * SZ_4K;
+
+		KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x, pa, size, prot, 0),
+				0);
+		runs[0] = (struct nt_run){ x, pa, size, 1, prot };
+		nt_expect(t, runs, 1);
+
+		memset(&rm, 0, sizeof(rm));
+		KUNIT_EXPECT_EQ(test, nt_unmap(t, hole, SZ_4K, &flush, &rm), 0);
+		KUNIT_EXPECT_TRUE(test, flush);
+		KUNIT_EXPECT_EQ(test, rm.bytes, SZ_4K);
+		KUNIT_EXPECT_EQ(test, rm.count, 1);
+		n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), x, pa, hole - x,
+			      prot, false);
+		n = nt_greedy(t, runs, n, ARRAY_SIZE(runs), hole + SZ_4K,
+			      pa + (hole + SZ_4K - x), x + size - hole - SZ_4K,
+			      prot, false);
+		nt_expect(t, runs, n);
+		nt_query_one(t, hole);
+		nt_query_one(t, hole - 1);
+		nt_query_one(t, hole + SZ_4K);
+
+		/* Unmapping a hole again removes nothing. */
+		KUNIT_EXPECT_EQ(test, nt_unmap(t, hole, SZ_4K, &flush, NULL),
+				0);
+		KUNIT_EXPECT_FALSE(test, flush);
+
+		/* A range across the hole and two leaves of different sizes */
+		memset(&rm, 0, sizeof(rm));
+		KUNIT_EXPECT_EQ(test, nt_unmap(t, hole - SZ_4K, 3 * SZ_4K,
+					       &flush, &rm), 0);
+		KUNIT_EXPECT_TRUE(test, flush);
+		KUNIT_EXPECT_EQ(test, rm.bytes, SZ_8K);
+		n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), x, pa,
+			      hole - SZ_4K - x, prot, false);
+		n = nt_greedy(t, runs, n, ARRAY_SIZE(runs), hole + SZ_8K,
+			      pa + (hole + SZ_8K - x), x + size - hole - SZ_8K,
+			      prot, false);
+		nt_expect(t, runs, n);
+		nt_cross_check(t);
+
+		/* Everything: back to the bare root. */
+		memset(&rm, 0, sizeof(rm));
+		KUNIT_EXPECT_EQ(test, nt_unmap(t, x - SZ_1G, size + SZ_2G,
+					       &flush, &rm), 0);
+		KUNIT_EXPECT_TRUE(test, flush);
+		KUNIT_EXPECT_EQ(test, rm.bytes, size - 3 * SZ_4K);
+		nt_expect_empty(t);
+	}
+
+	/* Nothing mapped, nothing removed. */
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, 0, nt_top(t), &flush, NULL), 0);
+	KUNIT_EXPECT_FALSE(test, flush);
+	nt_expect_empty(t);
+	nt_destroy(t);
+}
+
+static void nt_protect_split(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	u32 rwx = AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC;
+	u32 dev = AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_DEVICE;
+	unsigned int level = t->g.max_leaf_level, n;
+	u64 size = nt_size(level), x = nt_window(t) + SZ_1G;
+	u64 pa = nt_pa(level), cut = x + size / 2 + 7 * SZ_4K;
+	struct npt_ref_leaf ref = {};
+	struct nt_run runs[12];
+	struct nt_snap before;
+	bool flush;
+
+	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x, pa, size, rwx, 0), 0);
+
+	/* One page of the huge leaf loses W and X. */
+	KUNIT_EXPECT_EQ(test, nt_protect(t, cut, SZ_4K, AXAS_MAP_READ, &flush),
+			0);
+	KUNIT_EXPECT_TRUE(test, flush);
+	n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), x, pa, cut - x, rwx,
+		      false);
+	n = nt_greedy(t, runs, n, ARRAY_SIZE(runs), cut, pa + (cut - x),
+		      SZ_4K, AXAS_MAP_READ, false);
+	n = nt_greedy(t, runs, n, ARRAY_SIZE(runs), cut + SZ_4K,
+		      pa + (cut + SZ_4K - x), x + size - cut - SZ_4K, rwx,
+		      false);
+	nt_expect(t, runs, n);
+	nt_query_one(t, cut + 5);
+
+	/* Gaining permissions back needs no invalidation. */
+	KUNIT_EXPECT_EQ(test, nt_protect(t, x, size, rwx, &flush), 0);
+	KUNIT_EXPECT_FALSE(test, flush);
+	n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), x, pa,
+		      ALIGN_DOWN(cut - x, SZ_2M), rwx, false);
+	runs[n++] = (struct nt_run){ ALIGN_DOWN(cut, SZ_2M),
+				     pa + ALIGN_DOWN(cut - x, SZ_2M), SZ_4K,
+				     512, rwx };
+	n = nt_greedy(t, runs, n, ARRAY_SIZE(runs), ALIGN(cut, SZ_2M),
+		      pa + ALIGN(cut - x, SZ_2M), x + size - ALIGN(cut, SZ_2M),
+		      rwx, false);
+	nt_expect(t, runs, n);
+
+	/* A change of memory type is an invalidation too. */
+	KUNIT_EXPECT_EQ(test, nt_protect(t, x, size, dev, &flush), 0);
+	KUNIT_EXPECT_TRUE(test, flush);
+	for (level = 0; level < n; level++)
+		runs[level].prot = dev;
+	nt_expect(t, runs, n);
+
+	/*
+	 * Across a hole: present leaves change, the hole stays a hole (the
+	 * -ENOENT of the UAPI is the address space's business, not the
+	 * engine's).
+	 */
+	nt_snap(t, &before);
+	KUNIT_EXPECT_EQ(test, nt_protect(t, x - SZ_2M, SZ_4M, AXAS_MAP_READ,
+					 &flush), 0);
+	KUNIT_EXPECT_TRUE(test, flush);
+	KUNIT_EXPECT_EQ(test, npt_ref_translate(&t->g, t->npt.root_pa,
+						x - SZ_4K, &ref), -ENOENT);
+	KUNIT_EXPECT_EQ(test, npt_ref_translate(&t->g, t->npt.root_pa,
+						x + SZ_2M - 1, &ref), 0);
+	KUNIT_EXPECT_EQ(test, ref.prot, AXAS_MAP_READ);
+	if (size > SZ_2M) {
+		KUNIT_EXPECT_EQ(test, npt_ref_translate(&t->g, t->npt.root_pa,
+							x + SZ_2M, &ref), 0);
+		KUNIT_EXPECT_EQ(test, ref.prot, dev);
+	}
+	nt_expect(t, NULL, 0);
+	KUNIT_EXPECT_EQ(test, nt_table_pages(t), before.table_pages);
+	nt_cross_check(t);
+
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, x, size, NULL, NULL), 0);
+	nt_expect_empty(t);
+	nt_destroy(t);
+}
+
+static void nt_walkers(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	u64 base = nt_window(t);
+	u32 r = AXAS_MAP_READ, rw = AXAS_MAP_READ | AXAS_MAP_WRITE;
+	u64 start = base + SZ_1G - SZ_2M - SZ_8K;
+	u64 end = base + 2ULL * SZ_1G + 3 * SZ_2M + 3 * SZ_4K;
+
+	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, 0, NT_PA_BASE, SZ_4K, r, 0),
+			0);
+	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, nt_top(t) - SZ_4K, NT_PA_BASE,
+				      SZ_4K, r | AXAS_MAP_DEVICE, 0), 0);
+	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start, NT_PA_BASE + start - base,
+				      end - start, rw, 0), 0);
+	KUNIT_ASSERT_EQ(test, nt_protect(t, base + SZ_1G + SZ_4M, SZ_4K,
+					 r, NULL), 0);
+	KUNIT_ASSERT_EQ(test, npt_map_page(&t->npt, base + 3ULL * SZ_1G +
+					   SZ_4K, NT_PA_BASE + SZ_8K,
+					   AXAS_MAP_EXEC), 0);
+	nt_expect(t, NULL, 0);
+	nt_cross_check(t);
+	nt_destroy(t);
+}
+
+static void nt_map_page_case(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	u32 rw = AXAS_MAP_READ | AXAS_MAP_WRITE;
+	u64 gpa = nt_window(t) + SZ_1G + SZ_2M + SZ_8K, pa = nt_pa(0);
+	struct nt_run runs[2];
+	struct nt_snap before;
+
+	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, gpa, pa, rw), 0);
+	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, gpa + SZ_4K, pa + SZ_4K,
+					   AXAS_MAP_READ), 0);
+	runs[0] = (struct nt_run){ gpa, pa, SZ_4K, 1, rw };
+	runs[1] = (struct nt_run){ gpa + SZ_4K, pa + SZ_4K, SZ_4K, 1,
+				   AXAS_MAP_READ };
+	nt_expect(t, runs, 2);
+	KUNIT_EXPECT_EQ(test, nt_table_pages(t),
+			(long)(t->g.root_pages + t->g.levels - 1));
+	nt_snap(t, &before);
+	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, gpa, pa + SZ_8K, rw),
+			-EEXIST);
+	nt_snap_same(t, &before, "map_page over a page");
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, gpa, SZ_8K, NULL, NULL), 0);
+	nt_expect_empty(t);
+	nt_destroy(t);
+}
+
+/*
+ * Fail the 1st, 2nd, ... allocation of @op until it succeeds; each failure
+ * must return -ENOMEM and leave the table exactly as it was.
+ */
+enum nt_op { NT_OP_MAP, NT_OP_UNMAP, NT_OP_PROTECT };
+
+static unsigned long nt_fail_nth(struct nt *t, enum nt_op op, u64 gpa,
+				 u64 pa, u64 size, u32 prot)
+{
+	struct kunit *test = t->test;
+	struct nt_snap before;
+	unsigned long nth;
+	int ret = -ENOMEM;
+
+	nt_snap(t, &before);
+	for (nth = 1; nth < 64; nth++) {
+		t->nr_allocs = 0;
+		t->fail_at = nth;
+		switch (op) {
+		case NT_OP_MAP:
+			ret = npt_map(&t->npt, gpa, pa, size, prot, 0);
+			break;
+		case NT_OP_UNMAP:
+			ret = nt_unmap(t, gpa, size, NULL, NULL);
+			break;
+		case NT_OP_PROTECT:
+			ret = nt_protect(t, gpa, size, prot, NULL);
+			break;
+		}
+		t->fail_at = 0;
+		if (!ret)
+			break;
+		KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "op %d nth %lu", op,
+				    nth);
+		KUNIT_EXPECT_LE_MSG(test, nth, t->nr_allocs,
+				    "op %d failed without failed allocation",
+				    op);
+		if (!nt_snap_same(t, &before, "a failed allocation"))
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	return nth;
+}
+
+static void nt_alloc_failure(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	u64 base = nt_window(t), x = base + SZ_2G, hole;
+	u32 rwx = AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC;
+	u64 start = base + SZ_1G - SZ_2M - SZ_8K;
+	u64 end = base + 2ULL * SZ_1G + 3 * SZ_2M + 3 * SZ_4K;
+	unsigned int level = t->g.max_leaf_level, n;
+	u64 size = nt_size(level), pa = nt_pa(level);
+	struct nt_run runs[16];
+	unsigned long tries;
+
+	/* A page already there, in a table the range map shares. */
+	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start - SZ_8K, NT_PA_BASE,
+				      SZ_4K, rwx, 0), 0);
+	tries = nt_fail_nth(t, NT_OP_MAP, start, NT_PA_BASE + start - base,
+			    end - start, rwx);
+	KUNIT_EXPECT_GE_MSG(test, tries, 2UL,
+			    "the range map needs several table pages");
+	runs[0] = (struct nt_run){ start - SZ_8K, NT_PA_BASE, SZ_4K, 1, rwx };
+	n = nt_greedy(t, runs, 1, ARRAY_SIZE(runs), start,
+		      NT_PA_BASE + start - base, end - start, rwx, false);
+	nt_expect(t, runs, n);
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, 0, nt_top(t), NULL, NULL), 0);
+	nt_expect_empty(t);
+
+	/* Splits for unmap and protect. */
+	if (level) {
+		hole = x + size - SZ_2M + 9 * SZ_4K;
+		KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x, pa, size, rwx, 0),
+				0);
+		tries = nt_fail_nth(t, NT_OP_UNMAP, hole, 0, SZ_4K, 0);
+		KUNIT_EXPECT_GE(test, tries, (unsigned long)level + 1);
+		n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), x, pa, hole - x,
+			      rwx, false);
+		n = nt_greedy(t, runs, n, ARRAY_SIZE(runs), hole + SZ_4K,
+			      pa + hole + SZ_4K - x, x + size - hole - SZ_4K,
+			      rwx, false);
+		nt_expect(t, runs, n);
+		KUNIT_EXPECT_EQ(test, nt_unmap(t, x, size, NULL, NULL), 0);
+		nt_expect_empty(t);
+
+		KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x, pa, size, rwx, 0),
+				0);
+		tries = nt_fail_nth(t, NT_OP_PROTECT, hole, 0, SZ_4K,
+				    AXAS_MAP_READ);
+		KUNIT_EXPECT_GE(test, tries, (unsigned long)level + 1);
+		n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), x, pa, hole - x,
+			      rwx, false);
+		n = nt_greedy(t, runs, n, ARRAY_SIZE(runs), hole,
+			      pa + hole - x, SZ_4K, AXAS_MAP_READ, false);
+		n = nt_greedy(t, runs, n, ARRAY_SIZE(runs), hole + SZ_4K,
+			      pa + hole + SZ_4K - x, x + size - hole - SZ_4K,
+			      rwx, false);
+		nt_expect(t, runs, n);
+	}
+	nt_destroy(t);
+}
+
+/* ---- seeded random operations against a reference model ---- */
+
+struct nt_ext {
+	u64 gpa;
+	u64 size;
+	u64 pa;
+	u32 prot;
+};
+
+#define NT_MAX_EXT	512
+
+struct nt_model {
+	struct nt_ext e[NT_MAX_EXT];
+	unsigned int n;
+	u64 bytes;
+};
+
+/* Extents are kept sorted by gpa. */
+static bool nt_model_overlaps(const struct nt_model *m, u64 gpa, u64 size)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->e[i].gpa < gpa + size && gpa < m->e[i].gpa + m->e[i].size)
+			return true;
+	return false;
+}
+
+static bool nt_model_insert(struct nt_model *m, const struct nt_ext *x)
+{
+	unsigned int i;
+
+	if (m->n == NT_MAX_EXT)
+		return false;
+	for (i = m->n; i && m->e[i - 1].gpa > x->gpa; i--)
+		m->e[i] = m->e[i - 1];
+	m->e[i] = *x;
+	m->n++;
+	m->bytes += x->size;
+	return true;
+}
+
+/* Remove [gpa, gpa + size); return the bytes that were mapped. */
+static u64 nt_model_cut(struct nt_model *m, u64 gpa, u64 size)
+{
+	struct nt_model *old = kmemdup(m, sizeof(*m), GFP_KERNEL);
+	u64 end = gpa + size, removed = 0;
+	unsigned int i;
+
+	if (!old)
+		return U64_MAX;
+	m->n = 0;
+	m->bytes = 0;
+	for (i = 0; i < old->n; i++) {
+		struct nt_ext e = old->e[i], piece;
+		u64 e_end = e.gpa + e.size;
+
+		if (e_end <= gpa || e.gpa >= end) {
+			nt_model_insert(m, &e);
+			continue;
+		}
+		removed += min(e_end, end) - max(e.gpa, gpa);
+		if (e.gpa < gpa) {
+			piece = e;
+			piece.size = gpa - e.gpa;
+			nt_model_insert(m, &piece);
+		}
+		if (e_end > end) {
+			piece = e;
+			piece.gpa = end;
+			piece.pa = e.pa + (end - e.gpa);
+			piece.size = e_end - end;
+			nt_model_insert(m, &piece);
+		}
+	}
+	kfree(old);
+	return removed;
+}
+
+struct nt_model_check {
+	struct nt *t;
+	const struct nt_model *m;
+	u64 bytes;
+	bool failed;
+};
+
+static int nt_model_leaf(void *arg, const struct npt_ref_leaf *l)
+{
+	struct nt_model_check *mc = arg;
+	const struct nt_model *m = mc->m;
+	unsigned int lo = 0, hi = m->n, mid;
+	const struct nt_ext *e = NULL;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (m->e[mid].gpa + m->e[mid].size <= l->gpa) {
+			lo = mid + 1;
+		} else {
+			e = &m->e[mid];
+			hi = mid;
+		}
+	}
+	if (!e || e->gpa > l->gpa || l->gpa + l->size > e->gpa + e->size ||
+	    l->pa != e->pa + (l->gpa - e->gpa) || l->prot != e->prot) {
+		KUNIT_FAIL(mc->t->test,
+			   "leaf gpa %#llx size %#llx pa %#llx prot %#x not in the model",
+			   l->gpa, l->size, l->pa, l->prot);
+		mc->failed = true;
+		return -EINVAL;
+	}
+	mc->bytes += l->size;
+	return 0;
+}
+
+static bool nt_model_same(struct nt *t, const struct nt_model *m)
+{
+	struct nt_model_check mc = { .t = t, .m = m };
+	struct npt_ref_walk w = {
+		.g = &t->g, .leaf = nt_model_leaf, .arg = &mc,
+	};
+
+	npt_ref_walk_all(&w, t->npt.root_pa);
+	if (!mc.failed && mc.bytes != m->bytes) {
+		KUNIT_FAIL(t->test, "table maps %#llx bytes, model %#llx",
+			   mc.bytes, m->bytes);
+		mc.failed = true;
+	}
+	return !mc.failed && !w.nr_bad;
+}
+
+static u32 nt_rand(struct rnd_state *rs, u32 n)
+{
+	return prandom_u32_state(rs) % n;
+}
+
+static void nt_random_range(struct nt *t, struct rnd_state *rs, u64 *gpa,
+			    u64 *size)
+{
+	static const u64 grain[] = { SZ_4K, SZ_2M, SZ_1G };
+	unsigned int k = nt_rand(rs, 10);
+	u64 g = grain[k < 5 ? 0 : k < 9 ? 1 : 2];
+	u64 base = nt_window(t);
+
+	*gpa = base + ALIGN_DOWN((u64)nt_rand(rs, SZ_4G / g) * g, g);
+	*size = (nt_rand(rs, 3) + 1) * g;
+	if (nt_rand(rs, 3) == 0) {
+		*gpa += nt_rand(rs, 8) * SZ_4K;
+		*size += nt_rand(rs, 8) * SZ_4K;
+	}
+	if (*gpa + *size > base + SZ_4G)
+		*size = base + SZ_4G - *gpa;
+}
+
+static void nt_random_ops(struct kunit *test)
+{
+	const struct nt_param *p = test->param_value;
+	struct nt *t = nt_create_param(test);
+	struct nt_model *m;
+	struct rnd_state rs;
+	unsigned int step, i;
+	u64 gpa, size, pa, removed;
+	bool flush, nohuge;
+	u32 prot;
+	int ret;
+
+	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	prandom_seed_state(&rs, 0x6178617300ULL + p->format * 64 +
+			   p->gpa_bits);
+
+	for (step = 0; step < 400; step++) {
+		unsigned int op = nt_rand(&rs, 10);
+
+		nt_random_range(t, &rs, &gpa, &size);
+		prot = nt_good_prots[nt_rand(&rs, ARRAY_SIZE(nt_good_prots))];
+		if (op < 5) {
+			/* pa congruent to gpa modulo 1 GiB, sometimes not */
+			pa = NT_PA_BASE + (u64)nt_rand(&rs, 64) * SZ_1G +
+			     (gpa & (SZ_1G - 1));
+			if (nt_rand(&rs, 4) == 0)
+				pa += SZ_4K * nt_rand(&rs, 4);
+			nohuge = nt_rand(&rs, 5) == 0;
+			/* 4 KiB leaves only: keep the walks short. */
+			if (nohuge || !IS_ALIGNED(pa - gpa, SZ_2M))
+				size = min_t(u64, size, SZ_8M);
+			ret = npt_map(&t->npt, gpa, pa, size, prot,
+				      nohuge ? NPT_MAP_NOHUGE : 0);
+			if (nt_model_overlaps(m, gpa, size)) {
+				KUNIT_EXPECT_EQ_MSG(test, ret, -EEXIST,
+						    "step %u map", step);
+			} else if (m->n < NT_MAX_EXT - 2) {
+				KUNIT_EXPECT_EQ_MSG(test, ret, 0,
+						    "step %u map", step);
+				if (!ret)
+					nt_model_insert(m, &(struct nt_ext){
+						gpa, size, pa, prot });
+			} else if (!ret) {
+				nt_unmap(t, gpa, size, NULL, NULL);
+			}
+		} else if (op < 8) {
+			ret = nt_unmap(t, gpa, size, &flush, NULL);
+			KUNIT_EXPECT_EQ_MSG(test, ret, 0, "step %u unmap", step);
+			removed = nt_model_cut(m, gpa, size);
+			KUNIT_ASSERT_NE(test, removed, U64_MAX);
+			KUNIT_EXPECT_EQ_MSG(test, flush, removed != 0,
+					    "step %u unmap flush", step);
+		} else if (m->n && m->n < NT_MAX_EXT - 2) {
+			/* A sub-range of one extent: protect must succeed. */
+			struct nt_ext e = m->e[nt_rand(&rs, m->n)];
+			u64 pages = e.size >> PAGE_SHIFT;
+			u64 first = nt_rand(&rs, pages);
+			u64 count = nt_rand(&rs, pages - first) + 1;
+			bool lost;
+
+			ret = nt_protect(t, e.gpa + (first << PAGE_SHIFT),
+					 count << PAGE_SHIFT, prot, &flush);
+			KUNIT_EXPECT_EQ_MSG(test, ret, 0, "step %u protect",
+					    step);
+			lost = (e.prot & ~prot & NPT_PERM_MASK) ||
+			       (e.prot & ~NPT_PERM_MASK) !=
+			       (prot & ~NPT_PERM_MASK);
+			KUNIT_EXPECT_EQ_MSG(test, flush, lost,
+					    "step %u protect %#x -> %#x flush",
+					    step, e.prot, prot);
+			removed = nt_model_cut(m, e.gpa + (first << PAGE_SHIFT),
+					       count << PAGE_SHIFT);
+			KUNIT_ASSERT_NE(test, removed, U64_MAX);
+			e.pa += first << PAGE_SHIFT;
+			e.gpa += first << PAGE_SHIFT;
+			e.size = count << PAGE_SHIFT;
+			e.prot = prot;
+			nt_model_insert(m, &e);
+		}
+		if (!nt_model_same(t, m)) {
+			KUNIT_FAIL(test, "step %u: table and model differ",
+				   step);
+			break;
+		}
+		if (step % 50 == 49) {
+			nt_expect(t, NULL, 0);
+			nt_cross_check(t);
+		}
+	}
+	nt_expect(t, NULL, 0);
+	nt_cross_check(t);
+	for (i = 0; i < m->n; i++)
+		nt_query_one(t, m->e[i].gpa + m->e[i].size - 1);
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, 0, nt_top(t), NULL, NULL), 0);
+	nt_expect_empty(t);
+	nt_destroy(t);
+}
+
+/* Arm stage 2 at every width and the widths the other formats refuse. */
+static void nt_widths(struct kunit *test)
+{
+	static const u32 fixed[][2] = {
+		{ AXAS_FMT_EPT4, 48 }, { AXAS_FMT_EPT5, 57 },
+		{ AXAS_FMT_SV39X4, 41 }, { AXAS_FMT_SV48X4, 50 },
+		{ AXAS_FMT_SV57X4, 59 },
+	};
+	struct nt_run run;
+	struct npt npt;
+	u32 bits, fmt, got;
+	unsigned int i;
+
+	for (bits = 32; bits <= 48; bits++) {
+		struct nt *t = nt_create(test, AXAS_FMT_ARM_S2, bits);
+		const char *why;
+
+		KUNIT_EXPECT_EQ_MSG(test, t->npt.levels, t->g.levels,
+				    "gpa_bits %u", bits);
+		KUNIT_EXPECT_EQ_MSG(test, 1U << t->npt.root_order,
+				    t->g.root_pages, "gpa_bits %u", bits);
+		KUNIT_EXPECT_EQ_MSG(test, npt_root_entries(&t->npt),
+				    t->g.root_entries, "gpa_bits %u", bits);
+		why = npt_ref_check_root_reg(&t->g, t->npt.root_pa,
+					     npt_root_reg(&t->npt));
+		KUNIT_EXPECT_NULL_MSG(test, why, "gpa_bits %u: %s", bits, why);
+		/* The last page of the space sits in the last root entry. */
+		KUNIT_EXPECT_EQ(test, npt_map(&t->npt, nt_top(t) - SZ_4K,
+					      NT_PA_BASE, SZ_4K,
+					      AXAS_MAP_READ, 0), 0);
+		run = (struct nt_run){ nt_top(t) - SZ_4K, NT_PA_BASE, SZ_4K, 1,
+				       AXAS_MAP_READ };
+		nt_expect(t, &run, 1);
+		nt_destroy(t);
+	}
+
+	fmt = AXAS_FMT_ARM_S2;
+	got = 0;
+	KUNIT_EXPECT_EQ(test, npt_resolve_format(&fmt, &got), 0);
+	KUNIT_EXPECT_EQ(test, got, 40);
+	for (i = 0; i < ARRAY_SIZE(fixed); i++) {
+		fmt = fixed[i][0];
+		got = 0;
+		KUNIT_EXPECT_EQ(test, npt_resolve_format(&fmt, &got), 0);
+		KUNIT_EXPECT_EQ(test, got, fixed[i][1]);
+		KUNIT_EXPECT_EQ(test, npt_init(&npt, fixed[i][0],
+					       fixed[i][1] - 1, NULL, NULL),
+				-EINVAL);
+		KUNIT_EXPECT_EQ(test, npt_init(&npt, fixed[i][0],
+					       fixed[i][1] + 1, NULL, NULL),
+				-EINVAL);
+	}
+	KUNIT_EXPECT_EQ(test, npt_init(&npt, AXAS_FMT_ARM_S2, 31, NULL, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_init(&npt, AXAS_FMT_ARM_S2, 49, NULL, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_init(&npt, 7, 0, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_init(&npt, 100, 0, NULL, NULL), -EINVAL);
+}
+
+static struct kunit_case nt_cases[] = {
+	KUNIT_CASE_PARAM(nt_new_table, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_map_leaf, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_bad_args, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_map_range, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_overlap, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_unmap_split, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_protect_split, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_walkers, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_map_page_case, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_alloc_failure, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_random_ops, nt_fmt_gen_params),
+	KUNIT_CASE(nt_widths),
+	{}
+};
+
+static struct kunit_suite nt_suite = {
+	.name = "axas_npt",
+	.test_cases = nt_cases,
+};
+
+kunit_test_suite(nt_suite);

@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reference decoder for the nested page tables of axas_npt, written from:
+ *  - Intel SDM Vol. 3C, "EPT Translation Mechanism" (the tables of EPT
+ *    paging-structure entries) and "Extended-Page-Table Pointer (EPTP)";
+ *  - Arm ARM (DDI 0487), D8 "The AArch64 Virtual Memory System Architecture":
+ *    VMSAv8-64 descriptor formats, stage 2 memory attributes (MemAttr, S2AP,
+ *    SH, AF, XN), initial lookup level and concatenated tables (VTCR_EL2),
+ *    and VTTBR_EL2;
+ *  - RISC-V Privileged ISA, "Hypervisor Extension" (Sv39x4/Sv48x4/Sv57x4,
+ *    hgatp), "Sv39" PTE format and "Svpbmt".
+ * It deliberately shares nothing with the engine's own encoders/decoders.
+ */
+#include <linux/bitfield.h>
+#include <linux/bits.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <uapi/linux/axas.h>
+
+#include "kunit/ref_decode.h"
+
+#define REF_PTES		512
+
+/* Intel SDM Vol. 3C, EPT paging-structure entries. */
+#define EPT_R			BIT_ULL(0)
+#define EPT_W			BIT_ULL(1)
+#define EPT_X			BIT_ULL(2)
+#define EPT_RWX			(EPT_R | EPT_W | EPT_X)
+#define EPT_MT			GENMASK_ULL(5, 3)	/* leaves only */
+#define EPT_IPAT		BIT_ULL(6)
+#define EPT_LARGE		BIT_ULL(7)	/* 2 MiB / 1 GiB leaf */
+#define EPT_ACCESSED		BIT_ULL(8)
+#define EPT_DIRTY		BIT_ULL(9)
+#define EPT_XU			BIT_ULL(10)	/* only with mode-based exec */
+#define EPT_IGN11		BIT_ULL(11)
+#define EPT_ADDR		GENMASK_ULL(51, 12)
+#define EPT_IGN_HI		GENMASK_ULL(56, 52)
+#define EPT_FEATURES		GENMASK_ULL(63, 57)	/* VGP, PW, SSS, SPP, #VE */
+#define EPT_NONLEAF_RSVD	GENMASK_ULL(7, 3)
+#define EPT_MT_UC		0
+#define EPT_MT_WC		1
+#define EPT_MT_WB		6
+
+/* Intel SDM Vol. 3C, EPTP. */
+#define EPTP_MT			GENMASK_ULL(2, 0)
+#define EPTP_PWL		GENMASK_ULL(5, 3)	/* walk length - 1 */
+#define EPTP_AD			BIT_ULL(6)
+#define EPTP_RSVD		(GENMASK_ULL(11, 7) | GENMASK_ULL(63, 52))
+#define EPTP_ADDR		GENMASK_ULL(51, 12)
+
+/* Arm ARM D8, VMSAv8-64 stage 2 descriptors, 4 KiB granule, 48-bit OA. */
+#define S2_VALID		BIT_ULL(0)
+#define S2_TABLE_OR_PAGE	BIT_ULL(1)	/* clear: block */
+#define S2_MEMATTR		GENMASK_ULL(5, 2)
+#define S2_AP_R			BIT_ULL(6)
+#define S2_AP_W			BIT_ULL(7)
+#define S2_SH			GENMASK_ULL(9, 8)
+#define S2_AF			BIT_ULL(10)
+#define S2_NT			BIT_ULL(11)
+#define S2_OA			GENMASK_ULL(47, 12)
+#define S2_OA_HI		GENMASK_ULL(50, 48)
+#define S2_DBM			BIT_ULL(51)
+#define S2_CONT			BIT_ULL(52)
+#define S2_XN			GENMASK_ULL(54, 53)
+#define S2_SW			GENMASK_ULL(58, 55)
+#define S2_HI			GENMASK_ULL(63, 59)
+#define S2_MEMATTR_DEV_NGNRE	0x1
+#define S2_MEMATTR_NORMAL_NC	0x5
+#define S2_MEMATTR_NORMAL_WB	0xf
+#define S2_SH_OUTER		2
+#define S2_SH_INNER		3
+#define S2_XN_NONE		0
+#define S2_XN_ALL		2
+
+/* RISC-V Privileged ISA, Sv39/Sv48/Sv57 PTE, G-stage, Svpbmt. */
+#define RV_V			BIT_ULL(0)
+#define RV_R			BIT_ULL(1)
+#define RV_W			BIT_ULL(2)
+#define RV_X			BIT_ULL(3)
+#define RV_U			BIT_ULL(4)
+#define RV_G			BIT_ULL(5)
+#define RV_A			BIT_ULL(6)
+#define RV_D			BIT_ULL(7)
+#define RV_RSW			GENMASK_ULL(9, 8)
+#define RV_PPN			GENMASK_ULL(53, 10)
+#define RV_RSVD			GENMASK_ULL(60, 54)
+#define RV_PBMT			GENMASK_ULL(62, 61)
+#define RV_N			BIT_ULL(63)
+#define RV_PBMT_NC		1
+#define RV_PBMT_IO		2
+#define RV_ROOT_BYTES		SZ_16K
+
+/* RISC-V hgatp (RV64). */
+#define HGATP_MODE		GENMASK_ULL(63, 60)
+#define HGATP_ZERO		GENMASK_ULL(59, 58)
+#define HGATP_VMID		GENMASK_ULL(57, 44)
+#define HGATP_PPN		GENMASK_ULL(43, 0)
+
+static unsigned int ref_shift(unsigned int level)
+{
+	return PAGE_SHIFT + 9 * level;
+}
+
+static u64 ref_size(unsigned int level)
+{
+	return 1ULL << ref_shift(level);
+}
+
+/**
+ * npt_ref_geom_init() - the geometry the manuals give a format
+ * @g: filled in
+ * @format: AXAS_FMT_EPT4..AXAS_FMT_SV57X4
+ * @gpa_bits: 0 for the default, else the width
+ *
+ * Arm stage 2 with a 4 KiB granule: the walk has (gpa_bits - 8) / 9 levels
+ * (the fewest that keep the initial level within 16 concatenated tables,
+ * which is what KVM's stage2_pgtable_levels() picks), and the root holds
+ * every index bit above the next level.
+ *
+ * Return: 0, or -EINVAL for a format or width the manuals do not allow.
+ */
+int npt_ref_geom_init(struct npt_ref_geom *g, u32 format, u32 gpa_bits)
+{
+	unsigned int width, levels;
+
+	switch (format) {
+	case AXAS_FMT_EPT4:
+		width = 48;
+		levels = 4;
+		break;
+	case AXAS_FMT_EPT5:
+		width = 57;
+		levels = 5;
+		break;
+	case AXAS_FMT_ARM_S2:
+		width = gpa_bits ? gpa_bits : 40;
+		if (width < 32 || width > 48)
+			return -EINVAL;
+		levels = (width - 8) / 9;
+		break;
+	case AXAS_FMT_SV39X4:
+		width = 41;
+		levels = 3;
+		break;
+	case AXAS_FMT_SV48X4:
+		width = 50;
+		levels = 4;
+		break;
+	case AXAS_FMT_SV57X4:
+		width = 59;
+		levels = 5;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (gpa_bits && gpa_bits != width)
+		return -EINVAL;
+
+	g->format = format;
+	g->gpa_bits = width;
+	g->levels = levels;
+	g->root_entries = 1U << (width - ref_shift(levels - 1));
+	g->root_pages = max(1U, g->root_entries / REF_PTES);
+	g->max_leaf_level = min(2U, levels - 1);
+	return 0;
+}
+
+static void ref_bad(struct npt_ref_entry *e, const char *why)
+{
+	if (e->kind != NPT_REF_BAD) {
+		e->kind = NPT_REF_BAD;
+		e->why = why;
+	}
+}
+
+static void ref_leaf_pa(struct npt_ref_entry *e, u64 pa, unsigned int level,
+			const char *why)
+{
+	if (pa & (ref_size(level) - 1))
+		ref_bad(e, why);
+	else if (e->kind != NPT_REF_BAD)
+		e->kind = NPT_REF_LEAF;
+	e->pa = pa;
+}
+
+static void ref_decode_ept(u64 pte, unsigned int level,
+			   struct npt_ref_entry *e)
+{
+	u64 perm = pte & EPT_RWX;
+
+	if (!perm) {
+		if (pte)
+			ref_bad(e, "EPT: non-present entry with other bits set");
+		return;
+	}
+	if (pte & EPT_FEATURES)
+		ref_bad(e, "EPT: bits 63:57 (#VE/SSS/SPP/PW/VGP) set");
+	if (level > 0 && !(pte & EPT_LARGE)) {
+		if (perm != EPT_RWX)
+			ref_bad(e, "EPT: non-leaf entry without RWX restricts its subtree");
+		if (pte & EPT_NONLEAF_RSVD)
+			ref_bad(e, "EPT: non-leaf entry with reserved bits 7:3 set");
+		if (e->kind != NPT_REF_BAD)
+			e->kind = NPT_REF_TABLE;
+		e->pa = pte & EPT_ADDR;
+		return;
+	}
+	if (level > 2)
+		ref_bad(e, "EPT: bit 7 set above the 1 GiB level (reserved)");
+	if ((perm & EPT_W) && !(perm & EPT_R))
+		ref_bad(e, "EPT: write without read is a misconfiguration");
+	switch (FIELD_GET(EPT_MT, pte)) {
+	case EPT_MT_WB:
+		break;
+	case EPT_MT_UC:
+		e->prot |= AXAS_MAP_DEVICE;
+		break;
+	case EPT_MT_WC:
+		e->prot |= AXAS_MAP_UNCACHED;
+		break;
+	default:
+		ref_bad(e, "EPT: leaf memory type is not WB, UC or WC");
+	}
+	if (perm & EPT_R)
+		e->prot |= AXAS_MAP_READ;
+	if (perm & EPT_W)
+		e->prot |= AXAS_MAP_WRITE;
+	if (perm & EPT_X)
+		e->prot |= AXAS_MAP_EXEC;
+	ref_leaf_pa(e, pte & EPT_ADDR, level,
+		    "EPT: large-page address bits below the page size set (reserved)");
+}
+
+static void ref_decode_s2(u64 pte, unsigned int level, struct npt_ref_entry *e)
+{
+	if (!(pte & S2_VALID)) {
+		if (pte)
+			ref_bad(e, "S2: invalid descriptor with other bits set");
+		return;
+	}
+	if ((pte & S2_TABLE_OR_PAGE) && level > 0) {
+		if (pte & (S2_HI | S2_OA_HI))
+			ref_bad(e, "S2: table descriptor with RES0 bits (63:59, 50:48) set");
+		if (e->kind != NPT_REF_BAD)
+			e->kind = NPT_REF_TABLE;
+		e->pa = pte & S2_OA;
+		return;
+	}
+	if (!(pte & S2_TABLE_OR_PAGE) && level == 0)
+		ref_bad(e, "S2: block descriptor at level 3 is reserved");
+	if (!(pte & S2_TABLE_OR_PAGE) && level > 2)
+		ref_bad(e, "S2: no block above 1 GiB with the 4 KiB granule");
+	if (pte & (S2_HI | S2_OA_HI | S2_DBM | S2_CONT | S2_NT))
+		ref_bad(e, "S2: leaf with 63:59, DBM, Contiguous, OA[51:48] or nT set");
+	if (!(pte & S2_AF))
+		ref_bad(e, "S2: leaf without AF faults on first access");
+	if (FIELD_GET(S2_SH, pte) == 1)
+		ref_bad(e, "S2: SH 0b01 is reserved");
+	switch (FIELD_GET(S2_MEMATTR, pte)) {
+	case S2_MEMATTR_NORMAL_WB:
+		if (FIELD_GET(S2_SH, pte) != S2_SH_INNER)
+			ref_bad(e, "S2: normal memory not inner shareable");
+		break;
+	case S2_MEMATTR_DEV_NGNRE:
+		e->prot |= AXAS_MAP_DEVICE;
+		break;
+	case S2_MEMATTR_NORMAL_NC:
+		e->prot |= AXAS_MAP_UNCACHED;
+		break;
+	default:
+		ref_bad(e, "S2: MemAttr not Normal-WB, Normal-NC or Device-nGnRE");
+	}
+	switch (FIELD_GET(S2_XN, pte)) {
+	case S2_XN_NONE:
+		e->prot |= AXAS_MAP_EXEC;
+		break;
+	case S2_XN_ALL:
+		break;
+	default:
+		ref_bad(e, "S2: XN 0b01/0b11 make execution depend on the EL");
+	}
+	if (pte & S2_AP_R)
+		e->prot |= AXAS_MAP_READ;
+	if (pte & S2_AP_W)
+		e->prot |= AXAS_MAP_WRITE;
+	if ((pte & S2_AP_W) && !(pte & S2_AP_R))
+		ref_bad(e, "S2: write without read");
+	ref_leaf_pa(e, pte & S2_OA, level,
+		    "S2: block address bits below the block size set (RES0)");
+}
+
+static void ref_decode_rv(u64 pte, unsigned int level, struct npt_ref_entry *e)
+{
+	if (!(pte & RV_V)) {
+		if (pte)
+			ref_bad(e, "G-stage: invalid entry with other bits set");
+		return;
+	}
+	if (pte & (RV_N | RV_RSVD))
+		ref_bad(e, "G-stage: N or reserved bits 60:54 set");
+	if (!(pte & (RV_R | RV_W | RV_X))) {
+		if (level == 0)
+			ref_bad(e, "G-stage: pointer at the last level");
+		if (pte & (RV_U | RV_A | RV_D | RV_G | RV_PBMT))
+			ref_bad(e, "G-stage: non-leaf with U, A, D, G or PBMT set");
+		if (e->kind != NPT_REF_BAD)
+			e->kind = NPT_REF_TABLE;
+		e->pa = FIELD_GET(RV_PPN, pte) << PAGE_SHIFT;
+		return;
+	}
+	if ((pte & RV_W) && !(pte & RV_R))
+		ref_bad(e, "G-stage: W without R is reserved");
+	if (!(pte & RV_U))
+		ref_bad(e, "G-stage: leaf without U (guest accesses are user accesses)");
+	if (pte & RV_G)
+		ref_bad(e, "G-stage: G must be 0");
+	if (!(pte & RV_A))
+		ref_bad(e, "G-stage: leaf without A");
+	if ((pte & RV_W) && !(pte & RV_D))
+		ref_bad(e, "G-stage: writable leaf without D");
+	switch (FIELD_GET(RV_PBMT, pte)) {
+	case 0:
+		break;
+	case RV_PBMT_NC:
+		e->prot |= AXAS_MAP_UNCACHED;
+		break;
+	case RV_PBMT_IO:
+		e->prot |= AXAS_MAP_DEVICE;
+		break;
+	default:
+		ref_bad(e, "G-stage: PBMT 3 is reserved");
+	}
+	if (pte & RV_R)
+		e->prot |= AXAS_MAP_READ;
+	if (pte & RV_W)
+		e->prot |= AXAS_MAP_WRITE;
+	if (pte & RV_X)
+		e->prot |= AXAS_MAP_EXEC;
+	ref_leaf_pa(e, FIELD_GET(RV_PPN, pte) << PAGE_SHIFT, level,
+		    "G-stage: misaligned superpage");
+}
+
+/**
+ * npt_ref_decode() - decode one entry as the hardware reads it
+ * @g: geometry of the table
+ * @pte: the raw entry
+ * @level: its level
+ * @e: result
+ */
+void npt_ref_decode(const struct npt_ref_geom *g, u64 pte, unsigned int level,
+		    struct npt_ref_entry *e)
+{
+	e->kind = NPT_REF_NONE;
+	e->pa = 0;
+	e->prot = 0;
+	e->why = NULL;
+
+	switch (g->format) {
+	case AXAS_FMT_EPT4:
+	case AXAS_FMT_EPT5:
+		ref_decode_ept(pte, level, e);
+		break;
+	case AXAS_FMT_ARM_S2:
+		ref_decode_s2(pte, level, e);
+		break;
+	default:
+		ref_decode_rv(pte, level, e);
+		break;
+	}
+}
+
+/**
+ * npt_ref_leaf_pte() - the leaf the manuals prescribe for a mapping
+ * @g: geometry
+ * @pa: output address, aligned to the leaf size
+ * @prot: AXAS_MAP_* bits
+ * @level: level of the leaf
+ *
+ * Return: the entry, exact except for npt_ref_leaf_free_bits().
+ */
+u64 npt_ref_leaf_pte(const struct npt_ref_geom *g, u64 pa, u32 prot,
+		     unsigned int level)
+{
+	u64 pte = 0;
+
+	switch (g->format) {
+	case AXAS_FMT_EPT4:
+	case AXAS_FMT_EPT5:
+		pte = pa;
+		if (prot & AXAS_MAP_READ)
+			pte |= EPT_R;
+		if (prot & AXAS_MAP_WRITE)
+			pte |= EPT_W;
+		if (prot & AXAS_MAP_EXEC)
+			pte |= EPT_X;
+		if (prot & AXAS_MAP_DEVICE)
+			pte |= FIELD_PREP(EPT_MT, EPT_MT_UC);
+		else if (prot & AXAS_MAP_UNCACHED)
+			pte |= FIELD_PREP(EPT_MT, EPT_MT_WC);
+		else
+			pte |= FIELD_PREP(EPT_MT, EPT_MT_WB);
+		if (level > 0)
+			pte |= EPT_LARGE;
+		break;
+	case AXAS_FMT_ARM_S2:
+		pte = pa | S2_VALID | S2_AF | FIELD_PREP(S2_SH, S2_SH_INNER);
+		if (level == 0)
+			pte |= S2_TABLE_OR_PAGE;
+		if (prot & AXAS_MAP_READ)
+			pte |= S2_AP_R;
+		if (prot & AXAS_MAP_WRITE)
+			pte |= S2_AP_W;
+		if (!(prot & AXAS_MAP_EXEC))
+			pte |= FIELD_PREP(S2_XN, S2_XN_ALL);
+		if (prot & AXAS_MAP_DEVICE)
+			pte |= FIELD_PREP(S2_MEMATTR, S2_MEMATTR_DEV_NGNRE);
+		else if (prot & AXAS_MAP_UNCACHED)
+			pte |= FIELD_PREP(S2_MEMATTR, S2_MEMATTR_NORMAL_NC);
+		else
+			pte |= FIELD_PREP(S2_MEMATTR, S2_MEMATTR_NORMAL_WB);
+		break;
+	default:
+		pte = FIELD_PREP(RV_PPN, pa >> PAGE_SHIFT) | RV_V | RV_U | RV_A;
+		if (prot & AXAS_MAP_READ)
+			pte |= RV_R;
+		if (prot & AXAS_MAP_WRITE)
+			pte |= RV_W | RV_D;
+		if (prot & AXAS_MAP_EXEC)
+			pte |= RV_X;
+		if (prot & AXAS_MAP_DEVICE)
+			pte |= FIELD_PREP(RV_PBMT, RV_PBMT_IO);
+		else if (prot & AXAS_MAP_UNCACHED)
+			pte |= FIELD_PREP(RV_PBMT, RV_PBMT_NC);
+		break;
+	}
+	return pte;
+}
+
+/**
+ * npt_ref_leaf_free_bits() - leaf bits the manuals leave to software
+ * @g: geometry
+ * @prot: AXAS_MAP_* bits of the leaf
+ *
+ * EPT: IPAT, accessed/dirty, XU (ignored without mode-based execute
+ * control) and the ignored bits 11 and 56:52. Stage 2: the software bits
+ * 58:55, and SH for Device and Normal-NC memory (always treated as outer
+ * shareable). G-stage: RSW, and D on a leaf that is not writable.
+ *
+ * Return: the mask of bits an engine may set either way.
+ */
+u64 npt_ref_leaf_free_bits(const struct npt_ref_geom *g, u32 prot)
+{
+	switch (g->format) {
+	case AXAS_FMT_EPT4:
+	case AXAS_FMT_EPT5:
+		return EPT_IPAT | EPT_ACCESSED | EPT_DIRTY | EPT_XU |
+		       EPT_IGN11 | EPT_IGN_HI;
+	case AXAS_FMT_ARM_S2:
+		if (prot & (AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED))
+			return S2_SW | S2_SH;
+		return S2_SW;
+	default:
+		if (prot & AXAS_MAP_WRITE)
+			return RV_RSW;
+		return RV_RSW | RV_D;
+	}
+}
+
+/**
+ * npt_ref_check_root_reg() - check an EPTP / VTTBR_EL2 / hgatp value
+ * @g: geometry
+ * @root_pa: physical address of the root
+ * @reg: the value to check
+ *
+ * Return: NULL if @reg is what the manuals require, else the broken rule.
+ */
+const char *npt_ref_check_root_reg(const struct npt_ref_geom *g, u64 root_pa,
+				   u64 reg)
+{
+	u64 root_bytes = (u64)g->root_pages << PAGE_SHIFT;
+	u64 mode;
+
+	switch (g->format) {
+	case AXAS_FMT_EPT4:
+	case AXAS_FMT_EPT5:
+		if (FIELD_GET(EPTP_MT, reg) != EPT_MT_WB)
+			return "EPTP: memory type is not WB (6)";
+		if (FIELD_GET(EPTP_PWL, reg) != g->levels - 1)
+			return "EPTP: page-walk length - 1 is not levels - 1";
+		if (reg & EPTP_RSVD)
+			return "EPTP: reserved bits 11:7 or 63:52 set";
+		if ((reg & EPTP_ADDR) != root_pa)
+			return "EPTP: address is not the root";
+		return NULL;
+	case AXAS_FMT_ARM_S2:
+		if (root_pa & (root_bytes - 1))
+			return "VTTBR: root not aligned to its (concatenated) size";
+		if (reg >> 48)
+			return "VTTBR: VMID is not 0";
+		if (reg & 1)
+			return "VTTBR: CnP set";
+		if (reg != root_pa)
+			return "VTTBR: BADDR is not the root";
+		return NULL;
+	default:
+		mode = g->format == AXAS_FMT_SV39X4 ? 8 :
+		       g->format == AXAS_FMT_SV48X4 ? 9 : 10;
+		if (root_pa & (RV_ROOT_BYTES - 1))
+			return "hgatp: root not 16 KiB aligned";
+		if (FIELD_GET(HGATP_MODE, reg) != mode)
+			return "hgatp: wrong MODE";
+		if (reg & (HGATP_VMID | HGATP_ZERO))
+			return "hgatp: VMID or bits 59:58 not 0";
+		if (FIELD_GET(HGATP_PPN, reg) != root_pa >> PAGE_SHIFT)
+			return "hgatp: PPN is not the root";
+		return NULL;
+	}
+}
+
+/**
+ * npt_ref_table_va() - kernel address of a table page
+ * @pa: its physical address
+ *
+ * Return: the address, or NULL if @pa is not a page-aligned RAM page.
+ */
+const u64 *npt_ref_table_va(u64 pa)
+{
+	unsigned long pfn = PHYS_PFN(pa);
+
+	if (pa & ~PAGE_MASK || !pfn_valid(pfn))
+		return NULL;
+	return page_address(pfn_to_page(pfn));
+}
+
+static void ref_walk_bad(struct npt_ref_walk *w, u64 gpa, unsigned int level,
+			 u64 pte, const char *why)
+{
+	if (!w->nr_bad++)
+		snprintf(w->bad, sizeof(w->bad),
+			 "gpa %#llx level %u pte %#llx: %s", gpa, level, pte,
+			 why);
+}
+
+static int ref_walk_table(struct npt_ref_walk *w, u64 pa, unsigned int pages,
+			  unsigned int entries, unsigned int level, u64 gpa)
+{
+	const struct npt_ref_geom *g = w->g;
+	struct npt_ref_leaf leaf;
+	struct npt_ref_entry e;
+	const u64 *va[16];
+	unsigned int i;
+	u64 pte, at;
+	int ret;
+
+	for (i = 0; i < pages; i++) {
+		u64 page_pa = pa + ((u64)i << PAGE_SHIFT);
+
+		va[i] = npt_ref_table_va(page_pa);
+		if (!va[i] || (w->page_ok && !w->page_ok(w->arg, page_pa))) {
+			ref_walk_bad(w, gpa, level, page_pa,
+				     "table page not allocated for this table");
+			return 0;
+		}
+	}
+	for (i = 0; i < pages; i++) {
+		w->nr_tables++;
+		if (w->table) {
+			ret = w->table(w->arg, pa + ((u64)i << PAGE_SHIFT),
+				       va[i]);
+			if (ret)
+				return ret;
+		}
+	}
+
+	for (i = 0; i < pages * REF_PTES; i++) {
+		pte = READ_ONCE(va[i / REF_PTES][i % REF_PTES]);
+		at = gpa + ((u64)i << ref_shift(level));
+		if (i >= entries) {
+			if (pte)
+				ref_walk_bad(w, at, level, pte,
+					     "entry beyond the root's index range");
+			continue;
+		}
+		npt_ref_decode(g, pte, level, &e);
+		switch (e.kind) {
+		case NPT_REF_NONE:
+			break;
+		case NPT_REF_BAD:
+			ref_walk_bad(w, at, level, pte, e.why);
+			break;
+		case NPT_REF_TABLE:
+			ret = ref_walk_table(w, e.pa, 1, REF_PTES, level - 1, at);
+			if (ret)
+				return ret;
+			break;
+		case NPT_REF_LEAF:
+			if (level > g->max_leaf_level) {
+				ref_walk_bad(w, at, level, pte,
+					     "leaf larger than 1 GiB");
+				break;
+			}
+			w->nr_leaves++;
+			if (!w->leaf)
+				break;
+			leaf.gpa = at;
+			leaf.pa = e.pa;
+			leaf.size = ref_size(level);
+			leaf.prot = e.prot;
+			leaf.level = level;
+			leaf.pte = pte;
+			ret = w->leaf(w->arg, &leaf);
+			if (ret)
+				return ret;
+			break;
+		}
+	}
+	return 0;
+}
+
+/**
+ * npt_ref_walk_all() - walk a whole table from its root
+ * @w: the walk; its counters are reset first
+ * @root_pa: physical address of the root
+ *
+ * Return: 0, or the first nonzero value a callback returned.
+ */
+int npt_ref_walk_all(struct npt_ref_walk *w, u64 root_pa)
+{
+	const struct npt_ref_geom *g = w->g;
+
+	w->nr_tables = 0;
+	w->nr_leaves = 0;
+	w->nr_bad = 0;
+	w->bad[0] = '\0';
+	if (root_pa & (((u64)g->root_pages << PAGE_SHIFT) - 1)) {
+		ref_walk_bad(w, 0, g->levels - 1, root_pa,
+			     "root not aligned to its size");
+		return 0;
+	}
+	return ref_walk_table(w, root_pa, g->root_pages, g->root_entries,
+			      g->levels - 1, 0);
+}
+
+/**
+ * npt_ref_translate() - translate one address the way the MMU would
+ * @g: geometry
+ * @root_pa: physical address of the root
+ * @gpa: the address
+ * @leaf: the leaf that maps it
+ *
+ * Return: 0, -ENOENT if nothing maps @gpa, -ERANGE if @gpa is beyond the
+ * format's width, -EIO if the walk meets an entry the hardware rejects.
+ */
+int npt_ref_translate(const struct npt_ref_geom *g, u64 root_pa, u64 gpa,
+		      struct npt_ref_leaf *leaf)
+{
+	unsigned int level = g->levels - 1;
+	struct npt_ref_entry e;
+	u64 pa = root_pa, idx, pte;
+	const u64 *va;
+
+	if (g->gpa_bits < 64 && gpa >> g->gpa_bits)
+		return -ERANGE;
+	for (;;) {
+		idx = gpa >> ref_shift(level);
+		if (level != g->levels - 1)
+			idx &= REF_PTES - 1;
+		va = npt_ref_table_va(pa + (idx / REF_PTES) * PAGE_SIZE);
+		if (!va)
+			return -EIO;
+		pte = READ_ONCE(va[idx % REF_PTES]);
+		npt_ref_decode(g, pte, level, &e);
+		switch (e.kind) {
+		case NPT_REF_NONE:
+			return -ENOENT;
+		case NPT_REF_BAD:
+			return -EIO;
+		case NPT_REF_TABLE:
+			pa = e.pa;
+			level--;
+			continue;
+		case NPT_REF_LEAF:
+			leaf->size = ref_size(level);
+			leaf->gpa = gpa & ~(leaf->size - 1);
+			leaf->pa = e.pa;
+			leaf->prot = e.prot;
+			leaf->level = level;
+			leaf->pte = pte;
+			return 0;
+		}
+	}
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A reference decoder for the tables axas_npt builds, written from the
+ * architecture manuals and sharing no code with the engine: the tests judge
+ * the engine's entries with it, never with the engine's own codecs.
+ *
+ * Levels are numbered as in axas_npt/npt.h: 0 maps 4 KiB, 1 maps 2 MiB,
+ * 2 maps 1 GiB; the root is level (levels - 1).
+ */
+#ifndef _AXAS_KUNIT_REF_DECODE_H
+#define _AXAS_KUNIT_REF_DECODE_H
+
+#include <linux/types.h>
+
+/**
+ * struct npt_ref_geom - the shape a format must have, from the manuals
+ * @format: AXAS_FMT_* value
+ * @gpa_bits: guest-physical width (resolved, never 0)
+ * @levels: levels of the walk
+ * @root_entries: entries of the root table (concatenated tables included)
+ * @root_pages: 4 KiB pages of the root
+ * @max_leaf_level: highest level that holds a leaf (at most 1 GiB)
+ */
+struct npt_ref_geom {
+	u32 format;
+	unsigned int gpa_bits;
+	unsigned int levels;
+	unsigned int root_entries;
+	unsigned int root_pages;
+	unsigned int max_leaf_level;
+};
+
+/**
+ * struct npt_ref_leaf - a leaf as the reference decoder reads it
+ * @gpa: first guest-physical address it maps
+ * @pa: output address
+ * @size: bytes mapped
+ * @prot: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED
+ * @level: level of the entry
+ * @pte: the raw entry
+ */
+struct npt_ref_leaf {
+	u64 gpa;
+	u64 pa;
+	u64 size;
+	u32 prot;
+	unsigned int level;
+	u64 pte;
+};
+
+enum npt_ref_kind {
+	NPT_REF_NONE,
+	NPT_REF_TABLE,
+	NPT_REF_LEAF,
+	NPT_REF_BAD,
+};
+
+/**
+ * struct npt_ref_entry - one decoded entry
+ * @kind: what the hardware would make of it
+ * @pa: next table (TABLE) or output address (LEAF)
+ * @prot: AXAS_MAP_* bits of a LEAF
+ * @why: for BAD, the rule the entry breaks
+ */
+struct npt_ref_entry {
+	enum npt_ref_kind kind;
+	u64 pa;
+	u32 prot;
+	const char *why;
+};
+
+/**
+ * struct npt_ref_walk - a full walk of a table by the reference decoder
+ * @g: the geometry to walk with
+ * @page_ok: optional; says whether @pa is a table page the table owns
+ * @leaf: optional; called for every leaf, in address order; nonzero stops
+ * @table: optional; called for every 4 KiB table page, root pages included
+ * @arg: argument of the callbacks
+ * @nr_tables: 4 KiB table pages seen, root pages included
+ * @nr_leaves: leaves seen
+ * @nr_bad: entries that break a rule of the format
+ * @bad: description of the first of them
+ */
+struct npt_ref_walk {
+	const struct npt_ref_geom *g;
+	bool (*page_ok)(void *arg, u64 pa);
+	int (*leaf)(void *arg, const struct npt_ref_leaf *leaf);
+	int (*table)(void *arg, u64 pa, const u64 *page);
+	void *arg;
+	unsigned long nr_tables;
+	unsigned long nr_leaves;
+	unsigned long nr_bad;
+	char bad[192];
+};
+
+int npt_ref_geom_init(struct npt_ref_geom *g, u32 format, u32 gpa_bits);
+void npt_ref_decode(const struct npt_ref_geom *g, u64 pte, unsigned int level,
+		    struct npt_ref_entry *e);
+u64 npt_ref_leaf_pte(const struct npt_ref_geom *g, u64 pa, u32 prot,
+		     unsigned int level);
+u64 npt_ref_leaf_free_bits(const struct npt_ref_geom *g, u32 prot);
+const char *npt_ref_check_root_reg(const struct npt_ref_geom *g, u64 root_pa,
+				   u64 reg);
+const u64 *npt_ref_table_va(u64 pa);
+int npt_ref_walk_all(struct npt_ref_walk *w, u64 root_pa);
+int npt_ref_translate(const struct npt_ref_geom *g, u64 root_pa, u64 gpa,
+		      struct npt_ref_leaf *leaf);
+
+#endif /* _AXAS_KUNIT_REF_DECODE_H */
