@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The hardware verifier: the CPU, as QEMU models it, judges a nested page
+ * table against the list of regions it was meant to map.
+ *
+ * Arm stage 2 is checked with AT S12E1R/W at EL2 (kunit/arm64/), RISC-V
+ * G-stage with HLV/HLVX/HSV in HS-mode (kunit/riscv/). Each verifier also
+ * walks the table in software with its own decoder (written from the
+ * architecture manuals, sharing nothing with axas_npt) for what the
+ * hardware path cannot observe: execute permission on Arm, memory types,
+ * A/D/U bits, reserved bits, and every leaf of the table, not just the
+ * sampled ones.
+ */
+#ifndef _AXAS_KUNIT_HWVERIFY_H
+#define _AXAS_KUNIT_HWVERIFY_H
+
+#include <kunit/test.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/printk.h>
+#include <linux/sizes.h>
+#include <linux/stdarg.h>
+#include <linux/types.h>
+
+#include "axas_npt/npt.h"
+
+/**
+ * struct hwv_region - what a table is meant to map
+ * @gpa: first guest-physical address (4 KiB aligned)
+ * @size: bytes (4 KiB aligned, nonzero)
+ * @hpa: host-physical address @gpa maps to; the rest follows linearly
+ * @prot: AXAS_MAP_* permission and memory-type bits
+ *
+ * Regions must not overlap. Every page of every region must be mapped;
+ * everything outside the regions must not be.
+ */
+struct hwv_region {
+	u64 gpa;
+	u64 size;
+	u64 hpa;
+	u32 prot;
+};
+
+/**
+ * struct hwv_table - the table under test, as the hardware would load it
+ * @format: AXAS_FMT_ARM_S2, AXAS_FMT_SV39X4, AXAS_FMT_SV48X4, AXAS_FMT_SV57X4
+ * @levels: levels walked (Arm: the start level is 4 - @levels)
+ * @gpa_bits: guest-physical width the root covers
+ * @root_pa: physical address of the root
+ * @root_reg: the VTTBR_EL2 / hgatp value the table's owner would load
+ */
+struct hwv_table {
+	u32 format;
+	unsigned int levels;
+	unsigned int gpa_bits;
+	u64 root_pa;
+	u64 root_reg;
+};
+
+#define HWV_MSG_LEN	200
+#define HWV_LOG_MAX	12	/* failures logged to the kernel log per run */
+
+/**
+ * struct hwv_report - what a verification found
+ * @hw_probes: accesses or address translations done by the hardware path
+ * @hw_faults: of these, the ones that faulted as expected
+ * @hw_skipped: probes left to software (no RAM behind them, emulator bugs)
+ * @sw_pages: pages whose translation the software walk checked
+ * @sw_leaves: leaves the software walk decoded (the whole table)
+ * @hw_failures: disagreements found by the hardware path
+ * @sw_failures: disagreements found by the software walk
+ * @first: description of the first failure
+ */
+struct hwv_report {
+	unsigned int hw_probes;
+	unsigned int hw_faults;
+	unsigned int hw_skipped;
+	unsigned int sw_pages;
+	unsigned int sw_leaves;
+	unsigned int hw_failures;
+	unsigned int sw_failures;
+	char first[HWV_MSG_LEN];
+};
+
+static inline unsigned int hwv_failures(const struct hwv_report *rep)
+{
+	return rep->hw_failures + rep->sw_failures;
+}
+
+/* Record a failure: the first one is kept, a few are logged. */
+static inline __printf(3, 4) void hwv_fail(struct hwv_report *rep, bool hw,
+					   const char *fmt, ...)
+{
+	unsigned int n = hwv_failures(rep);
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	if (!n) {
+		va_list copy;
+
+		va_copy(copy, args);
+		vsnprintf(rep->first, sizeof(rep->first), fmt, copy);
+		va_end(copy);
+	}
+	if (n < HWV_LOG_MAX) {
+		vaf.fmt = fmt;
+		vaf.va = &args;
+		pr_info("axas hwverify: %pV\n", &vaf);
+	}
+	va_end(args);
+	if (hw)
+		rep->hw_failures++;
+	else
+		rep->sw_failures++;
+}
+
+#define hwv_hw_fail(rep, fmt, ...) hwv_fail(rep, true, "hw: " fmt, ##__VA_ARGS__)
+#define hwv_sw_fail(rep, fmt, ...) hwv_fail(rep, false, "sw: " fmt, ##__VA_ARGS__)
+
+/**
+ * hwv_verify() - check a table against its regions, hardware and software
+ * @t: the table
+ * @regions: what it should map
+ * @nr: number of @regions
+ * @rep: out: counts and the first failure
+ *
+ * Implemented once per architecture. Runs the software walk first; the
+ * hardware path only runs when the table is safe to hand to the walker
+ * (every table pointer is RAM, the root is aligned).
+ *
+ * Return: 0 when the verification ran (the verdict is in @rep), -ENODEV
+ * when this CPU cannot run the hardware path (not at EL2 with VHE, no H
+ * extension), -EINVAL for a format this architecture does not walk.
+ */
+int hwv_verify(const struct hwv_table *t, const struct hwv_region *regions,
+	       unsigned int nr, struct hwv_report *rep);
+
+/**
+ * hwv_leaf_ptep() - the leaf entry mapping @gpa, found by the verifier's own
+ * software walk (for tests that corrupt an entry on purpose)
+ * @t: the table
+ * @gpa: guest-physical address
+ *
+ * Return: a pointer into the table, or NULL if nothing maps @gpa.
+ */
+u64 *hwv_leaf_ptep(const struct hwv_table *t, u64 gpa);
+
+/* hwv_table_from_npt() - describe a table built by axas_npt. */
+static inline void hwv_table_from_npt(struct hwv_table *t,
+				      const struct npt *npt)
+{
+	t->format = npt->fmt->id;
+	t->levels = npt->levels;
+	t->gpa_bits = npt->gpa_bits;
+	t->root_pa = npt->root_pa;
+	t->root_reg = npt_root_reg(npt);
+}
+
+/* Index of the region holding @gpa, or -1. */
+static inline int hwv_region_index(const struct hwv_region *r,
+				   unsigned int nr, u64 gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (gpa >= r[i].gpa && gpa - r[i].gpa < r[i].size)
+			return i;
+	return -1;
+}
+
+/* Start of the first region above @gpa, or @limit. */
+static inline u64 hwv_next_region(const struct hwv_region *r, unsigned int nr,
+				  u64 gpa, u64 limit)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (r[i].gpa > gpa && r[i].gpa < limit)
+			limit = r[i].gpa;
+	return limit;
+}
+
+#define HWV_SAMPLES	12	/* interior pages probed per region */
+
+/*
+ * Page indexes probed in a region of @pages pages: the first, the last and
+ * up to HWV_SAMPLES in between, at a stride that is not a power of two so
+ * that the samples fall at different offsets within huge leaves.
+ * Usage: for (i = 0; i < pages; i = hwv_next_sample(pages, i)).
+ */
+static inline u64 hwv_next_sample(u64 pages, u64 i)
+{
+	u64 stride = pages / (HWV_SAMPLES + 1) | 1;
+
+	if (i == pages - 1)
+		return pages;
+	if (i + stride >= pages - 1)
+		return pages - 1;
+	return i + stride;
+}
+
+/* An 8-byte aligned offset within a page, different for each probe. */
+static inline unsigned int hwv_probe_offset(u64 gpa, unsigned int n)
+{
+	return ((gpa >> 12) * 0x238 + n * 0x58) & 0xff8;
+}
+
+/*
+ * Guest-physical pages outside every region probed for faults: the page
+ * just below and just above each region, and the first, middle and last
+ * page of each hole up to @top. Calls @fn(gpa, arg) for each, at most once
+ * for each hole boundary.
+ */
+typedef void (*hwv_probe_fn)(u64 gpa, void *arg);
+
+static inline void hwv_probe_holes(const struct hwv_region *r,
+				   unsigned int nr, u64 top,
+				   hwv_probe_fn fn, void *arg)
+{
+	u64 start = 0;
+
+	for (;;) {
+		u64 end;
+		int in;
+
+		/* skip regions starting at @start */
+		while (start < top && (in = hwv_region_index(r, nr, start)) >= 0)
+			start = r[in].gpa + r[in].size;
+		if (start >= top)
+			break;
+		end = hwv_next_region(r, nr, start, top);
+		fn(start, arg);
+		if (end - start > 2 * SZ_4K)
+			fn(start + ((end - start) / 2 & ~(u64)(SZ_4K - 1)),
+			   arg);
+		if (end - start > SZ_4K)
+			fn(end - SZ_4K, arg);
+		start = end;
+	}
+}
+
+/* --- scaffolding shared by the per-architecture KUnit suites ------------- */
+
+#define HWV_MAX_REGIONS		12
+#define HWV_SMALL_ORDER		5	/* 32 data pages for the 4 KiB regions */
+
+/**
+ * struct hwv_scene - a table built with axas_npt over real kernel pages
+ * @npt: the table
+ * @t: how the verifier sees it
+ * @small: 4 KiB data pages, filled with hwv_pattern()
+ * @huge: a 2 MiB naturally aligned data block, filled likewise
+ * @r: the regions mapped, in the order they were mapped
+ * @nr: number of @r
+ */
+struct hwv_scene {
+	struct npt npt;
+	struct hwv_table t;
+	struct page *small;
+	struct page *huge;
+	struct hwv_region r[HWV_MAX_REGIONS];
+	unsigned int nr;
+};
+
+/* Data every page holds: a function of its host-physical address. */
+static inline u64 hwv_pattern(u64 pa)
+{
+	return (pa * 0x9e3779b97f4a7c15ULL) ^ 0xa5a5c3c3f0f00ff0ULL;
+}
+
+static inline void hwv_fill(struct page *page, unsigned int order)
+{
+	u64 pa = page_to_phys(page), i;
+	u64 *va = page_address(page);
+
+	for (i = 0; i < (PAGE_SIZE << order) / 8; i++)
+		va[i] = hwv_pattern(pa + 8 * i);
+}
+
+static inline u64 hwv_small_pa(const struct hwv_scene *s, unsigned int i)
+{
+	return page_to_phys(s->small) + (u64)i * SZ_4K;
+}
+
+static inline void hwv_scene_add(struct kunit *test, struct hwv_scene *s,
+				 u64 gpa, u64 size, u64 hpa, u32 prot)
+{
+	struct hwv_region *r = &s->r[s->nr];
+	int ret;
+
+	KUNIT_ASSERT_LT(test, s->nr, HWV_MAX_REGIONS);
+	ret = npt_map(&s->npt, gpa, hpa, size, prot, 0);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "npt_map gpa %#llx size %#llx",
+			    gpa, size);
+	*r = (struct hwv_region){
+		.gpa = gpa, .size = size, .hpa = hpa, .prot = prot,
+	};
+	s->nr++;
+}
+
+static inline void hwv_scene_free(void *arg)
+{
+	struct hwv_scene *s = arg;
+
+	if (s->npt.root)
+		npt_destroy(&s->npt);
+	if (s->small)
+		__free_pages(s->small, HWV_SMALL_ORDER);
+	if (s->huge)
+		__free_pages(s->huge, get_order(SZ_2M));
+}
+
+/**
+ * hwv_scene_build() - a table of @format/@gpa_bits with every kind of region
+ * @test: the case (owns the scene; freed when it ends, even on failure)
+ * @format: AXAS_FMT_*
+ * @gpa_bits: width, 0 for the format's default
+ *
+ * Regions: 4 KiB pages with each permission set and memory type near 0, a
+ * run straddling a 2 MiB boundary, a 2 MiB leaf and a first page in the
+ * upper half of the space (bit 40 for Sv39x4), a 1 GiB read-only leaf over
+ * the host RAM block holding the data pages, and the last page of the space.
+ *
+ * Return: the scene (never NULL: allocation failures fail the case).
+ */
+static inline struct hwv_scene *hwv_scene_build(struct kunit *test,
+						u32 format, u32 gpa_bits)
+{
+	struct hwv_scene *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	const u32 rw = AXAS_MAP_READ | AXAS_MAP_WRITE;
+	u64 top, half, ram1g;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	ret = kunit_add_action_or_reset(test, hwv_scene_free, s);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = npt_init(&s->npt, format, gpa_bits, NULL, NULL);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	s->small = alloc_pages(GFP_KERNEL, HWV_SMALL_ORDER);
+	KUNIT_ASSERT_NOT_NULL(test, s->small);
+	s->huge = alloc_pages(GFP_KERNEL | __GFP_NOWARN, get_order(SZ_2M));
+	KUNIT_ASSERT_NOT_NULL(test, s->huge);
+	hwv_fill(s->small, HWV_SMALL_ORDER);
+	hwv_fill(s->huge, get_order(SZ_2M));
+
+	top = BIT_ULL(s->npt.gpa_bits);
+	half = top / 2;
+	ram1g = ALIGN_DOWN(hwv_small_pa(s, 0), SZ_1G);
+
+	hwv_scene_add(test, s, 0, SZ_16K, hwv_small_pa(s, 0), rw);
+	hwv_scene_add(test, s, SZ_64K, SZ_16K, hwv_small_pa(s, 4),
+		      AXAS_MAP_READ);
+	hwv_scene_add(test, s, 2 * SZ_64K, SZ_8K, hwv_small_pa(s, 8),
+		      AXAS_MAP_READ | AXAS_MAP_EXEC);
+	hwv_scene_add(test, s, 3 * SZ_64K, SZ_4K, hwv_small_pa(s, 10),
+		      AXAS_MAP_EXEC);
+	hwv_scene_add(test, s, 4 * SZ_64K, SZ_8K, hwv_small_pa(s, 11),
+		      rw | AXAS_MAP_DEVICE);
+	hwv_scene_add(test, s, 5 * SZ_64K, SZ_8K, hwv_small_pa(s, 13),
+		      AXAS_MAP_READ | AXAS_MAP_UNCACHED);
+	hwv_scene_add(test, s, SZ_2M - SZ_8K, SZ_16K, hwv_small_pa(s, 16),
+		      rw | AXAS_MAP_EXEC);
+	hwv_scene_add(test, s, half, SZ_8K, hwv_small_pa(s, 21),
+		      AXAS_MAP_READ);
+	hwv_scene_add(test, s, half + SZ_2M, SZ_2M, page_to_phys(s->huge), rw);
+	hwv_scene_add(test, s, half - SZ_1G, SZ_1G, ram1g, AXAS_MAP_READ);
+	hwv_scene_add(test, s, top - SZ_4K, SZ_4K, hwv_small_pa(s, 20), rw);
+
+	hwv_table_from_npt(&s->t, &s->npt);
+	return s;
+}
+
+/* Log what a verification did. */
+static inline void hwv_report_log(struct kunit *test, const char *what,
+				  const struct hwv_report *rep)
+{
+	kunit_info(test,
+		   "%s: hw %u probes (%u faults as expected, %u left to software), sw %u pages %u leaves; failures hw %u sw %u%s%s\n",
+		   what, rep->hw_probes, rep->hw_faults, rep->hw_skipped,
+		   rep->sw_pages, rep->sw_leaves, rep->hw_failures,
+		   rep->sw_failures, hwv_failures(rep) ? ", first: " : "",
+		   rep->first);
+}
+
+#endif /* _AXAS_KUNIT_HWVERIFY_H */

@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The RISC-V G-stage verifier: a table is loaded into hgatp and probed with
+ * HLV.D / HLVX.HU / HSV.D from HS-mode, then decoded again by a software
+ * walker written from the Privileged ISA ("Hypervisor Extension": hgatp,
+ * "Two-Stage Address Translation", the Sv39/Sv48/Sv57 PTE format; Svpbmt).
+ * Nothing here uses axas_npt's codecs.
+ */
+#include <linux/bitfield.h>
+#include <linux/bits.h>
+#include <linux/io.h>
+#include <linux/irqflags.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+
+#include <asm/cpufeature.h>
+#include <asm/csr.h>
+
+#include "kunit/hwverify.h"
+#include "kunit/riscv/hwv_riscv.h"
+
+/* PTE fields (Privileged ISA, "Sv39: Page-Based 39-bit Virtual Memory") */
+#define PTE_V		BIT_ULL(0)
+#define PTE_R		BIT_ULL(1)
+#define PTE_W		BIT_ULL(2)
+#define PTE_X		BIT_ULL(3)
+#define PTE_U		BIT_ULL(4)
+#define PTE_G		BIT_ULL(5)
+#define PTE_A		BIT_ULL(6)
+#define PTE_D		BIT_ULL(7)
+#define PTE_RWX		(PTE_R | PTE_W | PTE_X)
+#define PTE_PPN		GENMASK_ULL(53, 10)
+#define PTE_RSVD	GENMASK_ULL(60, 54)
+#define PTE_PBMT	GENMASK_ULL(62, 61)	/* Svpbmt */
+#define PTE_N		BIT_ULL(63)		/* Svnapot */
+
+#define PBMT_PMA	0
+#define PBMT_NC		1
+#define PBMT_IO		2
+
+/* hgatp (RV64): MODE 63:60, VMID 57:44, PPN 43:0 */
+#define HGATP_F_MODE	GENMASK_ULL(63, 60)
+#define HGATP_F_VMID	GENMASK_ULL(57, 44)
+#define HGATP_F_PPN	GENMASK_ULL(43, 0)
+#define HGATP_BARE	0
+#define HGATP_SV39X4	8
+#define HGATP_SV57X4	10
+
+/* scause values of guest-page faults */
+#define CAUSE_INSN_GPF	20
+#define CAUSE_LOAD_GPF	21
+#define CAUSE_STORE_GPF	23
+
+#define GSTAGE_ROOT_SIZE	SZ_16K
+#define HWV_VMID		0x5a	/* any: nothing else runs a guest */
+
+bool hwv_rv_qemu7;
+module_param_named(hwverify_qemu7, hwv_rv_qemu7, bool, 0444);
+MODULE_PARM_DESC(hwverify_qemu7,
+		 "QEMU 7.2: skip hardware probes of Sv39x4 GPAs with bit 40 set and HLVX (software checks only)");
+
+struct rv_walk {
+	const struct hwv_table *t;
+	const struct hwv_region *regions;
+	unsigned int nr;
+	struct hwv_report *rep;
+	u64 *mapped;		/* bytes mapped per region */
+	bool unsafe;		/* a table pointer the hardware must not see */
+};
+
+/* Entry index bits at @level: the root has two extra (x4). */
+static unsigned int rv_index_bits(const struct hwv_table *t,
+				  unsigned int level)
+{
+	return level == t->levels - 1 ? 11 : 9;
+}
+
+static bool rv_pa_is_ram(u64 pa)
+{
+	unsigned long pfn = PHYS_PFN(pa);
+
+	return pfn_valid(pfn) && page_is_ram(pfn);
+}
+
+/* The root the hardware walks: hgatp.PPN, not what the owner says. */
+static u64 rv_root(const struct hwv_table *t)
+{
+	return FIELD_GET(HGATP_F_PPN, t->root_reg) << 12;
+}
+
+static u64 rv_pte_pa(u64 pte)
+{
+	return FIELD_GET(PTE_PPN, pte) << 12;
+}
+
+static u32 rv_region_pbmt(u32 prot)
+{
+	if (prot & AXAS_MAP_DEVICE)
+		return PBMT_IO;
+	if (prot & AXAS_MAP_UNCACHED)
+		return PBMT_NC;
+	return PBMT_PMA;
+}
+
+static u64 rv_region_rwx(u32 prot)
+{
+	return (prot & AXAS_MAP_READ ? PTE_R : 0) |
+	       (prot & AXAS_MAP_WRITE ? PTE_W : 0) |
+	       (prot & AXAS_MAP_EXEC ? PTE_X : 0);
+}
+
+/* A leaf (level: 0 = 4 KiB) covering [gpa, gpa + size): check every bit. */
+static void rv_check_leaf(struct rv_walk *w, u64 gpa, unsigned int level,
+			  u64 pte)
+{
+	struct hwv_report *rep = w->rep;
+	u64 size = 1ULL << (12 + 9 * level);
+	const struct hwv_region *r;
+	int idx;
+	u64 pa = rv_pte_pa(pte);
+
+	rep->sw_leaves++;
+	if (pte & (PTE_RSVD | PTE_N | PTE_G))
+		hwv_sw_fail(rep, "gpa %#llx: reserved/N/G bits set in %#llx",
+			    gpa, pte);
+	if ((pte & (PTE_R | PTE_W)) == PTE_W)
+		hwv_sw_fail(rep, "gpa %#llx: W without R in %#llx", gpa, pte);
+	if (FIELD_GET(PTE_PBMT, pte) == 3)
+		hwv_sw_fail(rep, "gpa %#llx: reserved PBMT in %#llx", gpa, pte);
+	if (pa & (size - 1))
+		hwv_sw_fail(rep, "gpa %#llx: misaligned superpage pa %#llx level %u",
+			    gpa, pa, level);
+	if (!(pte & PTE_U))
+		hwv_sw_fail(rep, "gpa %#llx: U = 0 in %#llx", gpa, pte);
+	if (!(pte & PTE_A))
+		hwv_sw_fail(rep, "gpa %#llx: A = 0 in %#llx", gpa, pte);
+	if ((pte & PTE_W) && !(pte & PTE_D))
+		hwv_sw_fail(rep, "gpa %#llx: writable with D = 0 in %#llx",
+			    gpa, pte);
+
+	idx = hwv_region_index(w->regions, w->nr, gpa);
+	if (idx < 0) {
+		hwv_sw_fail(rep, "gpa %#llx: leaf %#llx outside every region",
+			    gpa, pte);
+		return;
+	}
+	r = &w->regions[idx];
+	if (gpa + size > r->gpa + r->size) {
+		hwv_sw_fail(rep, "gpa %#llx: %#llx-byte leaf runs past its region's end %#llx",
+			    gpa, size, r->gpa + r->size);
+		return;
+	}
+	w->mapped[idx] += size;
+	if (pa != r->hpa + (gpa - r->gpa))
+		hwv_sw_fail(rep, "gpa %#llx: maps pa %#llx, region says %#llx",
+			    gpa, pa, r->hpa + (gpa - r->gpa));
+	if ((pte & PTE_RWX) != rv_region_rwx(r->prot))
+		hwv_sw_fail(rep, "gpa %#llx: RWX %#llx, region prot %#x",
+			    gpa, pte & PTE_RWX, r->prot);
+	if (FIELD_GET(PTE_PBMT, pte) != rv_region_pbmt(r->prot))
+		hwv_sw_fail(rep, "gpa %#llx: PBMT %llu, region prot %#x",
+			    gpa, FIELD_GET(PTE_PBMT, pte), r->prot);
+}
+
+static void rv_walk_table(struct rv_walk *w, const u64 *table,
+			  unsigned int level, u64 base)
+{
+	unsigned int i, n = 1U << rv_index_bits(w->t, level);
+	unsigned int shift = 12 + 9 * level;
+
+	for (i = 0; i < n; i++) {
+		u64 pte = READ_ONCE(table[i]);
+		u64 gpa = base + ((u64)i << shift);
+		u64 next;
+
+		if (!(pte & PTE_V))
+			continue;
+		if (pte & PTE_RWX) {
+			rv_check_leaf(w, gpa, level, pte);
+			continue;
+		}
+		/* a pointer: the last level cannot hold one */
+		if (!level) {
+			hwv_sw_fail(w->rep, "gpa %#llx: pointer %#llx at the leaf level",
+				    gpa, pte);
+			continue;
+		}
+		if (pte & (PTE_U | PTE_A | PTE_D | PTE_G | PTE_PBMT |
+			   PTE_N | PTE_RSVD))
+			hwv_sw_fail(w->rep, "gpa %#llx: reserved bits in pointer %#llx",
+				    gpa, pte);
+		next = rv_pte_pa(pte);
+		if (!rv_pa_is_ram(next)) {
+			hwv_sw_fail(w->rep, "gpa %#llx: pointer %#llx to non-RAM",
+				    gpa, pte);
+			w->unsafe = true;
+			continue;
+		}
+		rv_walk_table(w, phys_to_virt(next), level - 1, gpa);
+	}
+}
+
+/*
+ * The software translation of one address: the leaf entry, its level, or
+ * NULL when nothing maps @gpa. Only follows pointers to RAM.
+ */
+static u64 *rv_lookup(const struct hwv_table *t, u64 gpa, unsigned int *lvl)
+{
+	u64 *table = phys_to_virt(rv_root(t));
+	int level;
+
+	if (gpa >> t->gpa_bits)
+		return NULL;
+	for (level = t->levels - 1; level >= 0; level--) {
+		unsigned int bits = rv_index_bits(t, level);
+		u64 idx = (gpa >> (12 + 9 * level)) & ((1ULL << bits) - 1);
+		u64 pte = READ_ONCE(table[idx]);
+
+		if (!(pte & PTE_V))
+			return NULL;
+		if (pte & PTE_RWX) {
+			*lvl = level;
+			return &table[idx];
+		}
+		if (!level || !rv_pa_is_ram(rv_pte_pa(pte)))
+			return NULL;
+		table = phys_to_virt(rv_pte_pa(pte));
+	}
+	return NULL;
+}
+
+u64 *hwv_leaf_ptep(const struct hwv_table *t, u64 gpa)
+{
+	unsigned int level;
+
+	return rv_lookup(t, gpa, &level);
+}
+
+/* The expected host address of a mapped @gpa agrees with the software walk */
+static void rv_sw_page(const struct hwv_table *t, struct hwv_report *rep,
+		       u64 gpa, const struct hwv_region *r)
+{
+	unsigned int level;
+	u64 *ptep = rv_lookup(t, gpa, &level);
+	u64 pa, want;
+
+	rep->sw_pages++;
+	if (!r) {
+		if (ptep)
+			hwv_sw_fail(rep, "gpa %#llx: mapped (%#llx), no region",
+				    gpa, *ptep);
+		return;
+	}
+	want = r->hpa + (gpa - r->gpa);
+	if (!ptep) {
+		hwv_sw_fail(rep, "gpa %#llx: not mapped, region says pa %#llx",
+			    gpa, want);
+		return;
+	}
+	pa = rv_pte_pa(*ptep) + (gpa & ((1ULL << (12 + 9 * level)) - 1));
+	if (pa != want)
+		hwv_sw_fail(rep, "gpa %#llx: translates to %#llx, want %#llx",
+			    gpa, pa, want);
+}
+
+/* --- the hardware path --------------------------------------------------- */
+
+struct rv_hw {
+	const struct hwv_table *t;
+	const struct hwv_region *regions;
+	unsigned int nr;
+	struct hwv_report *rep;
+	struct hwv_rv_trap *trap;	/* linear-map memory */
+	unsigned int n;			/* probes so far: varies offsets */
+};
+
+struct rv_saved {
+	unsigned long flags;
+	unsigned long hgatp;
+	unsigned long vsatp;
+	unsigned long hstatus;
+};
+
+/* Load the table; false (with a failure recorded) if hgatp refuses it. */
+static bool rv_hw_enter(struct rv_hw *hw, struct rv_saved *s)
+{
+	u64 hgatp = hw->t->root_reg | FIELD_PREP(HGATP_F_VMID, HWV_VMID);
+	u64 back;
+
+	local_irq_save(s->flags);
+	s->hgatp = csr_read(CSR_HGATP);
+	s->vsatp = csr_read(CSR_VSATP);
+	s->hstatus = csr_read(CSR_HSTATUS);
+
+	/* VS-stage Bare: guest virtual == guest physical */
+	csr_write(CSR_VSATP, 0);
+	/* HLV/HSV act as VS-mode accesses; G-stage sees them as user ones */
+	csr_write(CSR_HSTATUS, s->hstatus | HSTATUS_SPVP);
+	csr_write(CSR_HGATP, hgatp);
+	back = csr_read(CSR_HGATP);
+	hwv_rv_hfence_gvma_all();
+
+	/* An unsupported MODE makes the whole write ineffective (WARL). */
+	if ((back & ~HGATP_F_VMID) != (hgatp & ~HGATP_F_VMID)) {
+		hwv_hw_fail(hw->rep, "hgatp %#llx read back as %#llx",
+			    hgatp, back);
+		return false;
+	}
+	return true;
+}
+
+static void rv_hw_exit(struct rv_saved *s)
+{
+	hwv_rv_hfence_gvma_all();
+	csr_write(CSR_HGATP, s->hgatp);
+	csr_write(CSR_VSATP, s->vsatp);
+	/* a trap set hstatus.GVA (and SPV): put back what the kernel had */
+	csr_write(CSR_HSTATUS, s->hstatus);
+	hwv_rv_hfence_gvma_all();
+	local_irq_restore(s->flags);
+}
+
+/* QEMU 7.2 cannot be asked about this address (see hwverify_qemu7). */
+static bool rv_hw_blind(const struct rv_hw *hw, u64 gpa)
+{
+	return hwv_rv_qemu7 && hw->t->format == AXAS_FMT_SV39X4 &&
+	       (gpa & BIT_ULL(40));
+}
+
+/* The last access trapped with @cause for @gpa; describe it otherwise. */
+static bool rv_trap_is(const struct hwv_rv_trap *trap, unsigned long cause,
+		       u64 gpa)
+{
+	return trap->trapped && trap->scause == cause &&
+	       trap->htval == gpa >> 2;
+}
+
+static void rv_hw_expect_fault(struct rv_hw *hw, u64 gpa, const char *what,
+			       unsigned long cause, unsigned long cause2)
+{
+	struct hwv_rv_trap *trap = hw->trap;
+	struct hwv_report *rep = hw->rep;
+
+	if (rv_trap_is(trap, cause, gpa) ||
+	    (cause2 && rv_trap_is(trap, cause2, gpa))) {
+		rep->hw_faults++;
+		return;
+	}
+	if (!trap->trapped)
+		hwv_hw_fail(rep, "%s gpa %#llx: no fault", what, gpa);
+	else
+		hwv_hw_fail(rep, "%s gpa %#llx: scause %lu htval %#lx, want guest-page fault %lu",
+			    what, gpa, trap->scause, trap->htval, cause);
+}
+
+/* One mapped page: read, execute, write as its region allows. */
+static void rv_hw_page(struct rv_hw *hw, u64 gpa, const struct hwv_region *r)
+{
+	unsigned int off = hwv_probe_offset(gpa, hw->n++);
+	u64 hpa = r->hpa + (gpa - r->gpa) + off;
+	struct hwv_rv_trap *trap = hw->trap;
+	struct hwv_report *rep = hw->rep;
+	bool proven = false;
+	u64 *host, host_val, val;
+
+	if (rv_hw_blind(hw, gpa) || !rv_pa_is_ram(hpa)) {
+		rep->hw_skipped++;
+		return;
+	}
+	host = phys_to_virt(hpa);
+	gpa += off;
+
+	rep->hw_probes++;
+	host_val = READ_ONCE(*host);
+	val = hwv_rv_hlv_d(gpa, trap);
+	if (!(r->prot & AXAS_MAP_READ))
+		rv_hw_expect_fault(hw, gpa, "read of non-readable",
+				   CAUSE_LOAD_GPF, 0);
+	else if (trap->trapped)
+		hwv_hw_fail(rep, "read gpa %#llx: scause %lu htval %#lx",
+			    gpa, trap->scause, trap->htval);
+	else if (val != host_val && val != READ_ONCE(*host))
+		hwv_hw_fail(rep, "read gpa %#llx: %#llx, host pa %#llx holds %#llx",
+			    gpa, val, hpa, host_val);
+	else
+		proven = true;
+
+	/* QEMU 7.2 checks R instead of X for HLVX */
+	if (!hwv_rv_qemu7) {
+		rep->hw_probes++;
+		val = hwv_rv_hlvx_hu(gpa, trap);
+		if (!(r->prot & AXAS_MAP_EXEC))
+			rv_hw_expect_fault(hw, gpa, "execute-read of non-executable",
+					   CAUSE_INSN_GPF, CAUSE_LOAD_GPF);
+		else if (trap->trapped)
+			hwv_hw_fail(rep, "execute-read gpa %#llx: scause %lu",
+				    gpa, trap->scause);
+		else if (val != (u16)READ_ONCE(*host))
+			hwv_hw_fail(rep, "execute-read gpa %#llx: %#llx, host holds %#llx",
+				    gpa, val, READ_ONCE(*host) & 0xffff);
+		else
+			proven = true;
+	}
+
+	/*
+	 * Store only where a load proved that @gpa reaches this very page: a
+	 * broken table must not turn the verifier into a memory scribbler.
+	 */
+	if (!proven)
+		return;
+	rep->hw_probes++;
+	host_val = READ_ONCE(*host);
+	if (!(r->prot & AXAS_MAP_WRITE)) {
+		/* the value already there: harmless should the store land */
+		hwv_rv_hsv_d(gpa, trap, host_val);
+		rv_hw_expect_fault(hw, gpa, "write of read-only",
+				   CAUSE_STORE_GPF, 0);
+		return;
+	}
+	val = ~host_val ^ gpa;
+	hwv_rv_hsv_d(gpa, trap, val);
+	if (trap->trapped) {
+		hwv_hw_fail(rep, "write gpa %#llx: scause %lu htval %#lx",
+			    gpa, trap->scause, trap->htval);
+		return;
+	}
+	if (READ_ONCE(*host) != val)
+		hwv_hw_fail(rep, "write gpa %#llx: host pa %#llx holds %#llx, want %#llx",
+			    gpa, hpa, READ_ONCE(*host), val);
+	hwv_rv_hsv_d(gpa, trap, host_val);
+	if (trap->trapped || READ_ONCE(*host) != host_val)
+		hwv_hw_fail(rep, "write gpa %#llx: restoring failed", gpa);
+}
+
+static void rv_hw_hole(u64 gpa, void *arg)
+{
+	struct rv_hw *hw = arg;
+
+	rv_sw_page(hw->t, hw->rep, gpa, NULL);
+	if (rv_hw_blind(hw, gpa)) {
+		hw->rep->hw_skipped++;
+		return;
+	}
+	gpa += hwv_probe_offset(gpa, hw->n++);
+	hw->rep->hw_probes++;
+	hwv_rv_hlv_d(gpa, hw->trap);
+	rv_hw_expect_fault(hw, gpa, "read of unmapped", CAUSE_LOAD_GPF, 0);
+}
+
+static void rv_hw_run(struct rv_hw *hw)
+{
+	const struct hwv_table *t = hw->t;
+	struct rv_saved s;
+	unsigned int i;
+	u64 beyond;
+
+	if (!rv_hw_enter(hw, &s))
+		goto out;
+	for (i = 0; i < hw->nr; i++) {
+		const struct hwv_region *r = &hw->regions[i];
+		u64 pages = r->size >> 12, p;
+
+		for (p = 0; p < pages; p = hwv_next_sample(pages, p))
+			rv_hw_page(hw, r->gpa + (p << 12), r);
+	}
+	hwv_probe_holes(hw->regions, hw->nr, BIT_ULL(t->gpa_bits),
+			rv_hw_hole, hw);
+	/* just past the width: bits above it must be zero */
+	beyond = BIT_ULL(t->gpa_bits);
+	hw->rep->hw_probes++;
+	hwv_rv_hlv_d(beyond, hw->trap);
+	rv_hw_expect_fault(hw, beyond, "read beyond the width", CAUSE_LOAD_GPF, 0);
+out:
+	rv_hw_exit(&s);
+}
+
+/*
+ * The table's shape and root register. Return: false when it cannot even
+ * be walked in software (failure recorded); *@hw_ok false when it can, but
+ * must not be handed to the hardware.
+ */
+static bool rv_table_check(const struct hwv_table *t, struct hwv_report *rep,
+			   bool *hw_ok)
+{
+	unsigned int mode = FIELD_GET(HGATP_F_MODE, t->root_reg);
+	u64 root = rv_root(t);
+
+	*hw_ok = false;
+	if (t->format < AXAS_FMT_SV39X4 || t->format > AXAS_FMT_SV57X4 ||
+	    t->levels != 3 + t->format - AXAS_FMT_SV39X4 ||
+	    t->gpa_bits != 12 + 9 * t->levels + 2) {
+		hwv_sw_fail(rep, "format %u levels %u gpa_bits %u: not a G-stage table",
+			    t->format, t->levels, t->gpa_bits);
+		return false;
+	}
+	if (!rv_pa_is_ram(root) || !rv_pa_is_ram(root + GSTAGE_ROOT_SIZE - 1)) {
+		hwv_sw_fail(rep, "hgatp %#llx: root is not RAM", t->root_reg);
+		return false;
+	}
+	/* the hardware would walk another shape than the software */
+	*hw_ok = mode == HGATP_SV39X4 + t->levels - 3;
+	if (!*hw_ok)
+		hwv_sw_fail(rep, "hgatp %#llx: MODE %u for %u levels",
+			    t->root_reg, mode, t->levels);
+	if (FIELD_GET(HGATP_F_VMID, t->root_reg) ||
+	    (t->root_reg & GENMASK_ULL(59, 58)))
+		hwv_sw_fail(rep, "hgatp %#llx: VMID or reserved bits set",
+			    t->root_reg);
+	if (root != t->root_pa)
+		hwv_sw_fail(rep, "hgatp %#llx: PPN is not root %#llx",
+			    t->root_reg, t->root_pa);
+	/* QEMU does not check this: the root is 16 KiB, naturally aligned */
+	if (!IS_ALIGNED(root, GSTAGE_ROOT_SIZE))
+		hwv_sw_fail(rep, "root %#llx is not 16 KiB aligned", root);
+	return true;
+}
+
+int hwv_verify(const struct hwv_table *t, const struct hwv_region *regions,
+	       unsigned int nr, struct hwv_report *rep)
+{
+	struct rv_walk w = {
+		.t = t, .regions = regions, .nr = nr, .rep = rep,
+	};
+	struct rv_hw hw = {
+		.t = t, .regions = regions, .nr = nr, .rep = rep,
+	};
+	unsigned int i;
+	bool hw_ok;
+
+	memset(rep, 0, sizeof(*rep));
+	if (!riscv_has_extension_unlikely(RISCV_ISA_EXT_h))
+		return -ENODEV;
+	if (t->format < AXAS_FMT_SV39X4 || t->format > AXAS_FMT_SV57X4)
+		return -EINVAL;
+	if (!rv_table_check(t, rep, &hw_ok))
+		return 0;
+
+	w.mapped = kcalloc(nr ?: 1, sizeof(*w.mapped), GFP_KERNEL);
+	hw.trap = kzalloc(sizeof(*hw.trap), GFP_KERNEL);
+	if (!w.mapped || !hw.trap) {
+		kfree(w.mapped);
+		kfree(hw.trap);
+		return -ENOMEM;
+	}
+
+	/* The whole table in software, and each region's coverage. */
+	rv_walk_table(&w, phys_to_virt(rv_root(t)), t->levels - 1, 0);
+	for (i = 0; i < nr; i++) {
+		const struct hwv_region *r = &regions[i];
+		u64 pages = r->size >> 12, p;
+
+		if (w.mapped[i] != r->size)
+			hwv_sw_fail(rep, "region %u (gpa %#llx): %#llx of %#llx bytes mapped",
+				    i, r->gpa, w.mapped[i], r->size);
+		for (p = 0; p < pages; p = hwv_next_sample(pages, p))
+			rv_sw_page(t, rep, r->gpa + (p << 12), r);
+	}
+
+	/* The hardware walks only tables that cannot send it off into MMIO. */
+	if (hw_ok && !w.unsafe)
+		rv_hw_run(&hw);
+	else
+		rep->hw_skipped++;
+
+	kfree(w.mapped);
+	kfree(hw.trap);
+	return 0;
+}

@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs the hardware-verifier KUnit suites (kunit/arm64, kunit/riscv) in
+# arm64 and riscv64 kernels under QEMU (TCG), with the kernel's kunit.py
+# from the 6.12 source:
+#   arm64: kernel at EL2 with VHE (-machine virt,virtualization=on), the
+#          tables judged by AT S12E1R/W;
+#   riscv: HS-mode (-cpu rv64,h=true,...), the tables judged by HLV/HSV, on
+#          QEMU 10 unpacked from Debian's bookworm-backports into
+#          $AXAS_QEMU10 (Debian 12's QEMU 7.2 cannot translate the upper
+#          half of Sv39x4; if QEMU 10 cannot be had, the run falls back to
+#          7.2 and says which checks it skipped).
+#
+#   tools/ci/kunit-cross.sh              both architectures
+#   tools/ci/kunit-cross.sh riscv        one of them
+#   AXAS_CROSS_FILTER='*' tools/ci/...   every axas suite, not only axas_hw*
+#
+# Build directories persist in $AXAS_CACHE/kunit-arm64 and kunit-riscv.
+# The exit status is non-zero when a case fails or skips, nothing ran, the
+# kernel crashed, or its log shows a BUG/WARNING report.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+QEMU10=${AXAS_QEMU10:-$AXAS_CACHE/qemu10}
+export AXAS_QEMU10=$QEMU10
+filter=${AXAS_CROSS_FILTER:-axas_hw*}
+arches=("$@")
+[ ${#arches[@]} -gt 0 ] || arches=(arm64 riscv)
+
+"$(dirname "$0")/deps.sh" gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu \
+	qemu-system-arm qemu-system-misc
+
+qemu10_ok() {
+	[ -x "$QEMU10/usr/bin/qemu-system-riscv64" ] &&
+		[ -f "$QEMU10/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin" ] &&
+		"$QEMU10/usr/bin/qemu-system-riscv64" --version 2>/dev/null | grep -q 'version 10\.'
+}
+
+# QEMU 10 for riscv: qemu-system-riscv, qemu-system-data and opensbi (it
+# needs >= 1.5) from bookworm-backports, downloaded with a private apt
+# source and lists (the system's apt configuration is not touched) and
+# unpacked, never installed.
+install_qemu10() {
+	qemu10_ok && return 0
+	local work apt_opts
+	work=$(mktemp -d "$AXAS_CACHE/.qemu10.XXXXXX")
+	mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/root"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm-backports main" \
+		>"$work/backports.list"
+	apt_opts=(-o "Dir::Etc::sourcelist=$work/backports.list" -o Dir::Etc::sourceparts=-
+		  -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
+		  -o APT::Sandbox::User=root)
+	msg "downloading QEMU 10 (riscv) from bookworm-backports into $QEMU10"
+	if ! apt-get "${apt_opts[@]}" update -qq >/dev/null ||
+	   ! (cd "$work/debs" && apt-get "${apt_opts[@]}" download -qq \
+		qemu-system-riscv qemu-system-data opensbi >/dev/null); then
+		rm -rf "$work"
+		echo "WARNING: QEMU 10 could not be downloaded; riscv runs on Debian 12's QEMU 7.2" >&2
+		return 0
+	fi
+	for deb in "$work"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$work/root"
+	done
+	# Debian 12 must satisfy every shared library of the backported binary.
+	local missing
+	missing=$(ldd "$work/root/usr/bin/qemu-system-riscv64" | grep 'not found' || true)
+	if [ -n "$missing" ]; then
+		echo "$missing" >&2
+		rm -rf "$work"
+		echo "WARNING: QEMU 10 needs libraries Debian 12 lacks; riscv runs on QEMU 7.2" >&2
+		return 0
+	fi
+	rm -rf "$QEMU10"
+	mkdir -p "$(dirname "$QEMU10")"
+	mv "$work/root" "$QEMU10"
+	rm -rf "$work"
+	qemu10_ok || echo "WARNING: the unpacked QEMU 10 does not run; riscv runs on QEMU 7.2" >&2
+}
+
+tree="$AXAS_CACHE/cross-src"
+kunit_tree "$tree"
+
+rc_all=0
+for arch in "${arches[@]}"; do
+	case $arch in
+	arm64)
+		cross=aarch64-linux-gnu-
+		qconf=$AXAS_REPO/kunit/qemu_configs/arm64_vhe.py
+		;;
+	riscv)
+		cross=riscv64-linux-gnu-
+		qconf=$AXAS_REPO/kunit/qemu_configs/riscv_h.py
+		install_qemu10
+		;;
+	*)
+		die "unknown architecture '$arch' (arm64 or riscv)"
+		;;
+	esac
+	build_dir="$AXAS_CACHE/kunit-$arch"
+	log="$build_dir.out"
+	mkdir -p "$build_dir"
+	msg "KUnit on $arch under QEMU (build dir $build_dir)"
+	rc=0
+	(cd "$tree" && nice python3 tools/testing/kunit/kunit.py run \
+		--arch="$arch" --cross_compile="$cross" --qemu_config="$qconf" \
+		--kunitconfig="$tree/drivers/axas/kunit/$arch.kunitconfig" \
+		--build_dir="$build_dir" --jobs="$JOBS" --timeout=600 \
+		"$filter") >"$log" 2>&1 || rc=$?
+	# the configuration and build chatter only when it failed
+	if [ "$rc" -ne 0 ] && ! grep -q 'Testing complete' "$log"; then
+		tail -n 60 "$log"
+	else
+		sed -n '/Starting KUnit Kernel/,$p' "$log" | grep -v '^Running tests with:\|^\$ qemu'
+		grep '^axas:' "$log" || true
+	fi
+
+	summary=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$log" | tail -n 1 || true)
+	count() { echo "$summary" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+' || echo 0; }
+	passed=$(count passed)
+	failed=$(( $(count failed) + $(count crashed) + $(count errors) ))
+	skipped=$(count skipped)
+	reports=
+	if [ -f "$build_dir/test.log" ]; then
+		reports=$(grep -nE 'BUG:|WARNING:|Oops|Unable to handle|Kernel panic|SError' \
+			"$build_dir/test.log" || true)
+	fi
+	echo "kunit-$arch: $passed passed, $failed failed, $skipped skipped"
+	if [ -z "$summary" ]; then
+		echo "FAIL: kunit-$arch: no result (build or boot failed, see $log)" >&2
+		rc_all=1
+	elif [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$skipped" -ne 0 ] ||
+	     [ "$passed" -eq 0 ]; then
+		echo "FAIL: kunit-$arch: kunit.py exit $rc, $failed failed, $skipped skipped, $passed passed" >&2
+		rc_all=1
+	fi
+	if [ -n "$reports" ]; then
+		echo "$reports"
+		echo "FAIL: kunit-$arch: the kernel log ($build_dir/test.log) has BUG/WARNING reports" >&2
+		rc_all=1
+	fi
+done
+exit "$rc_all"
