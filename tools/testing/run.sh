@@ -3,7 +3,8 @@
 #
 # The userspace selftests, run inside the QEMU guest (tools/qemu/run.sh)
 # with axas.ko loaded (allow_ram_linear=0):
-#   1. every selftest binary (/axas/build/*_test) as root,
+#   1. every selftest binary (/axas/build/*_test, and *_test32, their
+#      32-bit builds that go through compat_ioctl) as root,
 #   2. the same binaries as uid 1000 with /dev/axas opened up to 0666 (the
 #      root-only cases skip, the unprivileged ones run for real),
 #   3. axasctl and axas-dump used as a script would use them, including the
@@ -20,7 +21,7 @@ bad() { echo "# run.sh: FAILED: $*"; fail=1; }
 
 [ -c /dev/axas ] || { bad "/dev/axas missing"; exit 1; }
 
-tests=$(ls "$B"/*_test 2>/dev/null)
+tests=$(ls "$B"/*_test "$B"/*_test32 2>/dev/null)
 [ -n "$tests" ] || bad "no selftest binaries in $B"
 
 for t in $tests; do
