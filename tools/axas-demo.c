@@ -196,7 +196,7 @@ int main(int argc, char **argv)
 	print_info(fd, "mapped");
 
 	printf("\n== guest faults ==\n");
-	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(faults); i++) {
 		if (ax_fault(fd, faults[i].gpa, faults[i].access, &result)) {
 			CHECK(0, "FAULT 0x%llx", (unsigned long long)faults[i].gpa);
 			continue;
@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 			MMIO_GPA + 0x10, 0x5000,
 		};
 
-		for (i = 0; i < sizeof(gpas) / sizeof(gpas[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(gpas); i++) {
 			if (ax_translate(fd, gpas[i], &t)) {
 				printf("  gpa 0x%09llx -> (%s)\n",
 				       (unsigned long long)gpas[i],

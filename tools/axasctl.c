@@ -314,7 +314,7 @@ static int cmd_expect_fail(int argc, char **argv)
 
 	if (argc < 3)
 		return usage_err(argv[0]);
-	for (i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(errno_names); i++)
 		if (!strcmp(argv[1], errno_names[i].name))
 			want = errno_names[i].err;
 	if (want < 0)

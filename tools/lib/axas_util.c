@@ -80,10 +80,10 @@ int ax_parse_flags(const char *s, uint32_t *flags)
 		return -1;
 	for (tok = strtok_r(copy, ",+|", &save); tok;
 	     tok = strtok_r(NULL, ",+|", &save)) {
-		for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(flag_names); i++)
 			if (!strcasecmp(tok, flag_names[i].name))
 				break;
-		if (i < sizeof(flag_names) / sizeof(flag_names[0])) {
+		if (i < ARRAY_SIZE(flag_names)) {
 			f |= flag_names[i].flag;
 			continue;
 		}

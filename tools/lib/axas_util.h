@@ -10,6 +10,10 @@
 
 #include <linux/axas.h>
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define AXAS_DEV_PATH	"/dev/axas"
 
 /* Parse "0x1000", "4096", "2M", "1G", "16K", "1T". Returns 0 or -1. */

@@ -43,7 +43,8 @@
 #define S2_SH			MASK64(9, 8)
 #define S2_AF			BIT64(10)
 #define S2_CONT			BIT64(52)
-#define S2_XN			MASK64(54, 53)
+#define S2_XN			MASK64(54, 53)	/* XN[1:0] (FEAT_XNX) */
+#define S2_XN0			BIT64(53)	/* RES0 without FEAT_XNX */
 #define S2_OA			MASK64(47, 12)
 #define S2_MEMATTR_NORMAL_WB	0xf	/* outer WB, inner WB */
 #define S2_MEMATTR_NORMAL_NC	0x5	/* outer NC, inner NC */
@@ -89,7 +90,7 @@ static const char *const fmt_names[] = {
 
 const char *pt_format_name(uint32_t format)
 {
-	if (format < sizeof(fmt_names) / sizeof(fmt_names[0]))
+	if (format < ARRAY_SIZE(fmt_names))
 		return fmt_names[format];
 	return "unknown";
 }
@@ -100,7 +101,7 @@ void pt_err(struct pt_errors *err, const char *fmt, ...)
 
 	if (!err)
 		return;
-	if (err->count < sizeof(err->first) / sizeof(err->first[0])) {
+	if (err->count < ARRAY_SIZE(err->first)) {
 		va_start(ap, fmt);
 		vsnprintf(err->first[err->count], sizeof(err->first[0]), fmt,
 			  ap);
@@ -359,6 +360,10 @@ static enum pt_kind dec_arm(uint64_t pte, unsigned int level, uint64_t gpa,
 		pt_err(err, "arm: gpa 0x%llx: AF clear", (unsigned long long)gpa);
 	if (pte & S2_CONT)
 		pt_err(err, "arm: gpa 0x%llx: contiguous bit set",
+		       (unsigned long long)gpa);
+	/* XN[0] alone would leave the page executable at one EL. */
+	if (pte & S2_XN0)
+		pt_err(err, "arm: gpa 0x%llx: XN[0] set (XN must be 0b00 or 0b10)",
 		       (unsigned long long)gpa);
 	*prot = (pte & S2_AP_R ? AXAS_MAP_READ : 0) |
 		(pte & S2_AP_W ? AXAS_MAP_WRITE : 0) |

@@ -15,6 +15,10 @@
 
 #include <linux/axas.h>
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define PT_PAGE_SIZE	4096u
 #define PT_HDR_SIZE	64u
 #define PT_REC_SIZE	(8u + PT_PAGE_SIZE)

@@ -271,7 +271,7 @@ TEST(new_every_format)
 	int dev = dev_open(), fd, fl;
 
 	ASSERT_LE(0, dev);
-	for (k = 0; k < sizeof(geometry) / sizeof(geometry[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(geometry); k++) {
 		fd = ax_new(dev, geometry[k].format, geometry[k].gpa_bits_in,
 			    SZ_1G, SZ_1G);
 		ASSERT_LE(0, fd) TH_LOG("format %u bits %u: %s",
@@ -429,7 +429,7 @@ static void size_rules(struct __test_metadata *_metadata, int fd,
 
 	EXPECT_FAIL(fd, EINVAL, size_call(fd, cmd, arg, ksize, ksize - 1, 0,
 					  NULL));
-	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+	for (k = 0; k < ARRAY_SIZE(sizes); k++)
 		EXPECT_FAIL(fd, EINVAL, size_call(fd, cmd, arg, ksize,
 						  sizes[k], 0, NULL));
 	EXPECT_FAIL(fd, E2BIG, size_call(fd, cmd, arg, ksize, ksize + 8, 0x5a,
