@@ -344,8 +344,8 @@ static void nt_expect(struct nt *t, const struct nt_run *runs,
 		.t = t, .runs = runs, .nr_runs = nr_runs,
 	};
 	struct npt_ref_walk w = {
-		.g = &t->g, .page_ok = nt_page_ok, .leaf = nt_check_leaf,
-		.arg = &c,
+		.g = &t->g, .page_ok = nt_page_ok, .page_arg = t,
+		.leaf = nt_check_leaf, .arg = &c,
 	};
 	unsigned long want = 0;
 	unsigned int k;
@@ -442,8 +442,8 @@ static int nt_snap_table(void *arg, u64 pa, const u64 *page)
 static void nt_snap(struct nt *t, struct nt_snap *s)
 {
 	struct npt_ref_walk w = {
-		.g = &t->g, .page_ok = nt_page_ok, .table = nt_snap_table,
-		.arg = &s->hash,
+		.g = &t->g, .page_ok = nt_page_ok, .page_arg = t,
+		.table = nt_snap_table, .arg = &s->hash,
 	};
 
 	memset(s, 0, sizeof(*s));

@@ -558,9 +558,14 @@ static int ref_walk_table(struct npt_ref_walk *w, u64 pa, unsigned int pages,
 		u64 page_pa = pa + ((u64)i << PAGE_SHIFT);
 
 		va[i] = npt_ref_table_va(page_pa);
-		if (!va[i] || (w->page_ok && !w->page_ok(w->arg, page_pa))) {
+		if (!va[i]) {
 			ref_walk_bad(w, gpa, level, page_pa,
-				     "table page not allocated for this table");
+				     "table pointer to no RAM page");
+			return 0;
+		}
+		if (w->page_ok && !w->page_ok(w->page_arg, page_pa)) {
+			ref_walk_bad(w, gpa, level, page_pa,
+				     "table page not allocated for this table, or freed");
 			return 0;
 		}
 	}

@@ -73,9 +73,10 @@ struct npt_ref_entry {
  * struct npt_ref_walk - a full walk of a table by the reference decoder
  * @g: the geometry to walk with
  * @page_ok: optional; says whether @pa is a table page the table owns
+ * @page_arg: argument of @page_ok
  * @leaf: optional; called for every leaf, in address order; nonzero stops
  * @table: optional; called for every 4 KiB table page, root pages included
- * @arg: argument of the callbacks
+ * @arg: argument of @leaf and @table
  * @nr_tables: 4 KiB table pages seen, root pages included
  * @nr_leaves: leaves seen
  * @nr_bad: entries that break a rule of the format
@@ -83,7 +84,8 @@ struct npt_ref_entry {
  */
 struct npt_ref_walk {
 	const struct npt_ref_geom *g;
-	bool (*page_ok)(void *arg, u64 pa);
+	bool (*page_ok)(void *page_arg, u64 pa);
+	void *page_arg;
 	int (*leaf)(void *arg, const struct npt_ref_leaf *leaf);
 	int (*table)(void *arg, u64 pa, const u64 *page);
 	void *arg;
