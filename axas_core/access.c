@@ -30,7 +30,7 @@ static ssize_t axas_access_linear(u64 hpa, size_t len, struct iov_iter *iter,
 	size_t done;
 	void *addr;
 
-#ifdef CONFIG_HAS_IOMEM
+#if defined(CONFIG_HAS_IOMEM) && !defined(CONFIG_UML)
 	/* RAM comes back from the direct map, anything else mapped WB. */
 	addr = memremap(hpa, len, MEMREMAP_WB);
 	if (!addr)
@@ -38,7 +38,7 @@ static ssize_t axas_access_linear(u64 hpa, size_t len, struct iov_iter *iter,
 	done = axas_copy(addr, len, iter, write);
 	memunmap(addr);
 #else
-	/* Without I/O memory (UML) every valid frame is RAM. */
+	/* UML has no host memory but its own: every valid frame is RAM. */
 	if (!pfn_valid(PHYS_PFN(hpa)))
 		return -EIO;
 	addr = kmap_local_page(pfn_to_page(PHYS_PFN(hpa)));

@@ -234,7 +234,8 @@ static inline bool axas_gpa_range_contains(const struct axas_gpa_range *r,
 static inline bool axas_gpa_range_overlaps(const struct axas_gpa_range *a,
 					   const struct axas_gpa_range *b)
 {
-	return a->start < b->end && b->start < a->end;
+	return a->start < a->end && b->start < b->end &&
+	       a->start < b->end && b->start < a->end;
 }
 
 int axas_width_snprint(char *buf, size_t len, enum axas_width w);
