@@ -70,12 +70,16 @@ static int axfd_check_prot(u32 flags)
 	return 0;
 }
 
+/*
+ * The host's physical address width; 0 where only the core knows it (it
+ * checks again on every architecture).
+ */
 static unsigned int axfd_host_pa_bits(void)
 {
 #ifdef CONFIG_X86
 	return boot_cpu_data.x86_phys_bits;
 #else
-	return MAX_PHYSMEM_BITS;
+	return 0;
 #endif
 }
 
@@ -87,7 +91,7 @@ static int axfd_check_hpa_range(u64 hpa, u64 length)
 		return -EINVAL;
 	if (hpa + length < hpa)
 		return -EINVAL;
-	if (bits < 64 && hpa + length > BIT_ULL(bits))
+	if (bits && bits < 64 && hpa + length > BIT_ULL(bits))
 		return -EINVAL;
 	return 0;
 }
