@@ -1239,6 +1239,305 @@ static void fault_race_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(r.as).data_pages, 64);
 }
 
+/* ---- teardown ---------------------------------------------------------- */
+
+/*
+ * The last put must find and free every data page: the release path warns
+ * (and the KUnit run fails) if data_pages or table_pages is not zero then.
+ */
+static void teardown_test(struct kunit *test)
+{
+	struct axas_aspace *as = axas_aspace_create(AXAS_FMT_SV48X4, 0, 0,
+						    SZ_16G);
+	u32 result;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, as);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, 0, SZ_1M,
+					     RW | AXAS_MAP_POPULATE), 0);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, SZ_1G, SZ_4G, RW), 0);
+	KUNIT_EXPECT_EQ(test, axas_handle_page_fault(as, SZ_2G, AXAS_MAP_READ,
+						     &result), 0);
+	KUNIT_EXPECT_EQ(test, axas_write(as, SZ_4G + 5, "x", 1), 1);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, SZ_8G, SZ_8G, SZ_2G, RW), 0);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, SZ_8G + SZ_1G + SZ_4K, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, SZ_64K, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 256 - 1 + 2);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 5);
+	axas_aspace_get(as);
+	axas_aspace_put(as);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 5);
+	axas_aspace_put(as);
+}
+
+/* ---- a reference model driven by seeded random operations -------------- */
+
+#define MODEL_PAGES	2048	/* 8 MiB: room for 2 MiB leaves */
+#define MODEL_OPS	400
+
+struct mpage {
+	u32 id;		/* pages of one region share an id, regions differ */
+	u8 kind;	/* 0: unmapped, else AXAS_REGION_* */
+	u8 prot;
+	bool populated;
+	bool present;	/* alloc: a data page is mapped */
+	u64 hpa;	/* linear */
+	u64 tag;	/* alloc: what the model wrote at offset 0 */
+};
+
+struct model {
+	struct mpage pg[MODEL_PAGES];
+	struct mpage saved[MODEL_PAGES];
+	u32 next_id;
+	struct rnd_state rnd;
+};
+
+static u32 model_rand(struct model *m, u32 n)
+{
+	return prandom_u32_state(&m->rnd) % n;
+}
+
+/* Give every run of equal ids a fresh id: one id, one region. */
+static unsigned int model_normalise(struct model *m)
+{
+	unsigned int i, runs = 0;
+	u32 prev = 0, id = 0;
+
+	for (i = 0; i < MODEL_PAGES; i++) {
+		if (!m->pg[i].kind) {
+			prev = 0;
+			continue;
+		}
+		if (m->pg[i].id != prev) {
+			prev = m->pg[i].id;
+			id = ++m->next_id;
+			runs++;
+		}
+		m->pg[i].id = id;
+	}
+	return runs;
+}
+
+static void model_check(struct kunit *test, struct axas_aspace *as,
+			struct model *m, int step)
+{
+	unsigned int i, j, runs = model_normalise(m);
+	u64 present = 0, gpa, end;
+	struct axas_xlate x;
+	int ret;
+
+	for (i = 0; i < MODEL_PAGES; i++) {
+		const struct mpage *p = &m->pg[i];
+		bool mapped = p->kind == AXAS_REGION_LINEAR || p->present;
+
+		gpa = (u64)i * SZ_4K + 0x18;
+		ret = axas_translate(as, gpa, &x);
+		if (p->kind == AXAS_REGION_ALLOC && p->present)
+			present++;
+		if (!mapped) {
+			KUNIT_EXPECT_EQ_MSG(test, ret, -ENOENT,
+					    "step %d page %u", step, i);
+			continue;
+		}
+		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "step %d page %u", step, i);
+		for (j = i; j < MODEL_PAGES && m->pg[j].id == p->id; j++)
+			;
+		end = (u64)j * SZ_4K;
+		KUNIT_EXPECT_EQ_MSG(test, x.kind, p->kind, "step %d page %u",
+				    step, i);
+		KUNIT_EXPECT_EQ_MSG(test, x.prot, p->prot, "step %d page %u",
+				    step, i);
+		KUNIT_EXPECT_EQ_MSG(test, x.limit, end - gpa,
+				    "step %d page %u", step, i);
+		if (p->kind == AXAS_REGION_LINEAR)
+			KUNIT_EXPECT_EQ_MSG(test, x.hpa, p->hpa + 0x18,
+					    "step %d page %u", step, i);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, stats(as).nr_regions, runs, "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, stats(as).data_pages, present, "step %d",
+			    step);
+}
+
+static const u8 model_prots[] = {
+	AXAS_MAP_READ, RW, AXAS_MAP_READ | AXAS_MAP_EXEC, RWX,
+};
+
+static const u64 model_offsets[] = { SZ_4K, SZ_2M, SZ_1G };
+
+/*
+ * Protect of pages [first, first + n), all mapped: a region reaching out
+ * of the range on either side is cut, its covered part becomes a region
+ * of its own; regions inside the range stay as they are.
+ */
+static void model_protect(struct model *m, u32 first, u32 n, u32 prot)
+{
+	u32 last = first + n - 1, i, id;
+
+	for (i = first; i <= last; i++)
+		m->pg[i].prot = prot;
+	if (first && m->pg[first - 1].id == m->pg[first].id) {
+		id = ++m->next_id;
+		for (i = first; i <= last && m->saved[i].id ==
+		     m->saved[first].id; i++)
+			m->pg[i].id = id;
+	}
+	if (last + 1 < MODEL_PAGES && m->pg[last + 1].id == m->saved[last].id) {
+		id = ++m->next_id;
+		for (i = last + 1; i-- > first &&
+		     m->saved[i].id == m->saved[last].id;)
+			m->pg[i].id = id;
+	}
+}
+
+/* One random operation against both the address space and the model. */
+static void model_step(struct kunit *test, struct axas_aspace *as,
+		       struct model *m, int step)
+{
+	u32 first = model_rand(m, MODEL_PAGES), n, i, op = model_rand(m, 7);
+	u32 prot = model_prots[model_rand(m, ARRAY_SIZE(model_prots))];
+	bool inject = !model_rand(m, 3), busy = false, hole = false;
+	u64 gpa, size, hpa = 0, tag = 0;
+	struct mpage *p;
+	u32 result = 0;
+	int ret, want = 0;
+
+	/* ranges: often 2 MiB aligned so that huge leaves get cut */
+	if (!model_rand(m, 3))
+		first = round_down(first, 512);
+	n = 1 + model_rand(m, model_rand(m, 2) ? 16 : 1024);
+	n = min(n, MODEL_PAGES - first);
+	gpa = (u64)first * SZ_4K;
+	size = (u64)n * SZ_4K;
+	for (i = first; i < first + n; i++) {
+		busy |= m->pg[i].kind != 0;
+		hole |= m->pg[i].kind == 0;
+	}
+	memcpy(m->saved, m->pg, sizeof(m->pg));
+	if (inject)
+		axas_test_fail_nth(as, 1 + model_rand(m, 6));
+
+	switch (op) {
+	case 0:		/* map_alloc */
+		if (model_rand(m, 2))
+			prot |= AXAS_MAP_POPULATE;
+		ret = axas_map_alloc(as, gpa, size, prot);
+		want = busy ? -EEXIST : 0;
+		for (i = first; !busy && i < first + n; i++) {
+			p = &m->pg[i];
+			memset(p, 0, sizeof(*p));
+			p->id = m->next_id + 1;
+			p->kind = AXAS_REGION_ALLOC;
+			p->prot = prot & RWX;
+			p->populated = prot & AXAS_MAP_POPULATE;
+			p->present = p->populated;
+		}
+		break;
+	case 1:		/* map_linear at 4 KiB, 2 MiB or 1 GiB offsets */
+		hpa = gpa + model_offsets[model_rand(m, 3)];
+		if (!model_rand(m, 4))
+			prot |= AXAS_MAP_NOHUGE;
+		ret = axas_map_linear(as, gpa, hpa, size, prot);
+		want = busy ? -EEXIST : 0;
+		for (i = first; !busy && i < first + n; i++) {
+			p = &m->pg[i];
+			memset(p, 0, sizeof(*p));
+			p->id = m->next_id + 1;
+			p->kind = AXAS_REGION_LINEAR;
+			p->prot = prot & RWX;
+			p->hpa = hpa + (u64)(i - first) * SZ_4K;
+		}
+		break;
+	case 2:		/* unmap */
+		ret = axas_unmap(as, gpa, size);
+		memset(&m->pg[first], 0, n * sizeof(m->pg[0]));
+		break;
+	case 3:		/* protect */
+		ret = axas_protect(as, gpa, size, prot);
+		want = hole ? -ENOENT : 0;
+		if (!hole)
+			model_protect(m, first, n, prot);
+		break;
+	case 4:		/* fault */
+		p = &m->pg[first];
+		prot = 1 + model_rand(m, 7);
+		ret = axas_handle_page_fault(as, gpa + model_rand(m, SZ_4K),
+					     prot, &result);
+		if (!p->kind)
+			want = AXAS_FAULT_NOT_MAPPED;
+		else if (prot & ~p->prot)
+			want = AXAS_FAULT_PERM;
+		else if (p->kind == AXAS_REGION_LINEAR || p->populated)
+			want = AXAS_FAULT_NOT_LAZY;
+		else if (p->present)
+			want = AXAS_FAULT_SPURIOUS;
+		else
+			want = AXAS_FAULT_HANDLED;
+		if (want == AXAS_FAULT_HANDLED)
+			p->present = true;
+		if (!ret)
+			KUNIT_EXPECT_EQ_MSG(test, result, (u32)want, "step %d",
+					    step);
+		want = 0;
+		break;
+	case 5:		/* write a tag at the start of an alloc page */
+		p = &m->pg[first];
+		if (p->kind == AXAS_REGION_LINEAR) {
+			ret = 0;
+			break;
+		}
+		tag = ((u64)step << 32) | first;
+		ret = axas_write(as, gpa, &tag, sizeof(tag));
+		want = p->kind ? (int)sizeof(tag) : -EFAULT;
+		if (p->kind) {
+			p->present = true;
+			p->tag = tag;
+		}
+		break;
+	default:	/* read it back */
+		p = &m->pg[first];
+		if (p->kind == AXAS_REGION_LINEAR) {
+			ret = 0;
+			break;
+		}
+		ret = axas_read(as, gpa, &tag, sizeof(tag));
+		want = p->kind ? (int)sizeof(tag) : -EFAULT;
+		if (ret == sizeof(tag))
+			KUNIT_EXPECT_EQ_MSG(test, tag, p->tag, "step %d", step);
+		break;
+	}
+	axas_test_fail_nth(as, 0);
+
+	if (inject && ret == -ENOMEM) {
+		/* rolled back: the model stays as it was */
+		memcpy(m->pg, m->saved, sizeof(m->pg));
+		return;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, ret, want, "step %d op %u gpa %#llx size %#llx",
+			    step, op, gpa, size);
+	if (ret != want)
+		memcpy(m->pg, m->saved, sizeof(m->pg));
+}
+
+static void model_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, param_format(test), 0,
+					    MODEL_PAGES * SZ_4K);
+	struct model *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	int step;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	prandom_seed_state(&m->rnd, 0x61786173 + param_format(test));
+	for (step = 0; step < MODEL_OPS; step++) {
+		model_step(test, as, m, step);
+		model_check(test, as, m, step);
+		if (test->status == KUNIT_FAILURE)
+			return;
+	}
+	axas_clear(as);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 0);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 0);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, root_pages(as));
+}
+
 static struct kunit_case axas_core_cases[] = {
 	KUNIT_CASE(create_validation_test),
 	KUNIT_CASE(map_errno_test),
@@ -1255,6 +1554,8 @@ static struct kunit_case axas_core_cases[] = {
 	KUNIT_CASE_PARAM(rollback_fault_test, format_gen_params),
 	KUNIT_CASE_PARAM(rollback_split_test, format_gen_params),
 	KUNIT_CASE(fault_race_test),
+	KUNIT_CASE(teardown_test),
+	KUNIT_CASE_PARAM(model_test, format_gen_params),
 	KUNIT_CASE_SLOW(concurrency_test),
 	{}
 };
