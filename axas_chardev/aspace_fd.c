@@ -58,9 +58,14 @@ static int axfd_check_gpa_range(struct axas_aspace *as, u64 gpa, u64 length)
 	return 0;
 }
 
-/* Permission and memory-type combinations no format can express. */
+/*
+ * Permission and memory-type combinations no format can express. A leaf
+ * without any permission would be a non-present entry on EPT.
+ */
 static int axfd_check_prot(u32 flags)
 {
+	if (!(flags & AXFD_PERM_FLAGS))
+		return -EINVAL;
 	if ((flags & AXAS_MAP_WRITE) && !(flags & AXAS_MAP_READ))
 		return -EINVAL;
 	if ((flags & AXAS_MAP_DEVICE) && (flags & AXAS_MAP_UNCACHED))

@@ -949,6 +949,13 @@ TEST_F(space, errno_table)
 					AXAS_MAP_READ));
 
 	/* impossible permission and type combinations */
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K, 0));
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K,
+					  AXAS_MAP_POPULATE));
+	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K,
+					  AXAS_MAP_DEVICE));
+	EXPECT_FAIL(fd, EINVAL, protect(fd, 0, SZ_4K, 0));
+	EXPECT_FAIL(fd, EINVAL, protect(fd, SZ_16M, SZ_4K, AXAS_MAP_UNCACHED));
 	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K,
 					  AXAS_MAP_WRITE));
 	EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K,
@@ -1005,6 +1012,8 @@ TEST_F(space, errno_table)
 					   AXAS_MAP_READ | AXAS_MAP_DEVICE |
 					   AXAS_MAP_EXEC));
 	EXPECT_FAIL(fd, EINVAL, map_linear(fd, 2 * SZ_1G, 0, LIN_HPA, RW));
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, 2 * SZ_1G, SZ_4K, LIN_HPA,
+					   AXAS_MAP_DEVICE));
 	EXPECT_FAIL(fd, EINVAL, map_linear(fd, end, SZ_4K, LIN_HPA, RW));
 	EXPECT_FAIL(fd, EEXIST, map_linear(fd, SZ_1G + SZ_1G - SZ_4K,
 					   2 * SZ_4K, LIN_HPA, RW));
