@@ -41,14 +41,18 @@ enum axas_format {
 /** AXAS_CAP_FORMATS - returns the mask (1 << format) of supported formats */
 #define AXAS_CAP_FORMATS	1
 
-/* Mapping flags (struct axas_map.flags, struct axas_translate.map_flags). */
-#define AXAS_MAP_READ		(1U << 0)
-#define AXAS_MAP_WRITE		(1U << 1)
-#define AXAS_MAP_EXEC		(1U << 2)
-#define AXAS_MAP_DEVICE		(1U << 3)
-#define AXAS_MAP_UNCACHED	(1U << 4)
-#define AXAS_MAP_POPULATE	(1U << 8)
-#define AXAS_MAP_NOHUGE		(1U << 9)
+/*
+ * Mapping flags (struct axas_map.flags; the first five also in
+ * struct axas_translate.map_flags and struct axas_fault.access). A mapping
+ * needs at least one of READ/WRITE/EXEC, and WRITE needs READ.
+ */
+#define AXAS_MAP_READ		(1U << 0)	/* guest may read */
+#define AXAS_MAP_WRITE		(1U << 1)	/* guest may write */
+#define AXAS_MAP_EXEC		(1U << 2)	/* guest may execute */
+#define AXAS_MAP_DEVICE		(1U << 3)	/* device memory; no EXEC */
+#define AXAS_MAP_UNCACHED	(1U << 4)	/* normal non-cacheable */
+#define AXAS_MAP_POPULATE	(1U << 8)	/* MAP_ALLOC: allocate now */
+#define AXAS_MAP_NOHUGE		(1U << 9)	/* MAP_LINEAR: 4 KiB leaves */
 
 /* Region kinds (struct axas_translate.kind). */
 #define AXAS_REGION_LINEAR	1
