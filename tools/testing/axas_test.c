@@ -489,7 +489,7 @@ TEST(size_rules_every_struct)
 	int dev = dev_open(), fd;
 
 	ASSERT_LE(0, dev);
-	ASSERT_TRUE(img != NULL);
+	ASSERT_TRUE(img);
 	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
 	ASSERT_LE(0, fd);
 
@@ -521,8 +521,10 @@ TEST(size_rules_every_struct)
 	close(dev);
 }
 
-/* Short structs, down to the minimum, are zero-extended: here the minimum
- * is the whole first version, so every struct is exactly its v1 size. */
+/*
+ * Output is copied back for at most the caller's size: a caller with a
+ * newer, larger struct sees its extra bytes untouched.
+ */
 TEST(size_output_not_overrun)
 {
 	struct axas_translate t;
@@ -1245,8 +1247,8 @@ TEST_F(space, rw_pages_regions_holes)
 	uint64_t dp, i;
 	ssize_t n;
 
-	ASSERT_TRUE(w != NULL);
-	ASSERT_TRUE(rb != NULL);
+	ASSERT_TRUE(w);
+	ASSERT_TRUE(rb);
 	for (i = 0; i < 5 * SZ_4K; i++)
 		w[i] = i * 13 + 1;
 	/* [0, 16K) lazy, [16K, 32K) populated, hole, [64K, 80K) lazy */
@@ -1266,8 +1268,10 @@ TEST_F(space, rw_pages_regions_holes)
 	EXPECT_EQ(6 * SZ_4K, i);
 	EXPECT_EQ(4, INFO(self->fd, data_pages));
 
-	/* a write across pages and from a lazy region into a populated one
-	 * (guest permissions do not bind the VMM) faults pages in */
+	/*
+	 * A write across pages and from a lazy region into a populated one
+	 * (guest permissions do not bind the VMM) faults pages in.
+	 */
 	n = pwrite(self->fd, w, 5 * SZ_4K, 2 * SZ_4K + 7);
 	EXPECT_EQ((ssize_t)(5 * SZ_4K), n);
 	EXPECT_EQ(6, INFO(self->fd, data_pages));
@@ -1539,8 +1543,10 @@ TEST(unprivileged)
 	close(fd);
 
 	if (rootfd >= 0) {
-		/* root's fd: hpa shown (judged at creation), but the linear
-		 * region and DUMP stay out of reach of this process */
+		/*
+		 * Root's fd: hpa shown (judged at creation), but the linear
+		 * region and DUMP stay out of reach of this process.
+		 */
 		ASSERT_EQ(0, ax_translate(rootfd, SZ_1G + 0x10, &t));
 		EXPECT_EQ(LIN_HPA + 0x10, t.hpa);
 		EXPECT_FAIL(rootfd, EPERM, pread(rootfd, buf, 8, SZ_1G));
@@ -1720,7 +1726,6 @@ static void *busy_thread(void *arg)
 		}
 	}
 }
-
 
 TEST_F_TIMEOUT(multi, close_while_busy, 120)
 {
