@@ -489,7 +489,7 @@ TEST(size_rules_every_struct)
 	int dev = dev_open(), fd;
 
 	ASSERT_LE(0, dev);
-	ASSERT_TRUE(img);
+	ASSERT_TRUE(img != NULL);
 	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
 	ASSERT_LE(0, fd);
 
@@ -1247,8 +1247,8 @@ TEST_F(space, rw_pages_regions_holes)
 	uint64_t dp, i;
 	ssize_t n;
 
-	ASSERT_TRUE(w);
-	ASSERT_TRUE(rb);
+	ASSERT_TRUE(w != NULL);
+	ASSERT_TRUE(rb != NULL);
 	for (i = 0; i < 5 * SZ_4K; i++)
 		w[i] = i * 13 + 1;
 	/* [0, 16K) lazy, [16K, 32K) populated, hole, [64K, 80K) lazy */
