@@ -23,12 +23,12 @@ if os.access(os.path.join(QEMU10_BIN, 'qemu-system-riscv64'), os.X_OK) and \
    os.path.isfile(QEMU10_SBI):
 	os.environ['PATH'] = QEMU10_BIN + os.pathsep + os.environ.get('PATH', '')
 	BIOS = QEMU10_SBI
-	CPU = 'rv64,h=true,svadu=false,svade=true'
+	CPU = 'rv64,h=true,svpbmt=true,svadu=false,svade=true'
 	CMDLINE = 'console=ttyS0'
 	print('axas: riscv KUnit runs on QEMU 10 from ' + QEMU10)
 else:
 	BIOS = '/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin'
-	CPU = 'rv64,h=true'
+	CPU = 'rv64,h=true,svpbmt=true'
 	CMDLINE = 'console=ttyS0 axas.hwverify_qemu7=1'
 	print('axas: QEMU 10 not found in ' + QEMU10 +
 	      '; falling back to the system QEMU, Sv39x4 upper-half and HLVX checks skipped')

@@ -49,9 +49,9 @@
 #define HGATP_SV57X4	10
 
 /* scause values of guest-page faults */
-#define CAUSE_INSN_GPF	20
 #define CAUSE_LOAD_GPF	21
 #define CAUSE_STORE_GPF	23
+#define CAUSE_HLVX_QEMU	12	/* what QEMU 10 reports for HLVX */
 
 #define GSTAGE_ROOT_SIZE	SZ_16K
 #define HWV_VMID		0x5a	/* any: nothing else runs a guest */
@@ -343,6 +343,7 @@ static void rv_hw_expect_fault(struct rv_hw *hw, u64 gpa, const char *what,
 	struct hwv_rv_trap *trap = hw->trap;
 	struct hwv_report *rep = hw->rep;
 
+	/* htval == gpa >> 2 shows the fault was the G-stage's, for this gpa */
 	if (rv_trap_is(trap, cause, gpa) ||
 	    (cause2 && rv_trap_is(trap, cause2, gpa))) {
 		rep->hw_faults++;
@@ -391,9 +392,13 @@ static void rv_hw_page(struct rv_hw *hw, u64 gpa, const struct hwv_region *r)
 	if (!hwv_rv_qemu7) {
 		rep->hw_probes++;
 		val = hwv_rv_hlvx_hu(gpa, trap);
+		/*
+		 * The specification makes this a load guest-page fault; QEMU
+		 * 10 reports scause 12 (with htval set, so from the G-stage).
+		 */
 		if (!(r->prot & AXAS_MAP_EXEC))
 			rv_hw_expect_fault(hw, gpa, "execute-read of non-executable",
-					   CAUSE_INSN_GPF, CAUSE_LOAD_GPF);
+					   CAUSE_LOAD_GPF, CAUSE_HLVX_QEMU);
 		else if (trap->trapped)
 			hwv_hw_fail(rep, "execute-read gpa %#llx: scause %lu",
 				    gpa, trap->scause);

@@ -28,8 +28,55 @@ filter=${AXAS_CROSS_FILTER:-axas_hw*}
 arches=("$@")
 [ ${#arches[@]} -gt 0 ] || arches=(arm64 riscv)
 
-"$(dirname "$0")/deps.sh" gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu \
+CROSS_GCC=${AXAS_CROSS_GCC:-$AXAS_CACHE/cross-gcc}
+
+# One run at a time: the tree and the build directories are shared.
+mkdir -p "$AXAS_CACHE"
+exec 9>"$AXAS_CACHE/kunit-cross.lock"
+if ! flock -n 9; then
+	msg "waiting for another kunit-cross run to finish"
+	flock 9
+fi
+
+"$(dirname "$0")/deps.sh" binutils-aarch64-linux-gnu binutils-riscv64-linux-gnu \
 	qemu-system-arm qemu-system-misc
+
+cross_gcc_ok() {
+	local a
+	for a in aarch64 riscv64; do
+		echo 'int f(int x) { return x; }' |
+			"$CROSS_GCC/bin/$a-linux-gnu-gcc" -x c -c -o /dev/null - 2>/dev/null || return 1
+	done
+}
+
+# The cross compilers (gcc-12-{aarch64,riscv64}-linux-gnu and their cpp),
+# downloaded and unpacked into $CROSS_GCC rather than installed: Debian 12's
+# gcc-multilib, which the 32-bit selftests need, conflicts with every cross
+# gcc package, so apt would remove one for the other. The assembler and
+# linker come from the binutils packages, which conflict with nothing.
+install_cross_gcc() {
+	cross_gcc_ok && return 0
+	local work a
+	work=$(mktemp -d "$AXAS_CACHE/.cross-gcc.XXXXXX")
+	msg "unpacking the arm64 and riscv64 cross compilers into $CROSS_GCC"
+	(cd "$work" && apt-get download -qq -o APT::Sandbox::User=root \
+		gcc-12-aarch64-linux-gnu cpp-12-aarch64-linux-gnu \
+		gcc-12-riscv64-linux-gnu cpp-12-riscv64-linux-gnu >/dev/null) ||
+		{ rm -rf "$work"; die "cannot download the cross compilers"; }
+	mkdir -p "$work/root/bin"
+	for deb in "$work"/*.deb; do
+		dpkg-deb -x "$deb" "$work/root"
+	done
+	for a in aarch64 riscv64; do
+		ln -s "../usr/bin/$a-linux-gnu-gcc-12" "$work/root/bin/$a-linux-gnu-gcc"
+		# the relocated driver looks for as/ld under its own prefix
+		ln -s "/usr/$a-linux-gnu" "$work/root/usr/$a-linux-gnu"
+	done
+	rm -rf "$CROSS_GCC"
+	mv "$work/root" "$CROSS_GCC"
+	rm -rf "$work"
+	cross_gcc_ok || die "the unpacked cross compilers in $CROSS_GCC do not work"
+}
 
 qemu10_ok() {
 	[ -x "$QEMU10/usr/bin/qemu-system-riscv64" ] &&
@@ -77,6 +124,9 @@ install_qemu10() {
 	rm -rf "$work"
 	qemu10_ok || echo "WARNING: the unpacked QEMU 10 does not run; riscv runs on QEMU 7.2" >&2
 }
+
+install_cross_gcc
+export PATH="$CROSS_GCC/bin:$PATH"
 
 tree="$AXAS_CACHE/cross-src"
 kunit_tree "$tree"
