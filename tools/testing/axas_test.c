@@ -1316,6 +1316,29 @@ TEST_F(space, rw_pages_regions_holes)
 	EXPECT_EQ(0, memcmp(rb, "rom", 3));
 	EXPECT_EQ((off_t)(SZ_64K + 8), lseek(self->fd, 0, SEEK_CUR));
 	EXPECT_EQ((off_t)self->end, lseek(self->fd, 0, SEEK_END));
+	EXPECT_EQ(-1, lseek(self->fd, self->end + SZ_4K, SEEK_SET));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, lseek(self->fd, -1, SEEK_SET));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* vectored transfers: one gpa range, several user buffers */
+	{
+		char a[3] = "AB", b[4100], c[5] = "wxyz", ra[2], rb2[4100],
+		     rc[4];
+		struct iovec wv[3] = {
+			{ a, 2 }, { b, sizeof(b) }, { c, 4 },
+		};
+		struct iovec rv[3] = {
+			{ ra, 2 }, { rb2, sizeof(rb2) }, { rc, 4 },
+		};
+
+		memset(b, 0x3c, sizeof(b));
+		EXPECT_EQ(4106, pwritev(self->fd, wv, 3, SZ_4K - 1));
+		EXPECT_EQ(4106, preadv(self->fd, rv, 3, SZ_4K - 1));
+		EXPECT_EQ(0, memcmp(ra, "AB", 2));
+		EXPECT_EQ(0, memcmp(rb2, b, sizeof(b)));
+		EXPECT_EQ(0, memcmp(rc, "wxyz", 4));
+	}
 	free(w);
 	free(rb);
 }
