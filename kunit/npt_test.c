@@ -1439,7 +1439,7 @@ static void nt_random_ops(struct kunit *test)
 	struct nt *t = nt_create_param(test);
 	struct nt_model *m;
 	struct rnd_state rs;
-	unsigned int step, i;
+	unsigned int step, i, nr[4] = {};
 	u64 gpa, size, pa, removed;
 	bool flush, nohuge;
 	u32 prot;
@@ -1470,9 +1470,11 @@ static void nt_random_ops(struct kunit *test)
 			if (nt_model_overlaps(m, gpa, size)) {
 				KUNIT_EXPECT_EQ_MSG(test, ret, -EEXIST,
 						    "step %u map", step);
+				nr[1]++;
 			} else if (m->n < NT_MAX_EXT - 2) {
 				KUNIT_EXPECT_EQ_MSG(test, ret, 0,
 						    "step %u map", step);
+				nr[0]++;
 				if (!ret)
 					nt_model_insert(m, &(struct nt_ext){
 						gpa, size, pa, prot });
@@ -1486,6 +1488,7 @@ static void nt_random_ops(struct kunit *test)
 			KUNIT_ASSERT_NE(test, removed, U64_MAX);
 			KUNIT_EXPECT_EQ_MSG(test, flush, removed != 0,
 					    "step %u unmap flush", step);
+			nr[2] += removed != 0;
 		} else if (m->n && m->n < NT_MAX_EXT - 2) {
 			/* A sub-range of one extent: protect must succeed. */
 			struct nt_ext e = m->e[nt_rand(&rs, m->n)];
@@ -1504,6 +1507,7 @@ static void nt_random_ops(struct kunit *test)
 			KUNIT_EXPECT_EQ_MSG(test, flush, lost,
 					    "step %u protect %#x -> %#x flush",
 					    step, e.prot, prot);
+			nr[3]++;
 			removed = nt_model_cut(m, e.gpa + (first << PAGE_SHIFT),
 					       count << PAGE_SHIFT);
 			KUNIT_ASSERT_NE(test, removed, U64_MAX);
@@ -1523,6 +1527,15 @@ static void nt_random_ops(struct kunit *test)
 			nt_cross_check(t);
 		}
 	}
+	kunit_info(test,
+		   "%u maps, %u overlapping, %u unmaps that removed, %u protects; %u extents, %lld MiB, %ld table pages at the end\n",
+		   nr[0], nr[1], nr[2], nr[3], m->n, m->bytes >> 20,
+		   nt_table_pages(t));
+	/* The mix must have exercised every operation. */
+	KUNIT_EXPECT_GE(test, nr[0], 50U);
+	KUNIT_EXPECT_GE(test, nr[1], 10U);
+	KUNIT_EXPECT_GE(test, nr[2], 10U);
+	KUNIT_EXPECT_GE(test, nr[3], 10U);
 	nt_expect(t, NULL, 0);
 	nt_cross_check(t);
 	for (i = 0; i < m->n; i++)
