@@ -82,4 +82,16 @@ qemu: deps
 	@$(REPO)/tools/qemu/run.sh -- $(or $(CMD),sh -c 'lsmod; ls -l /dev/axas')
 
 help:
-	@sed -n '3,8p' $(REPO)/Makefile
+	@echo 'make              axas.ko against KDIR (default: newest Debian 6.1 headers)'
+	@echo 'make demo         build, boot Debian 6.1 in QEMU, run the demo VMM (tools/axas-demo.c)'
+	@echo 'make check        every test, stops at the first failure (what CI runs)'
+	@echo 'make deps         install the Debian packages the builds and tests need'
+	@echo 'make tools        userspace programs and selftests into tools/build/'
+	@echo 'make build-6.1    warning-free W=1 C=1 build on the 6.1 headers (build-6.12, build-all)'
+	@echo 'make checkpatch   checkpatch.pl --strict over the kernel sources'
+	@echo 'make kunit        KUnit under UML (tools/ci/kunit.sh for one suite)'
+	@echo 'make kunit-cross  KUnit under QEMU for arm64 and riscv'
+	@echo 'make selftests    userspace selftests in Debian 6.1 under QEMU'
+	@echo "make qemu CMD='...'  any command in the QEMU guest, module loaded"
+	@echo 'make clean        remove build products'
+
