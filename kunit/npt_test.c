@@ -13,6 +13,7 @@
  * a page whose count has dropped back to ours has been freed by the engine.
  */
 #include <kunit/test.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/rcupdate.h>
@@ -985,8 +986,11 @@ static void nt_unmap_split(struct kunit *test)
 	struct nt *t = nt_create_param(test);
 	u32 prot = AXAS_MAP_READ | AXAS_MAP_EXEC | AXAS_MAP_UNCACHED;
 	struct nt_removed rm = {};
+	struct npt_gather gather;
 	struct nt_run runs[8];
 	unsigned int level, n;
+	struct page *page;
+	long before;
 	bool flush;
 
 	for (level = 1; level <= t->g.max_leaf_level; level++) {
@@ -1034,12 +1038,30 @@ static void nt_unmap_split(struct kunit *test)
 		nt_expect(t, runs, n);
 		nt_cross_check(t);
 
-		/* Everything: back to the bare root. */
+		/*
+		 * Everything: back to the bare root. The unlinked tables are
+		 * handed back, still allocated, until npt_free_tables(): the
+		 * caller invalidates TLBs in between.
+		 */
 		memset(&rm, 0, sizeof(rm));
-		KUNIT_EXPECT_EQ(test, nt_unmap(t, x - SZ_1G, size + SZ_2G,
-					       &flush, &rm), 0);
-		KUNIT_EXPECT_TRUE(test, flush);
+		npt_gather_init(&gather);
+		gather.leaf_removed = nt_leaf_removed;
+		gather.arg = &rm;
+		rm.t = t;
+		before = nt_table_pages(t);
+		KUNIT_EXPECT_EQ(test, npt_unmap(&t->npt, x - SZ_1G,
+						size + SZ_2G, &gather), 0);
+		KUNIT_EXPECT_TRUE(test, gather.flush);
 		KUNIT_EXPECT_EQ(test, rm.bytes, size - 3 * SZ_4K);
+		KUNIT_EXPECT_EQ(test, nt_table_pages(t), (long)t->g.root_pages);
+		KUNIT_EXPECT_EQ(test, (long)list_count_nodes(&gather.tables),
+				before - (long)t->g.root_pages);
+		list_for_each_entry(page, &gather.tables, lru)
+			KUNIT_EXPECT_TRUE_MSG(test,
+					      nt_page_ok(t, page_to_phys(page)),
+					      "unlinked table freed before npt_free_tables()");
+		KUNIT_EXPECT_EQ(test, nt_settle(t, false), before);
+		npt_free_tables(&gather);
 		nt_expect_empty(t);
 	}
 
@@ -1437,6 +1459,7 @@ static void nt_random_ops(struct kunit *test)
 {
 	const struct nt_param *p = test->param_value;
 	struct nt *t = nt_create_param(test);
+	struct nt_removed rm;
 	struct nt_model *m;
 	struct rnd_state rs;
 	unsigned int step, i, nr[4] = {};
@@ -1482,12 +1505,15 @@ static void nt_random_ops(struct kunit *test)
 				nt_unmap(t, gpa, size, NULL, NULL);
 			}
 		} else if (op < 8) {
-			ret = nt_unmap(t, gpa, size, &flush, NULL);
+			memset(&rm, 0, sizeof(rm));
+			ret = nt_unmap(t, gpa, size, &flush, &rm);
 			KUNIT_EXPECT_EQ_MSG(test, ret, 0, "step %u unmap", step);
 			removed = nt_model_cut(m, gpa, size);
 			KUNIT_ASSERT_NE(test, removed, U64_MAX);
 			KUNIT_EXPECT_EQ_MSG(test, flush, removed != 0,
 					    "step %u unmap flush", step);
+			KUNIT_EXPECT_EQ_MSG(test, rm.bytes, removed,
+					    "step %u leaf_removed bytes", step);
 			nr[2] += removed != 0;
 		} else if (m->n && m->n < NT_MAX_EXT - 2) {
 			/* A sub-range of one extent: protect must succeed. */
@@ -1558,8 +1584,10 @@ static void nt_widths(struct kunit *test)
 	u32 bits, fmt, got;
 	unsigned int i;
 
-	for (bits = 32; bits <= 48; bits++) {
-		struct nt *t = nt_create(test, AXAS_FMT_ARM_S2, bits);
+	/* 31 stands for 0: the default width, 40. */
+	for (bits = 31; bits <= 48; bits++) {
+		struct nt *t = nt_create(test, AXAS_FMT_ARM_S2,
+					 bits == 31 ? 0 : bits);
 		const char *why;
 
 		KUNIT_EXPECT_EQ_MSG(test, t->npt.levels, t->g.levels,
