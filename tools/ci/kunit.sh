@@ -64,5 +64,8 @@ echo "kunit: $passed passed, $((failed + crashed + errors)) failed, $skipped ski
 [ "$passed" -gt 0 ] || die "KUnit: no test passed"
 if [ -n "$reports" ]; then
 	echo "$reports"
+	first=$(echo "$reports" | head -n 1 | cut -d: -f1)
+	echo "---- the kernel log from the first report:"
+	sed -n "$first,$((first + 60))p" "$kernel_log"
 	die "KUnit: the kernel log ($kernel_log) has BUG/WARNING/lockdep/KASAN reports"
 fi
