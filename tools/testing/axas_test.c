@@ -1391,6 +1391,33 @@ static int write_file(const char *path, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
+static int make_cgroup(char *cg, size_t len, const char *max)
+{
+	const char *root = "/sys/fs/cgroup";
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
+	if (access(path, F_OK)) {
+		mkdir(root, 0755);
+		if (mount("none", root, "cgroup2", 0, NULL))
+			return -1;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
+	if (write_file(path, "+memory"))
+		return -1;
+	snprintf(cg, len, "%s/axas_test_%d", root, getpid());
+	if (mkdir(cg, 0755))
+		return -1;
+	if (max) {
+		snprintf(path, sizeof(path), "%s/memory.max", cg);
+		if (write_file(path, max))
+			return -1;
+		snprintf(path, sizeof(path), "%s/memory.swap.max", cg);
+		write_file(path, "0");
+	}
+	return 0;
+}
+
 static int enomem_child(const char *cg)
 {
 	char path[256], pid[32];
@@ -1477,28 +1504,14 @@ static int enomem_child(const char *cg)
 
 TEST_F_TIMEOUT(multi, enomem_rolls_back, 120)
 {
-	const char *root = "/sys/fs/cgroup";
-	char cg[128], path[192];
+	char cg[128];
 	int status;
 	pid_t pid;
 
 	if (!is_root())
 		SKIP(return, "needs root to set up a memory cgroup");
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
-	if (access(path, F_OK)) {
-		mkdir(root, 0755);
-		if (mount("none", root, "cgroup2", 0, NULL))
-			SKIP(return, "cannot mount cgroup2: %s", strerror(errno));
-	}
-	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
-	if (write_file(path, "+memory"))
-		SKIP(return, "no memory controller: %s", strerror(errno));
-	snprintf(cg, sizeof(cg), "%s/axas_test_%d", root, getpid());
-	ASSERT_EQ(0, mkdir(cg, 0755));
-	snprintf(path, sizeof(path), "%s/memory.max", cg);
-	ASSERT_EQ(0, write_file(path, "16777216"));
-	snprintf(path, sizeof(path), "%s/memory.swap.max", cg);
-	write_file(path, "0");
+	if (make_cgroup(cg, sizeof(cg), "16777216"))
+		SKIP(return, "no memory cgroup: %s", strerror(errno));
 
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -1512,6 +1525,104 @@ TEST_F_TIMEOUT(multi, enomem_rolls_back, 120)
 	EXPECT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("child step %d failed (15/21: wrong errno, 16/22: state changed)",
 		       WEXITSTATUS(status));
+}
+
+static long long cg_current(const char *cg)
+{
+	char path[256], buf[64];
+	long long v = -1;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/memory.current", cg);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		v = atoll(buf);
+	}
+	return v;
+}
+
+static int frees_child(const char *cg, uint32_t format)
+{
+	long long before, mapped, after;
+	char path[256], pid[32];
+	uint64_t g;
+	int dev, fd, i;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (write_file(path, pid))
+		return 10;
+	dev = dev_open();
+	if (dev < 0)
+		return 11;
+	before = cg_current(cg);
+	fd = ax_new(dev, format, 0, 0, SZ_4G);
+	if (fd < 0)
+		return 12;
+	if (map_alloc(fd, 0, 64ULL << 20, RW | AXAS_MAP_POPULATE) ||
+	    map_alloc(fd, SZ_1G, SZ_1G, RW))
+		return 13;
+	for (g = SZ_1G; g < 2 * SZ_1G; g += 4 * SZ_2M)
+		if (fault(fd, g, AXAS_MAP_WRITE) != AXAS_FAULT_HANDLED)
+			return 14;
+	mapped = cg_current(cg);
+	/* data pages and table pages are charged to this cgroup */
+	if (mapped - before < (long long)(16384 + 128 + 4) * 4096) {
+		fprintf(stderr, "# charged %lld bytes for %d pages\n",
+			mapped - before, 16384 + 128 + 4);
+		return 15;
+	}
+	close(fd);
+	/* table pages are freed after an RCU grace period */
+	for (i = 0; i < 50; i++) {
+		after = cg_current(cg);
+		if (after - before < 256 * 1024)
+			break;
+		usleep(20 * 1000);
+	}
+	if (after - before >= 256 * 1024) {
+		fprintf(stderr, "# %lld bytes still charged after close\n",
+			after - before);
+		return 16;
+	}
+	close(dev);
+	return 0;
+}
+
+/*
+ * Closing the last fd frees every data and table page (the crate's Drop):
+ * measured exactly through the memory cgroup they are charged to.
+ */
+TEST_F_TIMEOUT(multi, close_frees_everything, 120)
+{
+	static const uint32_t fmts[] = { AXAS_FMT_EPT4, AXAS_FMT_SV57X4,
+					 AXAS_FMT_ARM_S2 };
+	unsigned int k;
+	char cg[128];
+	int status;
+	pid_t pid;
+
+	if (!is_root())
+		SKIP(return, "needs root to set up a memory cgroup");
+	if (make_cgroup(cg, sizeof(cg), NULL))
+		SKIP(return, "no memory cgroup: %s", strerror(errno));
+	for (k = 0; k < ARRAY_SIZE(fmts); k++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			_exit(frees_child(cg, fmts[k]));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("format %u: child status 0x%x (15: not charged, 16: not freed)",
+			       fmts[k], status);
+	}
+	rmdir(cg);
 }
 
 /* ---- privilege ---- */
