@@ -14,7 +14,7 @@ pkgs=(
 	libelf-dev libssl-dev perl python3 rsync
 	# the QEMU harness: Debian's 6.1 kernel (downloaded, never
 	# installed), a busybox initramfs
-	qemu-system-x86 busybox-static cpio apt dpkg
+	qemu-system-x86 busybox-static cpio kmod apt dpkg
 	# selftests: the UAPI header is also compiled as C++, and 32-bit
 	# builds of the selftests test compat_ioctl (gcc-12-multilib, not the
 	# gcc-multilib metapackage, which conflicts with the cross compilers)
