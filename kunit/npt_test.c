@@ -88,6 +88,8 @@ struct nt {
 	struct xarray pages;	/* pfn -> (head pfn << 4 | order) */
 	unsigned long nr_allocs;
 	unsigned long fail_at;	/* fail the allocation with this number */
+	bool hash_at_fail;	/* hash the table when failing it */
+	u64 fail_hash;
 	unsigned long unaccounted;
 	unsigned long untracked;
 	unsigned long double_freed;
@@ -113,6 +115,8 @@ static void nt_forget(struct nt *t, unsigned long pfn, unsigned int order)
 	xa_unlock_irqrestore(&t->pages, flags);
 }
 
+static u64 nt_hash(struct nt *t);
+
 static struct page *nt_alloc(void *priv, gfp_t gfp, unsigned int order)
 {
 	struct nt *t = priv;
@@ -123,8 +127,11 @@ static struct page *nt_alloc(void *priv, gfp_t gfp, unsigned int order)
 	t->nr_allocs++;
 	if (!(gfp & __GFP_ACCOUNT))
 		t->unaccounted++;
-	if (t->nr_allocs == t->fail_at)
+	if (t->nr_allocs == t->fail_at) {
+		if (t->hash_at_fail)
+			t->fail_hash = nt_hash(t);
 		return NULL;
+	}
 	page = alloc_pages(gfp | __GFP_ZERO, order);
 	if (!page)
 		return NULL;
@@ -438,6 +445,18 @@ static int nt_snap_table(void *arg, u64 pa, const u64 *page)
 	for (i = 0; i < PAGE_SIZE / sizeof(u64); i++)
 		*h = nt_mix(*h, READ_ONCE(page[i]));
 	return 0;
+}
+
+/* The contents of every table page, as the reference walker reaches them. */
+static u64 nt_hash(struct nt *t)
+{
+	u64 hash = 0;
+	struct npt_ref_walk w = {
+		.g = &t->g, .table = nt_snap_table, .arg = &hash,
+	};
+
+	npt_ref_walk_all(&w, t->npt.root_pa);
+	return hash;
 }
 
 static void nt_snap(struct nt *t, struct nt_snap *s)
@@ -1203,10 +1222,16 @@ static void nt_map_page_case(struct kunit *test)
  * Fail the 1st, 2nd, ... allocation of @op until it succeeds; each failure
  * must return -ENOMEM and leave the table exactly as it was.
  */
-enum nt_op { NT_OP_MAP, NT_OP_UNMAP, NT_OP_PROTECT };
+enum nt_op { NT_OP_MAP, NT_OP_UNMAP, NT_OP_PROTECT, NT_OP_MAP_PAGE };
 
+/*
+ * With @first, also require that nothing changed before the allocation
+ * that failed: tables and leaves linked before it were visible to the MMU,
+ * and undoing them frees table pages without the caller invalidating TLBs
+ * and paging-structure caches first (SPEC 6: clear, invalidate, free).
+ */
 static unsigned long nt_fail_nth(struct nt *t, enum nt_op op, u64 gpa,
-				 u64 pa, u64 size, u32 prot)
+				 u64 pa, u64 size, u32 prot, bool first)
 {
 	struct kunit *test = t->test;
 	struct nt_snap before;
@@ -1217,6 +1242,8 @@ static unsigned long nt_fail_nth(struct nt *t, enum nt_op op, u64 gpa,
 	for (nth = 1; nth < 64; nth++) {
 		t->nr_allocs = 0;
 		t->fail_at = nth;
+		t->hash_at_fail = true;
+		t->fail_hash = before.hash;
 		switch (op) {
 		case NT_OP_MAP:
 			ret = npt_map(&t->npt, gpa, pa, size, prot, 0);
@@ -1227,12 +1254,20 @@ static unsigned long nt_fail_nth(struct nt *t, enum nt_op op, u64 gpa,
 		case NT_OP_PROTECT:
 			ret = nt_protect(t, gpa, size, prot, NULL);
 			break;
+		case NT_OP_MAP_PAGE:
+			ret = npt_map_page(&t->npt, gpa, pa, prot);
+			break;
 		}
 		t->fail_at = 0;
+		t->hash_at_fail = false;
 		if (!ret)
 			break;
 		KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "op %d nth %lu", op,
 				    nth);
+		if (first)
+			KUNIT_EXPECT_EQ_MSG(test, t->fail_hash, before.hash,
+					    "op %d nth %lu: table changed before the allocation failed",
+					    op, nth);
 		KUNIT_EXPECT_LE_MSG(test, nth, t->nr_allocs,
 				    "op %d failed without failed allocation",
 				    op);
@@ -1259,7 +1294,7 @@ static void nt_alloc_failure(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start - SZ_8K, NT_PA_BASE,
 				      SZ_4K, rwx, 0), 0);
 	tries = nt_fail_nth(t, NT_OP_MAP, start, NT_PA_BASE + start - base,
-			    end - start, rwx);
+			    end - start, rwx, false);
 	KUNIT_EXPECT_GE_MSG(test, tries, 2UL,
 			    "the range map needs several table pages");
 	runs[0] = (struct nt_run){ start - SZ_8K, NT_PA_BASE, SZ_4K, 1, rwx };
@@ -1274,7 +1309,7 @@ static void nt_alloc_failure(struct kunit *test)
 		hole = x + size - SZ_2M + 9 * SZ_4K;
 		KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x, pa, size, rwx, 0),
 				0);
-		tries = nt_fail_nth(t, NT_OP_UNMAP, hole, 0, SZ_4K, 0);
+		tries = nt_fail_nth(t, NT_OP_UNMAP, hole, 0, SZ_4K, 0, true);
 		KUNIT_EXPECT_GE(test, tries, (unsigned long)level + 1);
 		n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), x, pa, hole - x,
 			      rwx, false);
@@ -1288,7 +1323,7 @@ static void nt_alloc_failure(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x, pa, size, rwx, 0),
 				0);
 		tries = nt_fail_nth(t, NT_OP_PROTECT, hole, 0, SZ_4K,
-				    AXAS_MAP_READ);
+				    AXAS_MAP_READ, true);
 		KUNIT_EXPECT_GE(test, tries, (unsigned long)level + 1);
 		n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), x, pa, hole - x,
 			      rwx, false);
@@ -1299,6 +1334,36 @@ static void nt_alloc_failure(struct kunit *test)
 			      rwx, false);
 		nt_expect(t, runs, n);
 	}
+	nt_destroy(t);
+}
+
+/*
+ * npt_map() and npt_map_page() must allocate every table page they need
+ * before they change anything, as unmap and protect do for their splits.
+ */
+static void nt_map_alloc_first(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	u64 base = nt_window(t);
+	u32 rw = AXAS_MAP_READ | AXAS_MAP_WRITE;
+	u64 start = base + SZ_1G - SZ_2M - SZ_8K;
+	u64 end = base + 2ULL * SZ_1G + 3 * SZ_2M + 3 * SZ_4K;
+	u64 gpa = base + 3ULL * SZ_1G + SZ_4K;
+	struct nt_run runs[8];
+	unsigned int n;
+
+	KUNIT_EXPECT_EQ(test, nt_fail_nth(t, NT_OP_MAP_PAGE, gpa, NT_PA_BASE,
+					  SZ_4K, rw, true),
+			(unsigned long)t->g.levels);
+	runs[0] = (struct nt_run){ gpa, NT_PA_BASE, SZ_4K, 1, rw };
+	nt_expect(t, runs, 1);
+
+	nt_fail_nth(t, NT_OP_MAP, start, NT_PA_BASE + start - base,
+		    end - start, rw, true);
+	n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), start,
+		      NT_PA_BASE + start - base, end - start, rw, false);
+	runs[n++] = (struct nt_run){ gpa, NT_PA_BASE, SZ_4K, 1, rw };
+	nt_expect(t, runs, n);
 	nt_destroy(t);
 }
 
@@ -1644,6 +1709,7 @@ static struct kunit_case nt_cases[] = {
 	KUNIT_CASE_PARAM(nt_walkers, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_map_page_case, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_alloc_failure, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_map_alloc_first, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_random_ops, nt_fmt_gen_params),
 	KUNIT_CASE(nt_widths),
 	{}
