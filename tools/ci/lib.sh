@@ -78,7 +78,7 @@ sync_module_sources() {
 	rsync -a --delete --prune-empty-dirs \
 		--exclude='/.git/' --exclude='/tools/' --exclude='/Documentation/' \
 		--include='*/' --include='*.c' --include='*.h' --include='*.S' \
-		--include='Kbuild' --include='Kconfig' --include='Makefile' \
+		--include='Kbuild' --include='Kconfig' \
 		--include='.kunitconfig' --include='*.kunitconfig' \
 		--exclude='*' "$AXAS_REPO/" "$1/"
 }
