@@ -12,6 +12,7 @@
 #include <linux/export.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/axas.h>
 #ifdef CONFIG_X86
 #include <asm/processor.h>
@@ -147,6 +148,7 @@ static int axas_populate(struct axas_aspace *as, u64 gpa, u64 size, u32 prot)
 			break;
 		}
 		list_add_tail(&page->lru, &pages);
+		cond_resched();
 	}
 	if (!ret) {
 		atomic_long_add(size >> PAGE_SHIFT, &as->data_pages);
