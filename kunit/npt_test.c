@@ -866,6 +866,16 @@ static void nt_bad_args(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(nt_good_prots); i++)
 		KUNIT_EXPECT_TRUE(test, npt_prot_is_valid(nt_good_prots[i]));
 
+	/* Output addresses the format cannot hold. */
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M,
+				      BIT_ULL(t->g.pa_bits) - SZ_4K, SZ_8K, rw,
+				      0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M,
+				      BIT_ULL(t->g.pa_bits), SZ_4K, rw, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, gpa + SZ_2M,
+					   BIT_ULL(t->g.pa_bits), rw), -EINVAL);
+
 	/* Unaligned or empty ranges, ranges beyond the width or wrapping. */
 	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M + 1, pa, SZ_4K, rw,
 				      0), -EINVAL);
@@ -941,6 +951,22 @@ static void nt_map_range(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, n, 1);
 	nt_expect(t, runs, n);
 	KUNIT_EXPECT_EQ(test, nt_unmap(t, start, end - start, NULL, NULL), 0);
+	nt_expect_empty(t);
+
+	/*
+	 * Across the middle of the root (for a concatenated root, from one
+	 * of its pages to the next), to the highest output addresses.
+	 */
+	start = nt_top(t) / 2 - SZ_2M - SZ_4K;
+	pa = BIT_ULL(t->g.pa_bits) - SZ_1G - SZ_2M - SZ_4K;
+	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start, pa, SZ_1G + SZ_2M + SZ_4K,
+				      prot, 0), 0);
+	n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), start, pa,
+		      SZ_1G + SZ_2M + SZ_4K, prot, false);
+	nt_expect(t, runs, n);
+	nt_cross_check(t);
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, start, SZ_1G + SZ_2M + SZ_4K, NULL,
+				       NULL), 0);
 	nt_expect_empty(t);
 
 	/* An output address off by 4 KiB allows no huge leaf either. */

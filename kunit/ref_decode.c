@@ -164,6 +164,8 @@ int npt_ref_geom_init(struct npt_ref_geom *g, u32 format, u32 gpa_bits)
 	g->root_entries = 1U << (width - ref_shift(levels - 1));
 	g->root_pages = max(1U, g->root_entries / REF_PTES);
 	g->max_leaf_level = min(2U, levels - 1);
+	g->pa_bits = format == AXAS_FMT_ARM_S2 ? 48 :
+		     format <= AXAS_FMT_EPT5 ? 52 : 56;
 	return 0;
 }
 

@@ -20,6 +20,8 @@
  * @root_entries: entries of the root table (concatenated tables included)
  * @root_pages: 4 KiB pages of the root
  * @max_leaf_level: highest level that holds a leaf (at most 1 GiB)
+ * @pa_bits: widest output address an entry holds (EPT: MAXPHYADDR up to
+ *	52; Arm 4 KiB granule without LPA2: 48; RISC-V PPN[53:10]: 56)
  */
 struct npt_ref_geom {
 	u32 format;
@@ -28,6 +30,7 @@ struct npt_ref_geom {
 	unsigned int root_entries;
 	unsigned int root_pages;
 	unsigned int max_leaf_level;
+	unsigned int pa_bits;
 };
 
 /**
