@@ -107,7 +107,7 @@ EXPORT_SYMBOL_GPL(axas_handle_page_fault);
  * a writer; when it races with one it reports either the old or the new
  * mapping.
  *
- * Context: any context that may use RCU; does not sleep.
+ * Context: any context but NMI; does not sleep.
  * Return: 0, or -ENOENT when no leaf maps @gpa (including a lazy page not
  * faulted in yet).
  */

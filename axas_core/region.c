@@ -6,7 +6,8 @@
  *
  * Lock holders walk the tree directly. Lockless readers (translate) walk it
  * under RCU and a sequence count: writers change the tree only inside short
- * write sections with preemption disabled, new nodes are fully initialised
+ * write sections with interrupts disabled (so that a reader interrupting a
+ * writer on its CPU cannot spin forever), new nodes are fully initialised
  * before they are linked, rotations use WRITE_ONCE() (lib/rbtree.c) so a
  * lockless walk cannot loop, and removed regions are freed after a grace
  * period. A reader that raced with a writer retries.
@@ -157,6 +158,7 @@ struct axas_region *axas_region_take(struct list_head *spare)
 void axas_region_insert(struct axas_aspace *as, struct axas_region *r)
 {
 	struct rb_node **link = &as->regions.rb_node, *parent = NULL;
+	unsigned long flags;
 
 	lockdep_assert_held_write(&as->lock);
 	while (*link) {
@@ -168,7 +170,7 @@ void axas_region_insert(struct axas_aspace *as, struct axas_region *r)
 		else
 			link = &parent->rb_right;
 	}
-	preempt_disable();
+	local_irq_save(flags);
 	write_seqcount_begin(&as->seq);
 	r->rb.__rb_parent_color = (unsigned long)parent;
 	r->rb.rb_left = NULL;
@@ -180,19 +182,21 @@ void axas_region_insert(struct axas_aspace *as, struct axas_region *r)
 	smp_store_release(link, &r->rb);
 	rb_insert_color(&r->rb, &as->regions);
 	write_seqcount_end(&as->seq);
-	preempt_enable();
+	local_irq_restore(flags);
 	WRITE_ONCE(as->nr_regions, as->nr_regions + 1);
 }
 
 /* Unlink @r; the caller retires it with axas_region_retire(). */
 void axas_region_remove(struct axas_aspace *as, struct axas_region *r)
 {
+	unsigned long flags;
+
 	lockdep_assert_held_write(&as->lock);
-	preempt_disable();
+	local_irq_save(flags);
 	write_seqcount_begin(&as->seq);
 	rb_erase(&r->rb, &as->regions);
 	write_seqcount_end(&as->seq);
-	preempt_enable();
+	local_irq_restore(flags);
 	WRITE_ONCE(as->nr_regions, as->nr_regions - 1);
 }
 
