@@ -1096,10 +1096,19 @@ static int stress_translate(struct stress *s, struct rnd_state *rnd)
 {
 	u64 gpa = ((u64)prandom_u32_state(rnd) << 12) % SZ_256M;
 	struct axas_xlate x;
-	int i;
+	unsigned long flags;
+	int i, ret;
 
 	for (i = 0; i < 16; i++, gpa += SZ_2M + SZ_4K) {
-		if (axas_translate(s->as, gpa, &x))
+		/* translate is documented for atomic context: half of them */
+		if (i & 1) {
+			local_irq_save(flags);
+			ret = axas_translate(s->as, gpa, &x);
+			local_irq_restore(flags);
+		} else {
+			ret = axas_translate(s->as, gpa, &x);
+		}
+		if (ret)
 			continue;
 		if ((x.page_size != SZ_4K && x.page_size != SZ_2M &&
 		     x.page_size != SZ_1G) || !x.limit ||
