@@ -16,6 +16,7 @@
 #include <linux/axas.h>
 
 #include "axas_core/aspace.h"
+#include "kunit/ref_decode.h"
 
 #define RW	(AXAS_MAP_READ | AXAS_MAP_WRITE)
 #define RWX	(AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC)
@@ -1366,6 +1367,66 @@ static void model_check(struct kunit *test, struct axas_aspace *as,
 			    step);
 }
 
+/*
+ * Walks the table with the reference decoder (kunit/ref_decode.c, written
+ * from the manuals) and checks every leaf against the model.
+ */
+struct model_ref {
+	struct kunit *test;
+	const struct model *m;
+	int step;
+	u64 pages;
+	u64 wrong;
+};
+
+static int model_ref_leaf(void *arg, const struct npt_ref_leaf *leaf)
+{
+	struct model_ref *r = arg;
+	u64 off;
+
+	for (off = 0; off < leaf->size; off += SZ_4K) {
+		u64 i = (leaf->gpa + off) / SZ_4K;
+		const struct mpage *p;
+
+		if (i >= MODEL_PAGES) {
+			r->wrong++;
+			continue;
+		}
+		p = &r->m->pg[i];
+		r->pages++;
+		if (p->kind == AXAS_REGION_LINEAR ?
+		    p->hpa != leaf->pa + off || p->prot != leaf->prot :
+		    !p->present || p->prot != leaf->prot ||
+		    leaf->size != SZ_4K)
+			r->wrong++;
+	}
+	return 0;
+}
+
+static void model_ref_check(struct kunit *test, struct axas_aspace *as,
+			    const struct model *m, int step)
+{
+	struct model_ref r = { .test = test, .m = m, .step = step };
+	struct npt_ref_walk w = { .leaf = model_ref_leaf, .arg = &r };
+	struct axas_stats st = stats(as);
+	struct npt_ref_geom g;
+	u64 mapped = 0;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, npt_ref_geom_init(&g, st.format, st.gpa_bits),
+			0);
+	w.g = &g;
+	npt_ref_walk_all(&w, st.root_pa);
+	for (i = 0; i < MODEL_PAGES; i++)
+		mapped += m->pg[i].kind == AXAS_REGION_LINEAR ||
+			  m->pg[i].present;
+	KUNIT_EXPECT_EQ_MSG(test, w.nr_bad, 0, "step %d: %s", step, w.bad);
+	KUNIT_EXPECT_EQ_MSG(test, w.nr_tables, st.table_pages, "step %d",
+			    step);
+	KUNIT_EXPECT_EQ_MSG(test, r.wrong, 0, "step %d", step);
+	KUNIT_EXPECT_EQ_MSG(test, r.pages, mapped, "step %d", step);
+}
+
 static const u8 model_prots[] = {
 	AXAS_MAP_READ, RW, AXAS_MAP_READ | AXAS_MAP_EXEC, RWX,
 };
@@ -1538,6 +1599,7 @@ static void model_test(struct kunit *test)
 	for (step = 0; step < MODEL_OPS; step++) {
 		model_step(test, as, m, step);
 		model_check(test, as, m, step);
+		model_ref_check(test, as, m, step);
 		if (test->status == KUNIT_FAILURE)
 			return;
 	}
