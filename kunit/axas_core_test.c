@@ -1152,7 +1152,9 @@ static void concurrency_test(struct kunit *test)
 	};
 	struct stress_thread *threads;
 	struct task_struct *task;
+	struct npt_ref_walk w = { 0 };
 	struct stress s = { 0 };
+	struct npt_ref_geom g;
 	u64 leaves = 0;
 	unsigned int i;
 
@@ -1193,6 +1195,13 @@ static void concurrency_test(struct kunit *test)
 			bitmap_weight(s.touched, STRESS_LAZY_PAGES));
 	/* 3 x 400 random picks of 1024 pages touch far more than 500 */
 	KUNIT_EXPECT_GT(test, leaves, 500);
+	/* the reference decoder sees a well-formed table of that size */
+	KUNIT_ASSERT_EQ(test, npt_ref_geom_init(&g, AXAS_FMT_EPT4, 48), 0);
+	w.g = &g;
+	npt_ref_walk_all(&w, stats(s.as).root_pa);
+	KUNIT_EXPECT_EQ_MSG(test, w.nr_bad, 0, "%s", w.bad);
+	KUNIT_EXPECT_EQ(test, w.nr_leaves, leaves);
+	KUNIT_EXPECT_EQ(test, w.nr_tables, stats(s.as).table_pages);
 	KUNIT_EXPECT_EQ(test, stats(s.as).data_pages, leaves);
 	axas_clear(s.as);
 	KUNIT_EXPECT_EQ(test, stats(s.as).data_pages, 0);
