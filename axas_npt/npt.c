@@ -4,9 +4,10 @@
  * generic walker in walk.c.
  *
  * Invariant: no table page other than the root is ever empty once a writer
- * returns. Unmap reclaims tables it empties, and a failed map unmaps what it
- * did, so rollback is "unmap the range" and leaves the table bit for bit as
- * it was.
+ * returns. Unmap reclaims tables it empties. Every writer allocates the
+ * table pages it needs before it changes anything, so a failed allocation
+ * leaves the table bit for bit as it was and nothing the MMU may have seen
+ * needs undoing.
  */
 #include <linux/atomic.h>
 #include <linux/bits.h>
@@ -407,6 +408,8 @@ struct npt_map_args {
 	u64 pa;
 	u32 prot;
 	unsigned int flags;
+	unsigned long need;	/* table pages the map will link */
+	struct list_head pages;	/* ... allocated before anything changes */
 };
 
 static u64 npt_map_pa(const struct npt_map_args *m, u64 gpa)
@@ -414,59 +417,72 @@ static u64 npt_map_pa(const struct npt_map_args *m, u64 gpa)
 	return m->pa + (gpa - m->gpa);
 }
 
-static bool npt_map_fits_leaf(const struct npt_visit_ctx *ctx,
-			      const struct npt_map_args *m)
+/* [@addr, @end) within one entry at @level is mapped by a leaf there. */
+static bool npt_map_fits(const struct npt_map_args *m, u64 addr, u64 end,
+			 unsigned int level)
 {
-	if (ctx->level > NPT_MAX_LEAF_LEVEL)
+	u64 size = npt_level_size(level);
+
+	if (level > NPT_MAX_LEAF_LEVEL)
 		return false;
-	if (ctx->level && (m->flags & NPT_MAP_NOHUGE))
+	if (level && (m->flags & NPT_MAP_NOHUGE))
 		return false;
-	return npt_ctx_covers_entry(ctx) &&
-	       IS_ALIGNED(npt_map_pa(m, ctx->addr), npt_level_size(ctx->level));
+	return IS_ALIGNED(addr, size) && end - addr >= size &&
+	       IS_ALIGNED(npt_map_pa(m, addr), size);
+}
+
+/* Table pages that mapping [@addr, @end) below an empty entry links. */
+static unsigned long npt_map_need(const struct npt_map_args *m, u64 addr,
+				  u64 end, unsigned int level)
+{
+	unsigned long need = 1;
+	u64 child, next;
+
+	if (npt_map_fits(m, addr, end, level))
+		return 0;
+	child = npt_level_size(level - 1);
+	for (; addr < end; addr = next) {
+		next = min(ALIGN_DOWN(addr, child) + child, end);
+		need += npt_map_need(m, addr, next, level - 1);
+	}
+	return need;
+}
+
+/* The range must be empty; count the tables the map walk will link. */
+static int npt_map_count_visit(const struct npt_visit_ctx *ctx,
+			       enum npt_visit visit)
+{
+	struct npt_map_args *m = ctx->arg;
+	u64 end = npt_ctx_entry_start(ctx) + npt_level_size(ctx->level);
+
+	if (ctx->npt->fmt->pte_is_present(ctx->old))
+		return -EEXIST;
+	m->need += npt_map_need(m, ctx->addr, min(end, ctx->end), ctx->level);
+	return 0;
 }
 
 static int npt_map_visit(const struct npt_visit_ctx *ctx,
 			 enum npt_visit visit)
 {
-	const struct npt_map_args *m = ctx->arg;
+	struct npt_map_args *m = ctx->arg;
 	struct npt *npt = ctx->npt;
 	struct page *page;
 
-	if (npt->fmt->pte_is_present(ctx->old))
+	if (WARN_ON_ONCE(npt->fmt->pte_is_present(ctx->old)))
 		return -EEXIST;
-	if (npt_map_fits_leaf(ctx, m)) {
+	if (npt_map_fits(m, ctx->addr, ctx->end, ctx->level)) {
 		WRITE_ONCE(*ctx->ptep,
 			   npt->fmt->mk_leaf(npt_map_pa(m, ctx->addr), m->prot,
 					     ctx->level));
 		return 0;
 	}
-	if (WARN_ON_ONCE(!ctx->level))
+	page = list_first_entry_or_null(&m->pages, struct page, lru);
+	if (WARN_ON_ONCE(!ctx->level || !page))
 		return -EINVAL;
-	page = npt_alloc(npt, 0);
-	if (!page)
-		return -ENOMEM;
+	list_del(&page->lru);
 	npt_link_table(npt, ctx->ptep, page);
 	return 0;
 }
-
-static int npt_busy_visit(const struct npt_visit_ctx *ctx,
-			  enum npt_visit visit)
-{
-	return ctx->npt->fmt->pte_is_present(ctx->old) ? -EEXIST : 0;
-}
-
-static int npt_check_empty(struct npt *npt, u64 gpa, u64 size)
-{
-	const struct npt_walker w = {
-		.cb = npt_busy_visit,
-		.flags = NPT_VISIT_LEAF,
-	};
-
-	return npt_walk(npt, gpa, size, &w);
-}
-
-static int npt_unmap_walk(struct npt *npt, u64 gpa, u64 size,
-			  struct npt_gather *g, struct npt_cache *cache);
 
 /**
  * npt_map() - map [@gpa, @gpa + @size) to [@pa, @pa + @size)
@@ -489,13 +505,18 @@ int npt_map(struct npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 	struct npt_map_args m = {
 		.gpa = gpa, .pa = pa, .prot = prot, .flags = flags,
 	};
+	const struct npt_walker count_w = {
+		.cb = npt_map_count_visit,
+		.arg = &m,
+		.flags = NPT_VISIT_LEAF,
+	};
 	const struct npt_walker w = {
 		.cb = npt_map_visit,
 		.arg = &m,
 		.flags = NPT_VISIT_LEAF,
 	};
-	struct npt_cache none = { 0 };
-	struct npt_gather g;
+	struct page *page, *next;
+	unsigned long i;
 	int ret;
 
 	if (!npt_range_is_valid(npt, gpa, size) || !IS_ALIGNED(pa, SZ_4K) ||
@@ -503,17 +524,27 @@ int npt_map(struct npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 	    pa + size < pa || pa + size > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
 
-	ret = npt_check_empty(npt, gpa, size);
-	if (ret)
-		return ret;
-	ret = npt_walk(npt, gpa, size, &w);
+	/*
+	 * Every table page comes first: once the walk links a table or writes
+	 * a leaf, the MMU may cache it, and undoing that would need the
+	 * caller's TLB invalidation before the tables could be freed.
+	 */
+	INIT_LIST_HEAD(&m.pages);
+	ret = npt_walk(npt, gpa, size, &count_w);
+	for (i = 0; !ret && i < m.need; i++) {
+		page = npt_alloc(npt, 0);
+		if (!page)
+			ret = -ENOMEM;
+		else
+			list_add(&page->lru, &m.pages);
+	}
 	if (!ret)
-		return 0;
-
-	/* The range was empty: unmapping all of it restores the table. */
-	npt_gather_init(&g);
-	WARN_ON_ONCE(npt_unmap_walk(npt, gpa, size, &g, &none));
-	npt_free_tables(&g);
+		ret = npt_walk(npt, gpa, size, &w);
+	WARN_ON_ONCE(ret && ret != -EEXIST && ret != -ENOMEM);
+	list_for_each_entry_safe(page, next, &m.pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
 	return ret;
 }
 
