@@ -34,12 +34,17 @@ static const struct npt_mm_ops axas_mm_ops = {
 	.alloc = axas_alloc_table,
 };
 
-/* A zeroed data page charged to the caller's memory cgroup, not counted. */
-struct page *axas_alloc_data_page(struct axas_aspace *as)
+/*
+ * A zeroed data page charged to the caller's memory cgroup, not counted.
+ * @gfp adds modifiers: a populate passes __GFP_RETRY_MAYFAIL so that a
+ * request larger than memory fails with -ENOMEM instead of waking the OOM
+ * killer; a guest fault does not, as KVM's do not.
+ */
+struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp)
 {
 	if (axas_should_fail(as))
 		return NULL;
-	return alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	return alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | gfp);
 }
 
 /* Free data pages linked through page->lru and uncount them. */

@@ -86,7 +86,7 @@ struct axas_aspace {
 
 /* aspace.c */
 bool axas_should_fail(struct axas_aspace *as);
-struct page *axas_alloc_data_page(struct axas_aspace *as);
+struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp);
 void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages);
 void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 		struct npt_gather *g);

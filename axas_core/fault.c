@@ -24,7 +24,7 @@ int axas_fault_in(struct axas_aspace *as, const struct axas_region *r,
 	int ret;
 
 	lockdep_assert_held(&as->lock);
-	page = axas_alloc_data_page(as);
+	page = axas_alloc_data_page(as, 0);
 	if (!page)
 		return -ENOMEM;
 	ret = npt_map_page(&as->npt, gpa & PAGE_MASK, page_to_phys(page),

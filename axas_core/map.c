@@ -136,7 +136,7 @@ static int axas_populate(struct axas_aspace *as, u64 gpa, u64 size, u32 prot)
 	int ret = 0;
 
 	for (done = 0; done < size; done += PAGE_SIZE) {
-		page = axas_alloc_data_page(as);
+		page = axas_alloc_data_page(as, __GFP_RETRY_MAYFAIL);
 		if (!page) {
 			ret = -ENOMEM;
 			break;
@@ -180,7 +180,8 @@ static int axas_populate(struct axas_aspace *as, u64 gpa, u64 size, u32 prot)
  * %AXAS_MAP_POPULATE every page is allocated and mapped (with 4 KiB leaves)
  * before this returns; without it nothing is allocated, not even table
  * pages, until axas_handle_page_fault() or a guest memory write touches a
- * page.
+ * page. A populate larger than the memory available fails with -ENOMEM
+ * (after undoing what it did) rather than invoking the OOM killer.
  *
  * Context: may sleep.
  * Return: 0, -EINVAL, -EEXIST or -ENOMEM as axas_map_linear(). On error
