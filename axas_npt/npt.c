@@ -406,6 +406,8 @@ int npt_visit_tables(struct npt *npt, npt_table_fn fn, void *arg)
 struct npt_map_args {
 	u64 gpa;
 	u64 pa;
+	npt_pa_fn pa_of;	/* if set, the output of each 4 KiB page */
+	void *pa_arg;
 	u32 prot;
 	unsigned int flags;
 	unsigned long need;	/* table pages the map will link */
@@ -414,6 +416,8 @@ struct npt_map_args {
 
 static u64 npt_map_pa(const struct npt_map_args *m, u64 gpa)
 {
+	if (m->pa_of)
+		return m->pa_of(m->pa_arg, gpa);
 	return m->pa + (gpa - m->gpa);
 }
 
@@ -425,7 +429,9 @@ static bool npt_map_fits(const struct npt_map_args *m, u64 addr, u64 end,
 
 	if (level > NPT_MAX_LEAF_LEVEL)
 		return false;
-	if (level && (m->flags & NPT_MAP_NOHUGE))
+	if (!level)
+		return true;	/* the walk never splits a 4 KiB page */
+	if (m->flags & NPT_MAP_NOHUGE)
 		return false;
 	return IS_ALIGNED(addr, size) && end - addr >= size &&
 	       IS_ALIGNED(npt_map_pa(m, addr), size);
@@ -484,6 +490,47 @@ static int npt_map_visit(const struct npt_visit_ctx *ctx,
 	return 0;
 }
 
+/*
+ * Every table page comes first: once the walk links a table or writes a
+ * leaf, the MMU may cache it, and undoing that would need the caller's TLB
+ * invalidation before the tables could be freed.
+ */
+static int npt_map_range(struct npt *npt, struct npt_map_args *m, u64 gpa,
+			 u64 size)
+{
+	const struct npt_walker count_w = {
+		.cb = npt_map_count_visit,
+		.arg = m,
+		.flags = NPT_VISIT_LEAF,
+	};
+	const struct npt_walker w = {
+		.cb = npt_map_visit,
+		.arg = m,
+		.flags = NPT_VISIT_LEAF,
+	};
+	struct page *page, *next;
+	unsigned long i;
+	int ret;
+
+	INIT_LIST_HEAD(&m->pages);
+	ret = npt_walk(npt, gpa, size, &count_w);
+	for (i = 0; !ret && i < m->need; i++) {
+		page = npt_alloc(npt, 0);
+		if (!page)
+			ret = -ENOMEM;
+		else
+			list_add(&page->lru, &m->pages);
+	}
+	if (!ret)
+		ret = npt_walk(npt, gpa, size, &w);
+	WARN_ON_ONCE(ret && ret != -EEXIST && ret != -ENOMEM);
+	list_for_each_entry_safe(page, next, &m->pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+	return ret;
+}
+
 /**
  * npt_map() - map [@gpa, @gpa + @size) to [@pa, @pa + @size)
  * @npt: the table (writers excluded)
@@ -494,7 +541,8 @@ static int npt_map_visit(const struct npt_visit_ctx *ctx,
  * @flags: NPT_MAP_NOHUGE for 4 KiB leaves only
  *
  * Uses the largest leaf (4 KiB, 2 MiB, 1 GiB) that the alignment of both
- * addresses allows. On failure nothing is left mapped or allocated.
+ * addresses allows. The table pages are allocated before anything is
+ * linked: on failure the table is exactly as it was.
  *
  * Return: 0, -EINVAL for bad arguments, -EEXIST if part of the range is
  * mapped already, -ENOMEM.
@@ -505,47 +553,41 @@ int npt_map(struct npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 	struct npt_map_args m = {
 		.gpa = gpa, .pa = pa, .prot = prot, .flags = flags,
 	};
-	const struct npt_walker count_w = {
-		.cb = npt_map_count_visit,
-		.arg = &m,
-		.flags = NPT_VISIT_LEAF,
-	};
-	const struct npt_walker w = {
-		.cb = npt_map_visit,
-		.arg = &m,
-		.flags = NPT_VISIT_LEAF,
-	};
-	struct page *page, *next;
-	unsigned long i;
-	int ret;
 
 	if (!npt_range_is_valid(npt, gpa, size) || !IS_ALIGNED(pa, SZ_4K) ||
 	    !npt_prot_is_valid(prot) || (flags & ~NPT_MAP_NOHUGE) ||
 	    pa + size < pa || pa + size > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
+	return npt_map_range(npt, &m, gpa, size);
+}
 
-	/*
-	 * Every table page comes first: once the walk links a table or writes
-	 * a leaf, the MMU may cache it, and undoing that would need the
-	 * caller's TLB invalidation before the tables could be freed.
-	 */
-	INIT_LIST_HEAD(&m.pages);
-	ret = npt_walk(npt, gpa, size, &count_w);
-	for (i = 0; !ret && i < m.need; i++) {
-		page = npt_alloc(npt, 0);
-		if (!page)
-			ret = -ENOMEM;
-		else
-			list_add(&page->lru, &m.pages);
-	}
-	if (!ret)
-		ret = npt_walk(npt, gpa, size, &w);
-	WARN_ON_ONCE(ret && ret != -EEXIST && ret != -ENOMEM);
-	list_for_each_entry_safe(page, next, &m.pages, lru) {
-		list_del(&page->lru);
-		__free_page(page);
-	}
-	return ret;
+/**
+ * npt_map_each() - map [@gpa, @gpa + @size) page by page to scattered pages
+ * @npt: the table (writers excluded)
+ * @gpa: first guest-physical address, 4 KiB aligned
+ * @size: bytes, 4 KiB aligned, nonzero
+ * @prot: AXAS_MAP_* permission and memory-type bits
+ * @pa_of: returns the 4 KiB aligned output address of a page; called once
+ *	per page, in ascending order, only after every table page was
+ *	allocated (so it is never called when the map fails)
+ * @arg: argument of @pa_of
+ *
+ * Like npt_map() with 4 KiB leaves, for pages that are not contiguous (the
+ * populate of an alloc region).
+ *
+ * Return: 0, -EINVAL, -EEXIST or -ENOMEM, with the table unchanged on error.
+ */
+int npt_map_each(struct npt *npt, u64 gpa, u64 size, u32 prot,
+		 npt_pa_fn pa_of, void *arg)
+{
+	struct npt_map_args m = {
+		.gpa = gpa, .pa_of = pa_of, .pa_arg = arg, .prot = prot,
+		.flags = NPT_MAP_NOHUGE,
+	};
+
+	if (!npt_range_is_valid(npt, gpa, size) || !npt_prot_is_valid(prot))
+		return -EINVAL;
+	return npt_map_range(npt, &m, gpa, size);
 }
 
 /* --- the lazy fault path: one page, concurrent with itself -------------- */

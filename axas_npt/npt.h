@@ -161,6 +161,8 @@ static inline void npt_gather_init(struct npt_gather *g)
 /* Callbacks of npt_visit_leaves() and npt_visit_tables(). */
 typedef int (*npt_leaf_fn)(const struct npt_leaf *leaf, void *arg);
 typedef int (*npt_table_fn)(u64 pa, const void *page, void *arg);
+/* Output address of each page of npt_map_each(). */
+typedef u64 (*npt_pa_fn)(void *arg, u64 gpa);
 
 /* Flags of npt_map(). */
 #define NPT_MAP_NOHUGE	BIT(0)
@@ -178,6 +180,8 @@ unsigned int npt_root_entries(const struct npt *npt);
 
 int npt_map(struct npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 	    unsigned int flags);
+int npt_map_each(struct npt *npt, u64 gpa, u64 size, u32 prot,
+		 npt_pa_fn pa_of, void *arg);
 int npt_map_page(struct npt *npt, u64 gpa, u64 pa, u32 prot);
 int npt_unmap(struct npt *npt, u64 gpa, u64 size, struct npt_gather *g);
 int npt_protect(struct npt *npt, u64 gpa, u64 size, u32 prot,
