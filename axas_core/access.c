@@ -48,6 +48,41 @@ static ssize_t axas_access_linear(u64 hpa, size_t len, struct iov_iter *iter,
 	return done;
 }
 
+/*
+ * Write to a lazy page never touched: fill a fresh page first and map it
+ * only when something was copied, so that a bad host buffer leaves the
+ * space as it was. Returns -EEXIST when a racing fault mapped the page.
+ */
+static ssize_t axas_write_new_page(struct axas_aspace *as,
+				   const struct axas_region *r, u64 gpa,
+				   size_t len, struct iov_iter *iter)
+{
+	struct page *page;
+	size_t done;
+	void *addr;
+	int ret;
+
+	page = axas_alloc_data_page(as, 0);
+	if (!page)
+		return -ENOMEM;
+	addr = kmap_local_page(page);
+	done = copy_from_iter(addr + offset_in_page(gpa), len, iter);
+	kunmap_local(addr);
+	if (!done) {
+		__free_page(page);
+		return 0;
+	}
+	ret = npt_map_page(&as->npt, gpa & PAGE_MASK, page_to_phys(page),
+			   r->prot);
+	if (ret) {
+		__free_page(page);
+		iov_iter_revert(iter, done);
+		return ret;
+	}
+	atomic_long_inc(&as->data_pages);
+	return done;
+}
+
 /* Copy within one page of an alloc region. */
 static ssize_t axas_access_alloc(struct axas_aspace *as,
 				 const struct axas_region *r, u64 gpa,
@@ -55,10 +90,9 @@ static ssize_t axas_access_alloc(struct axas_aspace *as,
 {
 	struct npt_leaf leaf;
 	struct page *page;
+	ssize_t ret;
 	size_t done;
 	void *addr;
-	u32 result;
-	int ret;
 
 	for (;;) {
 		rcu_read_lock();
@@ -69,8 +103,8 @@ static ssize_t axas_access_alloc(struct axas_aspace *as,
 		/* Never touched: reads see zeros and allocate nothing. */
 		if (!write)
 			return iov_iter_zero(len, iter);
-		ret = axas_fault_in(as, r, gpa, &result);
-		if (ret)
+		ret = axas_write_new_page(as, r, gpa, len, iter);
+		if (ret != -EEXIST)
 			return ret;
 	}
 	page = pfn_to_page(PHYS_PFN(leaf.pa + (gpa - leaf.gpa)));

@@ -109,9 +109,6 @@ struct axas_region *axas_region_clone(struct axas_region *r,
 void axas_region_retire(struct axas_region *r);
 void axas_region_free_all(struct axas_aspace *as);
 
-/* fault.c */
-int axas_fault_in(struct axas_aspace *as, const struct axas_region *r,
-		  u64 gpa, u32 *result);
 
 /**
  * axas_test_fail_nth() - make the @n-th allocation from now fail

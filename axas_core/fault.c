@@ -17,8 +17,8 @@
  * cmpxchg: of two racing faults one maps its page, the other sees -EEXIST,
  * frees its page and reports a spurious fault.
  */
-int axas_fault_in(struct axas_aspace *as, const struct axas_region *r,
-		  u64 gpa, u32 *result)
+static int axas_fault_in(struct axas_aspace *as,
+			 const struct axas_region *r, u64 gpa, u32 *result)
 {
 	struct page *page;
 	int ret;

@@ -126,47 +126,57 @@ out:
 }
 EXPORT_SYMBOL_GPL(axas_map_linear);
 
-/* Allocate and map every page of [gpa, gpa + size): all or nothing. */
+/* The pages of a populate, handed to npt_map_each() in list order. */
+static u64 axas_populate_next_pa(void *arg, u64 gpa)
+{
+	struct list_head **pos = arg;
+
+	*pos = (*pos)->next;
+	return page_to_phys(list_entry(*pos, struct page, lru));
+}
+
+static void axas_free_page_list(struct list_head *pages)
+{
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
+/*
+ * Allocate every data page of [gpa, gpa + size), then map them all with the
+ * tables allocated before the first leaf is written: a failure leaves
+ * nothing a CPU could have seen, so there is nothing to flush.
+ */
 static int axas_populate(struct axas_aspace *as, u64 gpa, u64 size, u32 prot)
 {
-	struct npt_gather g;
+	struct list_head *pos;
 	struct page *page;
 	LIST_HEAD(pages);
 	u64 done;
-	int ret = 0;
+	int ret;
 
 	for (done = 0; done < size; done += PAGE_SIZE) {
 		page = axas_alloc_data_page(as, __GFP_RETRY_MAYFAIL);
 		if (!page) {
-			ret = -ENOMEM;
-			break;
-		}
-		ret = npt_map(&as->npt, gpa + done, page_to_phys(page),
-			      PAGE_SIZE, prot, NPT_MAP_NOHUGE);
-		if (ret) {
-			__free_page(page);
-			break;
+			axas_free_page_list(&pages);
+			return -ENOMEM;
 		}
 		list_add_tail(&page->lru, &pages);
 		cond_resched();
 	}
-	if (!ret) {
-		atomic_long_add(size >> PAGE_SHIFT, &as->data_pages);
-		return 0;
+	pos = &pages;
+	ret = npt_map_each(&as->npt, gpa, size, prot, axas_populate_next_pa,
+			   &pos);
+	if (ret) {
+		axas_free_page_list(&pages);
+		return ret;
 	}
-
-	/*
-	 * Undo: the leaves were present, so a CPU running the guest may have
-	 * cached them; flush like any other removal before freeing the pages.
-	 */
-	if (done) {
-		npt_gather_init(&g);
-		WARN_ON_ONCE(npt_unmap(&as->npt, gpa, done, &g));
-		axas_flush(as, gpa, done, &g);
-	}
-	atomic_long_add(done >> PAGE_SHIFT, &as->data_pages);
-	axas_free_data_pages(as, &pages);
-	return ret;
+	/* The table owns the pages now; their lru is free for later lists. */
+	atomic_long_add(size >> PAGE_SHIFT, &as->data_pages);
+	return 0;
 }
 
 /**

@@ -85,6 +85,9 @@ static void expect_same(struct kunit *test, const struct snap *a,
 			    "fail-nth %d", n);
 	KUNIT_EXPECT_EQ_MSG(test, a->st.nr_regions, b->st.nr_regions,
 			    "fail-nth %d", n);
+	/* nothing a CPU could have cached was ever visible: no flush */
+	KUNIT_EXPECT_EQ_MSG(test, a->st.tlb_gen, b->st.tlb_gen,
+			    "fail-nth %d", n);
 	for (i = 0; i < a->nr; i++) {
 		KUNIT_EXPECT_EQ_MSG(test, a->ret[i], b->ret[i],
 				    "fail-nth %d probe %u", n, i);
