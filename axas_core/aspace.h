@@ -109,7 +109,6 @@ struct axas_region *axas_region_clone(struct axas_region *r,
 void axas_region_retire(struct axas_region *r);
 void axas_region_free_all(struct axas_aspace *as);
 
-
 /**
  * axas_test_fail_nth() - make the @n-th allocation from now fail
  * @as: the address space
