@@ -1343,6 +1343,41 @@ TEST_F(space, rw_pages_regions_holes)
 	free(rb);
 }
 
+/*
+ * A write whose user buffer runs into an unmapped page: the bytes before it
+ * land, and the untouched lazy page the rest was meant for is neither
+ * allocated nor mapped.
+ */
+TEST_F(space, rw_buffer_runs_out)
+{
+	unsigned char *buf, rb[16];
+	struct axas_translate t;
+
+	buf = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(buf != MAP_FAILED);
+	memset(buf, 0x5a, SZ_4K);
+	ASSERT_EQ(0, munmap(buf + SZ_4K, SZ_4K));
+	ASSERT_EQ(0, map_alloc(self->fd, 0, 4 * SZ_4K, RW));
+
+	EXPECT_EQ((ssize_t)SZ_4K, pwrite(self->fd, buf, 2 * SZ_4K, 0));
+	EXPECT_EQ(1, INFO(self->fd, data_pages));
+	EXPECT_EQ(0, ax_translate(self->fd, 0, &t));
+	EXPECT_NE(0, ax_translate(self->fd, SZ_4K, &t));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(16, pread(self->fd, rb, 16, SZ_4K - 16));
+	EXPECT_EQ(0x5a, rb[0]);
+	EXPECT_EQ(0x5a, rb[15]);
+
+	/* the buffer runs out exactly where the next guest page starts */
+	EXPECT_EQ(8, pwrite(self->fd, buf + SZ_4K - 8, 64, 3 * SZ_4K - 8));
+	EXPECT_EQ(2, INFO(self->fd, data_pages));
+	EXPECT_EQ(0, ax_translate(self->fd, 2 * SZ_4K, &t));
+	EXPECT_NE(0, ax_translate(self->fd, 3 * SZ_4K, &t));
+	EXPECT_EQ(ENOENT, errno);
+	munmap(buf, SZ_4K);
+}
+
 TEST_F(space, rw_device_and_linear)
 {
 	char b[16];
