@@ -57,7 +57,7 @@ kunit: deps
 
 # KUnit suites under QEMU for arm64 and riscv, if present.
 kunit-cross: deps
-	@if [ -x $(CI)/kunit-cross.sh ]; then $(CI)/kunit-cross.sh; \
+	@if [ -f $(CI)/kunit-cross.sh ]; then bash $(CI)/kunit-cross.sh; \
 	else echo "tools/ci/kunit-cross.sh: not present, no cross KUnit run"; fi
 
 # Userspace selftests against the module loaded in Debian 6.1 under QEMU.

@@ -44,13 +44,17 @@ ensure_src612() {
 	have=$(src612_version)
 	if [ -f "$SRC612/scripts/checkpatch.pl" ] && [ -f "$SRC612/tools/testing/kunit/kunit.py" ] &&
 		{ [ -z "$want" ] || [ "$want" = "$have" ]; }; then
-		return 0
+		# Someone configured or built in it: O= builds refuse such a tree.
+		[ ! -e "$SRC612/.config" ] && [ ! -d "$SRC612/include/config" ] && return 0
+		msg "$SRC612 is not pristine (it has a .config): unpacking it again"
+		have=
 	fi
 	[ -f "$SRC612_TAR" ] || die "$SRC612_TAR missing: run 'make deps' (package linux-source-6.12)"
 	mkdir -p "$AXAS_CACHE"
 	exec 8>"$AXAS_CACHE/src612.lock"
 	flock 8
-	if [ -f "$SRC612/scripts/checkpatch.pl" ] && [ "$want" = "$(src612_version)" ]; then
+	if [ -f "$SRC612/scripts/checkpatch.pl" ] && [ "$want" = "$(src612_version)" ] &&
+		[ ! -e "$SRC612/.config" ]; then
 		exec 8>&-	# another run unpacked it meanwhile
 		return 0
 	fi
