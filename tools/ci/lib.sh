@@ -29,6 +29,31 @@ lock() {
 msg() { printf '==> %s\n' "$*"; }
 die() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
+# apt_download DIR PKG: the .deb of PKG in DIR (downloaded once, never
+# installed); prints its path. Refreshes apt's package lists once if the
+# download fails (they may be missing or older than the archive).
+apt_download() {
+	local dir=$1 pkg=$2 deb
+	mkdir -p "$dir"
+	deb=$(find "$dir" -maxdepth 1 -name "${pkg}_*.deb" -print -quit)
+	if [ -z "$deb" ]; then
+		if ! (cd "$dir" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" 2>/dev/null); then
+			apt_update
+			(cd "$dir" && apt-get download -qq -o APT::Sandbox::User=root "$pkg") || return 1
+		fi
+		deb=$(find "$dir" -maxdepth 1 -name "${pkg}_*.deb" -print -quit)
+	fi
+	[ -n "$deb" ] && echo "$deb"
+}
+
+# apt-get update, once per run.
+apt_update() {
+	[ -n "${AXAS_APT_UPDATED:-}" ] && return 0
+	msg "apt-get update" >&2
+	if [ "$(id -u)" = 0 ]; then apt-get update -qq >/dev/null; else sudo apt-get update -qq >/dev/null; fi
+	export AXAS_APT_UPDATED=1
+}
+
 # Newest Debian 6.1 headers directory (what `make` builds against).
 kdir61() {
 	ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n 1

@@ -39,20 +39,19 @@ fi
 # Taken from Debian's linux-headers-*-amd64 package, downloaded and
 # unpacked here, never installed (it would pull in a kernel image).
 ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-pkg=
-for p in $(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb[0-9]+-amd64$' | cut -d' ' -f1); do
-	if [ "$(apt-cache show "$p" 2>/dev/null | sed -n 's/^Version: //p')" = "$ver" ]; then
-		pkg=$p
-	fi
-done
-[ -n "$pkg" ] || die "no linux-headers-6.12.*-amd64 package of version $ver (apt-get update?)"
-debs="$AXAS_CACHE/debs"
-mkdir -p "$debs"
-deb=$(ls "$debs/${pkg}_"*.deb 2>/dev/null || true)
-if [ -z "$deb" ]; then
-	(cd "$debs" && apt-get download -qq -o APT::Sandbox::User=root "$pkg") || die "apt-get download $pkg failed"
-	deb=$(ls "$debs/${pkg}_"*.deb)
-fi
+find_headers_pkg() {
+	local p
+	for p in $(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb[0-9]+-amd64$' | cut -d' ' -f1); do
+		if [ "$(apt-cache show "$p" 2>/dev/null | sed -n 's/^Version: //p')" = "$ver" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+}
+pkg=$(find_headers_pkg)
+[ -n "$pkg" ] || { apt_update; pkg=$(find_headers_pkg); }
+[ -n "$pkg" ] || die "no linux-headers-6.12.*-amd64 package of version $ver in apt's lists"
+deb=$(apt_download "$AXAS_CACHE/debs" "$pkg") || die "apt-get download $pkg failed"
 dpkg-deb --fsys-tarfile "$deb" |
 	tar -xO "./usr/src/$pkg/Module.symvers" >"$BUILD612/Module.symvers" ||
 	die "no Module.symvers in $pkg"

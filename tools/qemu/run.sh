@@ -61,17 +61,11 @@ abi=${kdir##*/linux-headers-}
 kcache="$AXAS_CACHE/qemu/$abi"
 vmlinuz="$kcache/vmlinuz"
 if [ ! -s "$vmlinuz" ]; then
-	debs="$AXAS_CACHE/debs"
-	mkdir -p "$debs" "$kcache"
+	mkdir -p "$kcache"
 	deb=
 	for pkg in "linux-image-$abi-unsigned" "linux-image-$abi"; do
-		deb=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
-		[ -n "$deb" ] && break
-		msg "downloading $pkg (once; not installed)"
-		if (cd "$debs" && apt-get download -qq -o APT::Sandbox::User=root "$pkg"); then
-			deb=$(ls "$debs/${pkg}_"*.deb | head -n 1)
-			break
-		fi
+		msg "getting $pkg (once; never installed)"
+		deb=$(apt_download "$AXAS_CACHE/debs" "$pkg") && break
 	done
 	[ -n "$deb" ] || die "cannot download linux-image-$abi(-unsigned): is apt's package list current (apt-get update)?"
 	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./boot/vmlinuz-$abi" >"$vmlinuz.tmp" ||
