@@ -68,9 +68,9 @@ if [ ! -s "$vmlinuz" ]; then
 		deb=$(apt_download "$AXAS_CACHE/debs" "$pkg") && break
 	done
 	[ -n "$deb" ] || die "cannot download linux-image-$abi(-unsigned): is apt's package list current (apt-get update)?"
-	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./boot/vmlinuz-$abi" >"$vmlinuz.tmp" ||
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./boot/vmlinuz-$abi" >"$vmlinuz.$$" ||
 		die "no /boot/vmlinuz-$abi in $deb"
-	mv "$vmlinuz.tmp" "$vmlinuz"
+	mv "$vmlinuz.$$" "$vmlinuz"
 fi
 
 # --- the module must be built for that kernel
