@@ -64,6 +64,51 @@ static int axas_check_range(struct axas_aspace *as, u64 gpa, u64 size)
 	return 0;
 }
 
+/*
+ * Insert a new region shaped like @tmpl once @fill mapped it: the overlap
+ * check, the region structure and @fill all come before anything changes,
+ * so any failure leaves the space as it was.
+ */
+static int axas_add_region(struct axas_aspace *as,
+			   const struct axas_region *tmpl,
+			   int (*fill)(struct axas_aspace *as,
+				       const struct axas_region *r))
+{
+	struct axas_region *r;
+	LIST_HEAD(spare);
+	int ret;
+
+	down_write(&as->lock);
+	if (axas_region_overlaps(as, tmpl->start, tmpl->end)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	ret = axas_region_prealloc(as, &spare, 1);
+	if (!ret)
+		ret = fill(as, tmpl);
+	if (ret)
+		goto out;
+	r = axas_region_take(&spare);
+	r->start = tmpl->start;
+	r->end = tmpl->end;
+	r->hpa = tmpl->hpa;
+	r->kind = tmpl->kind;
+	r->prot = tmpl->prot;
+	r->flags = tmpl->flags;
+	axas_region_insert(as, r);
+out:
+	axas_region_free_spare(&spare);
+	up_write(&as->lock);
+	return ret;
+}
+
+static int axas_fill_linear(struct axas_aspace *as,
+			    const struct axas_region *r)
+{
+	return npt_map(&as->npt, r->start, r->hpa, r->end - r->start, r->prot,
+		       r->flags & AXAS_MAP_NOHUGE ? NPT_MAP_NOHUGE : 0);
+}
+
 /**
  * axas_map_linear() - map guest-physical to host-physical at a fixed offset
  * @as: the address space
@@ -85,8 +130,12 @@ int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
 		    u32 flags)
 {
 	unsigned int phys_bits = axas_host_phys_bits();
-	struct axas_region *r;
-	LIST_HEAD(spare);
+	const struct axas_region tmpl = {
+		.start = gpa, .end = gpa + size, .hpa = hpa,
+		.kind = AXAS_REGION_LINEAR,
+		.prot = flags & AXAS_REGION_PROT_MASK,
+		.flags = flags & AXAS_MAP_NOHUGE,
+	};
 	int ret;
 
 	ret = axas_check_flags(flags, AXAS_REGION_PROT_MASK | AXAS_MAP_NOHUGE);
@@ -98,31 +147,7 @@ int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
 	    (phys_bits < 64 && hpa + size > BIT_ULL(phys_bits)))
 		return -EINVAL;
 
-	down_write(&as->lock);
-	if (axas_region_overlaps(as, gpa, gpa + size)) {
-		ret = -EEXIST;
-		goto out;
-	}
-	ret = axas_region_prealloc(as, &spare, 1);
-	if (ret)
-		goto out;
-	/* npt_map() unmaps what it mapped when it fails. */
-	ret = npt_map(&as->npt, gpa, hpa, size, flags & AXAS_REGION_PROT_MASK,
-		      flags & AXAS_MAP_NOHUGE ? NPT_MAP_NOHUGE : 0);
-	if (ret)
-		goto out;
-	r = axas_region_take(&spare);
-	r->start = gpa;
-	r->end = gpa + size;
-	r->hpa = hpa;
-	r->kind = AXAS_REGION_LINEAR;
-	r->prot = flags & AXAS_REGION_PROT_MASK;
-	r->flags = flags & AXAS_MAP_NOHUGE;
-	axas_region_insert(as, r);
-out:
-	axas_region_free_spare(&spare);
-	up_write(&as->lock);
-	return ret;
+	return axas_add_region(as, &tmpl, axas_fill_linear);
 }
 EXPORT_SYMBOL_GPL(axas_map_linear);
 
@@ -179,6 +204,14 @@ static int axas_populate(struct axas_aspace *as, u64 gpa, u64 size, u32 prot)
 	return 0;
 }
 
+static int axas_fill_alloc(struct axas_aspace *as,
+			   const struct axas_region *r)
+{
+	if (!(r->flags & AXAS_MAP_POPULATE))
+		return 0;
+	return axas_populate(as, r->start, r->end - r->start, r->prot);
+}
+
 /**
  * axas_map_alloc() - create a region backed by pages of the page allocator
  * @as: the address space
@@ -199,8 +232,12 @@ static int axas_populate(struct axas_aspace *as, u64 gpa, u64 size, u32 prot)
  */
 int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 {
-	struct axas_region *r;
-	LIST_HEAD(spare);
+	const struct axas_region tmpl = {
+		.start = gpa, .end = gpa + size,
+		.kind = AXAS_REGION_ALLOC,
+		.prot = flags & AXAS_REGION_PROT_MASK,
+		.flags = flags & AXAS_MAP_POPULATE,
+	};
 	int ret;
 
 	ret = axas_check_flags(flags,
@@ -210,31 +247,7 @@ int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 	if (ret)
 		return ret;
 
-	down_write(&as->lock);
-	if (axas_region_overlaps(as, gpa, gpa + size)) {
-		ret = -EEXIST;
-		goto out;
-	}
-	ret = axas_region_prealloc(as, &spare, 1);
-	if (ret)
-		goto out;
-	if (flags & AXAS_MAP_POPULATE) {
-		ret = axas_populate(as, gpa, size,
-				    flags & AXAS_REGION_PROT_MASK);
-		if (ret)
-			goto out;
-	}
-	r = axas_region_take(&spare);
-	r->start = gpa;
-	r->end = gpa + size;
-	r->kind = AXAS_REGION_ALLOC;
-	r->prot = flags & AXAS_REGION_PROT_MASK;
-	r->flags = flags & AXAS_MAP_POPULATE;
-	axas_region_insert(as, r);
-out:
-	axas_region_free_spare(&spare);
-	up_write(&as->lock);
-	return ret;
+	return axas_add_region(as, &tmpl, axas_fill_alloc);
 }
 EXPORT_SYMBOL_GPL(axas_map_alloc);
 
