@@ -56,23 +56,21 @@ apt_update() {
 
 # Newest Debian 6.1 headers directory (what `make` builds against).
 kdir61() {
-	ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n 1
+	{ ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null || true; } | sort -V | tail -n 1
 }
 
 # The pristine 6.12 source, unpacked once from the linux-source-6.12
 # package into $SRC612. Unpacked beside it and renamed, so an interrupted
 # run never leaves a half tree under the final name.
 ensure_src612() {
-	local want have tmp
+	local want tmp
 	want=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
 	want=${want%%-*}
-	have=$(src612_version)
 	if [ -f "$SRC612/scripts/checkpatch.pl" ] && [ -f "$SRC612/tools/testing/kunit/kunit.py" ] &&
-		{ [ -z "$want" ] || [ "$want" = "$have" ]; }; then
+		{ [ -z "$want" ] || [ "$want" = "$(src612_version)" ]; }; then
 		# Someone configured or built in it: O= builds refuse such a tree.
 		[ ! -e "$SRC612/.config" ] && [ ! -d "$SRC612/include/config" ] && return 0
 		msg "$SRC612 is not pristine (it has a .config): unpacking it again"
-		have=
 	fi
 	[ -f "$SRC612_TAR" ] || die "$SRC612_TAR missing: run 'make deps' (package linux-source-6.12)"
 	mkdir -p "$AXAS_CACHE"
