@@ -6,10 +6,12 @@
 #
 # QEMU 10 (unpacked from Debian's bookworm-backports by tools/ci/kunit-cross.sh
 # into $AXAS_QEMU10, default /var/tmp/axas/qemu10) is preferred: QEMU 7.2
-# faults every guest-physical address with bit 40 set (the upper half of
-# Sv39x4), checks R instead of X for HLVX and has no svade switch. Without it
+# faults every guest-physical address that needs the two extra root bits of
+# an x4 format (bit 40 and up on Sv39x4: the upper half of its 2 TiB),
+# checks R instead of X for HLVX and has no svade switch. Without QEMU 10
 # this falls back to the system QEMU and tells the tests so on the kernel
-# command line (axas.hwverify_qemu7=1), which skips exactly those checks.
+# command line (axas.hwverify_qemu7=1), which leaves exactly those probes to
+# the software walk.
 
 import os
 
@@ -31,7 +33,7 @@ else:
 	CPU = 'rv64,h=true,svpbmt=true'
 	CMDLINE = 'console=ttyS0 axas.hwverify_qemu7=1'
 	print('axas: QEMU 10 not found in ' + QEMU10 +
-	      '; falling back to the system QEMU, Sv39x4 upper-half and HLVX checks skipped')
+	      '; falling back to the system QEMU 7.2: probes above the non-x4 width and HLVX left to software')
 
 QEMU_ARCH = QemuArchParams(linux_arch='riscv',
 			   kconfig='''

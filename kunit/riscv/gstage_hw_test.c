@@ -63,12 +63,12 @@ static void gstage_hw_tables(struct kunit *test)
 			  1 : s->r[i].size / SZ_4K;
 	KUNIT_EXPECT_EQ(test, rep.sw_leaves, leaves);
 	/*
-	 * Pages without RAM behind them are left to software: in the 1 GiB
-	 * block, the firmware's (PMP-protected) first page. QEMU 7.2 also
-	 * cannot probe the upper half of Sv39x4.
+	 * Pages the kernel must not touch are left to software: reserved
+	 * pages (firmware, device tree) among the samples of the 1 GiB RAM
+	 * block; with QEMU 7.2 also the upper half of Sv39x4.
 	 */
 	if (!hwv_rv_qemu7)
-		KUNIT_EXPECT_LE(test, rep.hw_skipped, 1);
+		KUNIT_EXPECT_LE(test, rep.hw_skipped, HWV_SAMPLES + 2);
 }
 
 /* Negative control: one region's output address is off by a page. */
@@ -134,14 +134,17 @@ static void gstage_hw_neg_user0(struct kunit *test)
 	gstage_hw_neg_raw(test, 0, BIT_ULL(4), "leaf with U = 0", true);
 }
 
+/* QEMU 7.2 has no svade: it sets A and D itself, only software sees them */
 static void gstage_hw_neg_accessed0(struct kunit *test)
 {
-	gstage_hw_neg_raw(test, 1, BIT_ULL(6), "leaf with A = 0", true);
+	gstage_hw_neg_raw(test, 1, BIT_ULL(6), "leaf with A = 0",
+			  !hwv_rv_qemu7);
 }
 
 static void gstage_hw_neg_dirty0(struct kunit *test)
 {
-	gstage_hw_neg_raw(test, 0, BIT_ULL(7), "writable leaf with D = 0", true);
+	gstage_hw_neg_raw(test, 0, BIT_ULL(7), "writable leaf with D = 0",
+			  !hwv_rv_qemu7);
 }
 
 static void gstage_hw_neg_exec0(struct kunit *test)

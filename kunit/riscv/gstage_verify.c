@@ -59,7 +59,7 @@
 bool hwv_rv_qemu7;
 module_param_named(hwverify_qemu7, hwv_rv_qemu7, bool, 0444);
 MODULE_PARM_DESC(hwverify_qemu7,
-		 "QEMU 7.2: skip hardware probes of Sv39x4 GPAs with bit 40 set and HLVX (software checks only)");
+		 "QEMU 7.2: leave GPAs in the upper 3/4 of x4 roots and HLVX to software");
 
 struct rv_walk {
 	const struct hwv_table *t;
@@ -77,11 +77,17 @@ static unsigned int rv_index_bits(const struct hwv_table *t,
 	return level == t->levels - 1 ? 11 : 9;
 }
 
+/*
+ * RAM the kernel may touch: not firmware memory that PMP protects from
+ * S-mode (older OpenSBI leaves it in the linear map, marked reserved), not
+ * MMIO. Data and table pages come from the page allocator.
+ */
 static bool rv_pa_is_ram(u64 pa)
 {
 	unsigned long pfn = PHYS_PFN(pa);
 
-	return pfn_valid(pfn) && page_is_ram(pfn);
+	return pfn_valid(pfn) && page_is_ram(pfn) &&
+	       !PageReserved(pfn_to_page(pfn));
 }
 
 /* The root the hardware walks: hgatp.PPN, not what the owner says. */
@@ -322,11 +328,14 @@ static void rv_hw_exit(struct rv_saved *s)
 	local_irq_restore(s->flags);
 }
 
-/* QEMU 7.2 cannot be asked about this address (see hwverify_qemu7). */
+/*
+ * QEMU 7.2 cannot be asked about this address: it faults every GPA that
+ * needs the two extra bits of an x4 root (bit 40 and up on Sv39x4, 49 on
+ * Sv48x4, 58 on Sv57x4).
+ */
 static bool rv_hw_blind(const struct rv_hw *hw, u64 gpa)
 {
-	return hwv_rv_qemu7 && hw->t->format == AXAS_FMT_SV39X4 &&
-	       (gpa & BIT_ULL(40));
+	return hwv_rv_qemu7 && gpa >> (hw->t->gpa_bits - 2);
 }
 
 /* The last access trapped with @cause for @gpa; describe it otherwise. */

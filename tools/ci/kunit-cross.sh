@@ -152,6 +152,14 @@ for arch in "${arches[@]}"; do
 	build_dir="$AXAS_CACHE/kunit-$arch"
 	log="$build_dir.out"
 	mkdir -p "$build_dir"
+	# The tree is synced from whichever clone ran last, keeping file times:
+	# an object newer than a source from another clone would look up to
+	# date. Rebuild the module whenever its sources differ from last time.
+	src_hash=$(cd "$tree/drivers/axas" && find . -type f | LC_ALL=C sort | xargs sha1sum | sha1sum)
+	if [ "$src_hash" != "$(cat "$build_dir/.axas-src-hash" 2>/dev/null)" ]; then
+		rm -rf "$build_dir/drivers/axas"
+		echo "$src_hash" >"$build_dir/.axas-src-hash"
+	fi
 	msg "KUnit on $arch under QEMU (build dir $build_dir)"
 	rc=0
 	(cd "$tree" && nice python3 tools/testing/kunit/kunit.py run \
