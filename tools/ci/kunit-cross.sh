@@ -60,10 +60,14 @@ install_cross_gcc() {
 	local work a
 	work=$(mktemp -d "$AXAS_CACHE/.cross-gcc.XXXXXX")
 	msg "unpacking the arm64 and riscv64 cross compilers into $CROSS_GCC"
-	(cd "$work" && apt-get download -qq -o APT::Sandbox::User=root \
-		gcc-12-aarch64-linux-gnu cpp-12-aarch64-linux-gnu \
-		gcc-12-riscv64-linux-gnu cpp-12-riscv64-linux-gnu >/dev/null) ||
-		{ rm -rf "$work"; die "cannot download the cross compilers"; }
+	local pkgs=(gcc-12-aarch64-linux-gnu cpp-12-aarch64-linux-gnu
+		    gcc-12-riscv64-linux-gnu cpp-12-riscv64-linux-gnu)
+	# stale package lists name versions the mirror no longer has: refresh once
+	if ! (cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "${pkgs[@]}" >/dev/null); then
+		apt-get update -qq >/dev/null || true
+		(cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "${pkgs[@]}" >/dev/null) ||
+			{ rm -rf "$work"; die "cannot download the cross compilers"; }
+	fi
 	mkdir -p "$work/root/bin"
 	for deb in "$work"/*.deb; do
 		dpkg-deb -x "$deb" "$work/root"
