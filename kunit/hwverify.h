@@ -15,13 +15,17 @@
 #define _AXAS_KUNIT_HWVERIFY_H
 
 #include <kunit/test.h>
+#include <linux/err.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/printk.h>
 #include <linux/sizes.h>
 #include <linux/stdarg.h>
 #include <linux/types.h>
+
+#include <linux/axas.h>
 
 #include "axas_npt/npt.h"
 
@@ -369,6 +373,157 @@ static inline struct hwv_scene *hwv_scene_build(struct kunit *test,
 	hwv_scene_add(test, s, top - SZ_4K, SZ_4K, hwv_small_pa(s, 20), rw);
 
 	hwv_table_from_npt(&s->t, &s->npt);
+	return s;
+}
+
+/* --- the same, for an address space built by axas_core ------------------ */
+
+#define HWV_CORE_MAX_REGIONS	32
+
+/**
+ * struct hwv_core_scene - an axas_core address space over real kernel pages
+ * @as: the address space
+ * @t: how the verifier sees its table
+ * @small: 4 KiB data pages for a linear region
+ * @huge: a 2 MiB block for a linear region, split by unmap and protect
+ * @alloc_gpa: first page of the populated alloc region
+ * @r: what axas_translate() says is mapped, page runs coalesced
+ * @nr: number of @r
+ */
+struct hwv_core_scene {
+	struct axas_aspace *as;
+	struct hwv_table t;
+	struct page *small;
+	struct page *huge;
+	u64 alloc_gpa;
+	struct hwv_region r[HWV_CORE_MAX_REGIONS];
+	unsigned int nr;
+};
+
+static inline void hwv_core_scene_free(void *arg)
+{
+	struct hwv_core_scene *s = arg;
+
+	if (!IS_ERR_OR_NULL(s->as))
+		axas_aspace_put(s->as);
+	if (s->small)
+		__free_pages(s->small, HWV_SMALL_ORDER);
+	if (s->huge)
+		__free_pages(s->huge, get_order(SZ_2M));
+}
+
+/*
+ * Append what the address space maps in [gpa, gpa + size) to the region
+ * list, one translate per page, runs with contiguous output and equal
+ * permissions merged.
+ */
+static inline void hwv_core_collect(struct kunit *test,
+				    struct hwv_core_scene *s, u64 gpa, u64 size)
+{
+	u64 end = gpa + size;
+
+	for (; gpa < end; gpa += SZ_4K) {
+		struct hwv_region *last = s->nr ? &s->r[s->nr - 1] : NULL;
+		struct axas_xlate x;
+
+		if (axas_translate(s->as, gpa, &x))
+			continue;
+		if (last && last->gpa + last->size == gpa &&
+		    last->hpa + last->size == x.hpa && last->prot == x.prot) {
+			last->size += SZ_4K;
+			continue;
+		}
+		KUNIT_ASSERT_LT(test, s->nr, HWV_CORE_MAX_REGIONS);
+		s->r[s->nr++] = (struct hwv_region){
+			.gpa = gpa, .size = SZ_4K, .hpa = x.hpa, .prot = x.prot,
+		};
+	}
+}
+
+/**
+ * hwv_core_scene_build() - an address space shaped by the core's operations
+ * @test: the case (owns the scene)
+ * @format: AXAS_FMT_*
+ * @gpa_bits: width, 0 for the format's default
+ *
+ * A 2 MiB linear leaf split by unmapping one page and protecting 8 KiB of
+ * it to read-only, a 16 KiB uncached linear region, and 8 populated alloc
+ * pages at the top of the space written through axas_write(). The region
+ * list is what axas_translate() reports, checked here against what the
+ * operations should have produced.
+ *
+ * Return: the scene.
+ */
+static inline struct hwv_core_scene *
+hwv_core_scene_build(struct kunit *test, u32 format, u32 gpa_bits)
+{
+	struct hwv_core_scene *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	const u32 rw = AXAS_MAP_READ | AXAS_MAP_WRITE;
+	const u64 lin = SZ_4M, hole = SZ_4M + SZ_64K, ro = SZ_4M + SZ_1M;
+	struct axas_stats st;
+	struct axas_xlate x;
+	u64 top, *buf, i;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	ret = kunit_add_action_or_reset(test, hwv_core_scene_free, s);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	s->small = alloc_pages(GFP_KERNEL, HWV_SMALL_ORDER);
+	KUNIT_ASSERT_NOT_NULL(test, s->small);
+	s->huge = alloc_pages(GFP_KERNEL | __GFP_NOWARN, get_order(SZ_2M));
+	KUNIT_ASSERT_NOT_NULL(test, s->huge);
+	hwv_fill(s->small, HWV_SMALL_ORDER);
+	hwv_fill(s->huge, get_order(SZ_2M));
+
+	/* the whole width: its first and last pages are used */
+	KUNIT_ASSERT_EQ(test, npt_resolve_format(&format, &gpa_bits), 0);
+	s->as = axas_aspace_create(format, gpa_bits, 0, BIT_ULL(gpa_bits));
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s->as);
+	axas_aspace_stats(s->as, &st);
+	top = BIT_ULL(st.gpa_bits);
+
+	ret = axas_map_linear(s->as, lin, page_to_phys(s->huge), SZ_2M,
+			      rw | AXAS_MAP_EXEC);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = axas_unmap(s->as, hole, SZ_4K);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = axas_protect(s->as, ro, SZ_8K, AXAS_MAP_READ);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = axas_map_linear(s->as, SZ_64K, page_to_phys(s->small), SZ_16K,
+			      AXAS_MAP_READ | AXAS_MAP_UNCACHED);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	s->alloc_gpa = top - SZ_32K;
+	ret = axas_map_alloc(s->as, s->alloc_gpa, SZ_32K,
+			     rw | AXAS_MAP_POPULATE);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	/* guest data written by the core, read back by the hardware */
+	buf = kunit_kmalloc(test, SZ_32K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < SZ_32K / 8; i++)
+		buf[i] = hwv_pattern(s->alloc_gpa + 8 * i) ^ 0x1234;
+	KUNIT_ASSERT_EQ(test, axas_write(s->as, s->alloc_gpa, buf, SZ_32K),
+			(ssize_t)SZ_32K);
+
+	hwv_core_collect(test, s, SZ_64K, SZ_16K);
+	hwv_core_collect(test, s, lin, SZ_2M);
+	hwv_core_collect(test, s, s->alloc_gpa, SZ_32K);
+
+	/* what the operations must have left */
+	KUNIT_ASSERT_EQ(test, axas_translate(s->as, hole, &x), -ENOENT);
+	KUNIT_ASSERT_EQ(test, axas_translate(s->as, ro + SZ_4K, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.prot, AXAS_MAP_READ);
+	KUNIT_EXPECT_EQ(test, x.hpa, page_to_phys(s->huge) + (ro + SZ_4K - lin));
+	KUNIT_ASSERT_EQ(test, axas_translate(s->as, s->alloc_gpa + SZ_4K, &x),
+			0);
+	KUNIT_EXPECT_EQ(test, *(u64 *)phys_to_virt(x.hpa),
+			hwv_pattern(s->alloc_gpa + SZ_4K) ^ 0x1234);
+
+	s->t.format = st.format;
+	s->t.levels = st.levels;
+	s->t.gpa_bits = st.gpa_bits;
+	s->t.root_pa = st.root_pa;
+	s->t.root_reg = st.root_reg;
 	return s;
 }
 

@@ -189,7 +189,27 @@ static void s2_hw_neg_root_reg(struct kunit *test)
 	KUNIT_EXPECT_GT(test, rep.sw_failures, 0);
 }
 
+/* An address space built by axas_core: map, unmap, protect, alloc, write. */
+static void s2_hw_core(struct kunit *test)
+{
+	const u32 *bits = test->param_value;
+	struct hwv_core_scene *s;
+	struct hwv_report rep;
+	int ret;
+
+	if (!is_kernel_in_hyp_mode())
+		kunit_skip(test, "not running at EL2 with VHE");
+	s = hwv_core_scene_build(test, AXAS_FMT_ARM_S2, *bits);
+	ret = hwv_verify(&s->t, s->r, s->nr, &rep);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	hwv_report_log(test, "axas_core address space", &rep);
+	KUNIT_EXPECT_EQ_MSG(test, hwv_failures(&rep), 0, "%s", rep.first);
+	KUNIT_EXPECT_EQ(test, rep.hw_skipped, 0);
+	KUNIT_EXPECT_GE(test, rep.hw_probes, 2 * s->nr);
+}
+
 static struct kunit_case s2_hw_cases[] = {
+	KUNIT_CASE_PARAM(s2_hw_core, s2_width_gen_params),
 	KUNIT_CASE_PARAM(s2_hw_tables, s2_width_gen_params),
 	KUNIT_CASE_PARAM(s2_hw_neg_wrong_pa, s2_width_gen_params),
 	KUNIT_CASE_PARAM(s2_hw_neg_no_write, s2_width_gen_params),

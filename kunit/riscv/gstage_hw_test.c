@@ -189,7 +189,26 @@ static void gstage_hw_neg_root_reg(struct kunit *test)
 	KUNIT_EXPECT_GT(test, rep.sw_failures, 0);
 }
 
+/* An address space built by axas_core: map, unmap, protect, alloc, write. */
+static void gstage_hw_core(struct kunit *test)
+{
+	const u32 *fmt = test->param_value;
+	struct hwv_core_scene *s;
+	struct hwv_report rep;
+	int ret;
+
+	if (!riscv_has_extension_unlikely(RISCV_ISA_EXT_h))
+		kunit_skip(test, "no H extension: not running in HS-mode");
+	s = hwv_core_scene_build(test, *fmt, 0);
+	ret = hwv_verify(&s->t, s->r, s->nr, &rep);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	hwv_report_log(test, "axas_core address space", &rep);
+	KUNIT_EXPECT_EQ_MSG(test, hwv_failures(&rep), 0, "%s", rep.first);
+	KUNIT_EXPECT_GE(test, rep.hw_probes, 3 * s->nr);
+}
+
 static struct kunit_case gstage_hw_cases[] = {
+	KUNIT_CASE_PARAM(gstage_hw_core, gstage_format_gen_params),
 	KUNIT_CASE_PARAM(gstage_hw_tables, gstage_format_gen_params),
 	KUNIT_CASE_PARAM(gstage_hw_neg_wrong_pa, gstage_format_gen_params),
 	KUNIT_CASE_PARAM(gstage_hw_neg_no_write, gstage_format_gen_params),
