@@ -28,9 +28,8 @@
 #include "axas_npt/npt.h"
 #include "axas_chardev/chardev.h"
 
-#define AXFD_PROT_FLAGS	(AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC | \
-			 AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED)
-#define AXFD_PERM_FLAGS	(AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC)
+#define AXFD_PROT_FLAGS	NPT_PROT_MASK
+#define AXFD_PERM_FLAGS	NPT_PERM_MASK
 
 union axfd_ucmd {
 	struct axas_map map;
@@ -58,21 +57,10 @@ static int axfd_check_gpa_range(struct axas_aspace *as, u64 gpa, u64 length)
 	return 0;
 }
 
-/*
- * Permission and memory-type combinations no format can express. A leaf
- * without any permission would be a non-present entry on EPT.
- */
+/* Permission and memory-type combinations no format can express. */
 static int axfd_check_prot(u32 flags)
 {
-	if (!(flags & AXFD_PERM_FLAGS))
-		return -EINVAL;
-	if ((flags & AXAS_MAP_WRITE) && !(flags & AXAS_MAP_READ))
-		return -EINVAL;
-	if ((flags & AXAS_MAP_DEVICE) && (flags & AXAS_MAP_UNCACHED))
-		return -EINVAL;
-	if ((flags & AXAS_MAP_DEVICE) && (flags & AXAS_MAP_EXEC))
-		return -EINVAL;
-	return 0;
+	return npt_prot_is_valid(flags & AXFD_PROT_FLAGS) ? 0 : -EINVAL;
 }
 
 /*
