@@ -15,7 +15,7 @@ JOBS ?= $(shell nproc)
 CI := $(REPO)/tools/ci
 
 .PHONY: all module tools clean deps demo check qemu \
-	build-6.1 build-6.12 build-all checkpatch kunit kunit-cross selftests help
+	build-6.1 build-6.12 build-all checkpatch kunit kunit-cross selftests bench help
 
 all: module
 
@@ -81,6 +81,12 @@ qemu: deps
 	@$(MAKE) --no-print-directory -C $(REPO)/tools progs
 	@$(REPO)/tools/qemu/run.sh -- $(or $(CMD),sh -c 'lsmod; ls -l /dev/axas')
 
+# Speed and memory against the kernel's own page-table code, in the guest.
+bench: deps
+	@$(MAKE) --no-print-directory module
+	@$(MAKE) --no-print-directory -C $(REPO)/tools progs
+	@$(REPO)/tools/qemu/run.sh -- axas-bench $(BENCH_ARGS)
+
 help:
 	@echo 'make              axas.ko against KDIR (default: newest Debian 6.1 headers)'
 	@echo 'make demo         build, boot Debian 6.1 in QEMU, run the demo VMM (tools/axas-demo.c)'
@@ -93,5 +99,6 @@ help:
 	@echo 'make kunit-cross  KUnit under QEMU for arm64 and riscv'
 	@echo 'make selftests    userspace selftests in Debian 6.1 under QEMU'
 	@echo "make qemu CMD='...'  any command in the QEMU guest, module loaded"
+	@echo "make bench        axas-bench in the guest: axas against the kernel's own page tables"
 	@echo 'make clean        remove build products'
 
