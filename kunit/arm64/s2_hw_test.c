@@ -208,7 +208,33 @@ static void s2_hw_core(struct kunit *test)
 	KUNIT_EXPECT_GE(test, rep.hw_probes, 2 * s->nr);
 }
 
+/*
+ * Safety: a table descriptor leading to a physical address without RAM
+ * (0 is flash on QEMU's virt board) is refused by the software pre-walk
+ * and never handed to the hardware walker, whose external abort would
+ * kill the kernel.
+ */
+static void s2_hw_neg_nonram_table(struct kunit *test)
+{
+	struct hwv_scene *s = s2_scene(test);
+	struct hwv_report rep;
+	u64 *ptep, old;
+
+	KUNIT_ASSERT_EQ(test, s->r[8].size, SZ_2M);
+	ptep = hwv_leaf_ptep(&s->t, s->r[8].gpa);
+	KUNIT_ASSERT_NOT_NULL(test, ptep);
+	old = READ_ONCE(*ptep);
+	KUNIT_ASSERT_EQ(test, old & 3, 1);	/* a 2 MiB block */
+	WRITE_ONCE(*ptep, 3);			/* a table at PA 0 */
+	s2_verify(test, s, s->r, "table descriptor to PA 0", &rep);
+	WRITE_ONCE(*ptep, old);
+	KUNIT_EXPECT_GT(test, rep.sw_failures, 0);
+	KUNIT_EXPECT_EQ(test, rep.hw_probes, 0);
+	KUNIT_EXPECT_GT(test, rep.hw_skipped, 0);
+}
+
 static struct kunit_case s2_hw_cases[] = {
+	KUNIT_CASE_PARAM(s2_hw_neg_nonram_table, s2_width_gen_params),
 	KUNIT_CASE_PARAM(s2_hw_core, s2_width_gen_params),
 	KUNIT_CASE_PARAM(s2_hw_tables, s2_width_gen_params),
 	KUNIT_CASE_PARAM(s2_hw_neg_wrong_pa, s2_width_gen_params),

@@ -207,7 +207,32 @@ static void gstage_hw_core(struct kunit *test)
 	KUNIT_EXPECT_GE(test, rep.hw_probes, 3 * s->nr);
 }
 
+/*
+ * Safety: a pointer to a physical address without RAM (0: the debug
+ * device on QEMU's virt board) is refused by the software walk and never
+ * handed to the hardware.
+ */
+static void gstage_hw_neg_nonram_table(struct kunit *test)
+{
+	struct hwv_scene *s = gstage_scene(test);
+	struct hwv_report rep;
+	u64 *ptep, old;
+
+	KUNIT_ASSERT_EQ(test, s->r[8].size, SZ_2M);
+	ptep = hwv_leaf_ptep(&s->t, s->r[8].gpa);
+	KUNIT_ASSERT_NOT_NULL(test, ptep);
+	old = READ_ONCE(*ptep);
+	KUNIT_ASSERT_NE(test, old & GENMASK_ULL(3, 1), 0);	/* a leaf */
+	WRITE_ONCE(*ptep, BIT_ULL(0));		/* a pointer to PA 0 */
+	gstage_verify(test, s, s->r, "pointer to PA 0", &rep);
+	WRITE_ONCE(*ptep, old);
+	KUNIT_EXPECT_GT(test, rep.sw_failures, 0);
+	KUNIT_EXPECT_EQ(test, rep.hw_probes, 0);
+	KUNIT_EXPECT_GT(test, rep.hw_skipped, 0);
+}
+
 static struct kunit_case gstage_hw_cases[] = {
+	KUNIT_CASE_PARAM(gstage_hw_neg_nonram_table, gstage_format_gen_params),
 	KUNIT_CASE_PARAM(gstage_hw_core, gstage_format_gen_params),
 	KUNIT_CASE_PARAM(gstage_hw_tables, gstage_format_gen_params),
 	KUNIT_CASE_PARAM(gstage_hw_neg_wrong_pa, gstage_format_gen_params),
