@@ -26,11 +26,11 @@
 #define RV_PBMT_NC	1
 #define RV_PBMT_IO	2
 
-#define HGATP_MODE	GENMASK_ULL(63, 60)
-#define HGATP_PPN	GENMASK_ULL(43, 0)
-#define HGATP_SV39X4	8
-#define HGATP_SV48X4	9
-#define HGATP_SV57X4	10
+#define RV_HGATP_MODE	GENMASK_ULL(63, 60)
+#define RV_HGATP_PPN	GENMASK_ULL(43, 0)
+#define RV_HGATP_SV39X4	8
+#define RV_HGATP_SV48X4	9
+#define RV_HGATP_SV57X4	10
 
 static u64 rv_pa_to_ppn(u64 pa)
 {
@@ -98,8 +98,8 @@ static u32 rv_pte_prot(u64 pte)
 /* hgatp: MODE 8/9/10 for 3/4/5 levels, VMID 0, root PPN. */
 static u64 rv_root_reg(const struct npt *npt)
 {
-	return FIELD_PREP(HGATP_MODE, HGATP_SV39X4 + npt->levels - 3) |
-	       FIELD_PREP(HGATP_PPN, npt->root_pa >> NPT_PAGE_SHIFT);
+	return FIELD_PREP(RV_HGATP_MODE, RV_HGATP_SV39X4 + npt->levels - 3) |
+	       FIELD_PREP(RV_HGATP_PPN, npt->root_pa >> NPT_PAGE_SHIFT);
 }
 
 #define RV_FMT(_id, _name, _bits)			\

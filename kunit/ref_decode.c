@@ -93,10 +93,10 @@
 #define RV_ROOT_BYTES		SZ_16K
 
 /* RISC-V hgatp (RV64). */
-#define HGATP_MODE		GENMASK_ULL(63, 60)
-#define HGATP_ZERO		GENMASK_ULL(59, 58)
-#define HGATP_VMID		GENMASK_ULL(57, 44)
-#define HGATP_PPN		GENMASK_ULL(43, 0)
+#define REF_HGATP_MODE		GENMASK_ULL(63, 60)
+#define REF_HGATP_ZERO		GENMASK_ULL(59, 58)
+#define REF_HGATP_VMID		GENMASK_ULL(57, 44)
+#define REF_HGATP_PPN		GENMASK_ULL(43, 0)
 
 static unsigned int ref_shift(unsigned int level)
 {
@@ -511,11 +511,11 @@ const char *npt_ref_check_root_reg(const struct npt_ref_geom *g, u64 root_pa,
 		       g->format == AXAS_FMT_SV48X4 ? 9 : 10;
 		if (root_pa & (RV_ROOT_BYTES - 1))
 			return "hgatp: root not 16 KiB aligned";
-		if (FIELD_GET(HGATP_MODE, reg) != mode)
+		if (FIELD_GET(REF_HGATP_MODE, reg) != mode)
 			return "hgatp: wrong MODE";
-		if (reg & (HGATP_VMID | HGATP_ZERO))
+		if (reg & (REF_HGATP_VMID | REF_HGATP_ZERO))
 			return "hgatp: VMID or bits 59:58 not 0";
-		if (FIELD_GET(HGATP_PPN, reg) != root_pa >> PAGE_SHIFT)
+		if (FIELD_GET(REF_HGATP_PPN, reg) != root_pa >> PAGE_SHIFT)
 			return "hgatp: PPN is not the root";
 		return NULL;
 	}

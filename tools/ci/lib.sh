@@ -98,11 +98,14 @@ src612_version() {
 }
 
 # Copies the module's sources (not its build products, not tools/, not
-# .git) into $1, keeping modification times so later builds there are
-# incremental, and deleting files that left the repository.
+# .git) into $1, deleting files that left the repository. Files are compared
+# by content, and a changed file gets the time of the copy, not its time in
+# the repository: a clone whose files are older than objects built from
+# another clone must still rebuild them. Unchanged files keep their time,
+# so later builds there stay incremental.
 sync_module_sources() {
 	mkdir -p "$1"
-	rsync -a --delete --prune-empty-dirs \
+	rsync -rlpD --checksum --delete --prune-empty-dirs \
 		--exclude='/.git/' --exclude='/tools/' --exclude='/Documentation/' \
 		--include='*/' --include='*.c' --include='*.h' --include='*.S' \
 		--include='Kbuild' --include='Kconfig' \
