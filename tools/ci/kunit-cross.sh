@@ -14,7 +14,10 @@
 #
 #   tools/ci/kunit-cross.sh              both architectures
 #   tools/ci/kunit-cross.sh riscv        one of them
-#   AXAS_CROSS_FILTER='*' tools/ci/...   every axas suite, not only axas_hw*
+#   AXAS_CROSS_FILTER='axas_hw*' tools/ci/...  only the hardware verifiers
+#                                        (default: every axas suite, so the
+#                                        engine and core also run on arm64
+#                                        and riscv kernels)
 #   AXAS_QEMU10=none tools/ci/...        riscv on QEMU 7.2 (the fallback)
 #
 # Build directories persist in $AXAS_CACHE/kunit-arm64 and kunit-riscv.
@@ -25,7 +28,7 @@ set -euo pipefail
 
 QEMU10=${AXAS_QEMU10:-$AXAS_CACHE/qemu10}
 export AXAS_QEMU10=$QEMU10
-filter=${AXAS_CROSS_FILTER:-axas_hw*}
+filter=${AXAS_CROSS_FILTER:-axas*}
 arches=("$@")
 [ ${#arches[@]} -gt 0 ] || arches=(arm64 riscv)
 
