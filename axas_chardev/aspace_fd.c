@@ -89,16 +89,29 @@ static int axfd_check_hpa_range(u64 hpa, u64 length)
 	return 0;
 }
 
+/*
+ * The checks every struct axas_map shares: only the permission and
+ * memory-type bits plus @extra_flags, a combination every format can encode,
+ * a gpa range inside the space, and hpa 0 unless the map is linear.
+ */
+static int axfd_check_map(struct axas_file *af, const struct axas_map *m,
+			  u32 extra_flags, bool linear)
+{
+	if (m->flags & ~(AXFD_PROT_FLAGS | extra_flags))
+		return -EINVAL;
+	if (!linear && m->hpa)
+		return -EINVAL;
+	if (axfd_check_prot(m->flags))
+		return -EINVAL;
+	return axfd_check_gpa_range(af->as, m->gpa, m->length);
+}
+
 static int axfd_map_linear(struct axas_file *af, void *arg)
 {
 	struct axas_map *m = arg;
 	int ret;
 
-	if (m->flags & ~(AXFD_PROT_FLAGS | AXAS_MAP_NOHUGE))
-		return -EINVAL;
-	ret = axfd_check_prot(m->flags);
-	if (!ret)
-		ret = axfd_check_gpa_range(af->as, m->gpa, m->length);
+	ret = axfd_check_map(af, m, AXAS_MAP_NOHUGE, true);
 	if (!ret)
 		ret = axfd_check_hpa_range(m->hpa, m->length);
 	if (ret)
@@ -118,13 +131,7 @@ static int axfd_map_alloc(struct axas_file *af, void *arg)
 	struct axas_map *m = arg;
 	int ret;
 
-	if (m->flags & ~(AXFD_PROT_FLAGS | AXAS_MAP_POPULATE))
-		return -EINVAL;
-	if (m->hpa)
-		return -EINVAL;
-	ret = axfd_check_prot(m->flags);
-	if (!ret)
-		ret = axfd_check_gpa_range(af->as, m->gpa, m->length);
+	ret = axfd_check_map(af, m, AXAS_MAP_POPULATE, false);
 	if (ret)
 		return ret;
 	return axas_map_alloc(af->as, m->gpa, m->length, m->flags);
@@ -148,13 +155,7 @@ static int axfd_protect(struct axas_file *af, void *arg)
 	struct axas_map *m = arg;
 	int ret;
 
-	if (m->flags & ~AXFD_PROT_FLAGS)
-		return -EINVAL;
-	if (m->hpa)
-		return -EINVAL;
-	ret = axfd_check_prot(m->flags);
-	if (!ret)
-		ret = axfd_check_gpa_range(af->as, m->gpa, m->length);
+	ret = axfd_check_map(af, m, 0, false);
 	if (ret)
 		return ret;
 	return axas_protect(af->as, m->gpa, m->length, m->flags);
