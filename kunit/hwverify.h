@@ -4,12 +4,17 @@
  * table against the list of regions it was meant to map.
  *
  * Arm stage 2 is checked with AT S12E1R/W at EL2 (kunit/arm64/), RISC-V
- * G-stage with HLV/HLVX/HSV in HS-mode (kunit/riscv/). Each verifier also
- * walks the table in software with its own decoder (written from the
- * architecture manuals, sharing nothing with axas_npt) for what the
- * hardware path cannot observe: execute permission on Arm, memory types,
- * A/D/U bits, reserved bits, and every leaf of the table, not just the
- * sampled ones.
+ * G-stage with HLV/HLVX/HSV in HS-mode (kunit/riscv/). The verifier also
+ * walks the table in software with each architecture's own decoder
+ * (written from the architecture manuals, sharing nothing with axas_npt)
+ * for what the hardware path cannot observe: execute permission on Arm,
+ * memory types, A/D/U bits, reserved bits, and every leaf of the table,
+ * not just the sampled ones.
+ *
+ * The walk, the sampling of regions and holes, hwv_verify() and the KUnit
+ * case bodies are shared (kunit/hwverify/); an architecture supplies the
+ * hwv_arch_*() hooks (entry decoding, loading the table, one probe) and a
+ * struct hwv_test_arch.
  */
 #ifndef _AXAS_KUNIT_HWVERIFY_H
 #define _AXAS_KUNIT_HWVERIFY_H
@@ -130,9 +135,9 @@ static inline __printf(3, 4) void hwv_fail(struct hwv_report *rep, bool hw,
  * @nr: number of @regions
  * @rep: out: counts and the first failure
  *
- * Implemented once per architecture. Runs the software walk first; the
- * hardware path only runs when the table is safe to hand to the walker
- * (every table pointer is RAM, the root is aligned).
+ * Runs the software walk first; the hardware path only runs when the
+ * table is safe to hand to the walker (every table pointer is RAM, the root
+ * is aligned).
  *
  * Return: 0 when the verification ran (the verdict is in @rep), -ENODEV
  * when this CPU cannot run the hardware path (not at EL2 with VHE, no H
@@ -150,6 +155,173 @@ int hwv_verify(const struct hwv_table *t, const struct hwv_region *regions,
  * Return: a pointer into the table, or NULL if nothing maps @gpa.
  */
 u64 *hwv_leaf_ptep(const struct hwv_table *t, u64 gpa);
+
+/**
+ * hwv_lookup() - the software translation of one address
+ * @t: the table
+ * @gpa: guest-physical address
+ * @level: out: level of the leaf found (0: 4 KiB)
+ *
+ * Follows only table pointers that lead to RAM.
+ *
+ * Return: a pointer to the leaf entry mapping @gpa, or NULL.
+ */
+u64 *hwv_lookup(const struct hwv_table *t, u64 gpa, unsigned int *level);
+
+/* --- what the shared verifier (kunit/hwverify/) asks of an architecture -- */
+
+/* What an entry is, at its level, to the architecture's walker. */
+enum hwv_pte_kind {
+	HWV_PTE_NONE,		/* invalid: maps nothing */
+	HWV_PTE_LEAF,
+	HWV_PTE_TABLE,		/* points at the next level */
+	HWV_PTE_BAD,		/* valid, but no legal leaf or table here */
+};
+
+/**
+ * struct hwv_hw - one run of the hardware path
+ * @t: the table, already loaded by the architecture
+ * @regions: what it should map
+ * @nr: number of @regions
+ * @rep: where the verdict goes
+ * @n: probes so far (varies the offset within each page)
+ * @priv: the architecture's own state for the run
+ */
+struct hwv_hw {
+	const struct hwv_table *t;
+	const struct hwv_region *regions;
+	unsigned int nr;
+	struct hwv_report *rep;
+	unsigned int n;
+	void *priv;
+};
+
+/*
+ * Hooks that the architecture built defines (kunit/arm64/, kunit/riscv/): one
+ * architecture is compiled at a time, so they are resolved at link time.
+ */
+
+/**
+ * hwv_arch_absent() - why this CPU cannot run the hardware path
+ *
+ * Return: NULL when it can (EL2 with VHE, the H extension), else a reason.
+ */
+const char *hwv_arch_absent(void);
+
+/**
+ * hwv_arch_walks() - whether the architecture walks tables of @format
+ * @format: AXAS_FMT_*
+ *
+ * Return: true for its own formats.
+ */
+bool hwv_arch_walks(u32 format);
+
+/**
+ * hwv_arch_pa_is_ram() - whether the kernel and the hardware walker may
+ * touch @pa (RAM in the linear map, not firmware, not MMIO)
+ * @pa: physical address
+ *
+ * Return: true when it may.
+ */
+bool hwv_arch_pa_is_ram(u64 pa);
+
+/**
+ * hwv_arch_root() - the root the hardware would walk
+ * @t: the table
+ *
+ * Return: the physical address in @t->root_reg (not @t->root_pa).
+ */
+u64 hwv_arch_root(const struct hwv_table *t);
+
+/**
+ * hwv_arch_pte_pa() - output address of a leaf or table entry
+ * @pte: the entry
+ *
+ * Return: the physical address @pte points at.
+ */
+u64 hwv_arch_pte_pa(u64 pte);
+
+/**
+ * hwv_arch_kind() - what an entry is to the architecture's walker
+ * @pte: the entry
+ * @level: its level, 0 for the last
+ *
+ * Return: the kind of @pte.
+ */
+enum hwv_pte_kind hwv_arch_kind(u64 pte, unsigned int level);
+
+/**
+ * hwv_arch_check_table() - check the bits of a table pointer
+ * @rep: where failures go
+ * @gpa: first address the pointer covers
+ * @pte: the entry (its target is checked by the caller)
+ */
+void hwv_arch_check_table(struct hwv_report *rep, u64 gpa, u64 pte);
+
+/**
+ * hwv_arch_check_leaf() - check the bits of a leaf
+ * @rep: where failures go
+ * @gpa: first address the leaf maps
+ * @pte: the entry (its output address is checked by the caller)
+ * @r: the region holding @gpa, or NULL: then only what needs no region
+ */
+void hwv_arch_check_leaf(struct hwv_report *rep, u64 gpa, u64 pte,
+			 const struct hwv_region *r);
+
+/**
+ * hwv_arch_check_shape() - check the format, width and root register
+ * @t: the table
+ * @rep: where failures go
+ * @hw_ok: out: whether the table may be handed to the hardware
+ *
+ * Return: false when the table cannot even be walked in software.
+ */
+bool hwv_arch_check_shape(const struct hwv_table *t, struct hwv_report *rep,
+			  bool *hw_ok);
+
+/**
+ * hwv_arch_hw_run() - the hardware path: load the table, hwv_hw_probe(),
+ * probe past the width, restore the CPU's state
+ * @hw: the run
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int hwv_arch_hw_run(struct hwv_hw *hw);
+
+/**
+ * hwv_arch_hw_page() - probe a mapped page through the hardware
+ * @hw: the run
+ * @gpa: the page
+ * @r: its region
+ */
+void hwv_arch_hw_page(struct hwv_hw *hw, u64 gpa, const struct hwv_region *r);
+
+/**
+ * hwv_arch_hw_hole() - probe an unmapped page through the hardware
+ * @hw: the run
+ * @gpa: the page
+ */
+void hwv_arch_hw_hole(struct hwv_hw *hw, u64 gpa);
+
+/**
+ * hwv_index_bits() - entry index bits of a table at @level
+ * @t: the table
+ * @level: 0 for the last level
+ *
+ * Return: 9, or at the root what the lower levels leave of the width
+ * (more than 9 for a concatenated or x4 root).
+ */
+unsigned int hwv_index_bits(const struct hwv_table *t, unsigned int level);
+
+/**
+ * hwv_hw_probe() - probe the sampled pages of every region and the holes
+ * @hw: the run (the table loaded)
+ *
+ * Calls hwv_arch_hw_page() for the first, last and some interior pages of
+ * each region and, after checking it in software, hwv_arch_hw_hole() for
+ * the pages around each region and in each hole.
+ */
+void hwv_hw_probe(struct hwv_hw *hw);
 
 /* hwv_table_from_npt() - describe a table built by axas_npt. */
 static inline void hwv_table_from_npt(struct hwv_table *t,
@@ -184,6 +356,14 @@ static inline u64 hwv_next_region(const struct hwv_region *r, unsigned int nr,
 		if (r[i].gpa > gpa && r[i].gpa < limit)
 			limit = r[i].gpa;
 	return limit;
+}
+
+/* The encoding of @prot's memory type: @device, @uncached or @normal. */
+static inline u32 hwv_memtype(u32 prot, u32 device, u32 uncached, u32 normal)
+{
+	if (prot & AXAS_MAP_DEVICE)
+		return device;
+	return prot & AXAS_MAP_UNCACHED ? uncached : normal;
 }
 
 #define HWV_SAMPLES	12	/* interior pages probed per region */
@@ -283,6 +463,22 @@ static inline void hwv_fill(struct page *page, unsigned int order)
 		va[i] = hwv_pattern(pa + 8 * i);
 }
 
+/*
+ * The data pages of a scene, filled with hwv_pattern(): 2^HWV_SMALL_ORDER
+ * 4 KiB pages and a naturally aligned 2 MiB block. The caller frees them
+ * (its KUnit action runs even when an assertion here ends the case).
+ */
+static inline void hwv_data_alloc(struct kunit *test, struct page **small,
+				  struct page **huge)
+{
+	*small = alloc_pages(GFP_KERNEL, HWV_SMALL_ORDER);
+	KUNIT_ASSERT_NOT_NULL(test, *small);
+	*huge = alloc_pages(GFP_KERNEL | __GFP_NOWARN, get_order(SZ_2M));
+	KUNIT_ASSERT_NOT_NULL(test, *huge);
+	hwv_fill(*small, HWV_SMALL_ORDER);
+	hwv_fill(*huge, get_order(SZ_2M));
+}
+
 static inline u64 hwv_small_pa(const struct hwv_scene *s, unsigned int i)
 {
 	return page_to_phys(s->small) + (u64)i * SZ_4K;
@@ -342,12 +538,7 @@ static inline struct hwv_scene *hwv_scene_build(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	ret = npt_init(&s->npt, format, gpa_bits, NULL, NULL);
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	s->small = alloc_pages(GFP_KERNEL, HWV_SMALL_ORDER);
-	KUNIT_ASSERT_NOT_NULL(test, s->small);
-	s->huge = alloc_pages(GFP_KERNEL | __GFP_NOWARN, get_order(SZ_2M));
-	KUNIT_ASSERT_NOT_NULL(test, s->huge);
-	hwv_fill(s->small, HWV_SMALL_ORDER);
-	hwv_fill(s->huge, get_order(SZ_2M));
+	hwv_data_alloc(test, &s->small, &s->huge);
 
 	top = BIT_ULL(s->npt.gpa_bits);
 	half = top / 2;
@@ -468,12 +659,7 @@ hwv_core_scene_build(struct kunit *test, u32 format, u32 gpa_bits)
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	ret = kunit_add_action_or_reset(test, hwv_core_scene_free, s);
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	s->small = alloc_pages(GFP_KERNEL, HWV_SMALL_ORDER);
-	KUNIT_ASSERT_NOT_NULL(test, s->small);
-	s->huge = alloc_pages(GFP_KERNEL | __GFP_NOWARN, get_order(SZ_2M));
-	KUNIT_ASSERT_NOT_NULL(test, s->huge);
-	hwv_fill(s->small, HWV_SMALL_ORDER);
-	hwv_fill(s->huge, get_order(SZ_2M));
+	hwv_data_alloc(test, &s->small, &s->huge);
 
 	/* the whole width: its first and last pages are used */
 	KUNIT_ASSERT_EQ(test, npt_resolve_format(&format, &gpa_bits), 0);
@@ -538,5 +724,51 @@ static inline void hwv_report_log(struct kunit *test, const char *what,
 		   rep->sw_failures, hwv_failures(rep) ? ", first: " : "",
 		   rep->first);
 }
+
+/* --- test cases shared by the per-architecture suites (kunit/hwverify/) -- */
+
+/* What the hardware path must make of a corrupted entry. */
+enum hwv_hw_sees {
+	HWV_HW_BLIND,		/* nothing: only the software walk can tell */
+	HWV_HW_SEES,		/* at least one failure */
+	HWV_HW_MAY_SEE,		/* depends on the emulator: not asserted */
+};
+
+/**
+ * struct hwv_test_arch - what the shared test cases ask of an architecture
+ * @param: the format and width a case's parameter value stands for
+ * @expect_tables: the coverage the hardware path must show on the table of
+ *	hwv_scene_build()
+ * @expect_core: the same for the table of hwv_core_scene_build()
+ * @root_order: allocation order of an empty root that any table may use
+ * @root_reg: @reg pointing at the root @root_pa instead of its own
+ * @root_what: log line of the wrong-root case
+ * @table_at_pa0: an entry that points at a next-level table at PA 0
+ */
+struct hwv_test_arch {
+	void (*param)(const void *value, u32 *format, u32 *gpa_bits);
+	void (*expect_tables)(struct kunit *test, const struct hwv_scene *s,
+			      const struct hwv_report *rep);
+	void (*expect_core)(struct kunit *test, unsigned int nr,
+			    const struct hwv_report *rep);
+	unsigned int root_order;
+	u64 (*root_reg)(u64 reg, u64 root_pa);
+	const char *root_what;
+	u64 table_at_pa0;
+};
+
+/* Defined by the one architecture built, next to its suite. */
+extern const struct hwv_test_arch hwv_test_arch;
+
+/* KUnit cases, parameterized by the architecture's generator. */
+void hwv_hw_tables(struct kunit *test);
+void hwv_hw_core(struct kunit *test);
+void hwv_hw_neg_wrong_pa(struct kunit *test);
+void hwv_hw_neg_no_write(struct kunit *test);
+void hwv_hw_neg_stray(struct kunit *test);
+void hwv_hw_neg_root_reg(struct kunit *test);
+void hwv_hw_neg_nonram_table(struct kunit *test);
+void hwv_hw_neg_raw(struct kunit *test, unsigned int region, u64 clear,
+		    u64 set, const char *what, enum hwv_hw_sees sees);
 
 #endif /* _AXAS_KUNIT_HWVERIFY_H */

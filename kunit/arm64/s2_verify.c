@@ -3,18 +3,18 @@
  * The Arm stage-2 verifier: at EL2 with VHE, the table is loaded into
  * VTTBR_EL2 (with a VTCR_EL2 derived from its width and start level) and
  * every probe is an AT S12E1R / AT S12E1W with stage 1 off, read back from
- * PAR_EL1. A software walker written from the Arm ARM (D8.3 descriptor
- * formats, D8.5 stage 2 attributes, VTCR_EL2/VTTBR_EL2, PAR_EL1) checks
- * first that every table pointer leads to RAM, since a hardware walk into
- * a hole of the physical map takes an external abort that kills the
- * kernel, and then what AT cannot observe (XN, AF, reserved bits) on every
- * leaf. Nothing here uses axas_npt's codecs.
+ * PAR_EL1. The descriptor decoding, written from the Arm ARM (D8.3
+ * descriptor formats, D8.5 stage 2 attributes, VTCR_EL2/VTTBR_EL2,
+ * PAR_EL1), drives the shared software walk (kunit/hwverify/verify.c),
+ * which checks first that every table pointer leads to RAM, since a
+ * hardware walk into a hole of the physical map takes an external abort
+ * that kills the kernel, and then what AT cannot observe (XN, AF,
+ * reserved bits) on every leaf. Nothing here uses axas_npt's codecs.
  */
 #include <linux/bitfield.h>
 #include <linux/bits.h>
 #include <linux/io.h>
 #include <linux/mm.h>
-#include <linux/slab.h>
 #include <linux/sizes.h>
 
 #include <asm/barrier.h>
@@ -92,223 +92,91 @@
 #define PAR_ATTR_NC	0x44
 #define PAR_ATTR_DEVICE	0x04	/* Device-nGnRE */
 
-struct s2_walk {
-	const struct hwv_table *t;
-	const struct hwv_region *regions;
-	unsigned int nr;
-	struct hwv_report *rep;
-	u64 *mapped;		/* bytes mapped per region */
-	bool unsafe;		/* a pointer the hardware walker must not see */
-};
+const char *hwv_arch_absent(void)
+{
+	return is_kernel_in_hyp_mode() ? NULL : "not running at EL2 with VHE";
+}
 
-static bool s2_pa_is_ram(u64 pa)
+bool hwv_arch_walks(u32 format)
+{
+	return format == AXAS_FMT_ARM_S2;
+}
+
+bool hwv_arch_pa_is_ram(u64 pa)
 {
 	return pfn_is_map_memory(PHYS_PFN(pa));
 }
 
 /* The root the hardware walks: VTTBR_EL2.BADDR, not what the owner says. */
-static u64 s2_root(const struct hwv_table *t)
+u64 hwv_arch_root(const struct hwv_table *t)
 {
 	return t->root_reg & VTTBR_BADDR;
 }
 
-/* Index bits of the root level: what the concatenated root resolves. */
-static unsigned int s2_root_bits(const struct hwv_table *t)
+u64 hwv_arch_pte_pa(u64 desc)
 {
-	return t->gpa_bits - (12 + 9 * (t->levels - 1));
+	return desc & DESC_OA;
 }
 
-static unsigned int s2_index_bits(const struct hwv_table *t,
-				  unsigned int level)
+/* A descriptor at axas level @level (Arm level 3 - @level). */
+enum hwv_pte_kind hwv_arch_kind(u64 desc, unsigned int level)
 {
-	return level == t->levels - 1 ? s2_root_bits(t) : 9;
+	if (!(desc & DESC_VALID))
+		return HWV_PTE_NONE;
+	/* level 3: pages only; blocks only at levels 1 and 2 (4 KiB granule) */
+	if (!level)
+		return desc & DESC_TABLE ? HWV_PTE_LEAF : HWV_PTE_BAD;
+	if (desc & DESC_TABLE)
+		return HWV_PTE_TABLE;
+	return level > 2 ? HWV_PTE_BAD : HWV_PTE_LEAF;
 }
 
-static u32 s2_want_memattr(u32 prot)
+void hwv_arch_check_table(struct hwv_report *rep, u64 gpa, u64 desc)
 {
-	if (prot & AXAS_MAP_DEVICE)
-		return MEMATTR_DEVICE_NGNRE;
-	if (prot & AXAS_MAP_UNCACHED)
-		return MEMATTR_NORMAL_NC;
-	return MEMATTR_NORMAL_WB;
-}
-
-/* A leaf at axas level @level (Arm level 3 - @level). */
-static void s2_check_leaf(struct s2_walk *w, u64 gpa, unsigned int level,
-			  u64 desc)
-{
-	struct hwv_report *rep = w->rep;
-	u64 size = 1ULL << (12 + 9 * level);
-	u64 pa = desc & DESC_OA;
-	const struct hwv_region *r;
-	int idx;
-	bool want;
-
-	rep->sw_leaves++;
-	if (desc & DESC_LEAF_RES)
-		hwv_sw_fail(rep, "gpa %#llx: reserved/DBM/contiguous bits in %#llx",
+	if (desc & DESC_TABLE_RES)
+		hwv_sw_fail(rep, "gpa %#llx: RES0 bits in table descriptor %#llx",
 			    gpa, desc);
-	if (pa & (size - 1))
-		hwv_sw_fail(rep, "gpa %#llx: block output %#llx not aligned to %#llx",
-			    gpa, pa, size);
-	if (!(desc & DESC_AF))
-		hwv_sw_fail(rep, "gpa %#llx: AF = 0 in %#llx", gpa, desc);
+}
 
-	idx = hwv_region_index(w->regions, w->nr, gpa);
-	if (idx < 0) {
-		hwv_sw_fail(rep, "gpa %#llx: leaf %#llx outside every region",
-			    gpa, desc);
-		return;
-	}
-	r = &w->regions[idx];
-	if (gpa + size > r->gpa + r->size) {
-		hwv_sw_fail(rep, "gpa %#llx: %#llx-byte leaf runs past its region's end %#llx",
-			    gpa, size, r->gpa + r->size);
-		return;
-	}
-	w->mapped[idx] += size;
-	if (pa != r->hpa + (gpa - r->gpa))
-		hwv_sw_fail(rep, "gpa %#llx: maps pa %#llx, region says %#llx",
-			    gpa, pa, r->hpa + (gpa - r->gpa));
-	want = r->prot & AXAS_MAP_READ;
+/* S2AP, XN, MemAttr and SH of a leaf against its region's permissions. */
+static void s2_check_prot(struct hwv_report *rep, u64 gpa, u64 desc, u32 prot)
+{
+	bool want = prot & AXAS_MAP_READ;
+
 	if (!!(desc & DESC_S2AP_R) != want)
 		hwv_sw_fail(rep, "gpa %#llx: S2AP read %d, region prot %#x",
-			    gpa, !want, r->prot);
-	want = r->prot & AXAS_MAP_WRITE;
+			    gpa, !want, prot);
+	want = prot & AXAS_MAP_WRITE;
 	if (!!(desc & DESC_S2AP_W) != want)
 		hwv_sw_fail(rep, "gpa %#llx: S2AP write %d, region prot %#x",
-			    gpa, !want, r->prot);
+			    gpa, !want, prot);
 	if (FIELD_GET(DESC_XN, desc) !=
-	    (r->prot & AXAS_MAP_EXEC ? XN_NONE : XN_ALL))
+	    (prot & AXAS_MAP_EXEC ? XN_NONE : XN_ALL))
 		hwv_sw_fail(rep, "gpa %#llx: XN %llu, region prot %#x",
-			    gpa, FIELD_GET(DESC_XN, desc), r->prot);
-	if (FIELD_GET(DESC_MEMATTR, desc) != s2_want_memattr(r->prot))
+			    gpa, FIELD_GET(DESC_XN, desc), prot);
+	if (FIELD_GET(DESC_MEMATTR, desc) !=
+	    hwv_memtype(prot, MEMATTR_DEVICE_NGNRE, MEMATTR_NORMAL_NC,
+			MEMATTR_NORMAL_WB))
 		hwv_sw_fail(rep, "gpa %#llx: MemAttr %#llx, region prot %#x",
-			    gpa, FIELD_GET(DESC_MEMATTR, desc), r->prot);
-	if (!(r->prot & AXAS_MAP_DEVICE) &&
-	    FIELD_GET(DESC_SH, desc) != SH_INNER)
+			    gpa, FIELD_GET(DESC_MEMATTR, desc), prot);
+	if (!(prot & AXAS_MAP_DEVICE) && FIELD_GET(DESC_SH, desc) != SH_INNER)
 		hwv_sw_fail(rep, "gpa %#llx: SH %llu for normal memory",
 			    gpa, FIELD_GET(DESC_SH, desc));
 }
 
-static void s2_walk_table(struct s2_walk *w, const u64 *table,
-			  unsigned int level, u64 base)
+void hwv_arch_check_leaf(struct hwv_report *rep, u64 gpa, u64 desc,
+			 const struct hwv_region *r)
 {
-	unsigned int i, n = 1U << s2_index_bits(w->t, level);
-	unsigned int shift = 12 + 9 * level;
-
-	for (i = 0; i < n; i++) {
-		u64 desc = READ_ONCE(table[i]);
-		u64 gpa = base + ((u64)i << shift);
-		u64 next;
-
-		if (!(desc & DESC_VALID))
-			continue;
-		if (!level) {
-			if (desc & DESC_TABLE)
-				s2_check_leaf(w, gpa, level, desc);
-			else
-				hwv_sw_fail(w->rep, "gpa %#llx: reserved level-3 descriptor %#llx",
-					    gpa, desc);
-			continue;
-		}
-		if (!(desc & DESC_TABLE)) {
-			/* 4 KiB granule: blocks only at levels 1 and 2 */
-			if (level > 2)
-				hwv_sw_fail(w->rep, "gpa %#llx: block at level 0: %#llx",
-					    gpa, desc);
-			else
-				s2_check_leaf(w, gpa, level, desc);
-			continue;
-		}
-		if (desc & DESC_TABLE_RES)
-			hwv_sw_fail(w->rep, "gpa %#llx: RES0 bits in table descriptor %#llx",
-				    gpa, desc);
-		next = desc & DESC_OA;
-		if (!s2_pa_is_ram(next)) {
-			hwv_sw_fail(w->rep, "gpa %#llx: table descriptor %#llx points outside RAM",
-				    gpa, desc);
-			w->unsafe = true;
-			continue;
-		}
-		s2_walk_table(w, phys_to_virt(next), level - 1, gpa);
-	}
-}
-
-static u64 *s2_lookup(const struct hwv_table *t, u64 gpa, unsigned int *lvl)
-{
-	u64 *table = phys_to_virt(s2_root(t));
-	int level;
-
-	if (gpa >> t->gpa_bits)
-		return NULL;
-	for (level = t->levels - 1; level >= 0; level--) {
-		unsigned int bits = s2_index_bits(t, level);
-		u64 idx = (gpa >> (12 + 9 * level)) & ((1ULL << bits) - 1);
-		u64 desc = READ_ONCE(table[idx]);
-
-		if (!(desc & DESC_VALID))
-			return NULL;
-		if (!level) {
-			if (!(desc & DESC_TABLE))
-				return NULL;
-			*lvl = 0;
-			return &table[idx];
-		}
-		if (!(desc & DESC_TABLE)) {
-			*lvl = level;
-			return &table[idx];
-		}
-		if (!s2_pa_is_ram(desc & DESC_OA))
-			return NULL;
-		table = phys_to_virt(desc & DESC_OA);
-	}
-	return NULL;
-}
-
-u64 *hwv_leaf_ptep(const struct hwv_table *t, u64 gpa)
-{
-	unsigned int level;
-
-	return s2_lookup(t, gpa, &level);
-}
-
-static void s2_sw_page(const struct hwv_table *t, struct hwv_report *rep,
-		       u64 gpa, const struct hwv_region *r)
-{
-	unsigned int level;
-	u64 *ptep = s2_lookup(t, gpa, &level);
-	u64 pa, want;
-
-	rep->sw_pages++;
-	if (!r) {
-		if (ptep)
-			hwv_sw_fail(rep, "gpa %#llx: mapped (%#llx), no region",
-				    gpa, *ptep);
-		return;
-	}
-	want = r->hpa + (gpa - r->gpa);
-	if (!ptep) {
-		hwv_sw_fail(rep, "gpa %#llx: not mapped, region says pa %#llx",
-			    gpa, want);
-		return;
-	}
-	pa = (*ptep & DESC_OA) + (gpa & ((1ULL << (12 + 9 * level)) - 1));
-	if (pa != want)
-		hwv_sw_fail(rep, "gpa %#llx: translates to %#llx, want %#llx",
-			    gpa, pa, want);
+	if (desc & DESC_LEAF_RES)
+		hwv_sw_fail(rep, "gpa %#llx: reserved/DBM/contiguous bits in %#llx",
+			    gpa, desc);
+	if (!(desc & DESC_AF))
+		hwv_sw_fail(rep, "gpa %#llx: AF = 0 in %#llx", gpa, desc);
+	if (r)
+		s2_check_prot(rep, gpa, desc, r->prot);
 }
 
 /* --- the hardware path --------------------------------------------------- */
-
-struct s2_hw {
-	const struct hwv_table *t;
-	const struct hwv_region *regions;
-	unsigned int nr;
-	struct hwv_report *rep;
-	unsigned int pa_bits;	/* what VTCR_EL2.PS allows */
-	unsigned int n;
-};
 
 struct s2_saved {
 	unsigned long daif;
@@ -346,9 +214,10 @@ static void s2_flush(void)
 	isb();
 }
 
-static void s2_hw_enter(struct s2_hw *hw, struct s2_saved *s)
+/* Load @t; return: the output-address bits VTCR_EL2.PS allows. */
+static unsigned int s2_hw_enter(const struct hwv_table *t, struct s2_saved *s)
 {
-	unsigned int ps;
+	unsigned int ps, pa_bits;
 
 	s->daif = local_daif_save();
 	s->hcr = read_sysreg(hcr_el2);
@@ -357,17 +226,17 @@ static void s2_hw_enter(struct s2_hw *hw, struct s2_saved *s)
 	s->sctlr12 = read_sysreg_s(SYS_SCTLR_EL12);
 	s->par = read_sysreg_par();
 
-	hw->pa_bits = s2_parange_bits(&ps);
+	pa_bits = s2_parange_bits(&ps);
 	/* stage 1 off: VA == IPA (E2H = 1, so the EL1 register is _EL12) */
 	write_sysreg_s(s->sctlr12 & ~SCTLR_ELx_M, SYS_SCTLR_EL12);
-	write_sysreg(s2_vtcr(hw->t, ps), vtcr_el2);
-	write_sysreg(hw->t->root_reg | FIELD_PREP(VTTBR_VMID, HWV_VMID),
-		     vttbr_el2);
+	write_sysreg(s2_vtcr(t, ps), vtcr_el2);
+	write_sysreg(t->root_reg | FIELD_PREP(VTTBR_VMID, HWV_VMID), vttbr_el2);
 	isb();
 	dsb(ishst);
 	/* EL1&0 regime with stage 2 on; DC: stage 1 off means Normal WB */
 	write_sysreg((s->hcr & ~HCR_F_TGE) | HCR_F_VM | HCR_F_DC, hcr_el2);
 	s2_flush();
+	return pa_bits;
 }
 
 static void s2_hw_exit(struct s2_saved *s)
@@ -397,13 +266,12 @@ static u64 s2_at(u64 ipa, bool write)
 static const char *const s2_op_name[] = { "read", "write" };
 
 /* A translation that must succeed to @pa with the region's attributes. */
-static void s2_hw_expect_ok(struct s2_hw *hw, u64 gpa, bool write, u64 par,
-			    u64 pa, u32 prot)
+static void s2_hw_expect_ok(struct hwv_report *rep, u64 gpa, bool write,
+			    u64 par, u64 pa, u32 prot)
 {
-	struct hwv_report *rep = hw->rep;
 	u32 attr = FIELD_GET(PAR_ATTR, par);
-	u32 want = prot & AXAS_MAP_DEVICE ? PAR_ATTR_DEVICE :
-		   prot & AXAS_MAP_UNCACHED ? PAR_ATTR_NC : PAR_ATTR_WB;
+	u32 want = hwv_memtype(prot, PAR_ATTR_DEVICE, PAR_ATTR_NC,
+			       PAR_ATTR_WB);
 
 	if (par & PAR_F) {
 		hwv_hw_fail(rep, "AT %s gpa %#llx: fault FST %#llx S %d",
@@ -422,25 +290,29 @@ static void s2_hw_expect_ok(struct s2_hw *hw, u64 gpa, bool write, u64 par,
 			    s2_op_name[write], gpa, FIELD_GET(PAR_SH, par));
 }
 
-/* A translation that must fault at stage 2 with status class @fsc. */
-static void s2_hw_expect_fault(struct s2_hw *hw, u64 gpa, bool write,
-			       u64 par, unsigned int fsc)
+/* A translation of @gpa that must fault at stage 2 with class @fsc. */
+static void s2_hw_expect_fault(struct hwv_report *rep, u64 gpa, bool write,
+			       unsigned int fsc)
 {
+	u64 par = s2_at(gpa, write);
 	unsigned int fst = FIELD_GET(PAR_FST, par);
 
+	rep->hw_probes++;
 	if ((par & PAR_F) && (par & PAR_S) && fst >> 2 == fsc) {
-		hw->rep->hw_faults++;
+		rep->hw_faults++;
 		return;
 	}
 	if (!(par & PAR_F))
-		hwv_hw_fail(hw->rep, "AT %s gpa %#llx: no fault (pa %#llx)",
+		hwv_hw_fail(rep, "AT %s gpa %#llx: no fault (pa %#llx)",
 			    s2_op_name[write], gpa, par & PAR_PA);
 	else
-		hwv_hw_fail(hw->rep, "AT %s gpa %#llx: FST %#x S %d, want stage-2 class %u",
+		hwv_hw_fail(rep, "AT %s gpa %#llx: FST %#x S %d, want stage-2 class %u",
 			    s2_op_name[write], gpa, fst, !!(par & PAR_S), fsc);
 }
 
-static void s2_hw_page(struct s2_hw *hw, u64 gpa, const struct hwv_region *r)
+/* One mapped page: AT S12E1R, then AT S12E1W. */
+void hwv_arch_hw_page(struct hwv_hw *hw, u64 gpa,
+		      const struct hwv_region *r)
 {
 	unsigned int off = hwv_probe_offset(gpa, hw->n++);
 	u64 pa = r->hpa + (gpa - r->gpa) + off;
@@ -449,52 +321,38 @@ static void s2_hw_page(struct s2_hw *hw, u64 gpa, const struct hwv_region *r)
 	gpa += off;
 	for (write = false; ; write = true) {
 		u32 need = write ? AXAS_MAP_WRITE : AXAS_MAP_READ;
-		u64 par = s2_at(gpa, write);
 
-		hw->rep->hw_probes++;
-		if (r->prot & need)
-			s2_hw_expect_ok(hw, gpa, write, par, pa, r->prot);
-		else
-			s2_hw_expect_fault(hw, gpa, write, par, FSC_PERMISSION);
+		if (!(r->prot & need)) {
+			s2_hw_expect_fault(hw->rep, gpa, write, FSC_PERMISSION);
+		} else {
+			hw->rep->hw_probes++;
+			s2_hw_expect_ok(hw->rep, gpa, write, s2_at(gpa, write),
+					pa, r->prot);
+		}
 		if (write)
 			break;
 	}
 }
 
-static void s2_hw_hole(u64 gpa, void *arg)
+void hwv_arch_hw_hole(struct hwv_hw *hw, u64 gpa)
 {
-	struct s2_hw *hw = arg;
-
-	s2_sw_page(hw->t, hw->rep, gpa, NULL);
 	gpa += hwv_probe_offset(gpa, hw->n++);
-	hw->rep->hw_probes++;
-	s2_hw_expect_fault(hw, gpa, false, s2_at(gpa, false), FSC_TRANSLATION);
+	s2_hw_expect_fault(hw->rep, gpa, false, FSC_TRANSLATION);
 }
 
-static void s2_hw_run(struct s2_hw *hw)
+int hwv_arch_hw_run(struct hwv_hw *hw)
 {
-	const struct hwv_table *t = hw->t;
+	u64 beyond = BIT_ULL(hw->t->gpa_bits);
 	struct s2_saved s;
-	unsigned int i;
+	unsigned int pa_bits;
 
-	s2_hw_enter(hw, &s);
-	for (i = 0; i < hw->nr; i++) {
-		const struct hwv_region *r = &hw->regions[i];
-		u64 pages = r->size >> 12, p;
-
-		for (p = 0; p < pages; p = hwv_next_sample(pages, p))
-			s2_hw_page(hw, r->gpa + (p << 12), r);
-	}
-	hwv_probe_holes(hw->regions, hw->nr, BIT_ULL(t->gpa_bits),
-			s2_hw_hole, hw);
+	pa_bits = s2_hw_enter(hw->t, &s);
+	hwv_hw_probe(hw);
 	/* just past the input size: a stage-2 translation fault */
-	if (t->gpa_bits < hw->pa_bits) {
-		hw->rep->hw_probes++;
-		s2_hw_expect_fault(hw, BIT_ULL(t->gpa_bits), false,
-				   s2_at(BIT_ULL(t->gpa_bits), false),
-				   FSC_TRANSLATION);
-	}
+	if (hw->t->gpa_bits < pa_bits)
+		s2_hw_expect_fault(hw->rep, beyond, false, FSC_TRANSLATION);
 	s2_hw_exit(&s);
+	return 0;
 }
 
 /*
@@ -502,11 +360,11 @@ static void s2_hw_run(struct s2_hw *hw)
  * be walked in software (failure recorded); *@hw_ok false when it can, but
  * must not be handed to the hardware.
  */
-static bool s2_table_check(const struct hwv_table *t, struct hwv_report *rep,
-			   bool *hw_ok)
+bool hwv_arch_check_shape(const struct hwv_table *t, struct hwv_report *rep,
+			  bool *hw_ok)
 {
 	unsigned int root_bits, pages;
-	u64 root = s2_root(t), pa;
+	u64 root = hwv_arch_root(t), pa;
 
 	*hw_ok = false;
 	if (t->format != AXAS_FMT_ARM_S2 || t->levels < 2 || t->levels > 4 ||
@@ -516,15 +374,16 @@ static bool s2_table_check(const struct hwv_table *t, struct hwv_report *rep,
 		return false;
 	}
 	/* the start level resolves 1..9 bits, plus up to 4 by concatenation */
-	root_bits = s2_root_bits(t);
-	if (t->gpa_bits <= 12 + 9 * (t->levels - 1) || root_bits > 13) {
+	if (t->gpa_bits <= 12 + 9 * (t->levels - 1) ||
+	    hwv_index_bits(t, t->levels - 1) > 13) {
 		hwv_sw_fail(rep, "%u levels cannot cover %u bits", t->levels,
 			    t->gpa_bits);
 		return false;
 	}
+	root_bits = hwv_index_bits(t, t->levels - 1);
 	pages = root_bits > 9 ? 1U << (root_bits - 9) : 1;
 	for (pa = root; pa < root + pages * SZ_4K; pa += SZ_4K) {
-		if (!s2_pa_is_ram(pa)) {
+		if (!hwv_arch_pa_is_ram(pa)) {
 			hwv_sw_fail(rep, "root page %#llx is not RAM", pa);
 			return false;
 		}
@@ -541,48 +400,4 @@ static bool s2_table_check(const struct hwv_table *t, struct hwv_report *rep,
 	if (t->root_reg & ~VTTBR_BADDR)
 		*hw_ok = false;
 	return true;
-}
-
-int hwv_verify(const struct hwv_table *t, const struct hwv_region *regions,
-	       unsigned int nr, struct hwv_report *rep)
-{
-	struct s2_walk w = {
-		.t = t, .regions = regions, .nr = nr, .rep = rep,
-	};
-	struct s2_hw hw = {
-		.t = t, .regions = regions, .nr = nr, .rep = rep,
-	};
-	unsigned int i;
-	bool hw_ok;
-
-	memset(rep, 0, sizeof(*rep));
-	if (!is_kernel_in_hyp_mode())
-		return -ENODEV;
-	if (t->format != AXAS_FMT_ARM_S2)
-		return -EINVAL;
-	if (!s2_table_check(t, rep, &hw_ok))
-		return 0;
-	w.mapped = kcalloc(nr ?: 1, sizeof(*w.mapped), GFP_KERNEL);
-	if (!w.mapped)
-		return -ENOMEM;
-
-	/* Every pointer is checked before the hardware may follow any. */
-	s2_walk_table(&w, phys_to_virt(s2_root(t)), t->levels - 1, 0);
-	for (i = 0; i < nr; i++) {
-		const struct hwv_region *r = &regions[i];
-		u64 pages = r->size >> 12, p;
-
-		if (w.mapped[i] != r->size)
-			hwv_sw_fail(rep, "region %u (gpa %#llx): %#llx of %#llx bytes mapped",
-				    i, r->gpa, w.mapped[i], r->size);
-		for (p = 0; p < pages; p = hwv_next_sample(pages, p))
-			s2_sw_page(t, rep, r->gpa + (p << 12), r);
-	}
-
-	if (hw_ok && !w.unsafe)
-		s2_hw_run(&hw);
-	else
-		rep->hw_skipped++;
-	kfree(w.mapped);
-	return 0;
 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The RISC-V G-stage verifier: a table is loaded into hgatp and probed with
- * HLV.D / HLVX.HU / HSV.D from HS-mode, then decoded again by a software
- * walker written from the Privileged ISA ("Hypervisor Extension": hgatp,
- * "Two-Stage Address Translation", the Sv39/Sv48/Sv57 PTE format; Svpbmt).
- * Nothing here uses axas_npt's codecs.
+ * HLV.D / HLVX.HU / HSV.D from HS-mode. The entry decoding for the shared
+ * software walk (kunit/hwverify/verify.c) is written from the Privileged
+ * ISA ("Hypervisor Extension": hgatp, "Two-Stage Address Translation", the
+ * Sv39/Sv48/Sv57 PTE format; Svpbmt). Nothing here uses axas_npt's codecs.
  */
 #include <linux/bitfield.h>
 #include <linux/bits.h>
@@ -61,20 +61,16 @@ module_param_named(hwverify_qemu7, hwv_rv_qemu7, bool, 0444);
 MODULE_PARM_DESC(hwverify_qemu7,
 		 "QEMU 7.2: leave GPAs in the upper 3/4 of x4 roots and HLVX to software");
 
-struct rv_walk {
-	const struct hwv_table *t;
-	const struct hwv_region *regions;
-	unsigned int nr;
-	struct hwv_report *rep;
-	u64 *mapped;		/* bytes mapped per region */
-	bool unsafe;		/* a table pointer the hardware must not see */
-};
-
-/* Entry index bits at @level: the root has two extra (x4). */
-static unsigned int rv_index_bits(const struct hwv_table *t,
-				  unsigned int level)
+const char *hwv_arch_absent(void)
 {
-	return level == t->levels - 1 ? 11 : 9;
+	if (riscv_has_extension_unlikely(RISCV_ISA_EXT_h))
+		return NULL;
+	return "no H extension: not running in HS-mode";
+}
+
+bool hwv_arch_walks(u32 format)
+{
+	return format >= AXAS_FMT_SV39X4 && format <= AXAS_FMT_SV57X4;
 }
 
 /*
@@ -82,7 +78,7 @@ static unsigned int rv_index_bits(const struct hwv_table *t,
  * S-mode (older OpenSBI leaves it in the linear map, marked reserved), not
  * MMIO. Data and table pages come from the page allocator.
  */
-static bool rv_pa_is_ram(u64 pa)
+bool hwv_arch_pa_is_ram(u64 pa)
 {
 	unsigned long pfn = PHYS_PFN(pa);
 
@@ -91,23 +87,31 @@ static bool rv_pa_is_ram(u64 pa)
 }
 
 /* The root the hardware walks: hgatp.PPN, not what the owner says. */
-static u64 rv_root(const struct hwv_table *t)
+u64 hwv_arch_root(const struct hwv_table *t)
 {
 	return FIELD_GET(HGATP_F_PPN, t->root_reg) << 12;
 }
 
-static u64 rv_pte_pa(u64 pte)
+u64 hwv_arch_pte_pa(u64 pte)
 {
 	return FIELD_GET(PTE_PPN, pte) << 12;
 }
 
-static u32 rv_region_pbmt(u32 prot)
+/* Any of R, W, X makes a leaf; a pointer cannot be at the last level. */
+enum hwv_pte_kind hwv_arch_kind(u64 pte, unsigned int level)
 {
-	if (prot & AXAS_MAP_DEVICE)
-		return PBMT_IO;
-	if (prot & AXAS_MAP_UNCACHED)
-		return PBMT_NC;
-	return PBMT_PMA;
+	if (!(pte & PTE_V))
+		return HWV_PTE_NONE;
+	if (pte & PTE_RWX)
+		return HWV_PTE_LEAF;
+	return level ? HWV_PTE_TABLE : HWV_PTE_BAD;
+}
+
+void hwv_arch_check_table(struct hwv_report *rep, u64 gpa, u64 pte)
+{
+	if (pte & (PTE_U | PTE_A | PTE_D | PTE_G | PTE_PBMT | PTE_N | PTE_RSVD))
+		hwv_sw_fail(rep, "gpa %#llx: reserved bits in pointer %#llx",
+			    gpa, pte);
 }
 
 static u64 rv_region_rwx(u32 prot)
@@ -117,17 +121,10 @@ static u64 rv_region_rwx(u32 prot)
 	       (prot & AXAS_MAP_EXEC ? PTE_X : 0);
 }
 
-/* A leaf (level: 0 = 4 KiB) covering [gpa, gpa + size): check every bit. */
-static void rv_check_leaf(struct rv_walk *w, u64 gpa, unsigned int level,
-			  u64 pte)
+/* Every bit of a leaf; RWX and PBMT against its region's @r->prot. */
+void hwv_arch_check_leaf(struct hwv_report *rep, u64 gpa, u64 pte,
+			 const struct hwv_region *r)
 {
-	struct hwv_report *rep = w->rep;
-	u64 size = 1ULL << (12 + 9 * level);
-	const struct hwv_region *r;
-	int idx;
-	u64 pa = rv_pte_pa(pte);
-
-	rep->sw_leaves++;
 	if (pte & (PTE_RSVD | PTE_N | PTE_G))
 		hwv_sw_fail(rep, "gpa %#llx: reserved/N/G bits set in %#llx",
 			    gpa, pte);
@@ -135,9 +132,6 @@ static void rv_check_leaf(struct rv_walk *w, u64 gpa, unsigned int level,
 		hwv_sw_fail(rep, "gpa %#llx: W without R in %#llx", gpa, pte);
 	if (FIELD_GET(PTE_PBMT, pte) == 3)
 		hwv_sw_fail(rep, "gpa %#llx: reserved PBMT in %#llx", gpa, pte);
-	if (pa & (size - 1))
-		hwv_sw_fail(rep, "gpa %#llx: misaligned superpage pa %#llx level %u",
-			    gpa, pa, level);
 	if (!(pte & PTE_U))
 		hwv_sw_fail(rep, "gpa %#llx: U = 0 in %#llx", gpa, pte);
 	if (!(pte & PTE_A))
@@ -145,142 +139,18 @@ static void rv_check_leaf(struct rv_walk *w, u64 gpa, unsigned int level,
 	if ((pte & PTE_W) && !(pte & PTE_D))
 		hwv_sw_fail(rep, "gpa %#llx: writable with D = 0 in %#llx",
 			    gpa, pte);
-
-	idx = hwv_region_index(w->regions, w->nr, gpa);
-	if (idx < 0) {
-		hwv_sw_fail(rep, "gpa %#llx: leaf %#llx outside every region",
-			    gpa, pte);
+	if (!r)
 		return;
-	}
-	r = &w->regions[idx];
-	if (gpa + size > r->gpa + r->size) {
-		hwv_sw_fail(rep, "gpa %#llx: %#llx-byte leaf runs past its region's end %#llx",
-			    gpa, size, r->gpa + r->size);
-		return;
-	}
-	w->mapped[idx] += size;
-	if (pa != r->hpa + (gpa - r->gpa))
-		hwv_sw_fail(rep, "gpa %#llx: maps pa %#llx, region says %#llx",
-			    gpa, pa, r->hpa + (gpa - r->gpa));
 	if ((pte & PTE_RWX) != rv_region_rwx(r->prot))
 		hwv_sw_fail(rep, "gpa %#llx: RWX %#llx, region prot %#x",
 			    gpa, pte & PTE_RWX, r->prot);
-	if (FIELD_GET(PTE_PBMT, pte) != rv_region_pbmt(r->prot))
+	if (FIELD_GET(PTE_PBMT, pte) !=
+	    hwv_memtype(r->prot, PBMT_IO, PBMT_NC, PBMT_PMA))
 		hwv_sw_fail(rep, "gpa %#llx: PBMT %llu, region prot %#x",
 			    gpa, FIELD_GET(PTE_PBMT, pte), r->prot);
 }
 
-static void rv_walk_table(struct rv_walk *w, const u64 *table,
-			  unsigned int level, u64 base)
-{
-	unsigned int i, n = 1U << rv_index_bits(w->t, level);
-	unsigned int shift = 12 + 9 * level;
-
-	for (i = 0; i < n; i++) {
-		u64 pte = READ_ONCE(table[i]);
-		u64 gpa = base + ((u64)i << shift);
-		u64 next;
-
-		if (!(pte & PTE_V))
-			continue;
-		if (pte & PTE_RWX) {
-			rv_check_leaf(w, gpa, level, pte);
-			continue;
-		}
-		/* a pointer: the last level cannot hold one */
-		if (!level) {
-			hwv_sw_fail(w->rep, "gpa %#llx: pointer %#llx at the leaf level",
-				    gpa, pte);
-			continue;
-		}
-		if (pte & (PTE_U | PTE_A | PTE_D | PTE_G | PTE_PBMT |
-			   PTE_N | PTE_RSVD))
-			hwv_sw_fail(w->rep, "gpa %#llx: reserved bits in pointer %#llx",
-				    gpa, pte);
-		next = rv_pte_pa(pte);
-		if (!rv_pa_is_ram(next)) {
-			hwv_sw_fail(w->rep, "gpa %#llx: pointer %#llx to non-RAM",
-				    gpa, pte);
-			w->unsafe = true;
-			continue;
-		}
-		rv_walk_table(w, phys_to_virt(next), level - 1, gpa);
-	}
-}
-
-/*
- * The software translation of one address: the leaf entry, its level, or
- * NULL when nothing maps @gpa. Only follows pointers to RAM.
- */
-static u64 *rv_lookup(const struct hwv_table *t, u64 gpa, unsigned int *lvl)
-{
-	u64 *table = phys_to_virt(rv_root(t));
-	int level;
-
-	if (gpa >> t->gpa_bits)
-		return NULL;
-	for (level = t->levels - 1; level >= 0; level--) {
-		unsigned int bits = rv_index_bits(t, level);
-		u64 idx = (gpa >> (12 + 9 * level)) & ((1ULL << bits) - 1);
-		u64 pte = READ_ONCE(table[idx]);
-
-		if (!(pte & PTE_V))
-			return NULL;
-		if (pte & PTE_RWX) {
-			*lvl = level;
-			return &table[idx];
-		}
-		if (!level || !rv_pa_is_ram(rv_pte_pa(pte)))
-			return NULL;
-		table = phys_to_virt(rv_pte_pa(pte));
-	}
-	return NULL;
-}
-
-u64 *hwv_leaf_ptep(const struct hwv_table *t, u64 gpa)
-{
-	unsigned int level;
-
-	return rv_lookup(t, gpa, &level);
-}
-
-/* The expected host address of a mapped @gpa agrees with the software walk */
-static void rv_sw_page(const struct hwv_table *t, struct hwv_report *rep,
-		       u64 gpa, const struct hwv_region *r)
-{
-	unsigned int level;
-	u64 *ptep = rv_lookup(t, gpa, &level);
-	u64 pa, want;
-
-	rep->sw_pages++;
-	if (!r) {
-		if (ptep)
-			hwv_sw_fail(rep, "gpa %#llx: mapped (%#llx), no region",
-				    gpa, *ptep);
-		return;
-	}
-	want = r->hpa + (gpa - r->gpa);
-	if (!ptep) {
-		hwv_sw_fail(rep, "gpa %#llx: not mapped, region says pa %#llx",
-			    gpa, want);
-		return;
-	}
-	pa = rv_pte_pa(*ptep) + (gpa & ((1ULL << (12 + 9 * level)) - 1));
-	if (pa != want)
-		hwv_sw_fail(rep, "gpa %#llx: translates to %#llx, want %#llx",
-			    gpa, pa, want);
-}
-
 /* --- the hardware path --------------------------------------------------- */
-
-struct rv_hw {
-	const struct hwv_table *t;
-	const struct hwv_region *regions;
-	unsigned int nr;
-	struct hwv_report *rep;
-	struct hwv_rv_trap *trap;	/* linear-map memory */
-	unsigned int n;			/* probes so far: varies offsets */
-};
 
 struct rv_saved {
 	unsigned long flags;
@@ -290,7 +160,7 @@ struct rv_saved {
 };
 
 /* Load the table; false (with a failure recorded) if hgatp refuses it. */
-static bool rv_hw_enter(struct rv_hw *hw, struct rv_saved *s)
+static bool rv_hw_enter(struct hwv_hw *hw, struct rv_saved *s)
 {
 	u64 hgatp = hw->t->root_reg | FIELD_PREP(HGATP_F_VMID, HWV_VMID);
 	u64 back;
@@ -333,7 +203,7 @@ static void rv_hw_exit(struct rv_saved *s)
  * needs the two extra bits of an x4 root (bit 40 and up on Sv39x4, 49 on
  * Sv48x4, 58 on Sv57x4).
  */
-static bool rv_hw_blind(const struct rv_hw *hw, u64 gpa)
+static bool rv_hw_blind(const struct hwv_hw *hw, u64 gpa)
 {
 	return hwv_rv_qemu7 && gpa >> (hw->t->gpa_bits - 2);
 }
@@ -346,10 +216,10 @@ static bool rv_trap_is(const struct hwv_rv_trap *trap, unsigned long cause,
 	       trap->htval == gpa >> 2;
 }
 
-static void rv_hw_expect_fault(struct rv_hw *hw, u64 gpa, const char *what,
+static void rv_hw_expect_fault(struct hwv_hw *hw, u64 gpa, const char *what,
 			       unsigned long cause, unsigned long cause2)
 {
-	struct hwv_rv_trap *trap = hw->trap;
+	struct hwv_rv_trap *trap = hw->priv;
 	struct hwv_report *rep = hw->rep;
 
 	/* htval == gpa >> 2 shows the fault was the G-stage's, for this gpa */
@@ -366,16 +236,17 @@ static void rv_hw_expect_fault(struct rv_hw *hw, u64 gpa, const char *what,
 }
 
 /* One mapped page: read, execute, write as its region allows. */
-static void rv_hw_page(struct rv_hw *hw, u64 gpa, const struct hwv_region *r)
+void hwv_arch_hw_page(struct hwv_hw *hw, u64 gpa,
+		      const struct hwv_region *r)
 {
 	unsigned int off = hwv_probe_offset(gpa, hw->n++);
 	u64 hpa = r->hpa + (gpa - r->gpa) + off;
-	struct hwv_rv_trap *trap = hw->trap;
+	struct hwv_rv_trap *trap = hw->priv;
 	struct hwv_report *rep = hw->rep;
 	bool proven = false;
 	u64 *host, host_val, val;
 
-	if (rv_hw_blind(hw, gpa) || !rv_pa_is_ram(hpa)) {
+	if (rv_hw_blind(hw, gpa) || !hwv_arch_pa_is_ram(hpa)) {
 		rep->hw_skipped++;
 		return;
 	}
@@ -448,46 +319,39 @@ static void rv_hw_page(struct rv_hw *hw, u64 gpa, const struct hwv_region *r)
 		hwv_hw_fail(rep, "write gpa %#llx: restoring failed", gpa);
 }
 
-static void rv_hw_hole(u64 gpa, void *arg)
+void hwv_arch_hw_hole(struct hwv_hw *hw, u64 gpa)
 {
-	struct rv_hw *hw = arg;
-
-	rv_sw_page(hw->t, hw->rep, gpa, NULL);
 	if (rv_hw_blind(hw, gpa)) {
 		hw->rep->hw_skipped++;
 		return;
 	}
 	gpa += hwv_probe_offset(gpa, hw->n++);
 	hw->rep->hw_probes++;
-	hwv_rv_hlv_d(gpa, hw->trap);
+	hwv_rv_hlv_d(gpa, hw->priv);
 	rv_hw_expect_fault(hw, gpa, "read of unmapped", CAUSE_LOAD_GPF, 0);
 }
 
-static void rv_hw_run(struct rv_hw *hw)
+/* The trap record is linear-map memory: the handler stores to it. */
+int hwv_arch_hw_run(struct hwv_hw *hw)
 {
-	const struct hwv_table *t = hw->t;
+	struct hwv_rv_trap *trap = kzalloc(sizeof(*trap), GFP_KERNEL);
+	u64 beyond = BIT_ULL(hw->t->gpa_bits);
 	struct rv_saved s;
-	unsigned int i;
-	u64 beyond;
 
-	if (!rv_hw_enter(hw, &s))
-		goto out;
-	for (i = 0; i < hw->nr; i++) {
-		const struct hwv_region *r = &hw->regions[i];
-		u64 pages = r->size >> 12, p;
-
-		for (p = 0; p < pages; p = hwv_next_sample(pages, p))
-			rv_hw_page(hw, r->gpa + (p << 12), r);
+	if (!trap)
+		return -ENOMEM;
+	hw->priv = trap;
+	if (rv_hw_enter(hw, &s)) {
+		hwv_hw_probe(hw);
+		/* just past the width: bits above it must be zero */
+		hw->rep->hw_probes++;
+		hwv_rv_hlv_d(beyond, trap);
+		rv_hw_expect_fault(hw, beyond, "read beyond the width",
+				   CAUSE_LOAD_GPF, 0);
 	}
-	hwv_probe_holes(hw->regions, hw->nr, BIT_ULL(t->gpa_bits),
-			rv_hw_hole, hw);
-	/* just past the width: bits above it must be zero */
-	beyond = BIT_ULL(t->gpa_bits);
-	hw->rep->hw_probes++;
-	hwv_rv_hlv_d(beyond, hw->trap);
-	rv_hw_expect_fault(hw, beyond, "read beyond the width", CAUSE_LOAD_GPF, 0);
-out:
 	rv_hw_exit(&s);
+	kfree(trap);
+	return 0;
 }
 
 /*
@@ -495,11 +359,11 @@ out:
  * be walked in software (failure recorded); *@hw_ok false when it can, but
  * must not be handed to the hardware.
  */
-static bool rv_table_check(const struct hwv_table *t, struct hwv_report *rep,
-			   bool *hw_ok)
+bool hwv_arch_check_shape(const struct hwv_table *t, struct hwv_report *rep,
+			  bool *hw_ok)
 {
 	unsigned int mode = FIELD_GET(HGATP_F_MODE, t->root_reg);
-	u64 root = rv_root(t);
+	u64 root = hwv_arch_root(t);
 
 	*hw_ok = false;
 	if (t->format < AXAS_FMT_SV39X4 || t->format > AXAS_FMT_SV57X4 ||
@@ -509,7 +373,8 @@ static bool rv_table_check(const struct hwv_table *t, struct hwv_report *rep,
 			    t->format, t->levels, t->gpa_bits);
 		return false;
 	}
-	if (!rv_pa_is_ram(root) || !rv_pa_is_ram(root + GSTAGE_ROOT_SIZE - 1)) {
+	if (!hwv_arch_pa_is_ram(root) ||
+	    !hwv_arch_pa_is_ram(root + GSTAGE_ROOT_SIZE - 1)) {
 		hwv_sw_fail(rep, "hgatp %#llx: root is not RAM", t->root_reg);
 		return false;
 	}
@@ -529,56 +394,4 @@ static bool rv_table_check(const struct hwv_table *t, struct hwv_report *rep,
 	if (!IS_ALIGNED(root, GSTAGE_ROOT_SIZE))
 		hwv_sw_fail(rep, "root %#llx is not 16 KiB aligned", root);
 	return true;
-}
-
-int hwv_verify(const struct hwv_table *t, const struct hwv_region *regions,
-	       unsigned int nr, struct hwv_report *rep)
-{
-	struct rv_walk w = {
-		.t = t, .regions = regions, .nr = nr, .rep = rep,
-	};
-	struct rv_hw hw = {
-		.t = t, .regions = regions, .nr = nr, .rep = rep,
-	};
-	unsigned int i;
-	bool hw_ok;
-
-	memset(rep, 0, sizeof(*rep));
-	if (!riscv_has_extension_unlikely(RISCV_ISA_EXT_h))
-		return -ENODEV;
-	if (t->format < AXAS_FMT_SV39X4 || t->format > AXAS_FMT_SV57X4)
-		return -EINVAL;
-	if (!rv_table_check(t, rep, &hw_ok))
-		return 0;
-
-	w.mapped = kcalloc(nr ?: 1, sizeof(*w.mapped), GFP_KERNEL);
-	hw.trap = kzalloc(sizeof(*hw.trap), GFP_KERNEL);
-	if (!w.mapped || !hw.trap) {
-		kfree(w.mapped);
-		kfree(hw.trap);
-		return -ENOMEM;
-	}
-
-	/* The whole table in software, and each region's coverage. */
-	rv_walk_table(&w, phys_to_virt(rv_root(t)), t->levels - 1, 0);
-	for (i = 0; i < nr; i++) {
-		const struct hwv_region *r = &regions[i];
-		u64 pages = r->size >> 12, p;
-
-		if (w.mapped[i] != r->size)
-			hwv_sw_fail(rep, "region %u (gpa %#llx): %#llx of %#llx bytes mapped",
-				    i, r->gpa, w.mapped[i], r->size);
-		for (p = 0; p < pages; p = hwv_next_sample(pages, p))
-			rv_sw_page(t, rep, r->gpa + (p << 12), r);
-	}
-
-	/* The hardware walks only tables that cannot send it off into MMIO. */
-	if (hw_ok && !w.unsafe)
-		rv_hw_run(&hw);
-	else
-		rep->hw_skipped++;
-
-	kfree(w.mapped);
-	kfree(hw.trap);
-	return 0;
 }
