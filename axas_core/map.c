@@ -72,7 +72,8 @@ static int axas_check_range(struct axas_aspace *as, u64 gpa, u64 size)
 static int axas_add_region(struct axas_aspace *as,
 			   const struct axas_region *tmpl,
 			   int (*fill)(struct axas_aspace *as,
-				       const struct axas_region *r))
+				       const struct axas_region *r, void *arg),
+			   void *arg)
 {
 	struct axas_region *r;
 	LIST_HEAD(spare);
@@ -85,7 +86,7 @@ static int axas_add_region(struct axas_aspace *as,
 	}
 	ret = axas_region_prealloc(as, &spare, 1);
 	if (!ret)
-		ret = fill(as, tmpl);
+		ret = fill(as, tmpl, arg);
 	if (ret)
 		goto out;
 	r = axas_region_take(&spare);
@@ -103,7 +104,7 @@ out:
 }
 
 static int axas_fill_linear(struct axas_aspace *as,
-			    const struct axas_region *r)
+			    const struct axas_region *r, void *arg)
 {
 	return npt_map(&as->npt, r->start, r->hpa, r->end - r->start, r->prot,
 		       r->flags & AXAS_MAP_NOHUGE ? NPT_MAP_NOHUGE : 0);
@@ -147,7 +148,7 @@ int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
 	    (phys_bits < 64 && hpa + size > BIT_ULL(phys_bits)))
 		return -EINVAL;
 
-	return axas_add_region(as, &tmpl, axas_fill_linear);
+	return axas_add_region(as, &tmpl, axas_fill_linear, NULL);
 }
 EXPORT_SYMBOL_GPL(axas_map_linear);
 
@@ -171,45 +172,48 @@ static void axas_free_page_list(struct list_head *pages)
 }
 
 /*
- * Allocate every data page of [gpa, gpa + size), then map them all with the
- * tables allocated before the first leaf is written: a failure leaves
- * nothing a CPU could have seen, so there is nothing to flush.
+ * The data pages of a populate, allocated before the lock is taken: a large
+ * populate does not hold up faults and host access elsewhere in the space.
  */
-static int axas_populate(struct axas_aspace *as, u64 gpa, u64 size, u32 prot)
+static int axas_alloc_page_list(struct axas_aspace *as, u64 size,
+				struct list_head *pages)
 {
-	struct list_head *pos;
 	struct page *page;
-	LIST_HEAD(pages);
 	u64 done;
-	int ret;
 
 	for (done = 0; done < size; done += PAGE_SIZE) {
 		page = axas_alloc_data_page(as, __GFP_RETRY_MAYFAIL);
 		if (!page) {
-			axas_free_page_list(&pages);
+			axas_free_page_list(pages);
 			return -ENOMEM;
 		}
-		list_add_tail(&page->lru, &pages);
+		list_add_tail(&page->lru, pages);
 		cond_resched();
 	}
-	pos = &pages;
-	ret = npt_map_each(&as->npt, gpa, size, prot, axas_populate_next_pa,
-			   &pos);
-	if (ret) {
-		axas_free_page_list(&pages);
-		return ret;
-	}
-	/* The table owns the pages now; their lru is free for later lists. */
-	atomic_long_add(size >> PAGE_SHIFT, &as->data_pages);
 	return 0;
 }
 
+/*
+ * Map the pages of a populate. npt_map_each() allocates its tables before
+ * the first leaf is written: a failure leaves nothing a CPU could have seen,
+ * so there is nothing to flush.
+ */
 static int axas_fill_alloc(struct axas_aspace *as,
-			   const struct axas_region *r)
+			   const struct axas_region *r, void *arg)
 {
+	struct list_head *pages = arg, *pos = pages;
+	int ret;
+
 	if (!(r->flags & AXAS_MAP_POPULATE))
 		return 0;
-	return axas_populate(as, r->start, r->end - r->start, r->prot);
+	ret = npt_map_each(&as->npt, r->start, r->end - r->start, r->prot,
+			   axas_populate_next_pa, &pos);
+	if (ret)
+		return ret;
+	/* The table owns the pages now; their lru is free for later lists. */
+	INIT_LIST_HEAD(pages);
+	atomic_long_add((r->end - r->start) >> PAGE_SHIFT, &as->data_pages);
+	return 0;
 }
 
 /**
@@ -238,6 +242,8 @@ int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 		.prot = flags & AXAS_REGION_PROT_MASK,
 		.flags = flags & AXAS_MAP_POPULATE,
 	};
+	bool busy;
+	LIST_HEAD(pages);
 	int ret;
 
 	ret = axas_check_flags(flags,
@@ -247,7 +253,20 @@ int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 	if (ret)
 		return ret;
 
-	return axas_add_region(as, &tmpl, axas_fill_alloc);
+	if (flags & AXAS_MAP_POPULATE) {
+		/* Do not allocate a whole populate just to hit -EEXIST. */
+		down_read(&as->lock);
+		busy = axas_region_overlaps(as, gpa, gpa + size);
+		up_read(&as->lock);
+		if (busy)
+			return -EEXIST;
+		ret = axas_alloc_page_list(as, size, &pages);
+		if (ret)
+			return ret;
+	}
+	ret = axas_add_region(as, &tmpl, axas_fill_alloc, &pages);
+	axas_free_page_list(&pages);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_map_alloc);
 
