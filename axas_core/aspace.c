@@ -47,18 +47,14 @@ struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp)
 	return alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | gfp);
 }
 
-/* Free data pages linked through page->lru and uncount them. */
+/*
+ * Free data pages linked through page->lru and uncount them. The list goes
+ * back to the allocator in batches, as munmap() does with its pages.
+ */
 void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages)
 {
-	struct page *page, *tmp;
-	long nr = 0;
-
-	list_for_each_entry_safe(page, tmp, pages, lru) {
-		list_del(&page->lru);
-		__free_page(page);
-		nr++;
-	}
-	atomic_long_sub(nr, &as->data_pages);
+	atomic_long_sub(list_count_nodes(pages), &as->data_pages);
+	put_pages_list(pages);
 }
 
 /*

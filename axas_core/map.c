@@ -161,16 +161,6 @@ static u64 axas_populate_next_pa(void *arg, u64 gpa)
 	return page_to_phys(list_entry(*pos, struct page, lru));
 }
 
-static void axas_free_page_list(struct list_head *pages)
-{
-	struct page *page, *tmp;
-
-	list_for_each_entry_safe(page, tmp, pages, lru) {
-		list_del(&page->lru);
-		__free_page(page);
-	}
-}
-
 /*
  * The data pages of a populate, allocated before the lock is taken: a large
  * populate does not hold up faults and host access elsewhere in the space.
@@ -184,7 +174,7 @@ static int axas_alloc_page_list(struct axas_aspace *as, u64 size,
 	for (done = 0; done < size; done += PAGE_SIZE) {
 		page = axas_alloc_data_page(as, __GFP_RETRY_MAYFAIL);
 		if (!page) {
-			axas_free_page_list(pages);
+			put_pages_list(pages);
 			return -ENOMEM;
 		}
 		list_add_tail(&page->lru, pages);
@@ -265,7 +255,7 @@ int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 			return ret;
 	}
 	ret = axas_add_region(as, &tmpl, axas_fill_alloc, &pages);
-	axas_free_page_list(&pages);
+	put_pages_list(&pages);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_map_alloc);
