@@ -1972,6 +1972,146 @@ TEST_F_TIMEOUT(multi, racing_faults_map_one_page, 120)
 	close(fd);
 }
 
+/*
+ * Every kind of call at once on one address space, on the guest's CPUs:
+ * faults, host writes and reads, translations, and a writer that maps,
+ * protects and unmaps regions beside them. Afterwards every page written
+ * still holds its data, the lazy region's pages are exactly the ones that
+ * translate, and unmapping everything gives back every page.
+ */
+#define ST_LAZY		SZ_16M
+#define ST_PAGES	(ST_LAZY / SZ_4K)
+#define ST_ITERS	3000
+#define ST_SIDE		SZ_1G
+
+struct stress {
+	int fd;
+	unsigned int seed;
+	int kind;
+	int errors;
+	pthread_barrier_t *bar;
+};
+
+static uint64_t st_pick(struct stress *st)
+{
+	return (uint64_t)(rand_r(&st->seed) % ST_PAGES) * SZ_4K;
+}
+
+static void st_fault(struct stress *st)
+{
+	uint32_t res = fault(st->fd, st_pick(st) + 8, AXAS_MAP_WRITE);
+
+	st->errors += res != AXAS_FAULT_HANDLED && res != AXAS_FAULT_SPURIOUS;
+}
+
+/* Each page's first 8 bytes, once written, are its own gpa. */
+static void st_write_read(struct stress *st)
+{
+	uint64_t gpa = st_pick(st), got = 0;
+
+	st->errors += pwrite(st->fd, &gpa, 8, gpa) != 8;
+	st->errors += pread(st->fd, &got, 8, gpa) != 8 || got != gpa;
+}
+
+static void st_translate(struct stress *st)
+{
+	struct axas_translate t;
+	uint64_t gpa = st_pick(st) + 123;
+
+	if (ax_translate(st->fd, gpa, &t))
+		st->errors += errno != ENOENT;
+	else
+		st->errors += t.page_size != SZ_4K || t.map_flags != RW ||
+			      t.kind != AXAS_REGION_ALLOC ||
+			      t.limit != ST_LAZY - gpa;
+}
+
+static void st_writer(struct stress *st, int i)
+{
+	uint64_t gpa = ST_SIDE + (i % 8) * SZ_2M;
+
+	st->errors += map_alloc(st->fd, gpa, SZ_2M,
+				RW | AXAS_MAP_POPULATE) != 0;
+	st->errors += protect(st->fd, gpa + SZ_4K, 2 * SZ_4K,
+			       AXAS_MAP_READ) != 0;
+	st->errors += ax_unmap(st->fd, gpa, SZ_2M) != 0;
+}
+
+static void *stress_thread(void *arg)
+{
+	struct stress *st = arg;
+	int i;
+
+	pthread_barrier_wait(st->bar);
+	for (i = 0; i < ST_ITERS; i++) {
+		switch (st->kind) {
+		case 0:
+			st_fault(st);
+			break;
+		case 1:
+			st_write_read(st);
+			break;
+		case 2:
+			st_translate(st);
+			break;
+		default:
+			if (i % 16 == 0)
+				st_writer(st, i / 16);
+			else
+				st_translate(st);
+			break;
+		}
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(multi, smp_stress, 300)
+{
+	enum { NT = 6 };
+	struct stress st[NT];
+	pthread_t th[NT];
+	pthread_barrier_t bar;
+	struct axas_translate t;
+	uint64_t gpa, got, present = 0, written = 0;
+	int fd, k;
+
+	fd = ax_new(self->dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, map_alloc(fd, 0, ST_LAZY, RW));
+	ASSERT_EQ(0, pthread_barrier_init(&bar, NULL, NT));
+	for (k = 0; k < NT; k++) {
+		st[k] = (struct stress){ .fd = fd, .seed = 7 * k + 1,
+					 .kind = k % 4, .bar = &bar };
+		ASSERT_EQ(0, pthread_create(&th[k], NULL, stress_thread,
+					    &st[k]));
+	}
+	for (k = 0; k < NT; k++) {
+		ASSERT_EQ(0, pthread_join(th[k], NULL));
+		EXPECT_EQ(0, st[k].errors) TH_LOG("thread %d kind %d", k,
+						   st[k].kind);
+	}
+	pthread_barrier_destroy(&bar);
+
+	/* only the lazy region is left; its data survived every race */
+	EXPECT_EQ(1, INFO(fd, nr_regions));
+	for (gpa = 0; gpa < ST_LAZY; gpa += SZ_4K) {
+		if (ax_translate(fd, gpa, &t))
+			continue;
+		present++;
+		got = 0;
+		ASSERT_EQ(8, pread(fd, &got, 8, gpa));
+		EXPECT_TRUE(got == 0 || got == gpa) TH_LOG("gpa %#llx holds %#llx",
+			    (unsigned long long)gpa, (unsigned long long)got);
+		written += got == gpa && gpa;
+	}
+	EXPECT_LT(0, written);
+	EXPECT_EQ(present, INFO(fd, data_pages));
+	ASSERT_EQ(0, ax_unmap(fd, 0, SZ_4G));
+	EXPECT_EQ(0, INFO(fd, data_pages));
+	EXPECT_EQ(1, INFO(fd, table_pages));
+	close(fd);
+}
+
 TEST_F_TIMEOUT(multi, many_spaces, 120)
 {
 	enum { N = 200 };
