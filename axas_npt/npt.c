@@ -271,7 +271,7 @@ void npt_destroy(struct npt *npt)
 {
 	const struct npt_walker w = {
 		.cb = npt_free_visit,
-		.flags = NPT_VISIT_TABLE_POST,
+		.flags = NPT_VISIT_TABLE_POST | NPT_WALK_MAY_SLEEP,
 	};
 
 	if (!npt->root)
@@ -506,7 +506,7 @@ static int npt_map_range(struct npt *npt, struct npt_map_args *m, u64 gpa,
 	const struct npt_walker w = {
 		.cb = npt_map_visit,
 		.arg = m,
-		.flags = NPT_VISIT_LEAF,
+		.flags = NPT_VISIT_LEAF | NPT_WALK_MAY_SLEEP,
 	};
 	struct page *page, *next;
 	unsigned long i;
@@ -803,7 +803,8 @@ static int npt_unmap_walk(struct npt *npt, u64 gpa, u64 size,
 	const struct npt_walker w = {
 		.cb = npt_unmap_visit,
 		.arg = &a,
-		.flags = NPT_VISIT_LEAF | NPT_VISIT_TABLE_POST,
+		.flags = NPT_VISIT_LEAF | NPT_VISIT_TABLE_POST |
+			 NPT_WALK_MAY_SLEEP,
 	};
 
 	return npt_walk(npt, gpa, size, &w);
@@ -893,7 +894,7 @@ int npt_protect(struct npt *npt, u64 gpa, u64 size, u32 prot,
 	const struct npt_walker w = {
 		.cb = npt_protect_visit,
 		.arg = &a,
-		.flags = NPT_VISIT_LEAF,
+		.flags = NPT_VISIT_LEAF | NPT_WALK_MAY_SLEEP,
 	};
 	int ret;
 

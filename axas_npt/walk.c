@@ -2,6 +2,7 @@
 #include <linux/align.h>
 #include <linux/compiler.h>
 #include <linux/io.h>
+#include <linux/sched.h>
 
 #include "axas_npt/walk.h"
 
@@ -73,6 +74,8 @@ static int npt_walk_table(struct npt_walk_data *d, u64 *table,
 		if (ret)
 			break;
 	}
+	if (!level && (d->walker->flags & NPT_WALK_MAY_SLEEP))
+		cond_resched();
 	return ret;
 }
 

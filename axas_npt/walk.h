@@ -23,6 +23,13 @@ enum npt_visit {
 	NPT_VISIT_TABLE_POST	= BIT(2),
 };
 
+/*
+ * Walker flag: the walk may sleep (a writer under a sleeping lock), so it
+ * yields the CPU after each last-level table; a map or unmap of a terabyte
+ * in 4 KiB pages must not hog it. Never set for walks under RCU.
+ */
+#define NPT_WALK_MAY_SLEEP	BIT(8)
+
 /**
  * struct npt_visit_ctx - what a visitor sees
  * @npt: the table
@@ -47,7 +54,7 @@ struct npt_visit_ctx {
  * struct npt_walker - a visitor and what it wants to see
  * @cb: the visitor; a nonzero return stops the walk and is returned
  * @arg: passed in &struct npt_visit_ctx.arg
- * @flags: NPT_VISIT_* bits
+ * @flags: NPT_VISIT_* bits, and NPT_WALK_MAY_SLEEP
  */
 struct npt_walker {
 	int (*cb)(const struct npt_visit_ctx *ctx, enum npt_visit visit);
