@@ -1453,9 +1453,18 @@ static int make_cgroup(char *cg, size_t len, const char *max)
 	return 0;
 }
 
-static int enomem_child(const char *cg)
+/* Move the calling process into cgroup @cg. */
+static int join_cgroup(const char *cg)
 {
 	char path[256], pid[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_file(path, pid);
+}
+
+static int enomem_child(const char *cg)
+{
 	struct snap before, after;
 	struct axas_info i;
 	int dev, fd;
@@ -1466,9 +1475,7 @@ static int enomem_child(const char *cg)
 	 */
 	if (write_file("/proc/self/oom_score_adj", "-1000"))
 		return 9;
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (write_file(path, pid))
+	if (join_cgroup(cg))
 		return 10;
 	dev = dev_open();
 	if (dev < 0)
@@ -1585,13 +1592,10 @@ static long long cg_current(const char *cg)
 static int frees_child(const char *cg, uint32_t format)
 {
 	long long before, mapped, after;
-	char path[256], pid[32];
 	uint64_t g;
 	int dev, fd, i;
 
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (write_file(path, pid))
+	if (join_cgroup(cg))
 		return 10;
 	dev = dev_open();
 	if (dev < 0)
