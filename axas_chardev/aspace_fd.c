@@ -28,8 +28,8 @@
 #include "axas_npt/npt.h"
 #include "axas_chardev/chardev.h"
 
-#define AXFD_PROT_FLAGS	NPT_PROT_MASK
-#define AXFD_PERM_FLAGS	NPT_PERM_MASK
+#define AXFD_PROT_FLAGS	AXAS_NPT_PROT_MASK
+#define AXFD_PERM_FLAGS	AXAS_NPT_PERM_MASK
 
 union axfd_ucmd {
 	struct axas_map map;
@@ -60,7 +60,7 @@ static int axfd_check_gpa_range(struct axas_aspace *as, u64 gpa, u64 length)
 /* Permission and memory-type combinations no format can express. */
 static int axfd_check_prot(u32 flags)
 {
-	return npt_prot_is_valid(flags & AXFD_PROT_FLAGS) ? 0 : -EINVAL;
+	return axas_npt_prot_is_valid(flags & AXFD_PROT_FLAGS) ? 0 : -EINVAL;
 }
 
 /*
@@ -402,7 +402,7 @@ static int axfd_check_new(u32 format, u32 gpa_bits, u64 base, u64 length)
 {
 	u32 bits = gpa_bits;
 
-	if (npt_resolve_format(&format, &bits))
+	if (axas_npt_resolve_format(&format, &bits))
 		return -EINVAL;
 	if (!length || !axfd_is_aligned(base) || !axfd_is_aligned(length))
 		return -EINVAL;

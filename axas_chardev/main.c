@@ -29,7 +29,7 @@ static u32 axdev_formats_mask(void)
 	for (fmt = 0; fmt < 32; fmt++) {
 		u32 f = fmt, bits = 0;
 
-		if (!npt_resolve_format(&f, &bits))
+		if (!axas_npt_resolve_format(&f, &bits))
 			mask |= BIT(fmt);
 	}
 	return mask;

@@ -72,8 +72,8 @@ static ssize_t axas_write_new_page(struct axas_aspace *as,
 		__free_page(page);
 		return 0;
 	}
-	ret = npt_map_page(&as->npt, gpa & PAGE_MASK, page_to_phys(page),
-			   r->prot);
+	ret = axas_npt_map_page(&as->npt, gpa & PAGE_MASK, page_to_phys(page),
+				r->prot);
 	if (ret) {
 		__free_page(page);
 		iov_iter_revert(iter, done);
@@ -88,7 +88,7 @@ static ssize_t axas_access_alloc(struct axas_aspace *as,
 				 const struct axas_region *r, u64 gpa,
 				 size_t len, struct iov_iter *iter, bool write)
 {
-	struct npt_leaf leaf;
+	struct axas_npt_leaf leaf;
 	struct page *page;
 	ssize_t ret;
 	size_t done;
@@ -96,7 +96,7 @@ static ssize_t axas_access_alloc(struct axas_aspace *as,
 
 	for (;;) {
 		rcu_read_lock();
-		ret = npt_query(&as->npt, gpa, &leaf);
+		ret = axas_npt_query(&as->npt, gpa, &leaf);
 		rcu_read_unlock();
 		if (!ret)
 			break;

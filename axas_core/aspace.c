@@ -30,7 +30,7 @@ static struct page *axas_alloc_table(void *priv, gfp_t gfp,
 	return alloc_pages(gfp | __GFP_ZERO, order);
 }
 
-static const struct npt_mm_ops axas_mm_ops = {
+static const struct axas_npt_mm_ops axas_mm_ops = {
 	.alloc = axas_alloc_table,
 };
 
@@ -64,7 +64,7 @@ void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages)
  * after this returns.
  */
 void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
-		struct npt_gather *g)
+		struct axas_npt_gather *g)
 {
 	lockdep_assert_held_write(&as->lock);
 	if (g->flush)
@@ -72,7 +72,7 @@ void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 	/* Walk caches may hold unlinked tables even when no leaf went away. */
 	if ((g->flush || !list_empty(&g->tables)) && as->inv_ops)
 		as->inv_ops->invalidate(as->inv_priv, gpa, size);
-	npt_free_tables(g);
+	axas_npt_free_tables(g);
 }
 
 /**
@@ -95,7 +95,7 @@ struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 	struct axas_aspace *as;
 	int ret;
 
-	ret = npt_resolve_format(&format, &gpa_bits);
+	ret = axas_npt_resolve_format(&format, &gpa_bits);
 	if (ret)
 		return ERR_PTR(ret);
 	if (!size || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) ||
@@ -115,7 +115,7 @@ struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 	atomic64_set(&as->tlb_gen, 0);
 	atomic_set(&as->fail_nth, 0);
 
-	ret = npt_init(&as->npt, format, gpa_bits, &axas_mm_ops, as);
+	ret = axas_npt_init(&as->npt, format, gpa_bits, &axas_mm_ops, as);
 	if (ret) {
 		kfree(as);
 		return ERR_PTR(ret);
@@ -134,7 +134,7 @@ void axas_aspace_get(struct axas_aspace *as)
 }
 EXPORT_SYMBOL_GPL(axas_aspace_get);
 
-static int axas_free_leaf_page(const struct npt_leaf *leaf, void *arg)
+static int axas_free_leaf_page(const struct axas_npt_leaf *leaf, void *arg)
 {
 	struct axas_aspace *as = arg;
 
@@ -158,11 +158,11 @@ static void axas_aspace_release(struct kref *ref)
 		struct axas_region *r = rb_entry(n, struct axas_region, rb);
 
 		if (r->kind == AXAS_REGION_ALLOC)
-			npt_visit_leaves(&as->npt, r->start, r->end - r->start,
-					 axas_free_leaf_page, as);
+			axas_npt_visit_leaves(&as->npt, r->start, r->end - r->start,
+					      axas_free_leaf_page, as);
 	}
 	WARN_ON_ONCE(atomic_long_read(&as->data_pages));
-	npt_destroy(&as->npt);
+	axas_npt_destroy(&as->npt);
 	axas_region_free_all(as);
 	kfree(as);
 }
@@ -259,7 +259,7 @@ EXPORT_SYMBOL_GPL(axas_aspace_root_pa);
  */
 u64 axas_aspace_root_reg(const struct axas_aspace *as)
 {
-	return npt_root_reg(&as->npt);
+	return axas_npt_root_reg(&as->npt);
 }
 EXPORT_SYMBOL_GPL(axas_aspace_root_reg);
 
@@ -280,7 +280,7 @@ void axas_aspace_stats(struct axas_aspace *as, struct axas_stats *st)
 	st->base = as->base;
 	st->size = as->size;
 	st->root_pa = as->npt.root_pa;
-	st->root_reg = npt_root_reg(&as->npt);
+	st->root_reg = axas_npt_root_reg(&as->npt);
 	st->table_pages = atomic_long_read(&as->npt.table_pages);
 	st->data_pages = atomic_long_read(&as->data_pages);
 	st->nr_regions = READ_ONCE(as->nr_regions);
@@ -328,7 +328,7 @@ int axas_dump_tables(struct axas_aspace *as,
 
 	down_write(&as->lock);
 	axas_aspace_stats(as, &ctx.st);
-	ret = npt_visit_tables(&as->npt, axas_dump_one, &ctx);
+	ret = axas_npt_visit_tables(&as->npt, axas_dump_one, &ctx);
 	up_write(&as->lock);
 	return ret;
 }

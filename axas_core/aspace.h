@@ -17,8 +17,8 @@
 #include "axas_npt/npt.h"
 
 /* Permission and memory-type bits a region gives its leaves. */
-#define AXAS_REGION_PROT_MASK	NPT_PROT_MASK
-#define AXAS_PERM_MASK		NPT_PERM_MASK
+#define AXAS_REGION_PROT_MASK	AXAS_NPT_PROT_MASK
+#define AXAS_PERM_MASK		AXAS_NPT_PERM_MASK
 
 /**
  * struct axas_region - one region of an address space
@@ -71,7 +71,7 @@ struct axas_region {
 struct axas_aspace {
 	struct kref ref;
 	struct rw_semaphore lock;
-	struct npt npt;
+	struct axas_npt npt;
 	u64 base;
 	u64 size;
 	struct rb_root regions;
@@ -89,7 +89,7 @@ bool axas_should_fail(struct axas_aspace *as);
 struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp);
 void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages);
 void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
-		struct npt_gather *g);
+		struct axas_npt_gather *g);
 
 /* region.c */
 struct axas_region *axas_region_find(struct axas_aspace *as, u64 gpa);

@@ -13,7 +13,7 @@
 
 /*
  * Map a fresh zeroed page at @gpa of lazy region @r. The caller holds the
- * lock for reading or writing. npt_map_page() installs the leaf with a
+ * lock for reading or writing. axas_npt_map_page() installs the leaf with a
  * cmpxchg: of two racing faults one maps its page, the other sees -EEXIST,
  * frees its page and reports a spurious fault.
  */
@@ -27,8 +27,8 @@ static int axas_fault_in(struct axas_aspace *as,
 	page = axas_alloc_data_page(as, 0);
 	if (!page)
 		return -ENOMEM;
-	ret = npt_map_page(&as->npt, gpa & PAGE_MASK, page_to_phys(page),
-			   r->prot);
+	ret = axas_npt_map_page(&as->npt, gpa & PAGE_MASK, page_to_phys(page),
+				r->prot);
 	if (ret) {
 		__free_page(page);
 		if (ret != -EEXIST)
@@ -42,12 +42,12 @@ static int axas_fault_in(struct axas_aspace *as,
 }
 
 static bool axas_leaf_present(struct axas_aspace *as, u64 gpa,
-			      struct npt_leaf *leaf)
+			      struct axas_npt_leaf *leaf)
 {
 	int ret;
 
 	rcu_read_lock();
-	ret = npt_query(&as->npt, gpa, leaf);
+	ret = axas_npt_query(&as->npt, gpa, leaf);
 	rcu_read_unlock();
 	return !ret;
 }
@@ -74,7 +74,7 @@ int axas_handle_page_fault(struct axas_aspace *as, u64 gpa, u32 access,
 			   u32 *result)
 {
 	struct axas_region *r;
-	struct npt_leaf leaf;
+	struct axas_npt_leaf leaf;
 	int ret = 0;
 
 	if (!access || (access & ~AXAS_PERM_MASK))
@@ -114,12 +114,12 @@ EXPORT_SYMBOL_GPL(axas_handle_page_fault);
 int axas_translate(struct axas_aspace *as, u64 gpa, struct axas_xlate *x)
 {
 	struct axas_region *r;
-	struct npt_leaf leaf;
+	struct axas_npt_leaf leaf;
 	int ret = -ENOENT;
 
 	rcu_read_lock();
 	r = axas_region_find_rcu(as, gpa);
-	if (r && !npt_query(&as->npt, gpa, &leaf)) {
+	if (r && !axas_npt_query(&as->npt, gpa, &leaf)) {
 		x->hpa = leaf.pa + (gpa - leaf.gpa);
 		x->limit = r->end - gpa;
 		x->page_size = leaf.size;

@@ -5,7 +5,7 @@
  * region, and either completes or leaves regions, table and page counts as
  * they were.
  *
- * Order of a removal: clear the leaves (npt_unmap) -> bump tlb_gen and call
+ * Order of a removal: clear the leaves (axas_npt_unmap) -> bump tlb_gen and call
  * the invalidation hook -> free table pages and data pages.
  */
 #include <linux/bits.h>
@@ -106,8 +106,8 @@ out:
 static int axas_fill_linear(struct axas_aspace *as,
 			    const struct axas_region *r, void *arg)
 {
-	return npt_map(&as->npt, r->start, r->hpa, r->end - r->start, r->prot,
-		       r->flags & AXAS_MAP_NOHUGE ? NPT_MAP_NOHUGE : 0);
+	return axas_npt_map(&as->npt, r->start, r->hpa, r->end - r->start, r->prot,
+			    r->flags & AXAS_MAP_NOHUGE ? AXAS_NPT_MAP_NOHUGE : 0);
 }
 
 /**
@@ -152,7 +152,7 @@ int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
 }
 EXPORT_SYMBOL_GPL(axas_map_linear);
 
-/* The pages of a populate, handed to npt_map_each() in list order. */
+/* The pages of a populate, handed to axas_npt_map_each() in list order. */
 static u64 axas_populate_next_pa(void *arg, u64 gpa)
 {
 	struct list_head **pos = arg;
@@ -184,7 +184,7 @@ static int axas_alloc_page_list(struct axas_aspace *as, u64 size,
 }
 
 /*
- * Map the pages of a populate. npt_map_each() allocates its tables before
+ * Map the pages of a populate. axas_npt_map_each() allocates its tables before
  * the first leaf is written: a failure leaves nothing a CPU could have seen,
  * so there is nothing to flush.
  */
@@ -196,8 +196,8 @@ static int axas_fill_alloc(struct axas_aspace *as,
 
 	if (!(r->flags & AXAS_MAP_POPULATE))
 		return 0;
-	ret = npt_map_each(&as->npt, r->start, r->end - r->start, r->prot,
-			   axas_populate_next_pa, &pos);
+	ret = axas_npt_map_each(&as->npt, r->start, r->end - r->start, r->prot,
+				axas_populate_next_pa, &pos);
 	if (ret)
 		return ret;
 	/* The table owns the pages now; their lru is free for later lists. */
@@ -267,7 +267,7 @@ struct axas_unmap_ctx {
 	struct list_head pages;
 };
 
-static void axas_leaf_removed(const struct npt_leaf *leaf, void *arg)
+static void axas_leaf_removed(const struct axas_npt_leaf *leaf, void *arg)
 {
 	struct axas_unmap_ctx *ctx = arg;
 	struct axas_region *r = ctx->cur;
@@ -283,12 +283,12 @@ static void axas_leaf_removed(const struct npt_leaf *leaf, void *arg)
 }
 
 static void axas_unmap_ctx_init(struct axas_unmap_ctx *ctx,
-				struct axas_aspace *as, struct npt_gather *g)
+				struct axas_aspace *as, struct axas_npt_gather *g)
 {
 	ctx->as = as;
 	ctx->cur = NULL;
 	INIT_LIST_HEAD(&ctx->pages);
-	npt_gather_init(g);
+	axas_npt_gather_init(g);
 	g->leaf_removed = axas_leaf_removed;
 	g->arg = ctx;
 }
@@ -312,7 +312,7 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 {
 	struct axas_region *r, *next, *piece;
 	struct axas_unmap_ctx ctx;
-	struct npt_gather g;
+	struct axas_npt_gather g;
 	u64 end = gpa + size;
 	LIST_HEAD(spare);
 	int ret;
@@ -326,7 +326,7 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 	if (ret)
 		goto out;
 	axas_unmap_ctx_init(&ctx, as, &g);
-	ret = npt_unmap(&as->npt, gpa, size, &g);
+	ret = axas_npt_unmap(&as->npt, gpa, size, &g);
 	if (ret) {
 		WARN_ON_ONCE(!list_empty(&ctx.pages) ||
 			     !list_empty(&g.tables));
@@ -404,7 +404,7 @@ static void axas_protect_region(struct axas_aspace *as, struct axas_region *r,
 int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 {
 	struct axas_region *r, *next;
-	struct npt_gather g;
+	struct axas_npt_gather g;
 	u64 end = gpa + size, pos = gpa;
 	LIST_HEAD(spare);
 	int ret;
@@ -430,8 +430,8 @@ int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 	ret = axas_region_prealloc(as, &spare, 4);
 	if (ret)
 		goto out;
-	npt_gather_init(&g);
-	ret = npt_protect(&as->npt, gpa, size, flags, &g);
+	axas_npt_gather_init(&g);
+	ret = axas_npt_protect(&as->npt, gpa, size, flags, &g);
 	if (ret) {
 		WARN_ON_ONCE(!list_empty(&g.tables));
 		goto out;
@@ -462,13 +462,13 @@ void axas_clear(struct axas_aspace *as)
 {
 	struct axas_unmap_ctx ctx;
 	struct axas_region *r;
-	struct npt_gather g;
+	struct axas_npt_gather g;
 	struct rb_node *n;
 
 	down_write(&as->lock);
 	axas_unmap_ctx_init(&ctx, as, &g);
 	/* Whole leaves only: nothing to split, so this cannot fail. */
-	WARN_ON_ONCE(npt_unmap(&as->npt, as->base, as->size, &g));
+	WARN_ON_ONCE(axas_npt_unmap(&as->npt, as->base, as->size, &g));
 	while ((n = rb_first(&as->regions))) {
 		r = rb_entry(n, struct axas_region, rb);
 		axas_region_remove(as, r);

@@ -5,11 +5,11 @@
 
 #include "axas_npt/npt.h"
 
-extern const struct npt_fmt npt_fmt_ept4;
-extern const struct npt_fmt npt_fmt_ept5;
-extern const struct npt_fmt npt_fmt_arm_s2;
-extern const struct npt_fmt npt_fmt_sv39x4;
-extern const struct npt_fmt npt_fmt_sv48x4;
-extern const struct npt_fmt npt_fmt_sv57x4;
+extern const struct axas_npt_fmt axas_npt_fmt_ept4;
+extern const struct axas_npt_fmt axas_npt_fmt_ept5;
+extern const struct axas_npt_fmt axas_npt_fmt_arm_s2;
+extern const struct axas_npt_fmt axas_npt_fmt_sv39x4;
+extern const struct axas_npt_fmt axas_npt_fmt_sv48x4;
+extern const struct axas_npt_fmt axas_npt_fmt_sv57x4;
 
 #endif /* _AXAS_NPT_FMT_H */

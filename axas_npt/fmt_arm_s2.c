@@ -94,12 +94,12 @@ static u32 s2_pte_prot(u64 pte)
 }
 
 /* VTTBR_EL2: BADDR in 47:1 (the root is aligned to its size), VMID 0. */
-static u64 s2_root_reg(const struct npt *npt)
+static u64 s2_root_reg(const struct axas_npt *npt)
 {
 	return npt->root_pa & S2_ADDR;
 }
 
-const struct npt_fmt npt_fmt_arm_s2 = {
+const struct axas_npt_fmt axas_npt_fmt_arm_s2 = {
 	.id = AXAS_FMT_ARM_S2,
 	.name = "arm-s2",
 	.min_gpa_bits = 32,

@@ -87,7 +87,7 @@ static u32 ept_pte_prot(u64 pte)
 	return prot;
 }
 
-static u64 ept_root_reg(const struct npt *npt)
+static u64 ept_root_reg(const struct axas_npt *npt)
 {
 	return (npt->root_pa & EPT_ADDR) |
 	       FIELD_PREP(EPTP_MEMTYPE, EPT_MT_WB) |
@@ -110,5 +110,5 @@ static u64 ept_root_reg(const struct npt *npt)
 		.root_reg = ept_root_reg,		\
 	}
 
-const struct npt_fmt npt_fmt_ept4 = EPT_FMT(AXAS_FMT_EPT4, "ept4", 48);
-const struct npt_fmt npt_fmt_ept5 = EPT_FMT(AXAS_FMT_EPT5, "ept5", 57);
+const struct axas_npt_fmt axas_npt_fmt_ept4 = EPT_FMT(AXAS_FMT_EPT4, "ept4", 48);
+const struct axas_npt_fmt axas_npt_fmt_ept5 = EPT_FMT(AXAS_FMT_EPT5, "ept5", 57);

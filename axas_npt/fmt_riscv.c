@@ -34,7 +34,7 @@
 
 static u64 rv_pa_to_ppn(u64 pa)
 {
-	return FIELD_PREP(RV_PPN, pa >> NPT_PAGE_SHIFT);
+	return FIELD_PREP(RV_PPN, pa >> AXAS_NPT_PAGE_SHIFT);
 }
 
 static u64 rv_mk_leaf(u64 pa, u32 prot, unsigned int level)
@@ -71,7 +71,7 @@ static bool rv_pte_is_table(u64 pte, unsigned int level)
 
 static u64 rv_pte_pa(u64 pte, unsigned int level)
 {
-	return FIELD_GET(RV_PPN, pte) << NPT_PAGE_SHIFT;
+	return FIELD_GET(RV_PPN, pte) << AXAS_NPT_PAGE_SHIFT;
 }
 
 static u32 rv_pte_prot(u64 pte)
@@ -96,10 +96,10 @@ static u32 rv_pte_prot(u64 pte)
 }
 
 /* hgatp: MODE 8/9/10 for 3/4/5 levels, VMID 0, root PPN. */
-static u64 rv_root_reg(const struct npt *npt)
+static u64 rv_root_reg(const struct axas_npt *npt)
 {
 	return FIELD_PREP(RV_HGATP_MODE, RV_HGATP_SV39X4 + npt->levels - 3) |
-	       FIELD_PREP(RV_HGATP_PPN, npt->root_pa >> NPT_PAGE_SHIFT);
+	       FIELD_PREP(RV_HGATP_PPN, npt->root_pa >> AXAS_NPT_PAGE_SHIFT);
 }
 
 #define RV_FMT(_id, _name, _bits)			\
@@ -118,6 +118,6 @@ static u64 rv_root_reg(const struct npt *npt)
 		.root_reg = rv_root_reg,		\
 	}
 
-const struct npt_fmt npt_fmt_sv39x4 = RV_FMT(AXAS_FMT_SV39X4, "sv39x4", 41);
-const struct npt_fmt npt_fmt_sv48x4 = RV_FMT(AXAS_FMT_SV48X4, "sv48x4", 50);
-const struct npt_fmt npt_fmt_sv57x4 = RV_FMT(AXAS_FMT_SV57X4, "sv57x4", 59);
+const struct axas_npt_fmt axas_npt_fmt_sv39x4 = RV_FMT(AXAS_FMT_SV39X4, "sv39x4", 41);
+const struct axas_npt_fmt axas_npt_fmt_sv48x4 = RV_FMT(AXAS_FMT_SV48X4, "sv48x4", 50);
+const struct axas_npt_fmt axas_npt_fmt_sv57x4 = RV_FMT(AXAS_FMT_SV57X4, "sv57x4", 59);

@@ -21,42 +21,42 @@
 #include "axas_npt/walk.h"
 
 /* A split needs one table per level below the cut leaf, at both ends. */
-#define NPT_CACHE_MAX	(2 * NPT_MAX_LEAF_LEVEL)
+#define AXAS_NPT_CACHE_MAX	(2 * AXAS_NPT_MAX_LEAF_LEVEL)
 
 /* Pages set aside before a walk that must not fail half-way. */
-struct npt_cache {
+struct axas_npt_cache {
 	unsigned int nr;
-	struct page *pages[NPT_CACHE_MAX];
+	struct page *pages[AXAS_NPT_CACHE_MAX];
 };
 
-static const struct npt_fmt *const npt_fmts[] = {
-	[AXAS_FMT_EPT4] = &npt_fmt_ept4,
-	[AXAS_FMT_EPT5] = &npt_fmt_ept5,
-	[AXAS_FMT_ARM_S2] = &npt_fmt_arm_s2,
-	[AXAS_FMT_SV39X4] = &npt_fmt_sv39x4,
-	[AXAS_FMT_SV48X4] = &npt_fmt_sv48x4,
-	[AXAS_FMT_SV57X4] = &npt_fmt_sv57x4,
+static const struct axas_npt_fmt *const axas_npt_fmts[] = {
+	[AXAS_FMT_EPT4] = &axas_npt_fmt_ept4,
+	[AXAS_FMT_EPT5] = &axas_npt_fmt_ept5,
+	[AXAS_FMT_ARM_S2] = &axas_npt_fmt_arm_s2,
+	[AXAS_FMT_SV39X4] = &axas_npt_fmt_sv39x4,
+	[AXAS_FMT_SV48X4] = &axas_npt_fmt_sv48x4,
+	[AXAS_FMT_SV57X4] = &axas_npt_fmt_sv57x4,
 };
 
 /**
- * npt_fmt_get() - the descriptor of a format
+ * axas_npt_fmt_get() - the descriptor of a format
  * @format: AXAS_FMT_* value other than AXAS_FMT_NATIVE
  *
  * Return: the descriptor, or NULL for an unknown format.
  */
-const struct npt_fmt *npt_fmt_get(u32 format)
+const struct axas_npt_fmt *axas_npt_fmt_get(u32 format)
 {
-	if (format >= ARRAY_SIZE(npt_fmts))
+	if (format >= ARRAY_SIZE(axas_npt_fmts))
 		return NULL;
-	return npt_fmts[format];
+	return axas_npt_fmts[format];
 }
 
 /**
- * npt_native_format() - the host architecture's own format
+ * axas_npt_native_format() - the host architecture's own format
  *
  * Return: AXAS_FMT_ARM_S2 on arm64, AXAS_FMT_SV39X4 on riscv, else EPT4.
  */
-u32 npt_native_format(void)
+u32 axas_npt_native_format(void)
 {
 	if (IS_ENABLED(CONFIG_ARM64))
 		return AXAS_FMT_ARM_S2;
@@ -66,20 +66,20 @@ u32 npt_native_format(void)
 }
 
 /**
- * npt_resolve_format() - resolve NATIVE and a default width, and check them
+ * axas_npt_resolve_format() - resolve NATIVE and a default width, and check them
  * @format: in: AXAS_FMT_*; out: never AXAS_FMT_NATIVE
  * @gpa_bits: in: 0 or a width; out: the width
  *
  * Return: 0, or -EINVAL for an unknown format or a width it cannot use.
  */
-int npt_resolve_format(u32 *format, u32 *gpa_bits)
+int axas_npt_resolve_format(u32 *format, u32 *gpa_bits)
 {
-	const struct npt_fmt *fmt;
+	const struct axas_npt_fmt *fmt;
 	u32 fmt_id = *format;
 
 	if (fmt_id == AXAS_FMT_NATIVE)
-		fmt_id = npt_native_format();
-	fmt = npt_fmt_get(fmt_id);
+		fmt_id = axas_npt_native_format();
+	fmt = axas_npt_fmt_get(fmt_id);
 	if (!fmt)
 		return -EINVAL;
 	if (!*gpa_bits)
@@ -92,7 +92,7 @@ int npt_resolve_format(u32 *format, u32 *gpa_bits)
 }
 
 /**
- * npt_prot_is_valid() - a leaf can carry these AXAS_MAP_* bits
+ * axas_npt_prot_is_valid() - a leaf can carry these AXAS_MAP_* bits
  * @prot: permission and memory-type bits
  *
  * W without R is reserved (EPT), a misconfiguration (Arm) or reserved
@@ -100,11 +100,11 @@ int npt_resolve_format(u32 *format, u32 *gpa_bits)
  *
  * Return: true if every format can encode @prot.
  */
-bool npt_prot_is_valid(u32 prot)
+bool axas_npt_prot_is_valid(u32 prot)
 {
-	if (prot & ~NPT_PROT_MASK)
+	if (prot & ~AXAS_NPT_PROT_MASK)
 		return false;
-	if (!(prot & NPT_PERM_MASK))
+	if (!(prot & AXAS_NPT_PERM_MASK))
 		return false;
 	if ((prot & AXAS_MAP_WRITE) && !(prot & AXAS_MAP_READ))
 		return false;
@@ -114,7 +114,7 @@ bool npt_prot_is_valid(u32 prot)
 	return true;
 }
 
-static struct page *npt_alloc(struct npt *npt, unsigned int order)
+static struct page *axas_npt_alloc(struct axas_npt *npt, unsigned int order)
 {
 	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
 
@@ -123,13 +123,13 @@ static struct page *npt_alloc(struct npt *npt, unsigned int order)
 	return alloc_pages(gfp, order);
 }
 
-static int npt_cache_topup(struct npt *npt, struct npt_cache *c,
-			   unsigned int want)
+static int axas_npt_cache_topup(struct axas_npt *npt, struct axas_npt_cache *c,
+				unsigned int want)
 {
-	if (WARN_ON_ONCE(want > NPT_CACHE_MAX))
+	if (WARN_ON_ONCE(want > AXAS_NPT_CACHE_MAX))
 		return -EINVAL;
 	while (c->nr < want) {
-		struct page *page = npt_alloc(npt, 0);
+		struct page *page = axas_npt_alloc(npt, 0);
 
 		if (!page)
 			return -ENOMEM;
@@ -138,37 +138,37 @@ static int npt_cache_topup(struct npt *npt, struct npt_cache *c,
 	return 0;
 }
 
-static void npt_cache_drain(struct npt_cache *c)
+static void axas_npt_cache_drain(struct axas_npt_cache *c)
 {
 	while (c->nr)
 		__free_page(c->pages[--c->nr]);
 }
 
-static unsigned int npt_levels_for(const struct npt_fmt *fmt,
-				   unsigned int gpa_bits)
+static unsigned int axas_npt_levels_for(const struct axas_npt_fmt *fmt,
+					unsigned int gpa_bits)
 {
 	unsigned int levels = 1;
 
 	/* The fewest levels whose root fits in 1 << max_root_order pages. */
-	while (npt_level_shift(levels - 1) + NPT_LEVEL_BITS +
+	while (axas_npt_level_shift(levels - 1) + AXAS_NPT_LEVEL_BITS +
 	       fmt->max_root_order < gpa_bits)
 		levels++;
 	return levels;
 }
 
 /**
- * npt_root_entries() - number of entries of the (possibly multi-page) root
+ * axas_npt_root_entries() - number of entries of the (possibly multi-page) root
  * @npt: the table
  *
  * Return: entries indexed by the root level.
  */
-unsigned int npt_root_entries(const struct npt *npt)
+unsigned int axas_npt_root_entries(const struct axas_npt *npt)
 {
-	return 1U << (npt->gpa_bits - npt_level_shift(npt->levels - 1));
+	return 1U << (npt->gpa_bits - axas_npt_level_shift(npt->levels - 1));
 }
 
 /**
- * npt_init() - create an empty table: just its root, zeroed
+ * axas_npt_init() - create an empty table: just its root, zeroed
  * @npt: the table to initialise
  * @format: AXAS_FMT_* (NATIVE is resolved)
  * @gpa_bits: guest-physical width, 0 for the format's default
@@ -177,8 +177,8 @@ unsigned int npt_root_entries(const struct npt *npt)
  *
  * Return: 0, -EINVAL for a bad format or width, -ENOMEM.
  */
-int npt_init(struct npt *npt, u32 format, u32 gpa_bits,
-	     const struct npt_mm_ops *mm, void *mm_priv)
+int axas_npt_init(struct axas_npt *npt, u32 format, u32 gpa_bits,
+		  const struct axas_npt_mm_ops *mm, void *mm_priv)
 {
 	unsigned int root_bits;
 	struct page *root;
@@ -186,23 +186,23 @@ int npt_init(struct npt *npt, u32 format, u32 gpa_bits,
 
 	/* table pages are allocator pages: they must be 4 KiB */
 	BUILD_BUG_ON(PAGE_SIZE != SZ_4K);
-	ret = npt_resolve_format(&format, &gpa_bits);
+	ret = axas_npt_resolve_format(&format, &gpa_bits);
 	if (ret)
 		return ret;
 
 	memset(npt, 0, sizeof(*npt));
-	npt->fmt = npt_fmt_get(format);
+	npt->fmt = axas_npt_fmt_get(format);
 	npt->gpa_bits = gpa_bits;
-	npt->levels = npt_levels_for(npt->fmt, gpa_bits);
+	npt->levels = axas_npt_levels_for(npt->fmt, gpa_bits);
 	npt->mm = mm;
 	npt->mm_priv = mm_priv;
 
-	root_bits = gpa_bits - npt_level_shift(npt->levels - 1);
-	npt->root_order = root_bits > NPT_LEVEL_BITS ?
-			  root_bits - NPT_LEVEL_BITS : 0;
+	root_bits = gpa_bits - axas_npt_level_shift(npt->levels - 1);
+	npt->root_order = root_bits > AXAS_NPT_LEVEL_BITS ?
+			  root_bits - AXAS_NPT_LEVEL_BITS : 0;
 
 	/* alloc_pages() aligns the root to its size, as every format needs */
-	root = npt_alloc(npt, npt->root_order);
+	root = axas_npt_alloc(npt, npt->root_order);
 	if (!root)
 		return -ENOMEM;
 	npt->root = page_address(root);
@@ -212,37 +212,37 @@ int npt_init(struct npt *npt, u32 format, u32 gpa_bits,
 }
 
 /**
- * npt_root_reg() - the register value that loads this table
+ * axas_npt_root_reg() - the register value that loads this table
  * @npt: the table
  *
  * Return: an EPTP (WB, walk length), VTTBR_EL2 (VMID 0) or hgatp (VMID 0).
  */
-u64 npt_root_reg(const struct npt *npt)
+u64 axas_npt_root_reg(const struct axas_npt *npt)
 {
 	return npt->fmt->root_reg(npt);
 }
 
-static void npt_link_table(struct npt *npt, u64 *ptep, struct page *page)
+static void axas_npt_link_table(struct axas_npt *npt, u64 *ptep, struct page *page)
 {
 	atomic_long_inc(&npt->table_pages);
 	/* the zeroed (or filled) table must be visible before the pointer */
 	smp_store_release(ptep, npt->fmt->mk_table(page_to_phys(page)));
 }
 
-static void npt_decode_leaf(const struct npt_visit_ctx *ctx,
-			    struct npt_leaf *leaf)
+static void axas_npt_decode_leaf(const struct axas_npt_visit_ctx *ctx,
+				 struct axas_npt_leaf *leaf)
 {
-	const struct npt_fmt *fmt = ctx->npt->fmt;
+	const struct axas_npt_fmt *fmt = ctx->npt->fmt;
 
-	leaf->gpa = npt_ctx_entry_start(ctx);
-	leaf->size = npt_level_size(ctx->level);
+	leaf->gpa = axas_npt_ctx_entry_start(ctx);
+	leaf->size = axas_npt_level_size(ctx->level);
 	leaf->pa = fmt->pte_pa(ctx->old, ctx->level);
 	leaf->prot = fmt->pte_prot(ctx->old);
 	leaf->level = ctx->level;
 	leaf->pte = ctx->old;
 }
 
-static bool npt_range_is_valid(const struct npt *npt, u64 gpa, u64 size)
+static bool axas_npt_range_is_valid(const struct axas_npt *npt, u64 gpa, u64 size)
 {
 	return size && IS_ALIGNED(gpa, SZ_4K) && IS_ALIGNED(size, SZ_4K) &&
 	       gpa + size > gpa && gpa + size <= BIT_ULL(npt->gpa_bits);
@@ -250,10 +250,10 @@ static bool npt_range_is_valid(const struct npt *npt, u64 gpa, u64 size)
 
 /* --- destroy ------------------------------------------------------------ */
 
-static int npt_free_visit(const struct npt_visit_ctx *ctx,
-			  enum npt_visit visit)
+static int axas_npt_free_visit(const struct axas_npt_visit_ctx *ctx,
+			       enum axas_npt_visit visit)
 {
-	u64 *table = npt_table_va(ctx->npt, ctx->old, ctx->level);
+	u64 *table = axas_npt_table_va(ctx->npt, ctx->old, ctx->level);
 
 	WRITE_ONCE(*ctx->ptep, 0);
 	atomic_long_dec(&ctx->npt->table_pages);
@@ -262,21 +262,21 @@ static int npt_free_visit(const struct npt_visit_ctx *ctx,
 }
 
 /**
- * npt_destroy() - free every table page, the root included
+ * axas_npt_destroy() - free every table page, the root included
  * @npt: the table; nobody may walk it any more
  *
  * Data pages the leaves point to are the caller's.
  */
-void npt_destroy(struct npt *npt)
+void axas_npt_destroy(struct axas_npt *npt)
 {
-	const struct npt_walker w = {
-		.cb = npt_free_visit,
-		.flags = NPT_VISIT_TABLE_POST | NPT_WALK_MAY_SLEEP,
+	const struct axas_npt_walker w = {
+		.cb = axas_npt_free_visit,
+		.flags = AXAS_NPT_VISIT_TABLE_POST | AXAS_NPT_WALK_MAY_SLEEP,
 	};
 
 	if (!npt->root)
 		return;
-	npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &w);
+	axas_npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &w);
 	atomic_long_sub(1L << npt->root_order, &npt->table_pages);
 	WARN_ON_ONCE(atomic_long_read(&npt->table_pages));
 	free_pages((unsigned long)npt->root, npt->root_order);
@@ -285,25 +285,25 @@ void npt_destroy(struct npt *npt)
 
 /* --- query and iteration ------------------------------------------------ */
 
-struct npt_leaf_walk {
-	npt_leaf_fn fn;
+struct axas_npt_leaf_walk {
+	axas_npt_leaf_fn fn;
 	void *arg;
 };
 
-static int npt_leaf_visit(const struct npt_visit_ctx *ctx,
-			  enum npt_visit visit)
+static int axas_npt_leaf_visit(const struct axas_npt_visit_ctx *ctx,
+			       enum axas_npt_visit visit)
 {
-	struct npt_leaf_walk *lw = ctx->arg;
-	struct npt_leaf leaf;
+	struct axas_npt_leaf_walk *lw = ctx->arg;
+	struct axas_npt_leaf leaf;
 
 	if (!ctx->npt->fmt->pte_is_present(ctx->old))
 		return 0;
-	npt_decode_leaf(ctx, &leaf);
+	axas_npt_decode_leaf(ctx, &leaf);
 	return lw->fn(&leaf, lw->arg);
 }
 
 /**
- * npt_visit_leaves() - call @fn for every present leaf overlapping a range
+ * axas_npt_visit_leaves() - call @fn for every present leaf overlapping a range
  * @npt: the table
  * @gpa: first guest-physical address
  * @size: bytes
@@ -315,29 +315,29 @@ static int npt_leaf_visit(const struct npt_visit_ctx *ctx,
  *
  * Return: 0, -EINVAL for a range outside the table, or what @fn returned.
  */
-int npt_visit_leaves(struct npt *npt, u64 gpa, u64 size, npt_leaf_fn fn,
-		     void *arg)
+int axas_npt_visit_leaves(struct axas_npt *npt, u64 gpa, u64 size, axas_npt_leaf_fn fn,
+			  void *arg)
 {
-	struct npt_leaf_walk lw = { .fn = fn, .arg = arg };
-	const struct npt_walker w = {
-		.cb = npt_leaf_visit,
+	struct axas_npt_leaf_walk lw = { .fn = fn, .arg = arg };
+	const struct axas_npt_walker w = {
+		.cb = axas_npt_leaf_visit,
 		.arg = &lw,
-		.flags = NPT_VISIT_LEAF,
+		.flags = AXAS_NPT_VISIT_LEAF,
 	};
 
 	if (!size || gpa + size < gpa || gpa + size > BIT_ULL(npt->gpa_bits))
 		return -EINVAL;
-	return npt_walk(npt, gpa, size, &w);
+	return axas_npt_walk(npt, gpa, size, &w);
 }
 
-static int npt_copy_leaf(const struct npt_leaf *leaf, void *arg)
+static int axas_npt_copy_leaf(const struct axas_npt_leaf *leaf, void *arg)
 {
-	*(struct npt_leaf *)arg = *leaf;
+	*(struct axas_npt_leaf *)arg = *leaf;
 	return 1;
 }
 
 /**
- * npt_query() - the leaf mapping a guest-physical address
+ * axas_npt_query() - the leaf mapping a guest-physical address
  * @npt: the table
  * @gpa: any guest-physical address within the table's width
  * @leaf: out: the leaf (its first gpa, output address, size, prot, level)
@@ -346,31 +346,31 @@ static int npt_copy_leaf(const struct npt_leaf *leaf, void *arg)
  *
  * Return: 0, -ENOENT if nothing maps @gpa, -EINVAL if @gpa is too wide.
  */
-int npt_query(struct npt *npt, u64 gpa, struct npt_leaf *leaf)
+int axas_npt_query(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf)
 {
-	int ret = npt_visit_leaves(npt, gpa, 1, npt_copy_leaf, leaf);
+	int ret = axas_npt_visit_leaves(npt, gpa, 1, axas_npt_copy_leaf, leaf);
 
 	if (ret < 0)
 		return ret;
 	return ret ? 0 : -ENOENT;
 }
 
-struct npt_table_walk {
-	npt_table_fn fn;
+struct axas_npt_table_walk {
+	axas_npt_table_fn fn;
 	void *arg;
 };
 
-static int npt_table_visit(const struct npt_visit_ctx *ctx,
-			   enum npt_visit visit)
+static int axas_npt_table_visit(const struct axas_npt_visit_ctx *ctx,
+				enum axas_npt_visit visit)
 {
-	struct npt_table_walk *tw = ctx->arg;
+	struct axas_npt_table_walk *tw = ctx->arg;
 	u64 pa = ctx->npt->fmt->pte_pa(ctx->old, ctx->level);
 
 	return tw->fn(pa, phys_to_virt(pa), tw->arg);
 }
 
 /**
- * npt_visit_tables() - call @fn once for every page of the table
+ * axas_npt_visit_tables() - call @fn once for every page of the table
  * @npt: the table (writers excluded)
  * @fn: callback with the page's physical address and contents; a nonzero
  *	return stops the walk and is returned
@@ -381,13 +381,13 @@ static int npt_table_visit(const struct npt_visit_ctx *ctx,
  *
  * Return: 0 or what @fn returned.
  */
-int npt_visit_tables(struct npt *npt, npt_table_fn fn, void *arg)
+int axas_npt_visit_tables(struct axas_npt *npt, axas_npt_table_fn fn, void *arg)
 {
-	struct npt_table_walk tw = { .fn = fn, .arg = arg };
-	const struct npt_walker w = {
-		.cb = npt_table_visit,
+	struct axas_npt_table_walk tw = { .fn = fn, .arg = arg };
+	const struct axas_npt_walker w = {
+		.cb = axas_npt_table_visit,
 		.arg = &tw,
-		.flags = NPT_VISIT_TABLE_PRE,
+		.flags = AXAS_NPT_VISIT_TABLE_PRE,
 	};
 	unsigned int i;
 	int ret;
@@ -398,15 +398,15 @@ int npt_visit_tables(struct npt *npt, npt_table_fn fn, void *arg)
 		if (ret)
 			return ret;
 	}
-	return npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &w);
+	return axas_npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &w);
 }
 
 /* --- map ---------------------------------------------------------------- */
 
-struct npt_map_args {
+struct axas_npt_map_args {
 	u64 gpa;
 	u64 pa;
-	npt_pa_fn pa_of;	/* if set, the output of each 4 KiB page */
+	axas_npt_pa_fn pa_of;	/* if set, the output of each 4 KiB page */
 	void *pa_arg;
 	u32 prot;
 	unsigned int flags;
@@ -414,7 +414,7 @@ struct npt_map_args {
 	struct list_head pages;	/* ... allocated before anything changes */
 };
 
-static u64 npt_map_pa(const struct npt_map_args *m, u64 gpa)
+static u64 axas_npt_map_pa(const struct axas_npt_map_args *m, u64 gpa)
 {
 	if (m->pa_of)
 		return m->pa_of(m->pa_arg, gpa);
@@ -422,63 +422,63 @@ static u64 npt_map_pa(const struct npt_map_args *m, u64 gpa)
 }
 
 /* [@addr, @end) within one entry at @level is mapped by a leaf there. */
-static bool npt_map_fits(const struct npt_map_args *m, u64 addr, u64 end,
-			 unsigned int level)
+static bool axas_npt_map_fits(const struct axas_npt_map_args *m, u64 addr, u64 end,
+			      unsigned int level)
 {
-	u64 size = npt_level_size(level);
+	u64 size = axas_npt_level_size(level);
 
-	if (level > NPT_MAX_LEAF_LEVEL)
+	if (level > AXAS_NPT_MAX_LEAF_LEVEL)
 		return false;
 	if (!level)
 		return true;	/* the walk never splits a 4 KiB page */
-	if (m->flags & NPT_MAP_NOHUGE)
+	if (m->flags & AXAS_NPT_MAP_NOHUGE)
 		return false;
 	return IS_ALIGNED(addr, size) && end - addr >= size &&
-	       IS_ALIGNED(npt_map_pa(m, addr), size);
+	       IS_ALIGNED(axas_npt_map_pa(m, addr), size);
 }
 
 /* Table pages that mapping [@addr, @end) below an empty entry links. */
-static unsigned long npt_map_need(const struct npt_map_args *m, u64 addr,
-				  u64 end, unsigned int level)
+static unsigned long axas_npt_map_need(const struct axas_npt_map_args *m, u64 addr,
+				       u64 end, unsigned int level)
 {
 	unsigned long need = 1;
 	u64 child, next;
 
-	if (npt_map_fits(m, addr, end, level))
+	if (axas_npt_map_fits(m, addr, end, level))
 		return 0;
-	child = npt_level_size(level - 1);
+	child = axas_npt_level_size(level - 1);
 	for (; addr < end; addr = next) {
 		next = min(ALIGN_DOWN(addr, child) + child, end);
-		need += npt_map_need(m, addr, next, level - 1);
+		need += axas_npt_map_need(m, addr, next, level - 1);
 	}
 	return need;
 }
 
 /* The range must be empty; count the tables the map walk will link. */
-static int npt_map_count_visit(const struct npt_visit_ctx *ctx,
-			       enum npt_visit visit)
+static int axas_npt_map_count_visit(const struct axas_npt_visit_ctx *ctx,
+				    enum axas_npt_visit visit)
 {
-	struct npt_map_args *m = ctx->arg;
-	u64 end = npt_ctx_entry_start(ctx) + npt_level_size(ctx->level);
+	struct axas_npt_map_args *m = ctx->arg;
+	u64 end = axas_npt_ctx_entry_start(ctx) + axas_npt_level_size(ctx->level);
 
 	if (ctx->npt->fmt->pte_is_present(ctx->old))
 		return -EEXIST;
-	m->need += npt_map_need(m, ctx->addr, min(end, ctx->end), ctx->level);
+	m->need += axas_npt_map_need(m, ctx->addr, min(end, ctx->end), ctx->level);
 	return 0;
 }
 
-static int npt_map_visit(const struct npt_visit_ctx *ctx,
-			 enum npt_visit visit)
+static int axas_npt_map_visit(const struct axas_npt_visit_ctx *ctx,
+			      enum axas_npt_visit visit)
 {
-	struct npt_map_args *m = ctx->arg;
-	struct npt *npt = ctx->npt;
+	struct axas_npt_map_args *m = ctx->arg;
+	struct axas_npt *npt = ctx->npt;
 	struct page *page;
 
 	if (WARN_ON_ONCE(npt->fmt->pte_is_present(ctx->old)))
 		return -EEXIST;
-	if (npt_map_fits(m, ctx->addr, ctx->end, ctx->level)) {
+	if (axas_npt_map_fits(m, ctx->addr, ctx->end, ctx->level)) {
 		WRITE_ONCE(*ctx->ptep,
-			   npt->fmt->mk_leaf(npt_map_pa(m, ctx->addr), m->prot,
+			   npt->fmt->mk_leaf(axas_npt_map_pa(m, ctx->addr), m->prot,
 					     ctx->level));
 		return 0;
 	}
@@ -486,7 +486,7 @@ static int npt_map_visit(const struct npt_visit_ctx *ctx,
 	if (WARN_ON_ONCE(!ctx->level || !page))
 		return -EINVAL;
 	list_del(&page->lru);
-	npt_link_table(npt, ctx->ptep, page);
+	axas_npt_link_table(npt, ctx->ptep, page);
 	return 0;
 }
 
@@ -495,34 +495,34 @@ static int npt_map_visit(const struct npt_visit_ctx *ctx,
  * leaf, the MMU may cache it, and undoing that would need the caller's TLB
  * invalidation before the tables could be freed.
  */
-static int npt_map_range(struct npt *npt, struct npt_map_args *m, u64 gpa,
-			 u64 size)
+static int axas_npt_map_range(struct axas_npt *npt, struct axas_npt_map_args *m, u64 gpa,
+			      u64 size)
 {
-	const struct npt_walker count_w = {
-		.cb = npt_map_count_visit,
+	const struct axas_npt_walker count_w = {
+		.cb = axas_npt_map_count_visit,
 		.arg = m,
-		.flags = NPT_VISIT_LEAF,
+		.flags = AXAS_NPT_VISIT_LEAF,
 	};
-	const struct npt_walker w = {
-		.cb = npt_map_visit,
+	const struct axas_npt_walker w = {
+		.cb = axas_npt_map_visit,
 		.arg = m,
-		.flags = NPT_VISIT_LEAF | NPT_WALK_MAY_SLEEP,
+		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_WALK_MAY_SLEEP,
 	};
 	struct page *page, *next;
 	unsigned long i;
 	int ret;
 
 	INIT_LIST_HEAD(&m->pages);
-	ret = npt_walk(npt, gpa, size, &count_w);
+	ret = axas_npt_walk(npt, gpa, size, &count_w);
 	for (i = 0; !ret && i < m->need; i++) {
-		page = npt_alloc(npt, 0);
+		page = axas_npt_alloc(npt, 0);
 		if (!page)
 			ret = -ENOMEM;
 		else
 			list_add(&page->lru, &m->pages);
 	}
 	if (!ret)
-		ret = npt_walk(npt, gpa, size, &w);
+		ret = axas_npt_walk(npt, gpa, size, &w);
 	WARN_ON_ONCE(ret && ret != -EEXIST && ret != -ENOMEM);
 	list_for_each_entry_safe(page, next, &m->pages, lru) {
 		list_del(&page->lru);
@@ -532,13 +532,13 @@ static int npt_map_range(struct npt *npt, struct npt_map_args *m, u64 gpa,
 }
 
 /**
- * npt_map() - map [@gpa, @gpa + @size) to [@pa, @pa + @size)
+ * axas_npt_map() - map [@gpa, @gpa + @size) to [@pa, @pa + @size)
  * @npt: the table (writers excluded)
  * @gpa: first guest-physical address, 4 KiB aligned
  * @pa: first output address, 4 KiB aligned
  * @size: bytes, 4 KiB aligned, nonzero
  * @prot: AXAS_MAP_* permission and memory-type bits
- * @flags: NPT_MAP_NOHUGE for 4 KiB leaves only
+ * @flags: AXAS_NPT_MAP_NOHUGE for 4 KiB leaves only
  *
  * Uses the largest leaf (4 KiB, 2 MiB, 1 GiB) that the alignment of both
  * addresses allows. The table pages are allocated before anything is
@@ -547,22 +547,22 @@ static int npt_map_range(struct npt *npt, struct npt_map_args *m, u64 gpa,
  * Return: 0, -EINVAL for bad arguments, -EEXIST if part of the range is
  * mapped already, -ENOMEM.
  */
-int npt_map(struct npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
-	    unsigned int flags)
+int axas_npt_map(struct axas_npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
+		 unsigned int flags)
 {
-	struct npt_map_args m = {
+	struct axas_npt_map_args m = {
 		.gpa = gpa, .pa = pa, .prot = prot, .flags = flags,
 	};
 
-	if (!npt_range_is_valid(npt, gpa, size) || !IS_ALIGNED(pa, SZ_4K) ||
-	    !npt_prot_is_valid(prot) || (flags & ~NPT_MAP_NOHUGE) ||
+	if (!axas_npt_range_is_valid(npt, gpa, size) || !IS_ALIGNED(pa, SZ_4K) ||
+	    !axas_npt_prot_is_valid(prot) || (flags & ~AXAS_NPT_MAP_NOHUGE) ||
 	    pa + size < pa || pa + size > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
-	return npt_map_range(npt, &m, gpa, size);
+	return axas_npt_map_range(npt, &m, gpa, size);
 }
 
 /**
- * npt_map_each() - map [@gpa, @gpa + @size) page by page to scattered pages
+ * axas_npt_map_each() - map [@gpa, @gpa + @size) page by page to scattered pages
  * @npt: the table (writers excluded)
  * @gpa: first guest-physical address, 4 KiB aligned
  * @size: bytes, 4 KiB aligned, nonzero
@@ -572,51 +572,51 @@ int npt_map(struct npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
  *	allocated (so it is never called when the map fails)
  * @arg: argument of @pa_of
  *
- * Like npt_map() with 4 KiB leaves, for pages that are not contiguous (the
+ * Like axas_npt_map() with 4 KiB leaves, for pages that are not contiguous (the
  * populate of an alloc region).
  *
  * Return: 0, -EINVAL, -EEXIST or -ENOMEM, with the table unchanged on error.
  */
-int npt_map_each(struct npt *npt, u64 gpa, u64 size, u32 prot,
-		 npt_pa_fn pa_of, void *arg)
+int axas_npt_map_each(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
+		      axas_npt_pa_fn pa_of, void *arg)
 {
-	struct npt_map_args m = {
+	struct axas_npt_map_args m = {
 		.gpa = gpa, .pa_of = pa_of, .pa_arg = arg, .prot = prot,
-		.flags = NPT_MAP_NOHUGE,
+		.flags = AXAS_NPT_MAP_NOHUGE,
 	};
 
-	if (!npt_range_is_valid(npt, gpa, size) || !npt_prot_is_valid(prot))
+	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_is_valid(prot))
 		return -EINVAL;
-	return npt_map_range(npt, &m, gpa, size);
+	return axas_npt_map_range(npt, &m, gpa, size);
 }
 
 /* --- the lazy fault path: one page, concurrent with itself -------------- */
 
-struct npt_probe {
+struct axas_npt_probe {
 	unsigned int level;
 	u64 pte;
 };
 
-static int npt_probe_visit(const struct npt_visit_ctx *ctx,
-			   enum npt_visit visit)
+static int axas_npt_probe_visit(const struct axas_npt_visit_ctx *ctx,
+				enum axas_npt_visit visit)
 {
-	struct npt_probe *p = ctx->arg;
+	struct axas_npt_probe *p = ctx->arg;
 
 	p->level = ctx->level;
 	p->pte = ctx->old;
 	return 0;
 }
 
-struct npt_page_args {
+struct axas_npt_page_args {
 	u64 leaf;
-	struct npt_cache *cache;
+	struct axas_npt_cache *cache;
 };
 
-static int npt_map_page_visit(const struct npt_visit_ctx *ctx,
-			      enum npt_visit visit)
+static int axas_npt_map_page_visit(const struct axas_npt_visit_ctx *ctx,
+				   enum axas_npt_visit visit)
 {
-	struct npt_page_args *a = ctx->arg;
-	struct npt *npt = ctx->npt;
+	struct axas_npt_page_args *a = ctx->arg;
+	struct axas_npt *npt = ctx->npt;
 	struct page *page;
 	u64 table;
 
@@ -641,9 +641,9 @@ static int npt_map_page_visit(const struct npt_visit_ctx *ctx,
 }
 
 /**
- * npt_map_page() - install one 4 KiB leaf, racing other npt_map_page() calls
- * @npt: the table (map/unmap/protect excluded; other npt_map_page() calls,
- *	npt_query() and lockless readers allowed)
+ * axas_npt_map_page() - install one 4 KiB leaf, racing other axas_npt_map_page() calls
+ * @npt: the table (map/unmap/protect excluded; other axas_npt_map_page() calls,
+ *	axas_npt_query() and lockless readers allowed)
  * @gpa: guest-physical address, 4 KiB aligned
  * @pa: output address, 4 KiB aligned
  * @prot: AXAS_MAP_* bits
@@ -655,55 +655,55 @@ static int npt_map_page_visit(const struct npt_visit_ctx *ctx,
  * Return: 0, -EEXIST if the page is mapped already (or by a huge leaf),
  * -EINVAL for bad arguments, -ENOMEM.
  */
-int npt_map_page(struct npt *npt, u64 gpa, u64 pa, u32 prot)
+int axas_npt_map_page(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot)
 {
-	struct npt_cache cache = { 0 };
-	struct npt_page_args a = { .cache = &cache };
-	struct npt_probe probe;
-	const struct npt_walker probe_w = {
-		.cb = npt_probe_visit,
+	struct axas_npt_cache cache = { 0 };
+	struct axas_npt_page_args a = { .cache = &cache };
+	struct axas_npt_probe probe;
+	const struct axas_npt_walker probe_w = {
+		.cb = axas_npt_probe_visit,
 		.arg = &probe,
-		.flags = NPT_VISIT_LEAF,
+		.flags = AXAS_NPT_VISIT_LEAF,
 	};
-	const struct npt_walker map_w = {
-		.cb = npt_map_page_visit,
+	const struct axas_npt_walker map_w = {
+		.cb = axas_npt_map_page_visit,
 		.arg = &a,
-		.flags = NPT_VISIT_LEAF,
+		.flags = AXAS_NPT_VISIT_LEAF,
 	};
 	int ret;
 
-	if (!npt_range_is_valid(npt, gpa, SZ_4K) || !IS_ALIGNED(pa, SZ_4K) ||
-	    !npt_prot_is_valid(prot) ||
+	if (!axas_npt_range_is_valid(npt, gpa, SZ_4K) || !IS_ALIGNED(pa, SZ_4K) ||
+	    !axas_npt_prot_is_valid(prot) ||
 	    pa + SZ_4K > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
 	a.leaf = npt->fmt->mk_leaf(pa, prot, 0);
 
 	do {
-		ret = npt_walk(npt, gpa, SZ_4K, &probe_w);
+		ret = axas_npt_walk(npt, gpa, SZ_4K, &probe_w);
 		if (ret)
 			break;
 		if (npt->fmt->pte_is_present(probe.pte)) {
 			ret = -EEXIST;
 			break;
 		}
-		ret = npt_cache_topup(npt, &cache, probe.level);
+		ret = axas_npt_cache_topup(npt, &cache, probe.level);
 		if (ret)
 			break;
-		ret = npt_walk(npt, gpa, SZ_4K, &map_w);
+		ret = axas_npt_walk(npt, gpa, SZ_4K, &map_w);
 	} while (ret == -EAGAIN);
 
-	npt_cache_drain(&cache);
+	axas_npt_cache_drain(&cache);
 	return ret;
 }
 
 /* --- unmap and protect: splits come from a cache filled beforehand ------ */
 
-static int npt_split(const struct npt_visit_ctx *ctx, struct npt_cache *cache)
+static int axas_npt_split(const struct axas_npt_visit_ctx *ctx, struct axas_npt_cache *cache)
 {
-	const struct npt_fmt *fmt = ctx->npt->fmt;
+	const struct axas_npt_fmt *fmt = ctx->npt->fmt;
 	u64 pa = fmt->pte_pa(ctx->old, ctx->level);
 	u32 prot = fmt->pte_prot(ctx->old);
-	u64 step = npt_level_size(ctx->level - 1);
+	u64 step = axas_npt_level_size(ctx->level - 1);
 	struct page *page;
 	u64 *table;
 	int i;
@@ -712,60 +712,60 @@ static int npt_split(const struct npt_visit_ctx *ctx, struct npt_cache *cache)
 		return -ENOMEM;
 	page = cache->pages[--cache->nr];
 	table = page_address(page);
-	for (i = 0; i < NPT_PTES_PER_PAGE; i++)
+	for (i = 0; i < AXAS_NPT_PTES_PER_PAGE; i++)
 		table[i] = fmt->mk_leaf(pa + i * step, prot, ctx->level - 1);
 
 	/*
 	 * Replace the huge leaf by a table of equal leaves in one store: the
 	 * part of the range outside the cut keeps translating throughout.
 	 */
-	npt_link_table(ctx->npt, ctx->ptep, page);
+	axas_npt_link_table(ctx->npt, ctx->ptep, page);
 	return 0;
 }
 
 /* Tables needed to split the leaf that a boundary @addr cuts, if any. */
-static unsigned int npt_split_need(struct npt *npt, u64 addr, u64 probe)
+static unsigned int axas_npt_split_need(struct axas_npt *npt, u64 addr, u64 probe)
 {
-	struct npt_leaf leaf;
+	struct axas_npt_leaf leaf;
 
-	if (npt_query(npt, probe, &leaf))
+	if (axas_npt_query(npt, probe, &leaf))
 		return 0;
 	if (!leaf.level || IS_ALIGNED(addr, leaf.size))
 		return 0;
 	return leaf.level;
 }
 
-static int npt_prepare_splits(struct npt *npt, u64 gpa, u64 size,
-			      struct npt_cache *cache)
+static int axas_npt_prepare_splits(struct axas_npt *npt, u64 gpa, u64 size,
+				   struct axas_npt_cache *cache)
 {
-	unsigned int need = npt_split_need(npt, gpa, gpa) +
-			    npt_split_need(npt, gpa + size, gpa + size - 1);
+	unsigned int need = axas_npt_split_need(npt, gpa, gpa) +
+			    axas_npt_split_need(npt, gpa + size, gpa + size - 1);
 
-	return npt_cache_topup(npt, cache, need);
+	return axas_npt_cache_topup(npt, cache, need);
 }
 
-static bool npt_table_is_empty(const u64 *table)
+static bool axas_npt_table_is_empty(const u64 *table)
 {
 	int i;
 
-	for (i = 0; i < NPT_PTES_PER_PAGE; i++)
+	for (i = 0; i < AXAS_NPT_PTES_PER_PAGE; i++)
 		if (READ_ONCE(table[i]))
 			return false;
 	return true;
 }
 
-struct npt_unmap_args {
-	struct npt_gather *g;
-	struct npt_cache *cache;
+struct axas_npt_unmap_args {
+	struct axas_npt_gather *g;
+	struct axas_npt_cache *cache;
 };
 
-static int npt_reclaim_table(const struct npt_visit_ctx *ctx,
-			     struct npt_gather *g)
+static int axas_npt_reclaim_table(const struct axas_npt_visit_ctx *ctx,
+				  struct axas_npt_gather *g)
 {
-	u64 *table = npt_table_va(ctx->npt, ctx->old, ctx->level);
+	u64 *table = axas_npt_table_va(ctx->npt, ctx->old, ctx->level);
 
 	/* Fully covered tables were emptied by the walk: no need to look. */
-	if (!npt_ctx_covers_entry(ctx) && !npt_table_is_empty(table))
+	if (!axas_npt_ctx_covers_entry(ctx) && !axas_npt_table_is_empty(table))
 		return 0;
 	WRITE_ONCE(*ctx->ptep, 0);
 	atomic_long_dec(&ctx->npt->table_pages);
@@ -773,45 +773,45 @@ static int npt_reclaim_table(const struct npt_visit_ctx *ctx,
 	return 0;
 }
 
-static int npt_unmap_visit(const struct npt_visit_ctx *ctx,
-			   enum npt_visit visit)
+static int axas_npt_unmap_visit(const struct axas_npt_visit_ctx *ctx,
+				enum axas_npt_visit visit)
 {
-	struct npt_unmap_args *a = ctx->arg;
-	struct npt_gather *g = a->g;
-	struct npt_leaf leaf;
+	struct axas_npt_unmap_args *a = ctx->arg;
+	struct axas_npt_gather *g = a->g;
+	struct axas_npt_leaf leaf;
 
-	if (visit == NPT_VISIT_TABLE_POST)
-		return npt_reclaim_table(ctx, g);
+	if (visit == AXAS_NPT_VISIT_TABLE_POST)
+		return axas_npt_reclaim_table(ctx, g);
 	if (!ctx->npt->fmt->pte_is_present(ctx->old))
 		return 0;
-	if (!npt_ctx_covers_entry(ctx))
-		return npt_split(ctx, a->cache);
+	if (!axas_npt_ctx_covers_entry(ctx))
+		return axas_npt_split(ctx, a->cache);
 
 	WRITE_ONCE(*ctx->ptep, 0);
 	g->flush = true;
 	if (g->leaf_removed) {
-		npt_decode_leaf(ctx, &leaf);
+		axas_npt_decode_leaf(ctx, &leaf);
 		g->leaf_removed(&leaf, g->arg);
 	}
 	return 0;
 }
 
-static int npt_unmap_walk(struct npt *npt, u64 gpa, u64 size,
-			  struct npt_gather *g, struct npt_cache *cache)
+static int axas_npt_unmap_walk(struct axas_npt *npt, u64 gpa, u64 size,
+			       struct axas_npt_gather *g, struct axas_npt_cache *cache)
 {
-	struct npt_unmap_args a = { .g = g, .cache = cache };
-	const struct npt_walker w = {
-		.cb = npt_unmap_visit,
+	struct axas_npt_unmap_args a = { .g = g, .cache = cache };
+	const struct axas_npt_walker w = {
+		.cb = axas_npt_unmap_visit,
 		.arg = &a,
-		.flags = NPT_VISIT_LEAF | NPT_VISIT_TABLE_POST |
-			 NPT_WALK_MAY_SLEEP,
+		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_VISIT_TABLE_POST |
+			 AXAS_NPT_WALK_MAY_SLEEP,
 	};
 
-	return npt_walk(npt, gpa, size, &w);
+	return axas_npt_walk(npt, gpa, size, &w);
 }
 
 /**
- * npt_unmap() - remove every leaf in [@gpa, @gpa + @size)
+ * axas_npt_unmap() - remove every leaf in [@gpa, @gpa + @size)
  * @npt: the table (writers excluded)
  * @gpa: first guest-physical address, 4 KiB aligned
  * @size: bytes, 4 KiB aligned; holes are fine
@@ -824,57 +824,57 @@ static int npt_unmap_walk(struct npt *npt, u64 gpa, u64 size,
  *
  * Return: 0, -EINVAL, or -ENOMEM with the table unchanged.
  */
-int npt_unmap(struct npt *npt, u64 gpa, u64 size, struct npt_gather *g)
+int axas_npt_unmap(struct axas_npt *npt, u64 gpa, u64 size, struct axas_npt_gather *g)
 {
-	struct npt_cache cache = { 0 };
+	struct axas_npt_cache cache = { 0 };
 	int ret;
 
-	if (!npt_range_is_valid(npt, gpa, size))
+	if (!axas_npt_range_is_valid(npt, gpa, size))
 		return -EINVAL;
-	ret = npt_prepare_splits(npt, gpa, size, &cache);
+	ret = axas_npt_prepare_splits(npt, gpa, size, &cache);
 	if (!ret)
-		ret = npt_unmap_walk(npt, gpa, size, g, &cache);
-	npt_cache_drain(&cache);
+		ret = axas_npt_unmap_walk(npt, gpa, size, g, &cache);
+	axas_npt_cache_drain(&cache);
 	return ret;
 }
 
-struct npt_protect_args {
+struct axas_npt_protect_args {
 	u32 prot;
-	struct npt_gather *g;
-	struct npt_cache *cache;
+	struct axas_npt_gather *g;
+	struct axas_npt_cache *cache;
 };
 
 /* Losing a permission or changing the memory type needs a TLB flush. */
-static bool npt_prot_needs_flush(u32 old, u32 new)
+static bool axas_npt_prot_needs_flush(u32 old, u32 new)
 {
-	return (old & ~new & NPT_PERM_MASK) ||
+	return (old & ~new & AXAS_NPT_PERM_MASK) ||
 	       ((old ^ new) & (AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED));
 }
 
-static int npt_protect_visit(const struct npt_visit_ctx *ctx,
-			     enum npt_visit visit)
+static int axas_npt_protect_visit(const struct axas_npt_visit_ctx *ctx,
+				  enum axas_npt_visit visit)
 {
-	struct npt_protect_args *a = ctx->arg;
-	const struct npt_fmt *fmt = ctx->npt->fmt;
+	struct axas_npt_protect_args *a = ctx->arg;
+	const struct axas_npt_fmt *fmt = ctx->npt->fmt;
 	u64 new;
 
 	if (!fmt->pte_is_present(ctx->old))
 		return 0;
-	if (!npt_ctx_covers_entry(ctx))
-		return npt_split(ctx, a->cache);
+	if (!axas_npt_ctx_covers_entry(ctx))
+		return axas_npt_split(ctx, a->cache);
 
 	new = fmt->mk_leaf(fmt->pte_pa(ctx->old, ctx->level), a->prot,
 			   ctx->level);
 	if (new == ctx->old)
 		return 0;
-	if (npt_prot_needs_flush(fmt->pte_prot(ctx->old), a->prot))
+	if (axas_npt_prot_needs_flush(fmt->pte_prot(ctx->old), a->prot))
 		a->g->flush = true;
 	WRITE_ONCE(*ctx->ptep, new);
 	return 0;
 }
 
 /**
- * npt_protect() - give every present leaf in a range new AXAS_MAP_* bits
+ * axas_npt_protect() - give every present leaf in a range new AXAS_MAP_* bits
  * @npt: the table (writers excluded)
  * @gpa: first guest-physical address, 4 KiB aligned
  * @size: bytes, 4 KiB aligned; entries not present are left alone
@@ -886,46 +886,46 @@ static int npt_protect_visit(const struct npt_visit_ctx *ctx,
  *
  * Return: 0, -EINVAL, or -ENOMEM with the table unchanged.
  */
-int npt_protect(struct npt *npt, u64 gpa, u64 size, u32 prot,
-		struct npt_gather *g)
+int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
+		     struct axas_npt_gather *g)
 {
-	struct npt_cache cache = { 0 };
-	struct npt_protect_args a = { .prot = prot, .g = g, .cache = &cache };
-	const struct npt_walker w = {
-		.cb = npt_protect_visit,
+	struct axas_npt_cache cache = { 0 };
+	struct axas_npt_protect_args a = { .prot = prot, .g = g, .cache = &cache };
+	const struct axas_npt_walker w = {
+		.cb = axas_npt_protect_visit,
 		.arg = &a,
-		.flags = NPT_VISIT_LEAF | NPT_WALK_MAY_SLEEP,
+		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_WALK_MAY_SLEEP,
 	};
 	int ret;
 
-	if (!npt_range_is_valid(npt, gpa, size) || !npt_prot_is_valid(prot))
+	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_is_valid(prot))
 		return -EINVAL;
-	ret = npt_prepare_splits(npt, gpa, size, &cache);
+	ret = axas_npt_prepare_splits(npt, gpa, size, &cache);
 	if (!ret)
-		ret = npt_walk(npt, gpa, size, &w);
-	npt_cache_drain(&cache);
+		ret = axas_npt_walk(npt, gpa, size, &w);
+	axas_npt_cache_drain(&cache);
 	return ret;
 }
 
-static void npt_free_table_rcu(struct rcu_head *head)
+static void axas_npt_free_table_rcu(struct rcu_head *head)
 {
 	__free_page(container_of(head, struct page, rcu_head));
 }
 
 /**
- * npt_free_tables() - free the table pages a writer unlinked
+ * axas_npt_free_tables() - free the table pages a writer unlinked
  * @g: the gather they were collected in
  *
  * Call after the TLBs were invalidated. Lockless walkers may still be
  * looking at the pages, so they go back to the allocator after an RCU grace
  * period; module exit must rcu_barrier().
  */
-void npt_free_tables(struct npt_gather *g)
+void axas_npt_free_tables(struct axas_npt_gather *g)
 {
 	struct page *page, *next;
 
 	list_for_each_entry_safe(page, next, &g->tables, lru) {
 		list_del(&page->lru);
-		call_rcu(&page->rcu_head, npt_free_table_rcu);
+		call_rcu(&page->rcu_head, axas_npt_free_table_rcu);
 	}
 }

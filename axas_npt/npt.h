@@ -8,11 +8,11 @@
  * types are AXAS_MAP_* bits of the UAPI.
  *
  * Locking is the caller's: map/unmap/protect/destroy are writers and must be
- * serialised; npt_map_page() may run concurrently with other npt_map_page()
- * calls and with lockless readers; npt_query() and the walkers that only read
+ * serialised; axas_npt_map_page() may run concurrently with other axas_npt_map_page()
+ * calls and with lockless readers; axas_npt_query() and the walkers that only read
  * may run under rcu_read_lock() against anything. Table pages are unlinked by
  * writers and handed back on a list so that the caller can invalidate TLBs
- * before they are freed (after an RCU grace period) by npt_free_tables().
+ * before they are freed (after an RCU grace period) by axas_npt_free_tables().
  */
 #ifndef _AXAS_NPT_H
 #define _AXAS_NPT_H
@@ -23,31 +23,31 @@
 #include <linux/sizes.h>
 #include <uapi/linux/axas.h>
 
-#define NPT_MAX_LEVELS		5
-#define NPT_PAGE_SHIFT		12
-#define NPT_LEVEL_BITS		9
-#define NPT_PTES_PER_PAGE	512
-#define NPT_MAX_LEAF_LEVEL	2	/* 1 GiB */
+#define AXAS_NPT_MAX_LEVELS		5
+#define AXAS_NPT_PAGE_SHIFT		12
+#define AXAS_NPT_LEVEL_BITS		9
+#define AXAS_NPT_PTES_PER_PAGE	512
+#define AXAS_NPT_MAX_LEAF_LEVEL	2	/* 1 GiB */
 
 /* Permission and memory-type bits a leaf can carry. */
-#define NPT_PROT_MASK	(AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC | \
-			 AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED)
-#define NPT_PERM_MASK	(AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC)
+#define AXAS_NPT_PROT_MASK	(AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC | \
+				 AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED)
+#define AXAS_NPT_PERM_MASK	(AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC)
 
-static inline unsigned int npt_level_shift(unsigned int level)
+static inline unsigned int axas_npt_level_shift(unsigned int level)
 {
-	return NPT_PAGE_SHIFT + NPT_LEVEL_BITS * level;
+	return AXAS_NPT_PAGE_SHIFT + AXAS_NPT_LEVEL_BITS * level;
 }
 
-static inline u64 npt_level_size(unsigned int level)
+static inline u64 axas_npt_level_size(unsigned int level)
 {
-	return 1ULL << npt_level_shift(level);
+	return 1ULL << axas_npt_level_shift(level);
 }
 
-struct npt;
+struct axas_npt;
 
 /**
- * struct npt_fmt - a page-table format as data plus entry codecs
+ * struct axas_npt_fmt - a page-table format as data plus entry codecs
  * @id: AXAS_FMT_* value
  * @name: short printable name
  * @min_gpa_bits: narrowest guest-physical width accepted (0: only the default)
@@ -65,7 +65,7 @@ struct npt;
  * @pte_prot: AXAS_MAP_* bits of a leaf
  * @root_reg: the value to load into EPTP / VTTBR_EL2 / hgatp
  */
-struct npt_fmt {
+struct axas_npt_fmt {
 	u32 id;
 	const char *name;
 	unsigned int min_gpa_bits;
@@ -79,21 +79,21 @@ struct npt_fmt {
 	bool (*pte_is_table)(u64 pte, unsigned int level);
 	u64 (*pte_pa)(u64 pte, unsigned int level);
 	u32 (*pte_prot)(u64 pte);
-	u64 (*root_reg)(const struct npt *npt);
+	u64 (*root_reg)(const struct axas_npt *npt);
 };
 
 /**
- * struct npt_mm_ops - page allocation hook (tests inject failures here)
+ * struct axas_npt_mm_ops - page allocation hook (tests inject failures here)
  * @alloc: allocate zeroed pages of @order with @gfp, or return NULL.
  *	Pages are always freed with __free_pages(), possibly after an RCU
  *	grace period.
  */
-struct npt_mm_ops {
+struct axas_npt_mm_ops {
 	struct page *(*alloc)(void *priv, gfp_t gfp, unsigned int order);
 };
 
 /**
- * struct npt - one nested page table
+ * struct axas_npt - one nested page table
  * @fmt: its format
  * @levels: levels walked (root level is @levels - 1)
  * @gpa_bits: guest-physical width covered by the root
@@ -104,20 +104,20 @@ struct npt_mm_ops {
  * @mm: allocation hooks, or NULL for the page allocator
  * @mm_priv: argument of @mm
  */
-struct npt {
-	const struct npt_fmt *fmt;
+struct axas_npt {
+	const struct axas_npt_fmt *fmt;
 	unsigned int levels;
 	unsigned int gpa_bits;
 	u64 *root;
 	unsigned int root_order;
 	phys_addr_t root_pa;
 	atomic_long_t table_pages;
-	const struct npt_mm_ops *mm;
+	const struct axas_npt_mm_ops *mm;
 	void *mm_priv;
 };
 
 /**
- * struct npt_leaf - a decoded leaf
+ * struct axas_npt_leaf - a decoded leaf
  * @gpa: first guest-physical address the leaf maps
  * @pa: its output address
  * @size: bytes it maps (4 KiB, 2 MiB or 1 GiB)
@@ -125,7 +125,7 @@ struct npt {
  * @level: its level
  * @pte: the raw entry
  */
-struct npt_leaf {
+struct axas_npt_leaf {
 	u64 gpa;
 	u64 pa;
 	u64 size;
@@ -135,22 +135,22 @@ struct npt_leaf {
 };
 
 /**
- * struct npt_gather - what a writer removed, for the caller to act on
+ * struct axas_npt_gather - what a writer removed, for the caller to act on
  * @tables: table pages unlinked from the table (linked through page->lru);
- *	free them with npt_free_tables() after invalidating TLBs
- * @leaf_removed: if set, called for every present leaf npt_unmap() clears
+ *	free them with axas_npt_free_tables() after invalidating TLBs
+ * @leaf_removed: if set, called for every present leaf axas_npt_unmap() clears
  * @arg: argument of @leaf_removed
  * @flush: set when a present leaf was removed or lost permissions (or
  *	changed memory type): the caller must invalidate before freeing
  */
-struct npt_gather {
+struct axas_npt_gather {
 	struct list_head tables;
-	void (*leaf_removed)(const struct npt_leaf *leaf, void *arg);
+	void (*leaf_removed)(const struct axas_npt_leaf *leaf, void *arg);
 	void *arg;
 	bool flush;
 };
 
-static inline void npt_gather_init(struct npt_gather *g)
+static inline void axas_npt_gather_init(struct axas_npt_gather *g)
 {
 	INIT_LIST_HEAD(&g->tables);
 	g->leaf_removed = NULL;
@@ -158,38 +158,38 @@ static inline void npt_gather_init(struct npt_gather *g)
 	g->flush = false;
 }
 
-/* Callbacks of npt_visit_leaves() and npt_visit_tables(). */
-typedef int (*npt_leaf_fn)(const struct npt_leaf *leaf, void *arg);
-typedef int (*npt_table_fn)(u64 pa, const void *page, void *arg);
-/* Output address of each page of npt_map_each(). */
-typedef u64 (*npt_pa_fn)(void *arg, u64 gpa);
+/* Callbacks of axas_npt_visit_leaves() and axas_npt_visit_tables(). */
+typedef int (*axas_npt_leaf_fn)(const struct axas_npt_leaf *leaf, void *arg);
+typedef int (*axas_npt_table_fn)(u64 pa, const void *page, void *arg);
+/* Output address of each page of axas_npt_map_each(). */
+typedef u64 (*axas_npt_pa_fn)(void *arg, u64 gpa);
 
-/* Flags of npt_map(). */
-#define NPT_MAP_NOHUGE	BIT(0)
+/* Flags of axas_npt_map(). */
+#define AXAS_NPT_MAP_NOHUGE	BIT(0)
 
-const struct npt_fmt *npt_fmt_get(u32 format);
-u32 npt_native_format(void);
-int npt_resolve_format(u32 *format, u32 *gpa_bits);
-bool npt_prot_is_valid(u32 prot);
+const struct axas_npt_fmt *axas_npt_fmt_get(u32 format);
+u32 axas_npt_native_format(void);
+int axas_npt_resolve_format(u32 *format, u32 *gpa_bits);
+bool axas_npt_prot_is_valid(u32 prot);
 
-int npt_init(struct npt *npt, u32 format, u32 gpa_bits,
-	     const struct npt_mm_ops *mm, void *mm_priv);
-void npt_destroy(struct npt *npt);
-u64 npt_root_reg(const struct npt *npt);
-unsigned int npt_root_entries(const struct npt *npt);
+int axas_npt_init(struct axas_npt *npt, u32 format, u32 gpa_bits,
+		  const struct axas_npt_mm_ops *mm, void *mm_priv);
+void axas_npt_destroy(struct axas_npt *npt);
+u64 axas_npt_root_reg(const struct axas_npt *npt);
+unsigned int axas_npt_root_entries(const struct axas_npt *npt);
 
-int npt_map(struct npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
-	    unsigned int flags);
-int npt_map_each(struct npt *npt, u64 gpa, u64 size, u32 prot,
-		 npt_pa_fn pa_of, void *arg);
-int npt_map_page(struct npt *npt, u64 gpa, u64 pa, u32 prot);
-int npt_unmap(struct npt *npt, u64 gpa, u64 size, struct npt_gather *g);
-int npt_protect(struct npt *npt, u64 gpa, u64 size, u32 prot,
-		struct npt_gather *g);
-int npt_query(struct npt *npt, u64 gpa, struct npt_leaf *leaf);
-int npt_visit_leaves(struct npt *npt, u64 gpa, u64 size, npt_leaf_fn fn,
-		     void *arg);
-int npt_visit_tables(struct npt *npt, npt_table_fn fn, void *arg);
-void npt_free_tables(struct npt_gather *g);
+int axas_npt_map(struct axas_npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
+		 unsigned int flags);
+int axas_npt_map_each(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
+		      axas_npt_pa_fn pa_of, void *arg);
+int axas_npt_map_page(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot);
+int axas_npt_unmap(struct axas_npt *npt, u64 gpa, u64 size, struct axas_npt_gather *g);
+int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
+		     struct axas_npt_gather *g);
+int axas_npt_query(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf);
+int axas_npt_visit_leaves(struct axas_npt *npt, u64 gpa, u64 size, axas_npt_leaf_fn fn,
+			  void *arg);
+int axas_npt_visit_tables(struct axas_npt *npt, axas_npt_table_fn fn, void *arg);
+void axas_npt_free_tables(struct axas_npt_gather *g);
 
 #endif /* _AXAS_NPT_H */

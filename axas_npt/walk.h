@@ -2,9 +2,9 @@
 /*
  * The one generic walker of axas_npt. A walk visits every entry that covers
  * [addr, end) from the root down and calls a visitor:
- *   NPT_VISIT_TABLE_PRE  on an entry pointing to a table, before descending;
- *   NPT_VISIT_LEAF       on a leaf or an empty entry;
- *   NPT_VISIT_TABLE_POST on an entry pointing to a table, after its subtree.
+ *   AXAS_NPT_VISIT_TABLE_PRE  on an entry pointing to a table, before descending;
+ *   AXAS_NPT_VISIT_LEAF       on a leaf or an empty entry;
+ *   AXAS_NPT_VISIT_TABLE_POST on an entry pointing to a table, after its subtree.
  * The entry is re-read after a LEAF or TABLE_PRE visitor returns, so a
  * visitor may install a table (to map below it or to split a huge leaf) and
  * the walk then descends into it.
@@ -17,10 +17,10 @@
 
 #include "axas_npt/npt.h"
 
-enum npt_visit {
-	NPT_VISIT_LEAF		= BIT(0),
-	NPT_VISIT_TABLE_PRE	= BIT(1),
-	NPT_VISIT_TABLE_POST	= BIT(2),
+enum axas_npt_visit {
+	AXAS_NPT_VISIT_LEAF		= BIT(0),
+	AXAS_NPT_VISIT_TABLE_PRE	= BIT(1),
+	AXAS_NPT_VISIT_TABLE_POST	= BIT(2),
 };
 
 /*
@@ -28,10 +28,10 @@ enum npt_visit {
  * yields the CPU after each last-level table; a map or unmap of a terabyte
  * in 4 KiB pages must not hog it. Never set for walks under RCU.
  */
-#define NPT_WALK_MAY_SLEEP	BIT(8)
+#define AXAS_NPT_WALK_MAY_SLEEP	BIT(8)
 
 /**
- * struct npt_visit_ctx - what a visitor sees
+ * struct axas_npt_visit_ctx - what a visitor sees
  * @npt: the table
  * @ptep: the entry
  * @old: the entry as read before the visitor was called
@@ -40,8 +40,8 @@ enum npt_visit {
  * @level: level of the entry
  * @arg: the walker's argument
  */
-struct npt_visit_ctx {
-	struct npt *npt;
+struct axas_npt_visit_ctx {
+	struct axas_npt *npt;
 	u64 *ptep;
 	u64 old;
 	u64 addr;
@@ -51,35 +51,35 @@ struct npt_visit_ctx {
 };
 
 /**
- * struct npt_walker - a visitor and what it wants to see
+ * struct axas_npt_walker - a visitor and what it wants to see
  * @cb: the visitor; a nonzero return stops the walk and is returned
- * @arg: passed in &struct npt_visit_ctx.arg
- * @flags: NPT_VISIT_* bits, and NPT_WALK_MAY_SLEEP
+ * @arg: passed in &struct axas_npt_visit_ctx.arg
+ * @flags: AXAS_NPT_VISIT_* bits, and AXAS_NPT_WALK_MAY_SLEEP
  */
-struct npt_walker {
-	int (*cb)(const struct npt_visit_ctx *ctx, enum npt_visit visit);
+struct axas_npt_walker {
+	int (*cb)(const struct axas_npt_visit_ctx *ctx, enum axas_npt_visit visit);
 	void *arg;
 	unsigned int flags;
 };
 
-int npt_walk(struct npt *npt, u64 addr, u64 size, const struct npt_walker *w);
+int axas_npt_walk(struct axas_npt *npt, u64 addr, u64 size, const struct axas_npt_walker *w);
 
-static inline u64 *npt_table_va(const struct npt *npt, u64 pte,
-				unsigned int level)
+static inline u64 *axas_npt_table_va(const struct axas_npt *npt, u64 pte,
+				     unsigned int level)
 {
 	return phys_to_virt(npt->fmt->pte_pa(pte, level));
 }
 
 /* The entry covers [ctx_entry_start, ctx_entry_start + size) */
-static inline u64 npt_ctx_entry_start(const struct npt_visit_ctx *ctx)
+static inline u64 axas_npt_ctx_entry_start(const struct axas_npt_visit_ctx *ctx)
 {
-	return ALIGN_DOWN(ctx->addr, npt_level_size(ctx->level));
+	return ALIGN_DOWN(ctx->addr, axas_npt_level_size(ctx->level));
 }
 
 /* The walk's range covers the whole entry. */
-static inline bool npt_ctx_covers_entry(const struct npt_visit_ctx *ctx)
+static inline bool axas_npt_ctx_covers_entry(const struct axas_npt_visit_ctx *ctx)
 {
-	u64 size = npt_level_size(ctx->level);
+	u64 size = axas_npt_level_size(ctx->level);
 
 	return IS_ALIGNED(ctx->addr, size) && ctx->end - ctx->addr >= size;
 }

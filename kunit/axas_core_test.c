@@ -1140,7 +1140,7 @@ static int stress_thread_fn(void *arg)
 	return 0;
 }
 
-static int count_leaf(const struct npt_leaf *leaf, void *arg)
+static int count_leaf(const struct axas_npt_leaf *leaf, void *arg)
 {
 	(*(u64 *)arg)++;
 	return 0;
@@ -1155,9 +1155,9 @@ static void concurrency_test(struct kunit *test)
 	};
 	struct stress_thread *threads;
 	struct task_struct *task;
-	struct npt_ref_walk w = { 0 };
+	struct axas_npt_ref_walk w = { 0 };
 	struct stress s = { 0 };
-	struct npt_ref_geom g;
+	struct axas_npt_ref_geom g;
 	u64 leaves = 0;
 	unsigned int i;
 
@@ -1192,16 +1192,16 @@ static void concurrency_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.errors), 0);
 
 	/* exactly the touched pages are mapped, each with one data page */
-	KUNIT_EXPECT_EQ(test, npt_visit_leaves(&s.as->npt, 0, SZ_1G,
-					       count_leaf, &leaves), 0);
+	KUNIT_EXPECT_EQ(test, axas_npt_visit_leaves(&s.as->npt, 0, SZ_1G,
+						    count_leaf, &leaves), 0);
 	KUNIT_EXPECT_EQ(test, leaves,
 			bitmap_weight(s.touched, STRESS_LAZY_PAGES));
 	/* 3 x 400 random picks of 1024 pages touch far more than 500 */
 	KUNIT_EXPECT_GT(test, leaves, 500);
 	/* the reference decoder sees a well-formed table of that size */
-	KUNIT_ASSERT_EQ(test, npt_ref_geom_init(&g, AXAS_FMT_EPT4, 48), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_ref_geom_init(&g, AXAS_FMT_EPT4, 48), 0);
 	w.g = &g;
-	npt_ref_walk_all(&w, stats(s.as).root_pa);
+	axas_npt_ref_walk_all(&w, stats(s.as).root_pa);
 	KUNIT_EXPECT_EQ_MSG(test, w.nr_bad, 0, "%s", w.bad);
 	KUNIT_EXPECT_EQ(test, w.nr_leaves, leaves);
 	KUNIT_EXPECT_EQ(test, w.nr_tables, stats(s.as).table_pages);
@@ -1391,7 +1391,7 @@ struct model_ref {
 	u64 wrong;
 };
 
-static int model_ref_leaf(void *arg, const struct npt_ref_leaf *leaf)
+static int model_ref_leaf(void *arg, const struct axas_npt_ref_leaf *leaf)
 {
 	struct model_ref *r = arg;
 	u64 off;
@@ -1419,16 +1419,16 @@ static void model_ref_check(struct kunit *test, struct axas_aspace *as,
 			    const struct model *m, int step)
 {
 	struct model_ref r = { .test = test, .m = m, .step = step };
-	struct npt_ref_walk w = { .leaf = model_ref_leaf, .arg = &r };
+	struct axas_npt_ref_walk w = { .leaf = model_ref_leaf, .arg = &r };
 	struct axas_stats st = stats(as);
-	struct npt_ref_geom g;
+	struct axas_npt_ref_geom g;
 	u64 mapped = 0;
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, npt_ref_geom_init(&g, st.format, st.gpa_bits),
+	KUNIT_ASSERT_EQ(test, axas_npt_ref_geom_init(&g, st.format, st.gpa_bits),
 			0);
 	w.g = &g;
-	npt_ref_walk_all(&w, st.root_pa);
+	axas_npt_ref_walk_all(&w, st.root_pa);
 	for (i = 0; i < MODEL_PAGES; i++)
 		mapped += m->pg[i].kind == AXAS_REGION_LINEAR ||
 			  m->pg[i].present;

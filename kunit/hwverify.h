@@ -325,13 +325,13 @@ void hwv_hw_probe(struct hwv_hw *hw);
 
 /* hwv_table_from_npt() - describe a table built by axas_npt. */
 static inline void hwv_table_from_npt(struct hwv_table *t,
-				      const struct npt *npt)
+				      const struct axas_npt *npt)
 {
 	t->format = npt->fmt->id;
 	t->levels = npt->levels;
 	t->gpa_bits = npt->gpa_bits;
 	t->root_pa = npt->root_pa;
-	t->root_reg = npt_root_reg(npt);
+	t->root_reg = axas_npt_root_reg(npt);
 }
 
 /* Index of the region holding @gpa, or -1. */
@@ -440,7 +440,7 @@ static inline void hwv_probe_holes(const struct hwv_region *r,
  * @nr: number of @r
  */
 struct hwv_scene {
-	struct npt npt;
+	struct axas_npt npt;
 	struct hwv_table t;
 	struct page *small;
 	struct page *huge;
@@ -491,8 +491,8 @@ static inline void hwv_scene_add(struct kunit *test, struct hwv_scene *s,
 	int ret;
 
 	KUNIT_ASSERT_LT(test, s->nr, HWV_MAX_REGIONS);
-	ret = npt_map(&s->npt, gpa, hpa, size, prot, 0);
-	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "npt_map gpa %#llx size %#llx",
+	ret = axas_npt_map(&s->npt, gpa, hpa, size, prot, 0);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "axas_npt_map gpa %#llx size %#llx",
 			    gpa, size);
 	*r = (struct hwv_region){
 		.gpa = gpa, .size = size, .hpa = hpa, .prot = prot,
@@ -505,7 +505,7 @@ static inline void hwv_scene_free(void *arg)
 	struct hwv_scene *s = arg;
 
 	if (s->npt.root)
-		npt_destroy(&s->npt);
+		axas_npt_destroy(&s->npt);
 	if (s->small)
 		__free_pages(s->small, HWV_SMALL_ORDER);
 	if (s->huge)
@@ -536,7 +536,7 @@ static inline struct hwv_scene *hwv_scene_build(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	ret = kunit_add_action_or_reset(test, hwv_scene_free, s);
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	ret = npt_init(&s->npt, format, gpa_bits, NULL, NULL);
+	ret = axas_npt_init(&s->npt, format, gpa_bits, NULL, NULL);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	hwv_data_alloc(test, &s->small, &s->huge);
 
@@ -662,7 +662,7 @@ hwv_core_scene_build(struct kunit *test, u32 format, u32 gpa_bits)
 	hwv_data_alloc(test, &s->small, &s->huge);
 
 	/* the whole width: its first and last pages are used */
-	KUNIT_ASSERT_EQ(test, npt_resolve_format(&format, &gpa_bits), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_resolve_format(&format, &gpa_bits), 0);
 	s->as = axas_aspace_create(format, gpa_bits, 0, BIT_ULL(gpa_bits));
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s->as);
 	axas_aspace_stats(s->as, &st);

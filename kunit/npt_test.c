@@ -82,9 +82,9 @@ static const u32 nt_bad_prots[] = {
 /* One table under test, with the allocation hook's bookkeeping. */
 struct nt {
 	struct kunit *test;
-	struct npt npt;
-	bool npt_live;
-	struct npt_ref_geom g;
+	struct axas_npt npt;
+	bool axas_npt_live;
+	struct axas_npt_ref_geom g;
 	struct xarray pages;	/* pfn -> (head pfn << 4 | order) */
 	unsigned long nr_allocs;
 	unsigned long fail_at;	/* fail the allocation with this number */
@@ -148,7 +148,7 @@ static struct page *nt_alloc(void *priv, gfp_t gfp, unsigned int order)
 	return page;
 }
 
-static const struct npt_mm_ops nt_mm_ops = {
+static const struct axas_npt_mm_ops nt_mm_ops = {
 	.alloc = nt_alloc,
 };
 
@@ -202,9 +202,9 @@ static void nt_cleanup(void *arg)
 {
 	struct nt *t = arg;
 
-	if (t->npt_live)
-		npt_destroy(&t->npt);
-	t->npt_live = false;
+	if (t->axas_npt_live)
+		axas_npt_destroy(&t->npt);
+	t->axas_npt_live = false;
 	nt_settle(t, true);
 	xa_destroy(&t->pages);
 }
@@ -220,11 +220,11 @@ static struct nt *nt_create(struct kunit *test, u32 format, u32 gpa_bits)
 	xa_init_flags(&t->pages, XA_FLAGS_LOCK_IRQ);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, nt_cleanup, t),
 			0);
-	KUNIT_ASSERT_EQ(test, npt_ref_geom_init(&t->g, format, gpa_bits), 0);
-	ret = npt_init(&t->npt, format, gpa_bits, &nt_mm_ops, t);
-	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "npt_init(%u, %u)", format,
+	KUNIT_ASSERT_EQ(test, axas_npt_ref_geom_init(&t->g, format, gpa_bits), 0);
+	ret = axas_npt_init(&t->npt, format, gpa_bits, &nt_mm_ops, t);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "axas_npt_init(%u, %u)", format,
 			    gpa_bits);
-	t->npt_live = true;
+	t->axas_npt_live = true;
 	return t;
 }
 
@@ -238,10 +238,10 @@ static struct nt *nt_create_param(struct kunit *test)
 /* Destroy the table; every page it ever allocated must be back. */
 static void nt_destroy(struct nt *t)
 {
-	npt_destroy(&t->npt);
-	t->npt_live = false;
+	axas_npt_destroy(&t->npt);
+	t->axas_npt_live = false;
 	KUNIT_EXPECT_EQ_MSG(t->test, nt_settle(t, false), 0,
-			    "npt_destroy() did not free every table page");
+			    "axas_npt_destroy() did not free every table page");
 	KUNIT_EXPECT_EQ(t->test, t->double_freed, 0);
 	KUNIT_EXPECT_EQ(t->test, t->untracked, 0);
 	KUNIT_EXPECT_EQ_MSG(t->test, t->unaccounted, 0,
@@ -278,10 +278,10 @@ struct nt_check {
 	bool failed;
 };
 
-static bool nt_pte_ok(struct nt *t, const struct npt_ref_leaf *l)
+static bool nt_pte_ok(struct nt *t, const struct axas_npt_ref_leaf *l)
 {
-	u64 want = npt_ref_leaf_pte(&t->g, l->pa, l->prot, l->level);
-	u64 free = npt_ref_leaf_free_bits(&t->g, l->prot);
+	u64 want = axas_npt_ref_leaf_pte(&t->g, l->pa, l->prot, l->level);
+	u64 free = axas_npt_ref_leaf_free_bits(&t->g, l->prot);
 
 	if ((l->pte & ~free) == (want & ~free))
 		return true;
@@ -291,7 +291,7 @@ static bool nt_pte_ok(struct nt *t, const struct npt_ref_leaf *l)
 	return false;
 }
 
-static int nt_check_leaf(void *arg, const struct npt_ref_leaf *l)
+static int nt_check_leaf(void *arg, const struct axas_npt_ref_leaf *l)
 {
 	struct nt_check *c = arg;
 	struct nt *t = c->t;
@@ -351,7 +351,7 @@ static void nt_expect(struct nt *t, const struct nt_run *runs,
 	struct nt_check c = {
 		.t = t, .runs = runs, .nr_runs = nr_runs,
 	};
-	struct npt_ref_walk w = {
+	struct axas_npt_ref_walk w = {
 		.g = &t->g, .page_ok = nt_page_ok, .page_arg = t,
 		.leaf = nt_check_leaf, .arg = &c,
 	};
@@ -362,7 +362,7 @@ static void nt_expect(struct nt *t, const struct nt_run *runs,
 	for (k = 0; k < NT_MAX_LEVELS; k++)
 		xa_init(&c.anc[k]);
 	live = nt_settle(t, false);
-	npt_ref_walk_all(&w, t->npt.root_pa);
+	axas_npt_ref_walk_all(&w, t->npt.root_pa);
 	for (k = 0; k < NT_MAX_LEVELS; k++)
 		xa_destroy(&c.anc[k]);
 
@@ -451,24 +451,24 @@ static int nt_snap_table(void *arg, u64 pa, const u64 *page)
 static u64 nt_hash(struct nt *t)
 {
 	u64 hash = 0;
-	struct npt_ref_walk w = {
+	struct axas_npt_ref_walk w = {
 		.g = &t->g, .table = nt_snap_table, .arg = &hash,
 	};
 
-	npt_ref_walk_all(&w, t->npt.root_pa);
+	axas_npt_ref_walk_all(&w, t->npt.root_pa);
 	return hash;
 }
 
 static void nt_snap(struct nt *t, struct nt_snap *s)
 {
-	struct npt_ref_walk w = {
+	struct axas_npt_ref_walk w = {
 		.g = &t->g, .page_ok = nt_page_ok, .page_arg = t,
 		.table = nt_snap_table, .arg = &s->hash,
 	};
 
 	memset(s, 0, sizeof(*s));
 	s->live = nt_settle(t, false);
-	npt_ref_walk_all(&w, t->npt.root_pa);
+	axas_npt_ref_walk_all(&w, t->npt.root_pa);
 	KUNIT_EXPECT_EQ_MSG(t->test, w.nr_bad, 0, "%s", w.bad);
 	s->tables = w.nr_tables;
 	s->leaves = w.nr_leaves;
@@ -499,7 +499,7 @@ struct nt_removed {
 	unsigned long count;
 };
 
-static void nt_leaf_removed(const struct npt_leaf *leaf, void *arg)
+static void nt_leaf_removed(const struct axas_npt_leaf *leaf, void *arg)
 {
 	struct nt_removed *r = arg;
 
@@ -513,54 +513,54 @@ static void nt_leaf_removed(const struct npt_leaf *leaf, void *arg)
 static int nt_unmap(struct nt *t, u64 gpa, u64 size, bool *flush,
 		    struct nt_removed *rm)
 {
-	struct npt_gather g;
+	struct axas_npt_gather g;
 	int ret;
 
-	npt_gather_init(&g);
+	axas_npt_gather_init(&g);
 	if (rm) {
 		rm->t = t;
 		g.leaf_removed = nt_leaf_removed;
 		g.arg = rm;
 	}
-	ret = npt_unmap(&t->npt, gpa, size, &g);
+	ret = axas_npt_unmap(&t->npt, gpa, size, &g);
 	if (flush)
 		*flush = g.flush;
-	npt_free_tables(&g);
+	axas_npt_free_tables(&g);
 	return ret;
 }
 
 static int nt_protect(struct nt *t, u64 gpa, u64 size, u32 prot, bool *flush)
 {
-	struct npt_gather g;
+	struct axas_npt_gather g;
 	int ret;
 
-	npt_gather_init(&g);
-	ret = npt_protect(&t->npt, gpa, size, prot, &g);
+	axas_npt_gather_init(&g);
+	ret = axas_npt_protect(&t->npt, gpa, size, prot, &g);
 	if (flush)
 		*flush = g.flush;
-	npt_free_tables(&g);
+	axas_npt_free_tables(&g);
 	return ret;
 }
 
-/* npt_query() must say what the MMU would: compare with the reference. */
+/* axas_npt_query() must say what the MMU would: compare with the reference. */
 static void nt_query_one(struct nt *t, u64 gpa)
 {
-	struct npt_ref_leaf ref;
-	struct npt_leaf leaf;
+	struct axas_npt_ref_leaf ref;
+	struct axas_npt_leaf leaf;
 	int ret, rret;
 
-	rret = npt_ref_translate(&t->g, t->npt.root_pa, gpa, &ref);
+	rret = axas_npt_ref_translate(&t->g, t->npt.root_pa, gpa, &ref);
 	memset(&leaf, 0, sizeof(leaf));
-	ret = npt_query(&t->npt, gpa, &leaf);
+	ret = axas_npt_query(&t->npt, gpa, &leaf);
 	if (rret == -ENOENT || rret == -ERANGE) {
-		KUNIT_EXPECT_LT_MSG(t->test, ret, 0, "npt_query(%#llx)", gpa);
+		KUNIT_EXPECT_LT_MSG(t->test, ret, 0, "axas_npt_query(%#llx)", gpa);
 		if (rret == -ENOENT)
 			KUNIT_EXPECT_EQ_MSG(t->test, ret, -ENOENT,
-					    "npt_query(%#llx)", gpa);
+					    "axas_npt_query(%#llx)", gpa);
 		return;
 	}
 	KUNIT_ASSERT_EQ_MSG(t->test, rret, 0, "reference walk of %#llx", gpa);
-	KUNIT_EXPECT_EQ_MSG(t->test, ret, 0, "npt_query(%#llx)", gpa);
+	KUNIT_EXPECT_EQ_MSG(t->test, ret, 0, "axas_npt_query(%#llx)", gpa);
 	if (ret)
 		return;
 	KUNIT_EXPECT_EQ_MSG(t->test, leaf.gpa, ref.gpa, "query %#llx", gpa);
@@ -574,13 +574,13 @@ static void nt_query_one(struct nt *t, u64 gpa)
 /* ---- cross-check of the engine's own walkers against the reference ---- */
 
 struct nt_leaves {
-	struct npt_ref_leaf *v;
+	struct axas_npt_ref_leaf *v;
 	unsigned long n, cap, idx;
 	struct nt *t;
 	bool failed;
 };
 
-static int nt_collect_leaf(void *arg, const struct npt_ref_leaf *l)
+static int nt_collect_leaf(void *arg, const struct axas_npt_ref_leaf *l)
 {
 	struct nt_leaves *ls = arg;
 
@@ -590,10 +590,10 @@ static int nt_collect_leaf(void *arg, const struct npt_ref_leaf *l)
 	return 0;
 }
 
-static int nt_engine_leaf(const struct npt_leaf *leaf, void *arg)
+static int nt_engine_leaf(const struct axas_npt_leaf *leaf, void *arg)
 {
 	struct nt_leaves *ls = arg;
-	const struct npt_ref_leaf *r;
+	const struct axas_npt_ref_leaf *r;
 
 	if (ls->idx >= ls->n) {
 		KUNIT_FAIL(ls->t->test, "visit_leaves: extra leaf %#llx",
@@ -627,7 +627,7 @@ static int nt_engine_table(u64 pa, const void *page, void *arg)
 	struct nt_tables *ts = arg;
 
 	ts->n++;
-	if (page != npt_ref_table_va(pa) ||
+	if (page != axas_npt_ref_table_va(pa) ||
 	    xa_insert(&ts->seen, PHYS_PFN(pa), xa_mk_value(1), GFP_KERNEL)) {
 		KUNIT_FAIL(ts->t->test,
 			   "visit_tables: page %#llx twice or wrong address",
@@ -649,7 +649,7 @@ static int nt_ref_table_seen(void *arg, u64 pa, const u64 *page)
 	return 0;
 }
 
-static int nt_stop_leaf(const struct npt_leaf *leaf, void *arg)
+static int nt_stop_leaf(const struct axas_npt_leaf *leaf, void *arg)
 {
 	unsigned long *n = arg;
 
@@ -657,28 +657,28 @@ static int nt_stop_leaf(const struct npt_leaf *leaf, void *arg)
 }
 
 /*
- * npt_visit_leaves, npt_visit_tables and npt_query against the reference
+ * axas_npt_visit_leaves, axas_npt_visit_tables and axas_npt_query against the reference
  * walker over the whole table.
  */
 static void nt_cross_check(struct nt *t)
 {
 	struct kunit *test = t->test;
 	struct nt_leaves ls = { .t = t };
-	struct npt_ref_walk w = {
+	struct axas_npt_ref_walk w = {
 		.g = &t->g, .leaf = nt_collect_leaf, .arg = &ls,
 	};
 	struct nt_tables ts = { .t = t };
 	unsigned long i, n = 0;
 	int ret;
 
-	npt_ref_walk_all(&w, t->npt.root_pa);
+	axas_npt_ref_walk_all(&w, t->npt.root_pa);
 	ls.cap = ls.n;
 	ls.v = kvmalloc_array(max(ls.cap, 1UL), sizeof(*ls.v), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ls.v);
 	ls.n = 0;
-	npt_ref_walk_all(&w, t->npt.root_pa);
+	axas_npt_ref_walk_all(&w, t->npt.root_pa);
 
-	ret = npt_visit_leaves(&t->npt, 0, nt_top(t), nt_engine_leaf, &ls);
+	ret = axas_npt_visit_leaves(&t->npt, 0, nt_top(t), nt_engine_leaf, &ls);
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	if (!ls.failed)
 		KUNIT_EXPECT_EQ_MSG(test, ls.idx, ls.n,
@@ -686,22 +686,22 @@ static void nt_cross_check(struct nt *t)
 
 	/* A nonzero return stops the walk and is passed back. */
 	if (ls.n >= 3) {
-		ret = npt_visit_leaves(&t->npt, 0, nt_top(t), nt_stop_leaf,
-				       &n);
+		ret = axas_npt_visit_leaves(&t->npt, 0, nt_top(t), nt_stop_leaf,
+					    &n);
 		KUNIT_EXPECT_EQ(test, ret, 77);
 		KUNIT_EXPECT_EQ(test, n, 2);
 	}
 
 	/* A sub-range sees exactly the leaves it intersects. */
 	if (ls.n >= 4) {
-		const struct npt_ref_leaf *a = &ls.v[1], *b = &ls.v[ls.n - 2];
+		const struct axas_npt_ref_leaf *a = &ls.v[1], *b = &ls.v[ls.n - 2];
 		u64 start = a->gpa + a->size - PAGE_SIZE;
 		u64 end = b->gpa + PAGE_SIZE;
 
 		ls.idx = 1;
 		ls.failed = false;
-		ret = npt_visit_leaves(&t->npt, start, end - start,
-				       nt_engine_leaf, &ls);
+		ret = axas_npt_visit_leaves(&t->npt, start, end - start,
+					    nt_engine_leaf, &ls);
 		KUNIT_EXPECT_EQ(test, ret, 0);
 		if (!ls.failed)
 			KUNIT_EXPECT_EQ_MSG(test, ls.idx, ls.n - 1,
@@ -723,14 +723,14 @@ static void nt_cross_check(struct nt *t)
 	kvfree(ls.v);
 
 	xa_init(&ts.seen);
-	ret = npt_visit_tables(&t->npt, nt_engine_table, &ts);
+	ret = axas_npt_visit_tables(&t->npt, nt_engine_table, &ts);
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ_MSG(test, (long)ts.n, nt_table_pages(t),
 			    "visit_tables visits vs table_pages");
 	w.leaf = NULL;
 	w.table = nt_ref_table_seen;
 	w.arg = &ts;
-	npt_ref_walk_all(&w, t->npt.root_pa);
+	axas_npt_ref_walk_all(&w, t->npt.root_pa);
 	KUNIT_EXPECT_EQ(test, w.nr_tables, ts.n);
 	KUNIT_EXPECT_FALSE(test, ts.failed);
 	xa_destroy(&ts.seen);
@@ -741,9 +741,9 @@ static void nt_cross_check(struct nt *t)
 static void nt_new_table(struct kunit *test)
 {
 	struct nt *t = nt_create_param(test);
-	const struct npt_ref_geom *g = &t->g;
+	const struct axas_npt_ref_geom *g = &t->g;
 	u64 root_bytes = (u64)g->root_pages << PAGE_SHIFT;
-	struct npt_leaf leaf;
+	struct axas_npt_leaf leaf;
 	unsigned long n = 0;
 	const char *why;
 	unsigned int i;
@@ -751,7 +751,7 @@ static void nt_new_table(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->npt.levels, g->levels);
 	KUNIT_EXPECT_EQ(test, t->npt.gpa_bits, g->gpa_bits);
 	KUNIT_EXPECT_EQ(test, 1U << t->npt.root_order, g->root_pages);
-	KUNIT_EXPECT_EQ(test, npt_root_entries(&t->npt), g->root_entries);
+	KUNIT_EXPECT_EQ(test, axas_npt_root_entries(&t->npt), g->root_entries);
 	KUNIT_EXPECT_EQ(test, nt_table_pages(t), (long)g->root_pages);
 	KUNIT_EXPECT_EQ_MSG(test, t->nr_allocs, 1,
 			    "the root is one allocation of contiguous pages");
@@ -759,25 +759,25 @@ static void nt_new_table(struct kunit *test)
 			      "root %pa not aligned to %llu bytes",
 			      &t->npt.root_pa, root_bytes);
 	KUNIT_EXPECT_PTR_EQ(test, (const u64 *)t->npt.root,
-			    npt_ref_table_va(t->npt.root_pa));
+			    axas_npt_ref_table_va(t->npt.root_pa));
 	for (i = 0; i < g->root_pages; i++)
 		KUNIT_EXPECT_NULL(test, memchr_inv((u8 *)t->npt.root +
 						   i * PAGE_SIZE, 0,
 						   PAGE_SIZE));
 
-	why = npt_ref_check_root_reg(g, t->npt.root_pa,
-				     npt_root_reg(&t->npt));
+	why = axas_npt_ref_check_root_reg(g, t->npt.root_pa,
+					  axas_npt_root_reg(&t->npt));
 	KUNIT_EXPECT_NULL_MSG(test, why, "root_reg %#llx: %s",
-			      npt_root_reg(&t->npt), why);
+			      axas_npt_root_reg(&t->npt), why);
 
 	nt_expect_empty(t);
 	nt_query_one(t, 0);
 	nt_query_one(t, SZ_2M + 123);
 	nt_query_one(t, nt_top(t) / 2);
 	nt_query_one(t, nt_top(t) - 1);
-	KUNIT_EXPECT_EQ(test, npt_query(&t->npt, nt_top(t), &leaf), -EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_visit_leaves(&t->npt, 0, nt_top(t),
-					       nt_stop_leaf, &n), 0);
+	KUNIT_EXPECT_EQ(test, axas_npt_query(&t->npt, nt_top(t), &leaf), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_npt_visit_leaves(&t->npt, 0, nt_top(t),
+						    nt_stop_leaf, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, 0);
 	nt_cross_check(t);
 	nt_destroy(t);
@@ -812,7 +812,7 @@ static void nt_map_leaf(struct kunit *test)
 			u64 gpa = i & 1 ? size : nt_top(t) - 2 * size;
 			u64 pa = nt_pa(level);
 
-			ret = npt_map(&t->npt, gpa, pa, size, prot, 0);
+			ret = axas_npt_map(&t->npt, gpa, pa, size, prot, 0);
 			KUNIT_ASSERT_EQ_MSG(test, ret, 0,
 					    "map level %u prot %#x", level,
 					    prot);
@@ -846,56 +846,56 @@ static void nt_bad_args(struct kunit *test)
 	unsigned int i;
 
 	/* Something to protect, so that a bad protect has a victim. */
-	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, gpa, pa, SZ_16K, rw, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, gpa, pa, SZ_16K, rw, 0), 0);
 	nt_snap(t, &before);
 
 	for (i = 0; i < ARRAY_SIZE(nt_bad_prots); i++) {
 		u32 prot = nt_bad_prots[i];
 
-		KUNIT_EXPECT_EQ_MSG(test, npt_map(&t->npt, gpa + SZ_2M, pa,
-						  SZ_4K, prot, 0), -EINVAL,
+		KUNIT_EXPECT_EQ_MSG(test, axas_npt_map(&t->npt, gpa + SZ_2M, pa,
+						       SZ_4K, prot, 0), -EINVAL,
 				    "map prot %#x", prot);
-		KUNIT_EXPECT_EQ_MSG(test, npt_map_page(&t->npt, gpa + SZ_2M,
-						       pa, prot), -EINVAL,
+		KUNIT_EXPECT_EQ_MSG(test, axas_npt_map_page(&t->npt, gpa + SZ_2M,
+							    pa, prot), -EINVAL,
 				    "map_page prot %#x", prot);
 		KUNIT_EXPECT_EQ_MSG(test, nt_protect(t, gpa, SZ_16K, prot,
 						     NULL), -EINVAL,
 				    "protect prot %#x", prot);
-		KUNIT_EXPECT_FALSE(test, npt_prot_is_valid(prot));
+		KUNIT_EXPECT_FALSE(test, axas_npt_prot_is_valid(prot));
 	}
 	for (i = 0; i < ARRAY_SIZE(nt_good_prots); i++)
-		KUNIT_EXPECT_TRUE(test, npt_prot_is_valid(nt_good_prots[i]));
+		KUNIT_EXPECT_TRUE(test, axas_npt_prot_is_valid(nt_good_prots[i]));
 
 	/* Output addresses the format cannot hold. */
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M,
-				      BIT_ULL(t->g.pa_bits) - SZ_4K, SZ_8K, rw,
-				      0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M,
-				      BIT_ULL(t->g.pa_bits), SZ_4K, rw, 0),
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, gpa + SZ_2M,
+					   BIT_ULL(t->g.pa_bits) - SZ_4K, SZ_8K, rw,
+					   0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, gpa + SZ_2M,
+					   BIT_ULL(t->g.pa_bits), SZ_4K, rw, 0),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, gpa + SZ_2M,
-					   BIT_ULL(t->g.pa_bits), rw), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, gpa + SZ_2M,
+						BIT_ULL(t->g.pa_bits), rw), -EINVAL);
 
 	/* Unaligned or empty ranges, ranges beyond the width or wrapping. */
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M + 1, pa, SZ_4K, rw,
-				      0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M, pa + 8, SZ_4K, rw,
-				      0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M, pa, SZ_4K + 1, rw,
-				      0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M, pa, 0, rw, 0),
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, gpa + SZ_2M + 1, pa, SZ_4K, rw,
+					   0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, gpa + SZ_2M, pa + 8, SZ_4K, rw,
+					   0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, gpa + SZ_2M, pa, SZ_4K + 1, rw,
+					   0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, gpa + SZ_2M, pa, 0, rw, 0),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, nt_top(t), pa, SZ_4K, rw, 0),
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, nt_top(t), pa, SZ_4K, rw, 0),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, nt_top(t) - SZ_4K, pa, SZ_8K,
-				      rw, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, -(u64)SZ_4K, pa, SZ_8K, rw, 0),
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, nt_top(t) - SZ_4K, pa, SZ_8K,
+					   rw, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, -(u64)SZ_4K, pa, SZ_8K, rw, 0),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, gpa + SZ_2M, -(u64)SZ_4K,
-				      SZ_8K, rw, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, gpa + 8, pa, rw),
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, gpa + SZ_2M, -(u64)SZ_4K,
+					   SZ_8K, rw, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, gpa + 8, pa, rw),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, nt_top(t), pa, rw),
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, nt_top(t), pa, rw),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, nt_unmap(t, gpa + 1, SZ_4K, NULL, NULL),
 			-EINVAL);
@@ -928,8 +928,8 @@ static void nt_map_range(struct kunit *test)
 	start = base + SZ_1G - SZ_2M - SZ_8K;
 	end = base + 2ULL * SZ_1G + 3 * SZ_2M + 3 * SZ_4K;
 	pa = NT_PA_BASE + (start - base);
-	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start, pa, end - start, prot,
-				      0), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, start, pa, end - start, prot,
+					   0), 0);
 	n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), start, pa, end - start,
 		      prot, false);
 	KUNIT_EXPECT_EQ(test, n, t->g.max_leaf_level == 2 ? 5U : 3U);
@@ -944,8 +944,8 @@ static void nt_map_range(struct kunit *test)
 	start = base + SZ_2M - SZ_8K;
 	end = base + 3 * SZ_2M + SZ_4K;
 	pa = NT_PA_BASE + (start - base);
-	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start, pa, end - start, prot,
-				      NPT_MAP_NOHUGE), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, start, pa, end - start, prot,
+					   AXAS_NPT_MAP_NOHUGE), 0);
 	n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), start, pa, end - start,
 		      prot, true);
 	KUNIT_EXPECT_EQ(test, n, 1);
@@ -959,8 +959,8 @@ static void nt_map_range(struct kunit *test)
 	 */
 	start = nt_top(t) / 2 - SZ_2M - SZ_4K;
 	pa = BIT_ULL(t->g.pa_bits) - SZ_1G - SZ_2M - SZ_4K;
-	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start, pa, SZ_1G + SZ_2M + SZ_4K,
-				      prot, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, start, pa, SZ_1G + SZ_2M + SZ_4K,
+					   prot, 0), 0);
 	n = nt_greedy(t, runs, 0, ARRAY_SIZE(runs), start, pa,
 		      SZ_1G + SZ_2M + SZ_4K, prot, false);
 	nt_expect(t, runs, n);
@@ -972,7 +972,7 @@ static void nt_map_range(struct kunit *test)
 	/* An output address off by 4 KiB allows no huge leaf either. */
 	start = base + SZ_1G;
 	pa = NT_PA_BASE + SZ_4K;
-	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start, pa, SZ_4M, prot, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, start, pa, SZ_4M, prot, 0), 0);
 	runs[0] = (struct nt_run){ start, pa, SZ_4K, SZ_4M / SZ_4K, prot };
 	nt_expect(t, runs, 1);
 	KUNIT_EXPECT_EQ(test, nt_unmap(t, start, SZ_4M, NULL, NULL), 0);
@@ -988,39 +988,39 @@ static void nt_overlap(struct kunit *test)
 	struct nt_snap before;
 	struct nt_run runs[2];
 
-	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x, pa, SZ_2M, rw, 0), 0);
-	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x + SZ_4M + SZ_4K, pa, SZ_4K,
-				      rw, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, x, pa, SZ_2M, rw, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, x + SZ_4M + SZ_4K, pa, SZ_4K,
+					   rw, 0), 0);
 	runs[0] = (struct nt_run){ x, pa, SZ_2M, 1, rw };
 	runs[1] = (struct nt_run){ x + SZ_4M + SZ_4K, pa, SZ_4K, 1, rw };
 	nt_expect(t, runs, 2);
 	nt_snap(t, &before);
 
 	/* Inside a huge leaf. */
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x + SZ_4K, pa, SZ_4K, rw, 0),
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, x + SZ_4K, pa, SZ_4K, rw, 0),
 			-EEXIST);
-	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, x + SZ_8K, pa, rw),
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, x + SZ_8K, pa, rw),
 			-EEXIST);
 	/* Starting in a hole: what was mapped first must be rolled back. */
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x - SZ_8K, pa, SZ_16K, rw, 0),
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, x - SZ_8K, pa, SZ_16K, rw, 0),
 			-EEXIST);
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x - SZ_2M, pa, SZ_4M, rw, 0),
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, x - SZ_2M, pa, SZ_4M, rw, 0),
 			-EEXIST);
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x - SZ_2M, pa, SZ_4M, rw,
-				      NPT_MAP_NOHUGE), -EEXIST);
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, x - SZ_2M, pa, SZ_4M, rw,
+					   AXAS_NPT_MAP_NOHUGE), -EEXIST);
 	/* A huge leaf over a table that holds one page. */
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x + SZ_4M, pa, SZ_2M, rw, 0),
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, x + SZ_4M, pa, SZ_2M, rw, 0),
 			-EEXIST);
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x + SZ_4M + SZ_4K, pa, SZ_4K,
-				      rw, 0), -EEXIST);
-	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, x + SZ_4M + SZ_4K, pa,
-					   rw), -EEXIST);
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, x + SZ_4M + SZ_4K, pa, SZ_4K,
+					   rw, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, x + SZ_4M + SZ_4K, pa,
+						rw), -EEXIST);
 	/* Ending in the next 1 GiB, after many new leaves. */
-	KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x - SZ_1G - SZ_4M, pa,
-				      SZ_1G + SZ_4M + SZ_4K, rw, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, x - SZ_1G - SZ_4M, pa,
+					   SZ_1G + SZ_4M + SZ_4K, rw, 0), -EEXIST);
 	if (t->g.max_leaf_level == 2)
-		KUNIT_EXPECT_EQ(test, npt_map(&t->npt, x - SZ_4M, pa, SZ_1G,
-					      rw, 0), -EEXIST);
+		KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, x - SZ_4M, pa, SZ_1G,
+						   rw, 0), -EEXIST);
 	nt_snap_same(t, &before, "overlapping maps");
 	nt_destroy(t);
 }
@@ -1031,7 +1031,7 @@ static void nt_unmap_split(struct kunit *test)
 	struct nt *t = nt_create_param(test);
 	u32 prot = AXAS_MAP_READ | AXAS_MAP_EXEC | AXAS_MAP_UNCACHED;
 	struct nt_removed rm = {};
-	struct npt_gather gather;
+	struct axas_npt_gather gather;
 	struct nt_run runs[8];
 	unsigned int level, n;
 	struct page *page;
@@ -1044,7 +1044,7 @@ static void nt_unmap_split(struct kunit *test)
 		u64 pa = nt_pa(level);
 		u64 hole = x + (level == 2 ? SZ_2M : 0) + 5 * SZ_4K;
 
-		KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x, pa, size, prot, 0),
+		KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, x, pa, size, prot, 0),
 				0);
 		runs[0] = (struct nt_run){ x, pa, size, 1, prot };
 		nt_expect(t, runs, 1);
@@ -1085,17 +1085,17 @@ static void nt_unmap_split(struct kunit *test)
 
 		/*
 		 * Everything: back to the bare root. The unlinked tables are
-		 * handed back, still allocated, until npt_free_tables(): the
+		 * handed back, still allocated, until axas_npt_free_tables(): the
 		 * caller invalidates TLBs in between.
 		 */
 		memset(&rm, 0, sizeof(rm));
-		npt_gather_init(&gather);
+		axas_npt_gather_init(&gather);
 		gather.leaf_removed = nt_leaf_removed;
 		gather.arg = &rm;
 		rm.t = t;
 		before = nt_table_pages(t);
-		KUNIT_EXPECT_EQ(test, npt_unmap(&t->npt, x - SZ_1G,
-						size + SZ_2G, &gather), 0);
+		KUNIT_EXPECT_EQ(test, axas_npt_unmap(&t->npt, x - SZ_1G,
+						     size + SZ_2G, &gather), 0);
 		KUNIT_EXPECT_TRUE(test, gather.flush);
 		KUNIT_EXPECT_EQ(test, rm.bytes, size - 3 * SZ_4K);
 		KUNIT_EXPECT_EQ(test, nt_table_pages(t), (long)t->g.root_pages);
@@ -1104,9 +1104,9 @@ static void nt_unmap_split(struct kunit *test)
 		list_for_each_entry(page, &gather.tables, lru)
 			KUNIT_EXPECT_TRUE_MSG(test,
 					      nt_page_ok(t, page_to_phys(page)),
-					      "unlinked table freed before npt_free_tables()");
+					      "unlinked table freed before axas_npt_free_tables()");
 		KUNIT_EXPECT_EQ(test, nt_settle(t, false), before);
-		npt_free_tables(&gather);
+		axas_npt_free_tables(&gather);
 		nt_expect_empty(t);
 	}
 
@@ -1125,12 +1125,12 @@ static void nt_protect_split(struct kunit *test)
 	unsigned int level = t->g.max_leaf_level, n;
 	u64 size = nt_size(level), x = nt_window(t) + SZ_1G;
 	u64 pa = nt_pa(level), cut = x + size / 2 + 7 * SZ_4K;
-	struct npt_ref_leaf ref = {};
+	struct axas_npt_ref_leaf ref = {};
 	struct nt_run runs[12];
 	struct nt_snap before;
 	bool flush;
 
-	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x, pa, size, rwx, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, x, pa, size, rwx, 0), 0);
 
 	/* One page of the huge leaf loses W and X. */
 	KUNIT_EXPECT_EQ(test, nt_protect(t, cut, SZ_4K, AXAS_MAP_READ, &flush),
@@ -1175,14 +1175,14 @@ static void nt_protect_split(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nt_protect(t, x - SZ_2M, SZ_4M, AXAS_MAP_READ,
 					 &flush), 0);
 	KUNIT_EXPECT_TRUE(test, flush);
-	KUNIT_EXPECT_EQ(test, npt_ref_translate(&t->g, t->npt.root_pa,
-						x - SZ_4K, &ref), -ENOENT);
-	KUNIT_EXPECT_EQ(test, npt_ref_translate(&t->g, t->npt.root_pa,
-						x + SZ_2M - 1, &ref), 0);
+	KUNIT_EXPECT_EQ(test, axas_npt_ref_translate(&t->g, t->npt.root_pa,
+						     x - SZ_4K, &ref), -ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_npt_ref_translate(&t->g, t->npt.root_pa,
+						     x + SZ_2M - 1, &ref), 0);
 	KUNIT_EXPECT_EQ(test, ref.prot, AXAS_MAP_READ);
 	if (size > SZ_2M) {
-		KUNIT_EXPECT_EQ(test, npt_ref_translate(&t->g, t->npt.root_pa,
-							x + SZ_2M, &ref), 0);
+		KUNIT_EXPECT_EQ(test, axas_npt_ref_translate(&t->g, t->npt.root_pa,
+							     x + SZ_2M, &ref), 0);
 		KUNIT_EXPECT_EQ(test, ref.prot, dev);
 	}
 	nt_expect(t, NULL, 0);
@@ -1202,17 +1202,17 @@ static void nt_walkers(struct kunit *test)
 	u64 start = base + SZ_1G - SZ_2M - SZ_8K;
 	u64 end = base + 2ULL * SZ_1G + 3 * SZ_2M + 3 * SZ_4K;
 
-	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, 0, NT_PA_BASE, SZ_4K, r, 0),
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, 0, NT_PA_BASE, SZ_4K, r, 0),
 			0);
-	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, nt_top(t) - SZ_4K, NT_PA_BASE,
-				      SZ_4K, r | AXAS_MAP_DEVICE, 0), 0);
-	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start, NT_PA_BASE + start - base,
-				      end - start, rw, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, nt_top(t) - SZ_4K, NT_PA_BASE,
+					   SZ_4K, r | AXAS_MAP_DEVICE, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, start, NT_PA_BASE + start - base,
+					   end - start, rw, 0), 0);
 	KUNIT_ASSERT_EQ(test, nt_protect(t, base + SZ_1G + SZ_4M, SZ_4K,
 					 r, NULL), 0);
-	KUNIT_ASSERT_EQ(test, npt_map_page(&t->npt, base + 3ULL * SZ_1G +
-					   SZ_4K, NT_PA_BASE + SZ_8K,
-					   AXAS_MAP_EXEC), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map_page(&t->npt, base + 3ULL * SZ_1G +
+						SZ_4K, NT_PA_BASE + SZ_8K,
+						AXAS_MAP_EXEC), 0);
 	nt_expect(t, NULL, 0);
 	nt_cross_check(t);
 	nt_destroy(t);
@@ -1226,9 +1226,9 @@ static void nt_map_page_case(struct kunit *test)
 	struct nt_run runs[2];
 	struct nt_snap before;
 
-	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, gpa, pa, rw), 0);
-	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, gpa + SZ_4K, pa + SZ_4K,
-					   AXAS_MAP_READ), 0);
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, gpa, pa, rw), 0);
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, gpa + SZ_4K, pa + SZ_4K,
+						AXAS_MAP_READ), 0);
 	runs[0] = (struct nt_run){ gpa, pa, SZ_4K, 1, rw };
 	runs[1] = (struct nt_run){ gpa + SZ_4K, pa + SZ_4K, SZ_4K, 1,
 				   AXAS_MAP_READ };
@@ -1236,7 +1236,7 @@ static void nt_map_page_case(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nt_table_pages(t),
 			(long)(t->g.root_pages + t->g.levels - 1));
 	nt_snap(t, &before);
-	KUNIT_EXPECT_EQ(test, npt_map_page(&t->npt, gpa, pa + SZ_8K, rw),
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, gpa, pa + SZ_8K, rw),
 			-EEXIST);
 	nt_snap_same(t, &before, "map_page over a page");
 	KUNIT_EXPECT_EQ(test, nt_unmap(t, gpa, SZ_8K, NULL, NULL), 0);
@@ -1272,7 +1272,7 @@ static unsigned long nt_fail_nth(struct nt *t, enum nt_op op, u64 gpa,
 		t->fail_hash = before.hash;
 		switch (op) {
 		case NT_OP_MAP:
-			ret = npt_map(&t->npt, gpa, pa, size, prot, 0);
+			ret = axas_npt_map(&t->npt, gpa, pa, size, prot, 0);
 			break;
 		case NT_OP_UNMAP:
 			ret = nt_unmap(t, gpa, size, NULL, NULL);
@@ -1281,7 +1281,7 @@ static unsigned long nt_fail_nth(struct nt *t, enum nt_op op, u64 gpa,
 			ret = nt_protect(t, gpa, size, prot, NULL);
 			break;
 		case NT_OP_MAP_PAGE:
-			ret = npt_map_page(&t->npt, gpa, pa, prot);
+			ret = axas_npt_map_page(&t->npt, gpa, pa, prot);
 			break;
 		}
 		t->fail_at = 0;
@@ -1317,8 +1317,8 @@ static void nt_alloc_failure(struct kunit *test)
 	unsigned long tries;
 
 	/* A page already there, in a table the range map shares. */
-	KUNIT_ASSERT_EQ(test, npt_map(&t->npt, start - SZ_8K, NT_PA_BASE,
-				      SZ_4K, rwx, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, start - SZ_8K, NT_PA_BASE,
+					   SZ_4K, rwx, 0), 0);
 	tries = nt_fail_nth(t, NT_OP_MAP, start, NT_PA_BASE + start - base,
 			    end - start, rwx, false);
 	KUNIT_EXPECT_GE_MSG(test, tries, 2UL,
@@ -1333,7 +1333,7 @@ static void nt_alloc_failure(struct kunit *test)
 	/* Splits for unmap and protect. */
 	if (level) {
 		hole = x + size - SZ_2M + 9 * SZ_4K;
-		KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x, pa, size, rwx, 0),
+		KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, x, pa, size, rwx, 0),
 				0);
 		tries = nt_fail_nth(t, NT_OP_UNMAP, hole, 0, SZ_4K, 0, true);
 		KUNIT_EXPECT_GE(test, tries, (unsigned long)level + 1);
@@ -1346,7 +1346,7 @@ static void nt_alloc_failure(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, nt_unmap(t, x, size, NULL, NULL), 0);
 		nt_expect_empty(t);
 
-		KUNIT_ASSERT_EQ(test, npt_map(&t->npt, x, pa, size, rwx, 0),
+		KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, x, pa, size, rwx, 0),
 				0);
 		tries = nt_fail_nth(t, NT_OP_PROTECT, hole, 0, SZ_4K,
 				    AXAS_MAP_READ, true);
@@ -1364,7 +1364,7 @@ static void nt_alloc_failure(struct kunit *test)
 }
 
 /*
- * npt_map() and npt_map_page() must allocate every table page they need
+ * axas_npt_map() and axas_npt_map_page() must allocate every table page they need
  * before they change anything, as unmap and protect do for their splits.
  */
 static void nt_map_alloc_first(struct kunit *test)
@@ -1479,7 +1479,7 @@ struct nt_model_check {
 	bool failed;
 };
 
-static int nt_model_leaf(void *arg, const struct npt_ref_leaf *l)
+static int nt_model_leaf(void *arg, const struct axas_npt_ref_leaf *l)
 {
 	struct nt_model_check *mc = arg;
 	const struct nt_model *m = mc->m;
@@ -1510,11 +1510,11 @@ static int nt_model_leaf(void *arg, const struct npt_ref_leaf *l)
 static bool nt_model_same(struct nt *t, const struct nt_model *m)
 {
 	struct nt_model_check mc = { .t = t, .m = m };
-	struct npt_ref_walk w = {
+	struct axas_npt_ref_walk w = {
 		.g = &t->g, .leaf = nt_model_leaf, .arg = &mc,
 	};
 
-	npt_ref_walk_all(&w, t->npt.root_pa);
+	axas_npt_ref_walk_all(&w, t->npt.root_pa);
 	if (!mc.failed && mc.bytes != m->bytes) {
 		KUNIT_FAIL(t->test, "table maps %#llx bytes, model %#llx",
 			   mc.bytes, m->bytes);
@@ -1579,8 +1579,8 @@ static void nt_random_ops(struct kunit *test)
 			/* 4 KiB leaves only: keep the walks short. */
 			if (nohuge || !IS_ALIGNED(pa - gpa, SZ_2M))
 				size = min_t(u64, size, SZ_8M);
-			ret = npt_map(&t->npt, gpa, pa, size, prot,
-				      nohuge ? NPT_MAP_NOHUGE : 0);
+			ret = axas_npt_map(&t->npt, gpa, pa, size, prot,
+					   nohuge ? AXAS_NPT_MAP_NOHUGE : 0);
 			if (nt_model_overlaps(m, gpa, size)) {
 				KUNIT_EXPECT_EQ_MSG(test, ret, -EEXIST,
 						    "step %u map", step);
@@ -1618,9 +1618,9 @@ static void nt_random_ops(struct kunit *test)
 					 count << PAGE_SHIFT, prot, &flush);
 			KUNIT_EXPECT_EQ_MSG(test, ret, 0, "step %u protect",
 					    step);
-			lost = (e.prot & ~prot & NPT_PERM_MASK) ||
-			       (e.prot & ~NPT_PERM_MASK) !=
-			       (prot & ~NPT_PERM_MASK);
+			lost = (e.prot & ~prot & AXAS_NPT_PERM_MASK) ||
+			       (e.prot & ~AXAS_NPT_PERM_MASK) !=
+			       (prot & ~AXAS_NPT_PERM_MASK);
 			KUNIT_EXPECT_EQ_MSG(test, flush, lost,
 					    "step %u protect %#x -> %#x flush",
 					    step, e.prot, prot);
@@ -1671,7 +1671,7 @@ static void nt_widths(struct kunit *test)
 		{ AXAS_FMT_SV57X4, 59 },
 	};
 	struct nt_run run;
-	struct npt npt;
+	struct axas_npt npt;
 	u32 bits, fmt, got;
 	unsigned int i;
 
@@ -1685,15 +1685,15 @@ static void nt_widths(struct kunit *test)
 				    "gpa_bits %u", bits);
 		KUNIT_EXPECT_EQ_MSG(test, 1U << t->npt.root_order,
 				    t->g.root_pages, "gpa_bits %u", bits);
-		KUNIT_EXPECT_EQ_MSG(test, npt_root_entries(&t->npt),
+		KUNIT_EXPECT_EQ_MSG(test, axas_npt_root_entries(&t->npt),
 				    t->g.root_entries, "gpa_bits %u", bits);
-		why = npt_ref_check_root_reg(&t->g, t->npt.root_pa,
-					     npt_root_reg(&t->npt));
+		why = axas_npt_ref_check_root_reg(&t->g, t->npt.root_pa,
+						  axas_npt_root_reg(&t->npt));
 		KUNIT_EXPECT_NULL_MSG(test, why, "gpa_bits %u: %s", bits, why);
 		/* The last page of the space sits in the last root entry. */
-		KUNIT_EXPECT_EQ(test, npt_map(&t->npt, nt_top(t) - SZ_4K,
-					      NT_PA_BASE, SZ_4K,
-					      AXAS_MAP_READ, 0), 0);
+		KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, nt_top(t) - SZ_4K,
+						   NT_PA_BASE, SZ_4K,
+						   AXAS_MAP_READ, 0), 0);
 		run = (struct nt_run){ nt_top(t) - SZ_4K, NT_PA_BASE, SZ_4K, 1,
 				       AXAS_MAP_READ };
 		nt_expect(t, &run, 1);
@@ -1702,26 +1702,26 @@ static void nt_widths(struct kunit *test)
 
 	fmt = AXAS_FMT_ARM_S2;
 	got = 0;
-	KUNIT_EXPECT_EQ(test, npt_resolve_format(&fmt, &got), 0);
+	KUNIT_EXPECT_EQ(test, axas_npt_resolve_format(&fmt, &got), 0);
 	KUNIT_EXPECT_EQ(test, got, 40);
 	for (i = 0; i < ARRAY_SIZE(fixed); i++) {
 		fmt = fixed[i][0];
 		got = 0;
-		KUNIT_EXPECT_EQ(test, npt_resolve_format(&fmt, &got), 0);
+		KUNIT_EXPECT_EQ(test, axas_npt_resolve_format(&fmt, &got), 0);
 		KUNIT_EXPECT_EQ(test, got, fixed[i][1]);
-		KUNIT_EXPECT_EQ(test, npt_init(&npt, fixed[i][0],
-					       fixed[i][1] - 1, NULL, NULL),
+		KUNIT_EXPECT_EQ(test, axas_npt_init(&npt, fixed[i][0],
+						    fixed[i][1] - 1, NULL, NULL),
 				-EINVAL);
-		KUNIT_EXPECT_EQ(test, npt_init(&npt, fixed[i][0],
-					       fixed[i][1] + 1, NULL, NULL),
+		KUNIT_EXPECT_EQ(test, axas_npt_init(&npt, fixed[i][0],
+						    fixed[i][1] + 1, NULL, NULL),
 				-EINVAL);
 	}
-	KUNIT_EXPECT_EQ(test, npt_init(&npt, AXAS_FMT_ARM_S2, 31, NULL, NULL),
+	KUNIT_EXPECT_EQ(test, axas_npt_init(&npt, AXAS_FMT_ARM_S2, 31, NULL, NULL),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_init(&npt, AXAS_FMT_ARM_S2, 49, NULL, NULL),
+	KUNIT_EXPECT_EQ(test, axas_npt_init(&npt, AXAS_FMT_ARM_S2, 49, NULL, NULL),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_init(&npt, 7, 0, NULL, NULL), -EINVAL);
-	KUNIT_EXPECT_EQ(test, npt_init(&npt, 100, 0, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_npt_init(&npt, 7, 0, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_npt_init(&npt, 100, 0, NULL, NULL), -EINVAL);
 }
 
 static struct kunit_case nt_cases[] = {

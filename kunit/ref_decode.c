@@ -109,7 +109,7 @@ static u64 ref_size(unsigned int level)
 }
 
 /**
- * npt_ref_geom_init() - the geometry the manuals give a format
+ * axas_npt_ref_geom_init() - the geometry the manuals give a format
  * @g: filled in
  * @format: AXAS_FMT_EPT4..AXAS_FMT_SV57X4
  * @gpa_bits: 0 for the default, else the width
@@ -121,7 +121,7 @@ static u64 ref_size(unsigned int level)
  *
  * Return: 0, or -EINVAL for a format or width the manuals do not allow.
  */
-int npt_ref_geom_init(struct npt_ref_geom *g, u32 format, u32 gpa_bits)
+int axas_npt_ref_geom_init(struct axas_npt_ref_geom *g, u32 format, u32 gpa_bits)
 {
 	unsigned int width, levels;
 
@@ -169,26 +169,26 @@ int npt_ref_geom_init(struct npt_ref_geom *g, u32 format, u32 gpa_bits)
 	return 0;
 }
 
-static void ref_bad(struct npt_ref_entry *e, const char *why)
+static void ref_bad(struct axas_npt_ref_entry *e, const char *why)
 {
-	if (e->kind != NPT_REF_BAD) {
-		e->kind = NPT_REF_BAD;
+	if (e->kind != AXAS_NPT_REF_BAD) {
+		e->kind = AXAS_NPT_REF_BAD;
 		e->why = why;
 	}
 }
 
-static void ref_leaf_pa(struct npt_ref_entry *e, u64 pa, unsigned int level,
+static void ref_leaf_pa(struct axas_npt_ref_entry *e, u64 pa, unsigned int level,
 			const char *why)
 {
 	if (pa & (ref_size(level) - 1))
 		ref_bad(e, why);
-	else if (e->kind != NPT_REF_BAD)
-		e->kind = NPT_REF_LEAF;
+	else if (e->kind != AXAS_NPT_REF_BAD)
+		e->kind = AXAS_NPT_REF_LEAF;
 	e->pa = pa;
 }
 
 static void ref_decode_ept(u64 pte, unsigned int level,
-			   struct npt_ref_entry *e)
+			   struct axas_npt_ref_entry *e)
 {
 	u64 perm = pte & EPT_RWX;
 
@@ -204,8 +204,8 @@ static void ref_decode_ept(u64 pte, unsigned int level,
 			ref_bad(e, "EPT: non-leaf entry without RWX restricts its subtree");
 		if (pte & EPT_NONLEAF_RSVD)
 			ref_bad(e, "EPT: non-leaf entry with reserved bits 7:3 set");
-		if (e->kind != NPT_REF_BAD)
-			e->kind = NPT_REF_TABLE;
+		if (e->kind != AXAS_NPT_REF_BAD)
+			e->kind = AXAS_NPT_REF_TABLE;
 		e->pa = pte & EPT_ADDR;
 		return;
 	}
@@ -235,7 +235,7 @@ static void ref_decode_ept(u64 pte, unsigned int level,
 		    "EPT: large-page address bits below the page size set (reserved)");
 }
 
-static void ref_decode_s2(u64 pte, unsigned int level, struct npt_ref_entry *e)
+static void ref_decode_s2(u64 pte, unsigned int level, struct axas_npt_ref_entry *e)
 {
 	if (!(pte & S2_VALID)) {
 		if (pte)
@@ -245,8 +245,8 @@ static void ref_decode_s2(u64 pte, unsigned int level, struct npt_ref_entry *e)
 	if ((pte & S2_TABLE_OR_PAGE) && level > 0) {
 		if (pte & (S2_HI | S2_OA_HI))
 			ref_bad(e, "S2: table descriptor with RES0 bits (63:59, 50:48) set");
-		if (e->kind != NPT_REF_BAD)
-			e->kind = NPT_REF_TABLE;
+		if (e->kind != AXAS_NPT_REF_BAD)
+			e->kind = AXAS_NPT_REF_TABLE;
 		e->pa = pte & S2_OA;
 		return;
 	}
@@ -293,7 +293,7 @@ static void ref_decode_s2(u64 pte, unsigned int level, struct npt_ref_entry *e)
 		    "S2: block address bits below the block size set (RES0)");
 }
 
-static void ref_decode_rv(u64 pte, unsigned int level, struct npt_ref_entry *e)
+static void ref_decode_rv(u64 pte, unsigned int level, struct axas_npt_ref_entry *e)
 {
 	if (!(pte & RV_V)) {
 		if (pte)
@@ -307,8 +307,8 @@ static void ref_decode_rv(u64 pte, unsigned int level, struct npt_ref_entry *e)
 			ref_bad(e, "G-stage: pointer at the last level");
 		if (pte & (RV_U | RV_A | RV_D | RV_G | RV_PBMT))
 			ref_bad(e, "G-stage: non-leaf with U, A, D, G or PBMT set");
-		if (e->kind != NPT_REF_BAD)
-			e->kind = NPT_REF_TABLE;
+		if (e->kind != AXAS_NPT_REF_BAD)
+			e->kind = AXAS_NPT_REF_TABLE;
 		e->pa = FIELD_GET(RV_PPN, pte) << PAGE_SHIFT;
 		return;
 	}
@@ -345,16 +345,16 @@ static void ref_decode_rv(u64 pte, unsigned int level, struct npt_ref_entry *e)
 }
 
 /**
- * npt_ref_decode() - decode one entry as the hardware reads it
+ * axas_npt_ref_decode() - decode one entry as the hardware reads it
  * @g: geometry of the table
  * @pte: the raw entry
  * @level: its level
  * @e: result
  */
-void npt_ref_decode(const struct npt_ref_geom *g, u64 pte, unsigned int level,
-		    struct npt_ref_entry *e)
+void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned int level,
+			 struct axas_npt_ref_entry *e)
 {
-	e->kind = NPT_REF_NONE;
+	e->kind = AXAS_NPT_REF_NONE;
 	e->pa = 0;
 	e->prot = 0;
 	e->why = NULL;
@@ -374,16 +374,16 @@ void npt_ref_decode(const struct npt_ref_geom *g, u64 pte, unsigned int level,
 }
 
 /**
- * npt_ref_leaf_pte() - the leaf the manuals prescribe for a mapping
+ * axas_npt_ref_leaf_pte() - the leaf the manuals prescribe for a mapping
  * @g: geometry
  * @pa: output address, aligned to the leaf size
  * @prot: AXAS_MAP_* bits
  * @level: level of the leaf
  *
- * Return: the entry, exact except for npt_ref_leaf_free_bits().
+ * Return: the entry, exact except for axas_npt_ref_leaf_free_bits().
  */
-u64 npt_ref_leaf_pte(const struct npt_ref_geom *g, u64 pa, u32 prot,
-		     unsigned int level)
+u64 axas_npt_ref_leaf_pte(const struct axas_npt_ref_geom *g, u64 pa, u32 prot,
+			  unsigned int level)
 {
 	u64 pte = 0;
 
@@ -441,7 +441,7 @@ u64 npt_ref_leaf_pte(const struct npt_ref_geom *g, u64 pa, u32 prot,
 }
 
 /**
- * npt_ref_leaf_free_bits() - leaf bits the manuals leave to software
+ * axas_npt_ref_leaf_free_bits() - leaf bits the manuals leave to software
  * @g: geometry
  * @prot: AXAS_MAP_* bits of the leaf
  *
@@ -452,7 +452,7 @@ u64 npt_ref_leaf_pte(const struct npt_ref_geom *g, u64 pa, u32 prot,
  *
  * Return: the mask of bits an engine may set either way.
  */
-u64 npt_ref_leaf_free_bits(const struct npt_ref_geom *g, u32 prot)
+u64 axas_npt_ref_leaf_free_bits(const struct axas_npt_ref_geom *g, u32 prot)
 {
 	switch (g->format) {
 	case AXAS_FMT_EPT4:
@@ -471,15 +471,15 @@ u64 npt_ref_leaf_free_bits(const struct npt_ref_geom *g, u32 prot)
 }
 
 /**
- * npt_ref_check_root_reg() - check an EPTP / VTTBR_EL2 / hgatp value
+ * axas_npt_ref_check_root_reg() - check an EPTP / VTTBR_EL2 / hgatp value
  * @g: geometry
  * @root_pa: physical address of the root
  * @reg: the value to check
  *
  * Return: NULL if @reg is what the manuals require, else the broken rule.
  */
-const char *npt_ref_check_root_reg(const struct npt_ref_geom *g, u64 root_pa,
-				   u64 reg)
+const char *axas_npt_ref_check_root_reg(const struct axas_npt_ref_geom *g, u64 root_pa,
+					u64 reg)
 {
 	u64 root_bytes = (u64)g->root_pages << PAGE_SHIFT;
 	u64 mode;
@@ -522,12 +522,12 @@ const char *npt_ref_check_root_reg(const struct npt_ref_geom *g, u64 root_pa,
 }
 
 /**
- * npt_ref_table_va() - kernel address of a table page
+ * axas_npt_ref_table_va() - kernel address of a table page
  * @pa: its physical address
  *
  * Return: the address, or NULL if @pa is not a page-aligned RAM page.
  */
-const u64 *npt_ref_table_va(u64 pa)
+const u64 *axas_npt_ref_table_va(u64 pa)
 {
 	unsigned long pfn = PHYS_PFN(pa);
 
@@ -536,7 +536,7 @@ const u64 *npt_ref_table_va(u64 pa)
 	return page_address(pfn_to_page(pfn));
 }
 
-static void ref_walk_bad(struct npt_ref_walk *w, u64 gpa, unsigned int level,
+static void ref_walk_bad(struct axas_npt_ref_walk *w, u64 gpa, unsigned int level,
 			 u64 pte, const char *why)
 {
 	if (!w->nr_bad++)
@@ -545,12 +545,12 @@ static void ref_walk_bad(struct npt_ref_walk *w, u64 gpa, unsigned int level,
 			 why);
 }
 
-static int ref_walk_table(struct npt_ref_walk *w, u64 pa, unsigned int pages,
+static int ref_walk_table(struct axas_npt_ref_walk *w, u64 pa, unsigned int pages,
 			  unsigned int entries, unsigned int level, u64 gpa)
 {
-	const struct npt_ref_geom *g = w->g;
-	struct npt_ref_leaf leaf;
-	struct npt_ref_entry e;
+	const struct axas_npt_ref_geom *g = w->g;
+	struct axas_npt_ref_leaf leaf;
+	struct axas_npt_ref_entry e;
 	const u64 *va[16];
 	unsigned int i;
 	u64 pte, at;
@@ -559,7 +559,7 @@ static int ref_walk_table(struct npt_ref_walk *w, u64 pa, unsigned int pages,
 	for (i = 0; i < pages; i++) {
 		u64 page_pa = pa + ((u64)i << PAGE_SHIFT);
 
-		va[i] = npt_ref_table_va(page_pa);
+		va[i] = axas_npt_ref_table_va(page_pa);
 		if (!va[i]) {
 			ref_walk_bad(w, gpa, level, page_pa,
 				     "table pointer to no RAM page");
@@ -590,19 +590,19 @@ static int ref_walk_table(struct npt_ref_walk *w, u64 pa, unsigned int pages,
 					     "entry beyond the root's index range");
 			continue;
 		}
-		npt_ref_decode(g, pte, level, &e);
+		axas_npt_ref_decode(g, pte, level, &e);
 		switch (e.kind) {
-		case NPT_REF_NONE:
+		case AXAS_NPT_REF_NONE:
 			break;
-		case NPT_REF_BAD:
+		case AXAS_NPT_REF_BAD:
 			ref_walk_bad(w, at, level, pte, e.why);
 			break;
-		case NPT_REF_TABLE:
+		case AXAS_NPT_REF_TABLE:
 			ret = ref_walk_table(w, e.pa, 1, REF_PTES, level - 1, at);
 			if (ret)
 				return ret;
 			break;
-		case NPT_REF_LEAF:
+		case AXAS_NPT_REF_LEAF:
 			if (level > g->max_leaf_level) {
 				ref_walk_bad(w, at, level, pte,
 					     "leaf larger than 1 GiB");
@@ -627,15 +627,15 @@ static int ref_walk_table(struct npt_ref_walk *w, u64 pa, unsigned int pages,
 }
 
 /**
- * npt_ref_walk_all() - walk a whole table from its root
+ * axas_npt_ref_walk_all() - walk a whole table from its root
  * @w: the walk; its counters are reset first
  * @root_pa: physical address of the root
  *
  * Return: 0, or the first nonzero value a callback returned.
  */
-int npt_ref_walk_all(struct npt_ref_walk *w, u64 root_pa)
+int axas_npt_ref_walk_all(struct axas_npt_ref_walk *w, u64 root_pa)
 {
-	const struct npt_ref_geom *g = w->g;
+	const struct axas_npt_ref_geom *g = w->g;
 
 	w->nr_tables = 0;
 	w->nr_leaves = 0;
@@ -651,7 +651,7 @@ int npt_ref_walk_all(struct npt_ref_walk *w, u64 root_pa)
 }
 
 /**
- * npt_ref_translate() - translate one address the way the MMU would
+ * axas_npt_ref_translate() - translate one address the way the MMU would
  * @g: geometry
  * @root_pa: physical address of the root
  * @gpa: the address
@@ -660,11 +660,11 @@ int npt_ref_walk_all(struct npt_ref_walk *w, u64 root_pa)
  * Return: 0, -ENOENT if nothing maps @gpa, -ERANGE if @gpa is beyond the
  * format's width, -EIO if the walk meets an entry the hardware rejects.
  */
-int npt_ref_translate(const struct npt_ref_geom *g, u64 root_pa, u64 gpa,
-		      struct npt_ref_leaf *leaf)
+int axas_npt_ref_translate(const struct axas_npt_ref_geom *g, u64 root_pa, u64 gpa,
+			   struct axas_npt_ref_leaf *leaf)
 {
 	unsigned int level = g->levels - 1;
-	struct npt_ref_entry e;
+	struct axas_npt_ref_entry e;
 	u64 pa = root_pa, idx, pte;
 	const u64 *va;
 
@@ -674,21 +674,21 @@ int npt_ref_translate(const struct npt_ref_geom *g, u64 root_pa, u64 gpa,
 		idx = gpa >> ref_shift(level);
 		if (level != g->levels - 1)
 			idx &= REF_PTES - 1;
-		va = npt_ref_table_va(pa + (idx / REF_PTES) * PAGE_SIZE);
+		va = axas_npt_ref_table_va(pa + (idx / REF_PTES) * PAGE_SIZE);
 		if (!va)
 			return -EIO;
 		pte = READ_ONCE(va[idx % REF_PTES]);
-		npt_ref_decode(g, pte, level, &e);
+		axas_npt_ref_decode(g, pte, level, &e);
 		switch (e.kind) {
-		case NPT_REF_NONE:
+		case AXAS_NPT_REF_NONE:
 			return -ENOENT;
-		case NPT_REF_BAD:
+		case AXAS_NPT_REF_BAD:
 			return -EIO;
-		case NPT_REF_TABLE:
+		case AXAS_NPT_REF_TABLE:
 			pa = e.pa;
 			level--;
 			continue;
-		case NPT_REF_LEAF:
+		case AXAS_NPT_REF_LEAF:
 			leaf->size = ref_size(level);
 			leaf->gpa = gpa & ~(leaf->size - 1);
 			leaf->pa = e.pa;

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 /**
- * struct npt_ref_geom - the shape a format must have, from the manuals
+ * struct axas_npt_ref_geom - the shape a format must have, from the manuals
  * @format: AXAS_FMT_* value
  * @gpa_bits: guest-physical width (resolved, never 0)
  * @levels: levels of the walk
@@ -23,7 +23,7 @@
  * @pa_bits: widest output address an entry holds (EPT: MAXPHYADDR up to
  *	52; Arm 4 KiB granule without LPA2: 48; RISC-V PPN[53:10]: 56)
  */
-struct npt_ref_geom {
+struct axas_npt_ref_geom {
 	u32 format;
 	unsigned int gpa_bits;
 	unsigned int levels;
@@ -34,7 +34,7 @@ struct npt_ref_geom {
 };
 
 /**
- * struct npt_ref_leaf - a leaf as the reference decoder reads it
+ * struct axas_npt_ref_leaf - a leaf as the reference decoder reads it
  * @gpa: first guest-physical address it maps
  * @pa: output address
  * @size: bytes mapped
@@ -42,7 +42,7 @@ struct npt_ref_geom {
  * @level: level of the entry
  * @pte: the raw entry
  */
-struct npt_ref_leaf {
+struct axas_npt_ref_leaf {
 	u64 gpa;
 	u64 pa;
 	u64 size;
@@ -51,29 +51,29 @@ struct npt_ref_leaf {
 	u64 pte;
 };
 
-enum npt_ref_kind {
-	NPT_REF_NONE,
-	NPT_REF_TABLE,
-	NPT_REF_LEAF,
-	NPT_REF_BAD,
+enum axas_npt_ref_kind {
+	AXAS_NPT_REF_NONE,
+	AXAS_NPT_REF_TABLE,
+	AXAS_NPT_REF_LEAF,
+	AXAS_NPT_REF_BAD,
 };
 
 /**
- * struct npt_ref_entry - one decoded entry
+ * struct axas_npt_ref_entry - one decoded entry
  * @kind: what the hardware would make of it
  * @pa: next table (TABLE) or output address (LEAF)
  * @prot: AXAS_MAP_* bits of a LEAF
  * @why: for BAD, the rule the entry breaks
  */
-struct npt_ref_entry {
-	enum npt_ref_kind kind;
+struct axas_npt_ref_entry {
+	enum axas_npt_ref_kind kind;
 	u64 pa;
 	u32 prot;
 	const char *why;
 };
 
 /**
- * struct npt_ref_walk - a full walk of a table by the reference decoder
+ * struct axas_npt_ref_walk - a full walk of a table by the reference decoder
  * @g: the geometry to walk with
  * @page_ok: optional; says whether @pa is a table page the table owns
  * @page_arg: argument of @page_ok
@@ -85,11 +85,11 @@ struct npt_ref_entry {
  * @nr_bad: entries that break a rule of the format
  * @bad: description of the first of them
  */
-struct npt_ref_walk {
-	const struct npt_ref_geom *g;
+struct axas_npt_ref_walk {
+	const struct axas_npt_ref_geom *g;
 	bool (*page_ok)(void *page_arg, u64 pa);
 	void *page_arg;
-	int (*leaf)(void *arg, const struct npt_ref_leaf *leaf);
+	int (*leaf)(void *arg, const struct axas_npt_ref_leaf *leaf);
 	int (*table)(void *arg, u64 pa, const u64 *page);
 	void *arg;
 	unsigned long nr_tables;
@@ -98,17 +98,17 @@ struct npt_ref_walk {
 	char bad[192];
 };
 
-int npt_ref_geom_init(struct npt_ref_geom *g, u32 format, u32 gpa_bits);
-void npt_ref_decode(const struct npt_ref_geom *g, u64 pte, unsigned int level,
-		    struct npt_ref_entry *e);
-u64 npt_ref_leaf_pte(const struct npt_ref_geom *g, u64 pa, u32 prot,
-		     unsigned int level);
-u64 npt_ref_leaf_free_bits(const struct npt_ref_geom *g, u32 prot);
-const char *npt_ref_check_root_reg(const struct npt_ref_geom *g, u64 root_pa,
-				   u64 reg);
-const u64 *npt_ref_table_va(u64 pa);
-int npt_ref_walk_all(struct npt_ref_walk *w, u64 root_pa);
-int npt_ref_translate(const struct npt_ref_geom *g, u64 root_pa, u64 gpa,
-		      struct npt_ref_leaf *leaf);
+int axas_npt_ref_geom_init(struct axas_npt_ref_geom *g, u32 format, u32 gpa_bits);
+void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned int level,
+			 struct axas_npt_ref_entry *e);
+u64 axas_npt_ref_leaf_pte(const struct axas_npt_ref_geom *g, u64 pa, u32 prot,
+			  unsigned int level);
+u64 axas_npt_ref_leaf_free_bits(const struct axas_npt_ref_geom *g, u32 prot);
+const char *axas_npt_ref_check_root_reg(const struct axas_npt_ref_geom *g, u64 root_pa,
+					u64 reg);
+const u64 *axas_npt_ref_table_va(u64 pa);
+int axas_npt_ref_walk_all(struct axas_npt_ref_walk *w, u64 root_pa);
+int axas_npt_ref_translate(const struct axas_npt_ref_geom *g, u64 root_pa, u64 gpa,
+			   struct axas_npt_ref_leaf *leaf);
 
 #endif /* _AXAS_KUNIT_REF_DECODE_H */

@@ -155,8 +155,8 @@ void hwv_hw_neg_stray(struct kunit *test)
 	struct hwv_scene *s = hwv_test_scene(test);
 	int ret;
 
-	ret = npt_map(&s->npt, s->r[0].gpa + s->r[0].size,
-		      hwv_small_pa(s, 31), SZ_4K, AXAS_MAP_READ, 0);
+	ret = axas_npt_map(&s->npt, s->r[0].gpa + s->r[0].size,
+			   hwv_small_pa(s, 31), SZ_4K, AXAS_MAP_READ, 0);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	hwv_test_neg_regions(test, s, s->r, "stray page");
 }
@@ -197,7 +197,7 @@ void hwv_hw_neg_root_reg(struct kunit *test)
  * @sees: what the hardware path must make of it
  *
  * The entry is restored before any assertion can end the case (the table
- * must stay walkable by npt_destroy()), and the restored table must pass.
+ * must stay walkable by axas_npt_destroy()), and the restored table must pass.
  */
 void hwv_hw_neg_raw(struct kunit *test, unsigned int region, u64 clear,
 		    u64 set, const char *what, enum hwv_hw_sees sees)

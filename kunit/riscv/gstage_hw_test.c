@@ -19,7 +19,7 @@ static const u32 gstage_formats[] = {
 static void gstage_format_desc(const u32 *fmt, char *desc)
 {
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s",
-		 npt_fmt_get(*fmt)->name);
+		 axas_npt_fmt_get(*fmt)->name);
 }
 
 KUNIT_ARRAY_PARAM(gstage_format, gstage_formats, gstage_format_desc);
