@@ -148,7 +148,7 @@ static struct page *nt_alloc(void *priv, gfp_t gfp, unsigned int order)
 	return page;
 }
 
-static const struct axas_npt_mm_ops nt_mm_ops = {
+static const struct axas_npt_ops nt_mm_ops = {
 	.alloc = nt_alloc,
 };
 
@@ -551,7 +551,9 @@ static void nt_query_one(struct nt *t, u64 gpa)
 
 	rret = axas_npt_ref_translate(&t->g, t->npt.root_pa, gpa, &ref);
 	memset(&leaf, 0, sizeof(leaf));
+	rcu_read_lock();
 	ret = axas_npt_query(&t->npt, gpa, &leaf);
+	rcu_read_unlock();
 	if (rret == -ENOENT || rret == -ERANGE) {
 		KUNIT_EXPECT_LT_MSG(t->test, ret, 0, "axas_npt_query(%#llx)", gpa);
 		if (rret == -ENOENT)
@@ -678,7 +680,7 @@ static void nt_cross_check(struct nt *t)
 	ls.n = 0;
 	axas_npt_ref_walk_all(&w, t->npt.root_pa);
 
-	ret = axas_npt_visit_leaves(&t->npt, 0, nt_top(t), nt_engine_leaf, &ls);
+	ret = axas_npt_visit_leaves(&t->npt, 0, nt_top(t), nt_engine_leaf, &ls, 0);
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	if (!ls.failed)
 		KUNIT_EXPECT_EQ_MSG(test, ls.idx, ls.n,
@@ -687,7 +689,7 @@ static void nt_cross_check(struct nt *t)
 	/* A nonzero return stops the walk and is passed back. */
 	if (ls.n >= 3) {
 		ret = axas_npt_visit_leaves(&t->npt, 0, nt_top(t), nt_stop_leaf,
-					    &n);
+					    &n, 0);
 		KUNIT_EXPECT_EQ(test, ret, 77);
 		KUNIT_EXPECT_EQ(test, n, 2);
 	}
@@ -701,7 +703,7 @@ static void nt_cross_check(struct nt *t)
 		ls.idx = 1;
 		ls.failed = false;
 		ret = axas_npt_visit_leaves(&t->npt, start, end - start,
-					    nt_engine_leaf, &ls);
+					    nt_engine_leaf, &ls, 0);
 		KUNIT_EXPECT_EQ(test, ret, 0);
 		if (!ls.failed)
 			KUNIT_EXPECT_EQ_MSG(test, ls.idx, ls.n - 1,
@@ -747,6 +749,7 @@ static void nt_new_table(struct kunit *test)
 	unsigned long n = 0;
 	const char *why;
 	unsigned int i;
+	int ret;
 
 	KUNIT_EXPECT_EQ(test, t->npt.levels, g->levels);
 	KUNIT_EXPECT_EQ(test, t->npt.gpa_bits, g->gpa_bits);
@@ -775,9 +778,12 @@ static void nt_new_table(struct kunit *test)
 	nt_query_one(t, SZ_2M + 123);
 	nt_query_one(t, nt_top(t) / 2);
 	nt_query_one(t, nt_top(t) - 1);
-	KUNIT_EXPECT_EQ(test, axas_npt_query(&t->npt, nt_top(t), &leaf), -EINVAL);
+	rcu_read_lock();
+	ret = axas_npt_query(&t->npt, nt_top(t), &leaf);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
 	KUNIT_EXPECT_EQ(test, axas_npt_visit_leaves(&t->npt, 0, nt_top(t),
-						    nt_stop_leaf, &n), 0);
+						    nt_stop_leaf, &n, 0), 0);
 	KUNIT_EXPECT_EQ(test, n, 0);
 	nt_cross_check(t);
 	nt_destroy(t);
