@@ -6,6 +6,7 @@
 #include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/axas.h>
 
@@ -49,10 +50,19 @@ static void axas_npt_yield_hook(void *priv)
 	down_write(&as->lock);
 }
 
+/* A fault or a reader waits, or another task wants the CPU. */
+static bool axas_npt_contended_hook(void *priv)
+{
+	struct axas_aspace *as = priv;
+
+	return rwsem_is_contended(&as->lock) || need_resched();
+}
+
 static const struct axas_npt_ops axas_npt_ops = {
 	.alloc = axas_alloc_table,
 	.invalidate = axas_npt_invalidate_hook,
 	.yield = axas_npt_yield_hook,
+	.contended = axas_npt_contended_hook,
 };
 
 /**

@@ -575,6 +575,9 @@ static int axas_npt_map_range(struct axas_npt *npt, struct axas_npt_map_args *m,
 		if (!ret && (wflags & AXAS_NPT_WALK_KILLABLE) &&
 		    fatal_signal_pending(current))
 			ret = -EINTR;
+		/* Nothing changed yet: others may come in as they would mid-walk. */
+		if (!ret && axas_npt_should_yield(npt, wflags, i + 1))
+			npt->ops->yield(npt->priv);
 	}
 	if (!ret) {
 		ret = axas_npt_walk(npt, gpa, size, &w);

@@ -223,12 +223,33 @@ static int axas_npt_visit_entry(struct axas_npt_walk_data *d, u64 *ptep,
 	return ret ?: post;
 }
 
+/**
+ * axas_npt_should_yield() - is it time for a writer to let others in?
+ * @npt: the table
+ * @flags: the writer's AXAS_NPT_WALK_* flags
+ * @count: entries (or pages) handled so far, checked every
+ *	%AXAS_NPT_YIELD_CHECK
+ *
+ * Return: true every %AXAS_NPT_YIELD_EVERY, or earlier when the owner's
+ * lock is contended.
+ */
+bool axas_npt_should_yield(struct axas_npt *npt, unsigned int flags, unsigned long count)
+{
+	if (!(flags & AXAS_NPT_WALK_YIELD) || !npt->ops || !npt->ops->yield)
+		return false;
+	if (count % AXAS_NPT_YIELD_CHECK)
+		return false;
+	return !(count % AXAS_NPT_YIELD_EVERY) ||
+	       (npt->ops->contended && npt->ops->contended(npt->priv));
+}
+
 /*
- * Every AXAS_NPT_YIELD_EVERY entries an exclusive walk stops if it may and
- * its caller is dying, or lets others in: as tdp_mmu_iter_cond_resched()
- * does, whatever it removed is invalidated first, so that nothing the
- * hardware could still use is reachable only through pages it has freed
- * while the lock is dropped.
+ * Every AXAS_NPT_YIELD_CHECK entries an exclusive walk stops if it may and
+ * its caller is dying, and every AXAS_NPT_YIELD_EVERY (sooner if someone
+ * waits) it lets others in: as tdp_mmu_iter_cond_resched() does, whatever
+ * it removed is invalidated first, so that nothing the hardware could still
+ * use is reachable only through pages it has freed while the lock is
+ * dropped.
  */
 static int axas_npt_walk_yield(struct axas_npt_walk_data *d)
 {
@@ -241,10 +262,14 @@ static int axas_npt_walk_yield(struct axas_npt_walk_data *d)
 			g->stopped_at = d->addr;
 		return -EINTR;
 	}
-	if (!(w->flags & AXAS_NPT_WALK_YIELD) || !npt->ops || !npt->ops->yield) {
-		cond_resched();
+	if (!axas_npt_should_yield(npt, w->flags, d->visited)) {
+		if (d->visited >= AXAS_NPT_YIELD_EVERY) {
+			d->visited = 0;
+			cond_resched();
+		}
 		return 0;
 	}
+	d->visited = 0;
 	if (g && g->need_inv) {
 		axas_npt_invalidate(npt, d->inv_start, d->addr - d->inv_start);
 		axas_npt_free_tables(g);
@@ -267,9 +292,8 @@ static int axas_npt_walk_table(struct axas_npt_walk_data *d, u64 *table,
 		ret = axas_npt_visit_entry(d, &table[idx], level);
 		if (ret)
 			break;
-		if (exclusive && ++d->visited >= AXAS_NPT_YIELD_EVERY &&
+		if (exclusive && !(++d->visited % AXAS_NPT_YIELD_CHECK) &&
 		    d->addr < d->end) {
-			d->visited = 0;
 			ret = axas_npt_walk_yield(d);
 			if (ret)
 				break;
