@@ -119,7 +119,7 @@ struct axas_npt_fmt {
  *	between the break and the make of an entry, and before a writer walk
  *	yields with removed leaves or unlinked tables pending. May be NULL.
  * @yield: called by a writer walk with %AXAS_NPT_WALK_YIELD at least every
- *	2 MiB of table walked (512 entries), and every 64 entries while
+ *	2 MiB of table walked (512 entries), and every 16 entries while
  *	@contended says so: drop the owner's lock, reschedule, take it again.
  *	Only shared walks (faults, lookups) may run meanwhile. May be NULL
  *	(then the walk only reschedules).

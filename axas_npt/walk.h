@@ -35,7 +35,7 @@ enum axas_npt_visit {
  * leaves; and between two looks at whether someone waits for the lock.
  */
 #define AXAS_NPT_YIELD_EVERY	AXAS_NPT_PTES_PER_PAGE
-#define AXAS_NPT_YIELD_CHECK	64
+#define AXAS_NPT_YIELD_CHECK	16
 
 /**
  * struct axas_npt_visit_ctx - what a visitor sees

@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/delay.h>
 #include <linux/prandom.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -1273,12 +1274,58 @@ static void fault_race_test(struct kunit *test)
 
 /* ---- teardown ---------------------------------------------------------- */
 
+/* Every page the space holds, each with a reference of ours. */
+struct held_pages {
+	struct page **v;
+	unsigned long n, cap;
+	unsigned long tails;	/* pages of a multi-page root after its first */
+};
+
+static void hold_page(struct held_pages *h, struct page *page)
+{
+	if (h->n < h->cap) {
+		get_page(page);
+		h->v[h->n] = page;
+	}
+	h->n++;
+}
+
+static int hold_leaf_page(const struct axas_npt_leaf *leaf, void *arg)
+{
+	unsigned long i;
+
+	/* linear leaves map no page of ours */
+	if (leaf->pa >= SZ_8G)
+		return 0;
+	for (i = 0; i < leaf->size >> PAGE_SHIFT; i++)
+		hold_page(arg, pfn_to_page(PHYS_PFN(leaf->pa) + i));
+	return 0;
+}
+
+static int hold_table_page(u64 pa, const void *page, void *arg)
+{
+	struct held_pages *h = arg;
+	struct page *p = pfn_to_page(PHYS_PFN(pa));
+
+	/* a non-compound high-order block counts its references on the head */
+	if (!page_ref_count(p))
+		h->tails++;
+	else
+		hold_page(h, p);
+	return 0;
+}
+
 /*
- * The last put must find and free every data page: the release path warns
- * (and the KUnit run fails) if data_pages or table_pages is not zero then.
+ * The last put frees every data page and every table page: each page the
+ * space holds gets a reference of ours first, and after the put (and the
+ * RCU grace period that table pages wait for) ours must be the only one
+ * left on each.
  */
 static void teardown_test(struct kunit *test)
 {
+	struct held_pages h = { .cap = 2048 };
+	struct axas_stats st;
+	unsigned long i, still_held = 0;
 	struct axas_aspace *as = axas_aspace_create(AXAS_FMT_SV48X4, 0, 0,
 						    SZ_16G);
 	u32 result;
@@ -1298,7 +1345,29 @@ static void teardown_test(struct kunit *test)
 	axas_aspace_get(as);
 	axas_aspace_put(as);
 	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 5);
+
+	h.v = kunit_kcalloc(test, h.cap, sizeof(*h.v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h.v);
+	down_write(&as->lock);
+	KUNIT_EXPECT_EQ(test, axas_npt_visit_leaves(&as->npt, 0, SZ_16G,
+						    hold_leaf_page, &h, 0), 0);
+	KUNIT_EXPECT_EQ(test, axas_npt_visit_tables(&as->npt, hold_table_page,
+						    &h), 0);
+	up_write(&as->lock);
+	st = stats(as);
+	KUNIT_ASSERT_LE(test, h.n, h.cap);
+	KUNIT_EXPECT_EQ(test, h.tails, root_pages(as) - 1);
+	KUNIT_EXPECT_EQ(test, h.n + h.tails, st.data_pages + st.table_pages);
+
 	axas_aspace_put(as);
+	rcu_barrier();
+	for (i = 0; i < min(h.n, h.cap); i++) {
+		if (page_ref_count(h.v[i]) != 1)
+			still_held++;
+		put_page(h.v[i]);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, still_held, 0,
+			    "pages the last put did not free");
 }
 
 /* ---- a reference model driven by seeded random operations -------------- */
