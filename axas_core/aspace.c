@@ -93,12 +93,12 @@ int axas_writer_lock(struct axas_aspace *as, bool killable)
 {
 	if (!killable) {
 		mutex_lock(&as->writer);
-	} else if (mutex_lock_killable(&as->writer)) {
-		return -EINTR;
-	}
-	if (!killable) {
 		down_write(&as->lock);
-	} else if (down_write_killable(&as->lock)) {
+		return 0;
+	}
+	if (mutex_lock_killable(&as->writer))
+		return -EINTR;
+	if (down_write_killable(&as->lock)) {
 		mutex_unlock(&as->writer);
 		return -EINTR;
 	}

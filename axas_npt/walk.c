@@ -44,18 +44,21 @@ static bool axas_npt_owner_holds(const struct axas_npt *npt, int read)
 
 static void axas_npt_check_contract(struct axas_npt *npt, unsigned int flags)
 {
+	const char *what;
+
 	if (!(flags & AXAS_NPT_WALK_SHARED)) {
+		what = "axas_npt: writer walk without the write lock";
 		if (npt->lock_map && !axas_npt_owner_holds(npt, 0))
-			axas_npt_contract_broken(npt, "axas_npt: exclusive walk without the owner's write lock");
+			axas_npt_contract_broken(npt, what);
 		return;
 	}
 	if (flags & AXAS_NPT_WALK_INSTALL) {
 		if (npt->lock_map && !axas_npt_owner_holds(npt, -1))
-			axas_npt_contract_broken(npt, "axas_npt: fault walk without the owner's lock");
+			axas_npt_contract_broken(npt, "axas_npt: fault walk without the lock");
 		return;
 	}
 	if (!rcu_read_lock_any_held() && !axas_npt_owner_holds(npt, -1))
-		axas_npt_contract_broken(npt, "axas_npt: shared walk outside RCU and the owner's lock");
+		axas_npt_contract_broken(npt, "axas_npt: shared walk outside RCU or the lock");
 }
 #else
 static inline void axas_npt_check_contract(struct axas_npt *npt, unsigned int flags)
@@ -149,6 +152,7 @@ void axas_npt_break_pte(const struct axas_npt_visit_ctx *ctx)
 	WRITE_ONCE(npt->bbm.old, ctx->old);
 	write_seqcount_end(&npt->bbm.seq);
 	local_irq_restore(flags);
+	/* Pairs with smp_rmb() in axas_npt_read_shared(): the value, then the lock. */
 	smp_store_release(ctx->ptep, AXAS_NPT_PTE_LOCKED);
 	axas_npt_invalidate(npt, axas_npt_ctx_entry_start(ctx),
 			    axas_npt_level_size(ctx->level));
