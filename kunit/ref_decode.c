@@ -199,6 +199,8 @@ static void ref_decode_ept(u64 pte, unsigned int level,
 	}
 	if (pte & EPT_FEATURES)
 		ref_bad(e, "EPT: bits 63:57 (#VE/SSS/SPP/PW/VGP) set");
+	e->shape = level > 0 && !(pte & EPT_LARGE) ? AXAS_NPT_REF_TABLE :
+		   AXAS_NPT_REF_LEAF;
 	if (level > 0 && !(pte & EPT_LARGE)) {
 		if (perm != EPT_RWX)
 			ref_bad(e, "EPT: non-leaf entry without RWX restricts its subtree");
@@ -242,6 +244,10 @@ static void ref_decode_s2(u64 pte, unsigned int level, struct axas_npt_ref_entry
 			ref_bad(e, "S2: invalid descriptor with other bits set");
 		return;
 	}
+	if (pte & S2_TABLE_OR_PAGE)
+		e->shape = level > 0 ? AXAS_NPT_REF_TABLE : AXAS_NPT_REF_LEAF;
+	else
+		e->shape = level > 0 && level <= 2 ? AXAS_NPT_REF_LEAF : AXAS_NPT_REF_BAD;
 	if ((pte & S2_TABLE_OR_PAGE) && level > 0) {
 		if (pte & (S2_HI | S2_OA_HI))
 			ref_bad(e, "S2: table descriptor with RES0 bits (63:59, 50:48) set");
@@ -302,6 +308,10 @@ static void ref_decode_rv(u64 pte, unsigned int level, struct axas_npt_ref_entry
 	}
 	if (pte & (RV_N | RV_RSVD))
 		ref_bad(e, "G-stage: N or reserved bits 60:54 set");
+	if (!(pte & (RV_R | RV_W | RV_X)))
+		e->shape = level > 0 ? AXAS_NPT_REF_TABLE : AXAS_NPT_REF_BAD;
+	else
+		e->shape = AXAS_NPT_REF_LEAF;
 	if (!(pte & (RV_R | RV_W | RV_X))) {
 		if (level == 0)
 			ref_bad(e, "G-stage: pointer at the last level");
@@ -382,6 +392,7 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
 			 struct axas_npt_ref_entry *e)
 {
 	e->kind = AXAS_NPT_REF_NONE;
+	e->shape = AXAS_NPT_REF_NONE;
 	e->pa = 0;
 	e->prot = 0;
 	e->why = NULL;
