@@ -75,12 +75,15 @@ static inline void axas_npt_check_contract(struct axas_npt *npt, unsigned int fl
  * shared walk: the table pages it reads are freed after a grace period.
  */
 void axas_npt_walk_begin(struct axas_npt *npt, unsigned int flags)
+	__acquires(RCU)
 {
 	axas_npt_check_contract(npt, flags);
-	if (flags & AXAS_NPT_WALK_SHARED)
+	if (flags & AXAS_NPT_WALK_SHARED) {
 		rcu_read_lock();
-	else
+	} else {
 		might_sleep();
+		__acquire(RCU);	/* for sparse: both kinds leave one context */
+	}
 }
 
 /**
@@ -89,9 +92,12 @@ void axas_npt_walk_begin(struct axas_npt *npt, unsigned int flags)
  * @flags: the same flags
  */
 void axas_npt_walk_end(struct axas_npt *npt, unsigned int flags)
+	__releases(RCU)
 {
 	if (flags & AXAS_NPT_WALK_SHARED)
 		rcu_read_unlock();
+	else
+		__release(RCU);
 }
 
 /**
