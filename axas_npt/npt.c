@@ -687,7 +687,7 @@ static int axas_npt_probe(struct axas_npt *npt, u64 gpa, unsigned int flags,
 		.flags = AXAS_NPT_VISIT_LEAF | flags,
 	};
 
-	return axas_npt_walk(npt, gpa, SZ_4K, &w);
+	return axas_npt_walk(npt, ALIGN_DOWN(gpa, SZ_4K), SZ_4K, &w);
 }
 
 struct axas_npt_page_args {
