@@ -21,7 +21,6 @@ struct axas_npt_walk_data {
 	const struct axas_npt_walker *walker;
 	u64 addr;
 	u64 end;
-	u64 inv_start;		/* first address not invalidated at a yield */
 	unsigned int visited;	/* entries since the last yield */
 };
 
@@ -175,6 +174,27 @@ void axas_npt_make_pte(const struct axas_npt_visit_ctx *ctx, u64 pte)
 	smp_store_release(ctx->ptep, pte);
 }
 
+/**
+ * axas_npt_gather_pending() - the entry's range waits for an invalidation
+ * @ctx: the visitor's context: a leaf removed or downgraded, or a table
+ *	unlinked, whose invalidation may wait for the next yield or the end
+ */
+void axas_npt_gather_pending(const struct axas_npt_visit_ctx *ctx)
+{
+	struct axas_npt_gather *g = ctx->gather;
+	u64 start = axas_npt_ctx_entry_start(ctx);
+	u64 end = start + axas_npt_level_size(ctx->level);
+
+	if (!g->need_inv) {
+		g->inv_start = start;
+		g->inv_end = end;
+		g->need_inv = true;
+		return;
+	}
+	g->inv_start = min(g->inv_start, start);
+	g->inv_end = max(g->inv_end, end);
+}
+
 static bool axas_npt_entry_is_table(const struct axas_npt *npt, u64 pte,
 				    unsigned int level)
 {
@@ -281,11 +301,10 @@ static int axas_npt_walk_yield(struct axas_npt_walk_data *d)
 	}
 	d->visited = 0;
 	if (g && g->need_inv) {
-		axas_npt_invalidate(npt, d->inv_start, d->addr - d->inv_start);
+		axas_npt_invalidate(npt, g->inv_start, g->inv_end - g->inv_start);
 		axas_npt_free_tables(g);
 		g->need_inv = false;
 	}
-	d->inv_start = d->addr;
 	npt->ops->yield(npt->priv);
 	return 0;
 }
@@ -329,7 +348,6 @@ int axas_npt_walk(struct axas_npt *npt, u64 addr, u64 size, const struct axas_np
 		.walker = w,
 		.addr = addr,
 		.end = addr + size,
-		.inv_start = addr,
 	};
 	int ret;
 
