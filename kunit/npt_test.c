@@ -14,6 +14,7 @@
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/mm.h>
@@ -2144,6 +2145,7 @@ static void nt_smp_stress(struct kunit *test)
 	struct task_struct *readers[8];
 	unsigned int nr = clamp(num_online_cpus(), 2U, 8U), i, iter;
 	struct nt_stress s = { .t = t };
+	unsigned long deadline;
 
 	s.a = nt_window(t) + SZ_2G;
 	s.b = s.a + SZ_1G;
@@ -2161,7 +2163,9 @@ static void nt_smp_stress(struct kunit *test)
 	}
 	KUNIT_ASSERT_GT(test, nr, 0);
 
-	for (iter = 0; iter < 300; iter++) {
+	/* 20 rounds at least, then until 200 ms are up (emulators are slow) */
+	deadline = jiffies + msecs_to_jiffies(200);
+	for (iter = 0; iter < 300 && (iter < 20 || time_before(jiffies, deadline)); iter++) {
 		KUNIT_EXPECT_EQ(test, nt_unmap(t, s.a, SZ_4K, NULL, NULL), 0);
 		KUNIT_EXPECT_EQ(test, nt_protect(t, s.b, SZ_2M,
 						 iter & 1 ? rw : rw | AXAS_MAP_UNCACHED,
@@ -2181,8 +2185,8 @@ static void nt_smp_stress(struct kunit *test)
 	WRITE_ONCE(s.stop, true);
 	for (i = 0; i < nr; i++)
 		kthread_stop(readers[i]);
-	kunit_info(test, "%u readers on %u CPUs: %ld lookups checked\n", nr,
-		   num_online_cpus(), atomic_long_read(&s.checked));
+	kunit_info(test, "%u readers on %u CPUs, %u rounds: %ld lookups checked\n", nr,
+		   num_online_cpus(), iter, atomic_long_read(&s.checked));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&s.errors), 0);
 	KUNIT_EXPECT_GT(test, atomic_long_read(&s.checked), 0);
 	nt_cross_check(t);

@@ -172,7 +172,7 @@ for arch in "${arches[@]}"; do
 	(cd "$tree" && nice python3 tools/testing/kunit/kunit.py run \
 		--arch="$arch" --cross_compile="$cross" --qemu_config="$qconf" \
 		--kunitconfig="$tree/drivers/axas/kunit/$arch.kunitconfig" \
-		--build_dir="$build_dir" --jobs="$JOBS" --timeout=600 \
+		--build_dir="$build_dir" --jobs="$JOBS" --timeout=1200 \
 		"$filter") >"$log" 2>&1 || rc=$?
 	# the configuration and build chatter only when it failed
 	if [ "$rc" -ne 0 ] && ! grep -q 'Testing complete' "$log"; then
