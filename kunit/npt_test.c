@@ -2099,7 +2099,6 @@ struct nt_stress {
 	atomic_t remap_seq;	/* odd while A is unmapped and mapped again */
 	atomic_long_t checked;
 	atomic_long_t errors;
-	bool stop;
 };
 
 static int nt_stress_reader(void *arg)
@@ -2110,7 +2109,8 @@ static int nt_stress_reader(void *arg)
 	u64 off, gpa, want;
 	int seq, ret;
 
-	while (!READ_ONCE(s->stop)) {
+	/* only kthread_stop() ends us: it must find the task alive */
+	while (!kthread_should_stop()) {
 		cond_resched();
 		rnd = rnd * 1103515245 + 12345;
 		/* Never page 0 of A: the writer unmaps it. */
@@ -2182,7 +2182,6 @@ static void nt_smp_stress(struct kunit *test)
 		atomic_inc_return_release(&s.remap_seq);
 		cond_resched();
 	}
-	WRITE_ONCE(s.stop, true);
 	for (i = 0; i < nr; i++)
 		kthread_stop(readers[i]);
 	kunit_info(test, "%u readers on %u CPUs, %u rounds: %ld lookups checked\n", nr,
