@@ -40,6 +40,8 @@ static long axdev_check_extension(unsigned long cap)
 	switch (cap) {
 	case AXAS_CAP_FORMATS:
 		return axdev_formats_mask();
+	case AXAS_CAP_CONSUMER:
+		return 1;
 	default:
 		return 0;
 	}
