@@ -127,14 +127,18 @@ int axas_vcpu_arch_init(void)
 	}
 	rv_has_rfence = sbi_probe_extension(SBI_EXT_RFENCE) > 0;
 
-	/* The VMID bits that stick in hgatp are the ones this hart has. */
-	preempt_disable();
+	/*
+	 * The VMID bits that stick in hgatp are the ones this hart has (with
+	 * a valid MODE: a write with an unsupported MODE may be ignored). No
+	 * V=1 access happens while it is loaded, so no walk uses it.
+	 */
+	local_irq_disable();
 	old = csr_read(CSR_HGATP);
-	csr_write(CSR_HGATP, old | HGATP_VMID);
+	csr_write(CSR_HGATP, HGATP_MODE_SV39X4 << HGATP_MODE_SHIFT | HGATP_VMID);
 	vmid_field = (csr_read(CSR_HGATP) & HGATP_VMID) >> HGATP_VMID_SHIFT;
 	csr_write(CSR_HGATP, old);
 	rv_hfence_gvma_all();
-	preempt_enable();
+	local_irq_enable();
 	rv_vmid_max = vmid_field;
 	pr_info("axas_vcpu: riscv64 H extension, %d VMID bits, %s fences\n",
 		fls_long(vmid_field), rv_has_rfence ? "SBI remote" : "IPI");
@@ -222,7 +226,8 @@ void axas_vcpu_arch_get_regs(struct axas_vcpu *vcpu, struct axas_vcpu_regs *regs
 	regs->vstval = a->vstval;
 }
 
-#define RV_VSSTATUS_SETTABLE	(SR_SIE | SR_SPIE | SR_SPP | SR_SUM | SR_MXR | SR_UXL)
+#define RV_SR_MXR		BIT(19)	/* make executable readable */
+#define RV_VSSTATUS_SETTABLE	(SR_SIE | SR_SPIE | SR_SPP | SR_SUM | RV_SR_MXR | SR_UXL)
 
 int axas_vcpu_arch_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *regs)
 {

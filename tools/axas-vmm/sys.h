@@ -31,10 +31,9 @@ static inline int delete_module(const char *name, int flags)
 	return __sysret(my_syscall2(__NR_delete_module, name, flags));
 }
 
-static inline int pin_to_cpu(int cpu)
+/* run only on the CPUs in mask (bit n: CPU n) */
+static inline int pin_to_cpus(unsigned long mask)
 {
-	unsigned long mask = 1UL << cpu;
-
 	return __sysret(my_syscall3(__NR_sched_setaffinity, 0, sizeof(mask), &mask));
 }
 

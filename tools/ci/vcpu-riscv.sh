@@ -70,6 +70,24 @@ modbuild "$mods/axas" "$W/axas.log" CONFIG_AXAS=m || die "axas.ko: riscv64 build
 modbuild "$mods/sample" "$W/sample.log" AXAS_INCLUDE="$mods/axas/include" \
 	KBUILD_EXTRA_SYMBOLS="$mods/axas/Module.symvers" || die "axas_vcpu.ko: riscv64 build failed or warned"
 
+# ---- the sample on a host without a backend: x86-64, Debian's 6.1 headers,
+# W=1 and sparse (it must build there and fail CREATE with EOPNOTSUPP)
+k61=$(kdir61)
+if [ "$mode" = test ] && [ -n "$k61" ]; then
+	msg "building axas_vcpu.ko for x86-64 on $(basename "$k61") (W=1 C=1)"
+	x86=$W/x86
+	sync_module_sources "$x86/axas"
+	rm -rf "$x86/sample"
+	cp -r "$AXAS_REPO/samples/axas_vcpu" "$x86/sample"
+	make -C "$k61" M="$x86/axas" CONFIG_AXAS=m -j"$JOBS" modules >"$W/x86-axas.log" 2>&1 ||
+		{ tail -n 20 "$W/x86-axas.log"; die "axas.ko: x86-64 build failed"; }
+	make -C "$k61" M="$x86/sample" AXAS_INCLUDE="$x86/axas/include" W=1 C=1 \
+		KBUILD_EXTRA_SYMBOLS="$x86/axas/Module.symvers" modules >"$W/x86-sample.log" 2>&1 ||
+		{ tail -n 20 "$W/x86-sample.log"; die "axas_vcpu.ko: x86-64 build failed"; }
+	bad=$(grep -iE '(warning|error):' "$W/x86-sample.log" || true)
+	[ -z "$bad" ] || { echo "$bad"; die "axas_vcpu.ko: the x86-64 build warned"; }
+fi
+
 # ---- the VMM (nolibc, static) and the guests (bare metal)
 msg "building tools/axas-vmm and tools/guest for riscv64"
 make -s -C "$AXAS_REPO/tools/guest" OUT="$W/guest" CROSS_COMPILE=$CROSS ||
