@@ -29,7 +29,7 @@ kmake() { nice make -C "$SRC612" O="$KO" ARCH=riscv CROSS_COMPILE=$CROSS -j"$JOB
 
 lock vcpu-riscv
 ensure_src612
-"$(dirname "$0")/deps.sh" binutils-riscv64-linux-gnu qemu-system-misc cpio
+"$(dirname "$0")/deps.sh" binutils-riscv64-linux-gnu
 install_cross_gcc
 install_qemu10
 qemu10_ok || die "QEMU 10 is needed (the G-stage of Sv39x4 and HLVX): none in $QEMU10"
