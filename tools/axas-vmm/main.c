@@ -22,6 +22,7 @@
 #define TIMEBASE_HZ	10000000ULL	/* QEMU virt: the time CSR counts at 10 MHz */
 #define PROBE_READY	0x52454144590a0a0aULL
 #define PROBE_UNMAPPED	0x554e4d4150504544ULL
+#define PROBE_ANSWER	0x414e535745520a0aULL
 #define PROBE_ENOUGH	10000
 #define PROBE_OLD	0xa5a5a5a5c3c3c3c3ULL
 #define REPORT_TOUCH		1
@@ -339,11 +340,12 @@ static void test_pause(void)
 		mmio_gpa = vm.run->mmio.gpa;
 	if (r2 == AXAS_VCPU_EXIT_MMIO && mmio_gpa == page && !vm.run->mmio.is_write &&
 	    vm.run->mmio.len == 8) {
-		vm.run->mmio.data = 0x600d;
+		vm.run->mmio.data = PROBE_ANSWER;
 		r3 = vm_run(&vm);
 	}
 	tap(!u && r2 == AXAS_VCPU_EXIT_MMIO && r3 == AXAS_VCPU_EXIT_SHUTDOWN &&
-	    vm.con.report[REPORT_PROBE_FAULT].valid && vm.con.report[REPORT_PROBE_FAULT].a[1] == 0x600d,
+	    vm.con.report[REPORT_PROBE_FAULT].valid &&
+	    vm.con.report[REPORT_PROBE_FAULT].a[1] == PROBE_OLD,
 	    "pause: UNMAP of the page the paused guest reads; resumed, its next 8-byte load exits MMIO at 0x%llx and gets the VMM's value",
 	    mmio_gpa);
 	vm_close(&vm);
@@ -390,7 +392,7 @@ struct probe_result {
 static void probe_unmap(int negative, struct probe_result *res)
 {
 	unsigned long page = GUEST_RAM + 4 * MIB, flag = GUEST_RAM + 5 * MIB;
-	unsigned long long old = PROBE_OLD, t_unmap = 0, t_exit = 0;
+	unsigned long long old = PROBE_OLD, t_unmap = 0, t_exit = 0, t_run, t_child[3];
 	int pipefd[2], donefd[2], status;
 	struct guest_report *rep;
 	struct vm vm;
@@ -413,31 +415,39 @@ static void probe_unmap(int negative, struct probe_result *res)
 	pin_to_cpus(1UL << 1);
 	child = fork();
 	if (child == 0) {
-		unsigned long long v = 0, t, done = PROBE_UNMAPPED;
+		unsigned long long v = 0, t[3], done = PROBE_UNMAPPED;
 		unsigned long long deadline = now_ns() + 20000000000ULL;
 		char c;
 
 		while (v != PROBE_READY && now_ns() < deadline)
 			pread(vm.space, &v, 8, flag);
+		t[0] = now_ns();
 		if (v != PROBE_READY || vm_range(&vm, AXAS_IOC_UNMAP, page, PAGE, 0))
-			t = 0;
+			t[1] = 0;
 		else
-			t = now_ns();
+			t[1] = now_ns();
 		pwrite(vm.space, &done, 8, flag + 8);
-		write(pipefd[1], &t, 8);
+		t[2] = now_ns();
+		write(pipefd[1], t, sizeof(t));
 		read(donefd[0], &c, 1);
 		exit(0);
 	}
 	pin_to_cpus(1UL << 0);
+	t_run = now_ns();
 	res->exit1 = vm_run(&vm);
 	t_exit = now_ns();
 	if (res->exit1 == AXAS_VCPU_EXIT_MMIO && vm.run->mmio.gpa == page && !vm.run->mmio.is_write) {
 		res->fault = 1;
-		vm.run->mmio.data = ~PROBE_OLD;
+		vm.run->mmio.data = PROBE_ANSWER;
 		res->exit2 = vm_run(&vm);
 	}
-	if (read(pipefd[0], &t_unmap, 8) != 8)
-		t_unmap = 0;
+	if (read(pipefd[0], t_child, sizeof(t_child)) != sizeof(t_child))
+		memset(t_child, 0, sizeof(t_child));
+	t_unmap = t_child[1];
+	if (t_unmap)
+		note("probe: RUN at 0, the child saw the guest ready at %llu us, UNMAP returned at %llu us, \"unmapped\" written at %llu us; RUN returned at %llu us",
+		     (t_child[0] - t_run) / 1000, (t_child[1] - t_run) / 1000,
+		     (t_child[2] - t_run) / 1000, (t_exit - t_run) / 1000);
 	write(donefd[1], "x", 1);
 	waitpid(child, &status, 0);
 	close(pipefd[0]);
@@ -466,14 +476,14 @@ static void test_invalidation(void)
 
 	probe_unmap(0, &pos);
 	tap(!pos.setup && pos.fault && pos.exit2 == AXAS_VCPU_EXIT_SHUTDOWN && !pos.stale_report &&
-	    pos.stale == 0 && pos.value == ~PROBE_OLD,
-	    "invalidation: hart 1 UNMAPs the page the guest on hart 0 reads in a loop without exits: 0 reads of old data after UNMAP returned, the next one faulted (%llu reads, MMIO exit %llu us after UNMAP returned)",
+	    pos.stale == 0 && pos.value == PROBE_OLD,
+	    "invalidation: hart 1 UNMAPs the page the guest on hart 0 reads in a loop without exits: 0 stale reads after UNMAP returned, the next read faulted (%llu reads, MMIO exit %llu us after UNMAP returned)",
 	    pos.reads, pos.latency_ns / 1000);
 	probe_unmap(1, &neg);
-	tap(!neg.setup && !neg.fault && neg.stale_report && neg.value == PROBE_OLD &&
-	    neg.stale >= PROBE_ENOUGH,
-	    "invalidation, negative control: with the callback disabled the guest read the unmapped page's old data %llu times after UNMAP returned (%llu reads), no fault",
-	    neg.stale, neg.reads);
+	tap(!neg.setup && !neg.fault && neg.stale_report && neg.stale >= PROBE_ENOUGH,
+	    "invalidation, negative control: with the callback disabled the guest read the unmapped page %llu times after UNMAP returned, no fault (%s, %llu reads)",
+	    neg.stale, neg.value == PROBE_OLD ? "its old data" : "the freed page's new content",
+	    neg.reads);
 	if (neg.fault)
 		note("negative control: the guest faulted %llu us after UNMAP returned, after %llu stale reads: something flushed hart 0's TLB",
 		     neg.latency_ns / 1000, neg.stale);

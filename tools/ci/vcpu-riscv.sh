@@ -123,7 +123,7 @@ timeout --foreground 600 "$QEMU10/usr/bin/qemu-system-riscv64" \
 	-M virt -cpu rv64,h=true,svpbmt=true -smp 2 -m 512M \
 	-bios "$QEMU10/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin" \
 	-kernel "$KO/arch/riscv/boot/Image" -initrd "$W/initramfs.cpio" \
-	-append "console=ttyS0 loglevel=6 -- $mode" \
+	-append "console=ttyS0 loglevel=7 -- $mode" \
 	-nographic -no-reboot -monitor none -serial stdio </dev/null >"$log" 2>&1 || rc=$?
 secs=$(($(date +%s) - t0))
 # what /init printed, and the kernel's lines about axas

@@ -17,8 +17,8 @@ typedef unsigned char u8;
 #define SBI_EXT_SRST		0x53525354UL
 #define GUEST_SBI_EXT_REPORT	0x08A5A500UL
 #define REPORT_TOUCH		1	/* a0 pages, a1 ticks of the write pass */
-#define REPORT_PROBE_FAULT	2	/* a0 stale reads, a1 value, a2 reads */
-#define REPORT_PROBE_STALE	3	/* a0 stale reads, a1 old value, a2 reads */
+#define REPORT_PROBE_FAULT	2	/* a0 stale reads, a1 last value, a2 reads */
+#define REPORT_PROBE_STALE	3	/* a0 stale reads, a1 last value, a2 reads */
 #define REPORT_MEMTEST		4	/* a0 bytes, a1 errors */
 
 struct sbiret {
