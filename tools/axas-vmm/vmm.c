@@ -31,11 +31,11 @@ int vm_open(struct vm *vm)
 	return 0;
 }
 
-/* a Sv39x4 space over the low 4 GiB; RAM at GUEST_RAM as one alloc region */
+/* a space (Sv39x4 unless vm->format says) over the low 4 GiB; RAM at GUEST_RAM as one alloc region */
 int vm_new_space(struct vm *vm, unsigned long ram_size, unsigned int map_flags)
 {
 	struct axas_new n = {
-		.size = sizeof(n), .format = AXAS_FMT_SV39X4,
+		.size = sizeof(n), .format = vm->format ? vm->format : AXAS_FMT_SV39X4,
 		.base = 0, .length = 1UL << 32,
 	};
 	struct axas_map m = {

@@ -44,6 +44,7 @@ struct vm {
 	int vcpudev;		/* /dev/axas_vcpu */
 	int vcpu;		/* vCPU fd */
 	struct axas_vcpu_run *run;
+	unsigned int format;	/* AXAS_FMT_*, 0: Sv39x4 */
 	unsigned long ram_size;
 	unsigned long image_len;
 	struct guest_console con;

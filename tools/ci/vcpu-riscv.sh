@@ -130,7 +130,7 @@ secs=$(($(date +%s) - t0))
 tr -d '\r' <"$log" | grep -E '^(axas-vmm|ok |not ok |# |1\.\.|vmm|guest|kvm)|axas' || true
 msg "QEMU exited with $rc after $secs s (console log: $log)"
 
-reports=$(tr -d '\r' <"$log" | grep -nE 'BUG:|WARNING:|Oops|Unable to handle|Kernel panic|possible recursive locking|circular locking|lockdep|INFO: task|inconsistent lock state|sleeping function called|stack-protector|RCU stall' || true)
+reports=$(tr -d '\r' <"$log" | grep -nE 'BUG:|WARNING:|Oops|Unable to handle|Kernel panic|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU usage|INFO: task|sleeping function called|stack-protector|rcu_sched self-detected|RCU stall' || true)
 [ -z "$reports" ] || { echo "$reports"; die "vcpu-riscv: the kernel log has BUG/WARNING/lockdep reports"; }
 [ $rc -eq 0 ] || die "vcpu-riscv: QEMU failed or timed out (exit $rc)"
 
