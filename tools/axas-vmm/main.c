@@ -595,7 +595,8 @@ static void bench_ratio(const char *what, unsigned long long a, unsigned long lo
 static int run_bench(void)
 {
 	struct bench_row rows[3] = {
-		{ "axas_vcpu Sv39x4" }, { "axas_vcpu Sv57x4" }, { "kvm (Sv57x4)" },
+		{ .name = "axas_vcpu Sv39x4" }, { .name = "axas_vcpu Sv57x4" },
+		{ .name = "kvm (Sv57x4)" },
 	};
 	unsigned long mib = 64, pages = mib * 256;
 	int i, err = 0;
