@@ -34,29 +34,6 @@ static const struct axas_npt_mm_ops axas_mm_ops = {
 	.alloc = axas_alloc_table,
 };
 
-/*
- * A zeroed data page charged to the caller's memory cgroup, not counted.
- * @gfp adds modifiers: a populate passes __GFP_RETRY_MAYFAIL so that a
- * request larger than memory fails with -ENOMEM instead of waking the OOM
- * killer; a guest fault does not, as KVM's do not.
- */
-struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp)
-{
-	if (axas_should_fail(as))
-		return NULL;
-	return alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | gfp);
-}
-
-/*
- * Free data pages linked through page->lru and uncount them. The list goes
- * back to the allocator in batches, as munmap() does with its pages.
- */
-void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages)
-{
-	atomic_long_sub(list_count_nodes(pages), &as->data_pages);
-	put_pages_list(pages);
-}
-
 /**
  * axas_tlb_invalidate() - tell every bound consumer to flush a range
  * @as: the address space
@@ -79,6 +56,29 @@ void axas_tlb_invalidate(struct axas_aspace *as, u64 gpa, u64 size)
 	lockdep_assert_held(&as->lock);
 	list_for_each_entry(c, &as->consumers, node)
 		c->ops->invalidate(c, gpa, size);
+}
+
+/*
+ * A zeroed data page charged to the caller's memory cgroup, not counted.
+ * @gfp adds modifiers: a populate passes __GFP_RETRY_MAYFAIL so that a
+ * request larger than memory fails with -ENOMEM instead of waking the OOM
+ * killer; a guest fault does not, as KVM's do not.
+ */
+struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp)
+{
+	if (axas_should_fail(as))
+		return NULL;
+	return alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | gfp);
+}
+
+/*
+ * Free data pages linked through page->lru and uncount them. The list goes
+ * back to the allocator in batches, as munmap() does with its pages.
+ */
+void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages)
+{
+	atomic_long_sub(list_count_nodes(pages), &as->data_pages);
+	put_pages_list(pages);
 }
 
 /*
