@@ -297,8 +297,9 @@ static void on_signal(int sig)
 
 /*
  * The probe guest reads one page in a loop. A second process (sharing the
- * vCPU fd) tries RUN and GET_REGS (EBUSY), then signals us: RUN returns
- * EINTR; paused, we UNMAP the page and resume: the next read exits MMIO.
+ * vCPU fd), once the guest has written its ready word, tries RUN and
+ * GET_REGS (EBUSY), then signals us: RUN returns EINTR; paused, we UNMAP
+ * the page and resume: the next read exits MMIO.
  */
 static void test_pause(void)
 {
@@ -318,9 +319,12 @@ static void test_pause(void)
 	vmm_signal(VMM_SIGUSR1, on_signal);
 	child = fork();
 	if (child == 0) {
+		unsigned long long v = 0, deadline = now_ns() + 20000000000ULL;
 		int busy_run, busy_regs;
 
-		usleep(300000);
+		/* the guest wrote its ready word: the parent is inside RUN */
+		while (v != PROBE_READY && now_ns() < deadline)
+			pread(vm.space, &v, 8, flag);
 		busy_run = ioctl(vm.vcpu, AXAS_VCPU_RUN, 0) < 0 && errno == EBUSY;
 		busy_regs = ioctl(vm.vcpu, AXAS_VCPU_GET_REGS, &regs) < 0 && errno == EBUSY;
 		kill(getppid(), VMM_SIGUSR1);
