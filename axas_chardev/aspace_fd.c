@@ -348,6 +348,26 @@ static const struct file_operations axfd_fops = {
 	.llseek		= axfd_llseek,
 };
 
+/**
+ * axas_file_aspace() - the address space behind an address-space file
+ * @file: any file
+ *
+ * For axas_aspace_from_file(): the core cannot recognise the files the
+ * character device makes.
+ *
+ * Return: the space @file holds a reference on (valid for as long as the
+ * caller holds @file), or NULL if @file is not an address-space file.
+ */
+struct axas_aspace *axas_file_aspace(struct file *file)
+{
+	struct axas_file *af;
+
+	if (file->f_op != &axfd_fops)
+		return NULL;
+	af = file->private_data;
+	return af->as;
+}
+
 static int axfd_check_new(u32 format, u32 gpa_bits, u64 base, u64 length)
 {
 	u32 bits = gpa_bits;

@@ -46,6 +46,8 @@ static int axdev_check_extension(struct axas_ucmd *ucmd)
 	switch (ucmd->arg) {
 	case AXAS_CAP_FORMATS:
 		return axdev_formats_mask();
+	case AXAS_CAP_CONSUMER:
+		return 1;
 	default:
 		return 0;
 	}

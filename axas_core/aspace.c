@@ -57,11 +57,35 @@ void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages)
 	put_pages_list(pages);
 }
 
+/**
+ * axas_tlb_invalidate() - tell every bound consumer to flush a range
+ * @as: the address space
+ * @gpa: first guest-physical address of the range
+ * @size: bytes in the range
+ *
+ * The one way an invalidation leaves the core: every break, removal or
+ * downgrade of a present entry comes here before the entry's old target
+ * (a data page, a table page) may be freed or reused.
+ *
+ * Context: process context, @as->lock held in either mode. Consumers are
+ * added and removed only under the lock held for writing, so the list is
+ * stable here, and a consumer whose axas_consumer_unbind() returned is
+ * never called again.
+ */
+void axas_tlb_invalidate(struct axas_aspace *as, u64 gpa, u64 size)
+{
+	struct axas_consumer *c;
+
+	lockdep_assert_held(&as->lock);
+	list_for_each_entry(c, &as->consumers, node)
+		c->ops->invalidate(c, gpa, size);
+}
+
 /*
  * After a writer changed the table: if a present leaf was removed or lost
- * permissions, bump the generation and tell the invalidation hook, and only
- * then free the unlinked table pages. Data pages are freed by the caller
- * after this returns.
+ * permissions, bump the generation and tell the consumers, and only then
+ * free the unlinked table pages. Data pages are freed by the caller after
+ * this returns.
  */
 void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 		struct axas_npt_gather *g)
@@ -70,8 +94,8 @@ void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 	if (g->flush)
 		atomic64_inc(&as->tlb_gen);
 	/* Walk caches may hold unlinked tables even when no leaf went away. */
-	if ((g->flush || !list_empty(&g->tables)) && as->inv_ops)
-		as->inv_ops->invalidate(as->inv_priv, gpa, size);
+	if (g->flush || !list_empty(&g->tables))
+		axas_tlb_invalidate(as, gpa, size);
 	axas_npt_free_tables(g);
 }
 
@@ -111,6 +135,7 @@ struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 	as->size = size;
 	as->regions = RB_ROOT;
 	seqcount_init(&as->seq);
+	INIT_LIST_HEAD(&as->consumers);
 	atomic_long_set(&as->data_pages, 0);
 	atomic64_set(&as->tlb_gen, 0);
 	atomic_set(&as->fail_nth, 0);
@@ -153,7 +178,12 @@ static void axas_aspace_release(struct kref *ref)
 	/*
 	 * The last reference is gone: no walker, no fault and no lockless
 	 * reader can run, and the owner no longer runs guests on the table.
+	 * A consumer still bound would be called on freed memory: it must
+	 * unbind before it drops its reference.
 	 */
+	if (as->inv_ops)
+		list_del(&as->inv_consumer.node);
+	WARN_ON_ONCE(!list_empty(&as->consumers));
 	for (n = rb_first(&as->regions); n; n = rb_next(n)) {
 		struct axas_region *r = rb_entry(n, struct axas_region, rb);
 
@@ -334,14 +364,30 @@ int axas_dump_tables(struct axas_aspace *as,
 }
 EXPORT_SYMBOL_GPL(axas_dump_tables);
 
+static void axas_inv_consumer_call(struct axas_consumer *c, u64 gpa, u64 size)
+{
+	struct axas_aspace *as = container_of(c, struct axas_aspace,
+					      inv_consumer);
+
+	as->inv_ops->invalidate(as->inv_priv, gpa, size);
+}
+
+static const struct axas_consumer_ops axas_inv_consumer_ops = {
+	.invalidate = axas_inv_consumer_call,
+};
+
 /**
  * axas_register_invalidate() - install the TLB shootdown hook
  * @as: the address space
  * @ops: the hook; must stay valid until axas_unregister_invalidate()
  * @priv: its argument
  *
+ * The single-hook form of axas_consumer_bind(): the hook is one more bound
+ * consumer, called with the same ranges and under the same rules.
+ *
  * Context: may sleep.
- * Return: 0, or -EBUSY if a hook is already registered.
+ * Return: 0, -EINVAL without a callback, or -EBUSY if a hook is already
+ * registered.
  */
 int axas_register_invalidate(struct axas_aspace *as,
 			     const struct axas_invalidate_ops *ops,
@@ -357,6 +403,8 @@ int axas_register_invalidate(struct axas_aspace *as,
 	} else {
 		as->inv_ops = ops;
 		as->inv_priv = priv;
+		as->inv_consumer.ops = &axas_inv_consumer_ops;
+		axas_consumer_add(as, &as->inv_consumer);
 	}
 	up_write(&as->lock);
 	return ret;
@@ -374,6 +422,8 @@ EXPORT_SYMBOL_GPL(axas_register_invalidate);
 void axas_unregister_invalidate(struct axas_aspace *as)
 {
 	down_write(&as->lock);
+	if (as->inv_ops)
+		list_del_init(&as->inv_consumer.node);
 	as->inv_ops = NULL;
 	as->inv_priv = NULL;
 	up_write(&as->lock);

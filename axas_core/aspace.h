@@ -63,8 +63,11 @@ struct axas_region {
  * @nr_regions: number of regions
  * @data_pages: pages allocated for alloc regions
  * @tlb_gen: bumped whenever a present leaf is removed or downgraded
- * @inv_ops: invalidation hook, or NULL (under @lock)
+ * @consumers: bound &struct axas_consumer, called by axas_tlb_invalidate();
+ *	changed under @lock held for writing, walked under @lock (either mode)
+ * @inv_ops: hook of axas_register_invalidate(), or NULL (under @lock)
  * @inv_priv: argument of @inv_ops
+ * @inv_consumer: the consumer through which @inv_ops is called
  * @fail_nth: test hook: when positive, the allocation that brings it to zero
  *	fails (table pages, data pages and region structures all count)
  */
@@ -79,8 +82,10 @@ struct axas_aspace {
 	unsigned long nr_regions;
 	atomic_long_t data_pages;
 	atomic64_t tlb_gen;
+	struct list_head consumers;
 	const struct axas_invalidate_ops *inv_ops;
 	void *inv_priv;
+	struct axas_consumer inv_consumer;
 	atomic_t fail_nth;
 };
 
@@ -88,8 +93,12 @@ struct axas_aspace {
 bool axas_should_fail(struct axas_aspace *as);
 struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp);
 void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages);
+void axas_tlb_invalidate(struct axas_aspace *as, u64 gpa, u64 size);
 void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 		struct axas_npt_gather *g);
+
+/* consumer.c */
+void axas_consumer_add(struct axas_aspace *as, struct axas_consumer *c);
 
 /* region.c */
 struct axas_region *axas_region_find(struct axas_aspace *as, u64 gpa);

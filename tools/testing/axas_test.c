@@ -195,6 +195,17 @@ TEST(dev_check_extension)
 	close(dev);
 }
 
+/* SPEC 8.7: in-kernel consumers can bind an address-space fd. */
+TEST(dev_cap_consumer)
+{
+	int dev = dev_open();
+
+	ASSERT_LE(0, dev);
+	EXPECT_LT(0, ioctl(dev, AXAS_IOC_CHECK_EXTENSION, AXAS_CAP_CONSUMER));
+	EXPECT_EQ(8, AXAS_CAP_CONSUMER);
+	close(dev);
+}
+
 TEST(dev_mode_0600)
 {
 	struct stat st;

@@ -46,6 +46,12 @@ enum axas_format {
 /* Capabilities for AXAS_IOC_CHECK_EXTENSION. */
 /** AXAS_CAP_FORMATS - returns the mask (1 << format) of supported formats */
 #define AXAS_CAP_FORMATS	1
+/**
+ * AXAS_CAP_CONSUMER - an in-kernel consumer (a hypervisor module) can take
+ * an address-space fd, bind invalidation callbacks and load the space's
+ * registers (Documentation/kernel-api.rst, "Consumers")
+ */
+#define AXAS_CAP_CONSUMER	8
 
 /*
  * Mapping flags (struct axas_map.flags; the first five also in
