@@ -345,6 +345,33 @@ static void ref_decode_rv(u64 pte, unsigned int level, struct axas_npt_ref_entry
 }
 
 /**
+ * axas_npt_ref_pte_is_valid() - would the hardware use this entry at all?
+ * @g: the geometry
+ * @pte: the raw entry
+ *
+ * EPT (SDM 3C, "EPT Translation Mechanism"): an entry whose bits 2:0 are
+ * all clear is not present, whatever else it holds (bit 10, execute for
+ * user-mode addresses, counts too when mode-based execute control is on).
+ * Arm (D8, descriptor formats): bit 0 clear is an invalid descriptor, the
+ * other bits are ignored. RISC-V (PTE format): V = 0 is invalid, the other
+ * bits are free for software.
+ *
+ * Return: true if a walk would use the entry (as a table or a leaf).
+ */
+bool axas_npt_ref_pte_is_valid(const struct axas_npt_ref_geom *g, u64 pte)
+{
+	switch (g->format) {
+	case AXAS_FMT_EPT4:
+	case AXAS_FMT_EPT5:
+		return pte & (EPT_RWX | EPT_XU);
+	case AXAS_FMT_ARM_S2:
+		return pte & S2_VALID;
+	default:
+		return pte & RV_V;
+	}
+}
+
+/**
  * axas_npt_ref_decode() - decode one entry as the hardware reads it
  * @g: geometry of the table
  * @pte: the raw entry
