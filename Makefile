@@ -22,7 +22,7 @@ all: module
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)/" || { \
 		echo "No kernel headers (KDIR='$(KDIR)'): run 'make deps' or set KDIR=" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(REPO) CONFIG_AXAS=m modules
+	$(MAKE) -C $(KDIR) M=$(REPO) modules
 
 # The selftests may include kselftest_harness.h from the 6.12 source.
 tools:
@@ -31,7 +31,7 @@ tools:
 
 clean:
 	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then \
-		$(MAKE) -C $(KDIR) M=$(REPO) CONFIG_AXAS=m clean; fi
+		$(MAKE) -C $(KDIR) M=$(REPO) clean; fi
 	$(MAKE) -C $(REPO)/tools clean
 
 # Installs the Debian packages the builds and tests need (idempotent, quiet

@@ -8,6 +8,8 @@
 #   4. KUnit under UML
 #   5. KUnit under QEMU for arm64 and riscv (tools/ci/kunit-cross.sh, if present)
 #   6. userspace selftests in Debian 6.1 under QEMU (tools/testing/run.sh, if present)
+#   7. the Debian package axas-dkms: built, installed (DKMS builds for the
+#      6.1 headers), dkms build for Debian's 6.12 and 6.12-rt headers
 # The packages are installed by `make deps` (make check depends on it).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -43,6 +45,7 @@ else
 	echo "(tools/ci/kunit-cross.sh absent: no cross-architecture KUnit run)"
 fi
 step selftests "$ci/selftests.sh"
+step package "$ci/package.sh"
 
 # Totals of every step's "NAME: N passed, N failed, N skipped" line; a step
 # that printed none (a cross run, say) is counted from kunit.py's own
