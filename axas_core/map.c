@@ -66,6 +66,13 @@ static int axas_check_flags(u32 flags, u32 allowed)
 	return 0;
 }
 
+/* What the space's format cannot encode (AMD NPT: execute-only). */
+static int axas_check_fmt_prot(struct axas_aspace *as, u32 flags)
+{
+	return axas_npt_prot_fits(&as->npt, flags & AXAS_REGION_PROT_MASK) ?
+	       0 : -EINVAL;
+}
+
 static int axas_check_range(struct axas_aspace *as, u64 gpa, u64 size)
 {
 	if (!size || !PAGE_ALIGNED(gpa) || !PAGE_ALIGNED(size))
@@ -157,6 +164,8 @@ int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
 	int ret;
 
 	ret = axas_check_flags(flags, AXAS_REGION_PROT_MASK | AXAS_MAP_NOHUGE);
+	if (!ret)
+		ret = axas_check_fmt_prot(as, flags);
 	if (!ret)
 		ret = axas_check_range(as, gpa, size);
 	if (ret)
@@ -261,6 +270,8 @@ int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 
 	ret = axas_check_flags(flags,
 			       AXAS_REGION_PROT_MASK | AXAS_MAP_POPULATE);
+	if (!ret)
+		ret = axas_check_fmt_prot(as, flags);
 	if (!ret)
 		ret = axas_check_range(as, gpa, size);
 	if (ret)
@@ -448,6 +459,8 @@ int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 	int ret;
 
 	ret = axas_check_flags(flags, AXAS_REGION_PROT_MASK);
+	if (!ret)
+		ret = axas_check_fmt_prot(as, flags);
 	if (!ret)
 		ret = axas_check_range(as, gpa, size);
 	if (ret)

@@ -25,6 +25,11 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+#include <asm/pgtable.h>
+#include <asm/processor.h>
+#endif
+
 #include "axas_npt/npt.h"
 #include "axas_npt/fmt.h"
 #include "axas_npt/walk.h"
@@ -45,6 +50,8 @@ static const struct axas_npt_fmt *const axas_npt_fmts[] = {
 	[AXAS_FMT_SV39X4] = &axas_npt_fmt_sv39x4,
 	[AXAS_FMT_SV48X4] = &axas_npt_fmt_sv48x4,
 	[AXAS_FMT_SV57X4] = &axas_npt_fmt_sv57x4,
+	[AXAS_FMT_AMD_NPT4] = &axas_npt_fmt_amd_npt4,
+	[AXAS_FMT_AMD_NPT5] = &axas_npt_fmt_amd_npt5,
 };
 
 /**
@@ -63,7 +70,12 @@ const struct axas_npt_fmt *axas_npt_fmt_get(u32 format)
 /**
  * axas_npt_native_format() - the host architecture's own format
  *
- * Return: AXAS_FMT_ARM_S2 on arm64, AXAS_FMT_SV39X4 on riscv, else EPT4.
+ * On AMD (and Hygon) x86 hosts the nested walk runs in the host's own
+ * paging mode (KVM's get_npt_level()): AMD_NPT5 when the kernel runs with
+ * 5-level paging, else AMD_NPT4.
+ *
+ * Return: AXAS_FMT_ARM_S2 on arm64, AXAS_FMT_SV39X4 on riscv, AMD_NPT4/5 on
+ * AMD x86, else EPT4.
  */
 u32 axas_npt_native_format(void)
 {
@@ -71,6 +83,12 @@ u32 axas_npt_native_format(void)
 		return AXAS_FMT_ARM_S2;
 	if (IS_ENABLED(CONFIG_RISCV))
 		return AXAS_FMT_SV39X4;
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
+	    boot_cpu_data.x86_vendor == X86_VENDOR_HYGON)
+		return pgtable_l5_enabled() ? AXAS_FMT_AMD_NPT5 :
+					      AXAS_FMT_AMD_NPT4;
+#endif
 	return AXAS_FMT_EPT4;
 }
 
@@ -121,6 +139,23 @@ bool axas_npt_prot_is_valid(u32 prot)
 	    (prot & (AXAS_MAP_UNCACHED | AXAS_MAP_EXEC)))
 		return false;
 	return true;
+}
+
+/**
+ * axas_npt_prot_fits() - a leaf of this table can carry these AXAS_MAP_* bits
+ * @npt: the table
+ * @prot: permission and memory-type bits
+ *
+ * axas_npt_prot_is_valid(), and READ wherever the format has no unreadable
+ * leaf (x86 paging: execute-only is refused).
+ *
+ * Return: true if @npt's format can encode @prot.
+ */
+bool axas_npt_prot_fits(const struct axas_npt *npt, u32 prot)
+{
+	if (!axas_npt_prot_is_valid(prot))
+		return false;
+	return !npt->fmt->read_implied || (prot & AXAS_MAP_READ);
 }
 
 static struct page *axas_npt_alloc(struct axas_npt *npt, unsigned int order)
@@ -619,7 +654,7 @@ int axas_npt_map(struct axas_npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 	};
 
 	if (!axas_npt_range_is_valid(npt, gpa, size) || !IS_ALIGNED(pa, SZ_4K) ||
-	    !axas_npt_prot_is_valid(prot) || (flags & ~AXAS_NPT_MAP_FLAGS) ||
+	    !axas_npt_prot_fits(npt, prot) || (flags & ~AXAS_NPT_MAP_FLAGS) ||
 	    pa + size < pa || pa + size > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
 	return axas_npt_map_range(npt, &m, gpa, size);
@@ -651,7 +686,7 @@ int axas_npt_map_each(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 		.flags = AXAS_NPT_MAP_NOHUGE | flags,
 	};
 
-	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_is_valid(prot) ||
+	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_fits(npt, prot) ||
 	    (flags & ~AXAS_NPT_MAP_FLAGS))
 		return -EINVAL;
 	return axas_npt_map_range(npt, &m, gpa, size);
@@ -752,7 +787,7 @@ int axas_npt_map_page(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot)
 	int ret;
 
 	if (!axas_npt_range_is_valid(npt, gpa, SZ_4K) || !IS_ALIGNED(pa, SZ_4K) ||
-	    !axas_npt_prot_is_valid(prot) ||
+	    !axas_npt_prot_fits(npt, prot) ||
 	    pa + SZ_4K > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
 	a.leaf = npt->fmt->mk_leaf(pa, prot, 0);
@@ -1019,7 +1054,7 @@ int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 	};
 	int ret;
 
-	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_is_valid(prot)) {
+	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_fits(npt, prot)) {
 		axas_npt_split_drain(g);
 		return -EINVAL;
 	}

@@ -549,8 +549,10 @@ static inline struct hwv_scene *hwv_scene_build(struct kunit *test,
 		      AXAS_MAP_READ);
 	hwv_scene_add(test, s, 2 * SZ_64K, SZ_8K, hwv_small_pa(s, 8),
 		      AXAS_MAP_READ | AXAS_MAP_EXEC);
+	/* execute-only where the format has it (not on x86 paging) */
 	hwv_scene_add(test, s, 3 * SZ_64K, SZ_4K, hwv_small_pa(s, 10),
-		      AXAS_MAP_EXEC);
+		      axas_npt_prot_fits(&s->npt, AXAS_MAP_EXEC) ?
+		      AXAS_MAP_EXEC : AXAS_MAP_READ | AXAS_MAP_EXEC);
 	hwv_scene_add(test, s, 4 * SZ_64K, SZ_8K, hwv_small_pa(s, 11),
 		      rw | AXAS_MAP_DEVICE);
 	hwv_scene_add(test, s, 5 * SZ_64K, SZ_8K, hwv_small_pa(s, 13),
