@@ -136,7 +136,9 @@ struct axas_consumer;
  *	freed or reused. Called in process context with the space's lock held
  *	(for writing, or for reading on paths that only downgrade): it may
  *	sleep and wait for other CPUs, but must not call back into the space
- *	(no map, unmap, fault, read, write, bind or unbind).
+ *	(no map, unmap, fault, read, write, bind or unbind). Two calls for
+ *	one space overlap only when both come from paths holding the lock
+ *	for reading.
  */
 struct axas_consumer_ops {
 	void (*invalidate)(struct axas_consumer *c, u64 gpa, u64 size);
