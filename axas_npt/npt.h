@@ -122,14 +122,18 @@ struct axas_npt_fmt {
  *	between the break and the make of an entry, and before a writer walk
  *	yields with removed leaves or unlinked tables pending. May be NULL.
  * @yield: called by a writer walk with %AXAS_NPT_WALK_YIELD at least every
- *	2 MiB of table walked: drop the owner's lock, reschedule, take it
- *	again. Only shared walks (faults, lookups) may run meanwhile. May be
- *	NULL (then the walk only reschedules).
+ *	2 MiB of table walked (512 entries), and every 16 entries while
+ *	@contended says so: drop the owner's lock, reschedule, take it again.
+ *	Only shared walks (faults, lookups) may run meanwhile. May be NULL
+ *	(then the walk only reschedules).
+ * @contended: somebody waits for the owner's lock, or the CPU is wanted.
+ *	May be NULL.
  */
 struct axas_npt_ops {
 	struct page *(*alloc)(void *priv, gfp_t gfp, unsigned int order);
 	void (*invalidate)(void *priv, u64 gpa, u64 size);
 	void (*yield)(void *priv);
+	bool (*contended)(void *priv);
 };
 
 /**
@@ -232,6 +236,9 @@ struct axas_npt_leaf {
  *	memory type during the operation (the tlb_gen rule)
  * @need_inv: removed or downgraded leaves or unlinked tables wait for an
  *	invalidation: the caller must invalidate before freeing
+ * @inv_start: while @need_inv, the range they cover (an unlinked table:
+ *	all it translated)
+ * @inv_end: ...
  * @stopped_at: where a killable walk stopped (-EINTR): everything below
  *	was done, nothing from here on
  * @nr_split: pages in @split
@@ -244,6 +251,8 @@ struct axas_npt_gather {
 	unsigned int flags;
 	bool flush;
 	bool need_inv;
+	u64 inv_start;
+	u64 inv_end;
 	u64 stopped_at;
 	unsigned int nr_split;
 	struct page *split[AXAS_NPT_SPLIT_MAX];
@@ -257,6 +266,8 @@ static inline void axas_npt_gather_init(struct axas_npt_gather *g)
 	g->flags = 0;
 	g->flush = false;
 	g->need_inv = false;
+	g->inv_start = 0;
+	g->inv_end = 0;
 	g->stopped_at = 0;
 	g->nr_split = 0;
 }

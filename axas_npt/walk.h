@@ -30,8 +30,12 @@ enum axas_npt_visit {
 /* Internal walker flag: a shared walk that installs entries (faults). */
 #define AXAS_NPT_WALK_INSTALL	BIT(11)
 
-/* Entries an exclusive walk visits between two yields: 2 MiB of 4 KiB leaves. */
+/*
+ * Entries an exclusive walk visits between two yields: 2 MiB of 4 KiB
+ * leaves; and between two looks at whether someone waits for the lock.
+ */
 #define AXAS_NPT_YIELD_EVERY	AXAS_NPT_PTES_PER_PAGE
+#define AXAS_NPT_YIELD_CHECK	16
 
 /**
  * struct axas_npt_visit_ctx - what a visitor sees
@@ -76,6 +80,8 @@ void axas_npt_walk_end(struct axas_npt *npt, unsigned int flags);
 void axas_npt_invalidate(struct axas_npt *npt, u64 gpa, u64 size);
 void axas_npt_break_pte(const struct axas_npt_visit_ctx *ctx);
 void axas_npt_make_pte(const struct axas_npt_visit_ctx *ctx, u64 pte);
+void axas_npt_gather_pending(const struct axas_npt_visit_ctx *ctx);
+bool axas_npt_should_yield(struct axas_npt *npt, unsigned int flags, unsigned long count);
 
 static inline u64 *axas_npt_table_va(const struct axas_npt *npt, u64 pte,
 				     unsigned int level)

@@ -103,6 +103,9 @@ struct nt {
 	unsigned long untracked;
 	unsigned long double_freed;
 	struct nt_bbm *bbm;	/* records what the invalidation hook sees */
+	u64 race_gpa;		/* a racer maps this page from inside nt_alloc() */
+	u64 race_pa;
+	int race_ret;
 	unsigned long nr_inv;	/* invalidation hook calls */
 };
 
@@ -136,6 +139,18 @@ static struct page *nt_alloc(void *priv, gfp_t gfp, unsigned int order)
 	int err = 0;
 
 	t->nr_allocs++;
+	if (t->race_gpa) {
+		u64 gpa = t->race_gpa;
+
+		/*
+		 * A fault on another CPU wins the race: it maps the page
+		 * (tables and leaf) between our caller's probe and its
+		 * install walk, exactly where a real racer can.
+		 */
+		t->race_gpa = 0;
+		t->race_ret = axas_npt_map_page(&t->npt, gpa, t->race_pa,
+						AXAS_MAP_READ);
+	}
 	if (!(gfp & __GFP_ACCOUNT))
 		t->unaccounted++;
 	if (t->nr_allocs == t->fail_at) {
@@ -1282,6 +1297,39 @@ static void nt_map_page_case(struct kunit *test)
 }
 
 /*
+ * The loser of a race: another axas_npt_map_page() links the tables and the
+ * leaf after this one probed the path (and counted the tables it lacks) but
+ * before it installs them. Every cmpxchg of the loser fails: it must
+ * descend into the winner's tables, report -EEXIST for the leaf, leave the
+ * winner's mapping alone and give back every page it set aside.
+ */
+static void nt_map_page_lost_race(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	u32 rw = AXAS_MAP_READ | AXAS_MAP_WRITE;
+	u64 gpa = nt_window(t) + SZ_1G + SZ_2M + SZ_8K, pa = nt_pa(0);
+	struct nt_run run = { gpa, pa + SZ_64K, SZ_4K, 1, AXAS_MAP_READ };
+	unsigned long allocs;
+
+	t->race_gpa = gpa;
+	t->race_pa = pa + SZ_64K;
+	allocs = t->nr_allocs;
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, gpa, pa, rw), -EEXIST);
+	KUNIT_EXPECT_EQ(test, t->race_gpa, 0);
+	KUNIT_EXPECT_EQ(test, t->race_ret, 0);
+	/* the loser allocated its tables, the winner its own: both counted */
+	KUNIT_EXPECT_EQ(test, t->nr_allocs - allocs, 2 * (t->g.levels - 1));
+	nt_expect(t, &run, 1);
+	KUNIT_EXPECT_EQ(test, nt_table_pages(t),
+			(long)(t->g.root_pages + t->g.levels - 1));
+	KUNIT_EXPECT_EQ_MSG(test, nt_settle(t, false), nt_table_pages(t),
+			    "the loser's unused tables were not freed");
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, gpa, SZ_4K, NULL, NULL), 0);
+	nt_expect_empty(t);
+	nt_destroy(t);
+}
+
+/*
  * Fail the 1st, 2nd, ... allocation of @op until it succeeds; each failure
  * must return -ENOMEM and leave the table exactly as it was.
  */
@@ -2098,6 +2146,7 @@ static int nt_stress_reader(void *arg)
 		rcu_read_lock();
 		ret = axas_npt_query(&s->t->npt, gpa, &leaf);
 		rcu_read_unlock();
+		/* the query before the second look at the count (seqcount-like) */
 		smp_rmb();
 		if ((seq & 1) || atomic_read(&s->remap_seq) != seq)
 			continue;	/* a leaf was being unmapped and remade */
@@ -2176,6 +2225,7 @@ static struct kunit_case nt_cases[] = {
 	KUNIT_CASE_PARAM(nt_protect_split, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_walkers, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_map_page_case, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_map_page_lost_race, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_alloc_failure, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_map_alloc_first, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_random_ops, nt_fmt_gen_params),

@@ -232,6 +232,8 @@ static void ref_decode_ept(u64 pte, unsigned int level,
 	}
 	if (pte & EPT_FEATURES)
 		ref_bad(e, "EPT: bits 63:57 (#VE/SSS/SPP/PW/VGP) set");
+	e->shape = level > 0 && !(pte & EPT_LARGE) ? AXAS_NPT_REF_TABLE :
+		   AXAS_NPT_REF_LEAF;
 	if (level > 0 && !(pte & EPT_LARGE)) {
 		if (perm != EPT_RWX)
 			ref_bad(e, "EPT: non-leaf entry without RWX restricts its subtree");
@@ -275,6 +277,10 @@ static void ref_decode_s2(u64 pte, unsigned int level, struct axas_npt_ref_entry
 			ref_bad(e, "S2: invalid descriptor with other bits set");
 		return;
 	}
+	if (pte & S2_TABLE_OR_PAGE)
+		e->shape = level > 0 ? AXAS_NPT_REF_TABLE : AXAS_NPT_REF_LEAF;
+	else
+		e->shape = level > 0 && level <= 2 ? AXAS_NPT_REF_LEAF : AXAS_NPT_REF_BAD;
 	if ((pte & S2_TABLE_OR_PAGE) && level > 0) {
 		if (pte & (S2_HI | S2_OA_HI))
 			ref_bad(e, "S2: table descriptor with RES0 bits (63:59, 50:48) set");
@@ -335,6 +341,10 @@ static void ref_decode_rv(u64 pte, unsigned int level, struct axas_npt_ref_entry
 	}
 	if (pte & (RV_N | RV_RSVD))
 		ref_bad(e, "G-stage: N or reserved bits 60:54 set");
+	if (!(pte & (RV_R | RV_W | RV_X)))
+		e->shape = level > 0 ? AXAS_NPT_REF_TABLE : AXAS_NPT_REF_BAD;
+	else
+		e->shape = AXAS_NPT_REF_LEAF;
 	if (!(pte & (RV_R | RV_W | RV_X))) {
 		if (level == 0)
 			ref_bad(e, "G-stage: pointer at the last level");
@@ -479,6 +489,7 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
 			 struct axas_npt_ref_entry *e)
 {
 	e->kind = AXAS_NPT_REF_NONE;
+	e->shape = AXAS_NPT_REF_NONE;
 	e->pa = 0;
 	e->prot = 0;
 	e->why = NULL;
@@ -501,6 +512,93 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
 	}
 }
 
+/*
+ * The leaf oracle as tables, one per format, read off the manuals' entry
+ * layouts: a rule adds @bits to a leaf when (prot & @mask) == @match and
+ * its level is within [@min_level, @max_level]. Every leaf bit the manuals
+ * give a meaning to appears in exactly one rule per case, so a misread
+ * manual shows as one wrong line here, never as the engine's own code
+ * run twice.
+ */
+struct ref_leaf_rule {
+	u32 mask;
+	u32 match;
+	u32 levels;	/* BIT(level) of the leaves it applies to */
+	u64 bits;
+};
+
+#define REF_MEMTYPE	(AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED)
+#define REF_ANY_LEVEL	(BIT(0) | BIT(1) | BIT(2))
+
+/* Intel SDM Vol. 3C, "EPT Translation Mechanism": an EPT PTE, PDE or PDPTE that maps a page */
+static const struct ref_leaf_rule ref_ept_leaf[] = {
+	/* bits 2:0: read, write, execute access */
+	{ AXAS_MAP_READ,  AXAS_MAP_READ,  REF_ANY_LEVEL, EPT_R },
+	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, EPT_W },
+	{ AXAS_MAP_EXEC,  AXAS_MAP_EXEC,  REF_ANY_LEVEL, EPT_X },
+	/* bits 5:3: EPT memory type ("EPT and Memory Typing"): WB 6, UC 0, WC 1 */
+	{ REF_MEMTYPE, 0,                 REF_ANY_LEVEL, FIELD_PREP_CONST(EPT_MT, EPT_MT_WB) },
+	{ REF_MEMTYPE, AXAS_MAP_DEVICE,   REF_ANY_LEVEL, FIELD_PREP_CONST(EPT_MT, EPT_MT_UC) },
+	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL, FIELD_PREP_CONST(EPT_MT, EPT_MT_WC) },
+	/* bit 7: must be 1 in a PDE/PDPTE that maps a 2 MiB / 1 GiB page */
+	{ 0, 0, BIT(1) | BIT(2), EPT_LARGE },
+};
+
+/* Arm ARM D8, VMSAv8-64 stage 2 block and page descriptors, 4 KiB granule. */
+static const struct ref_leaf_rule ref_s2_leaf[] = {
+	/* bit 0 valid; bit 10 AF (else an Access flag fault) */
+	{ 0, 0, REF_ANY_LEVEL, S2_VALID | S2_AF },
+	/* bit 1: 1 in a level 3 page descriptor, 0 in a block descriptor */
+	{ 0, 0, BIT(0), S2_TABLE_OR_PAGE },
+	/* S2AP[1:0], bits 7:6: bit 6 read, bit 7 write */
+	{ AXAS_MAP_READ,  AXAS_MAP_READ,  REF_ANY_LEVEL, S2_AP_R },
+	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, S2_AP_W },
+	/* XN[1:0], bits 54:53: 0b10 forbids execution at EL1 and EL0 */
+	{ AXAS_MAP_EXEC, 0, REF_ANY_LEVEL, FIELD_PREP_CONST(S2_XN, S2_XN_ALL) },
+	/*
+	 * MemAttr[3:0], bits 5:2 (stage 2 without FWB): Normal Outer and
+	 * Inner Write-Back 0b1111, Device-nGnRE 0b0001, Normal Outer and
+	 * Inner Non-cacheable 0b0101; SH[1:0], bits 9:8: Inner Shareable
+	 * 0b11 (Device and Non-cacheable are Outer Shareable whatever SH says).
+	 */
+	{ REF_MEMTYPE, 0, REF_ANY_LEVEL,
+	  FIELD_PREP_CONST(S2_MEMATTR, S2_MEMATTR_NORMAL_WB) |
+	  FIELD_PREP_CONST(S2_SH, S2_SH_INNER) },
+	{ REF_MEMTYPE, AXAS_MAP_DEVICE, REF_ANY_LEVEL,
+	  FIELD_PREP_CONST(S2_MEMATTR, S2_MEMATTR_DEV_NGNRE) },
+	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL,
+	  FIELD_PREP_CONST(S2_MEMATTR, S2_MEMATTR_NORMAL_NC) },
+};
+
+/* RISC-V Privileged ISA: Sv39/48/57 PTE, the Hypervisor extension's G-stage rules, Svpbmt. */
+static const struct ref_leaf_rule ref_rv_leaf[] = {
+	/*
+	 * V; U = 1 (every G-stage access is a user-mode access); A = 1 (with
+	 * Svade an access to A = 0 faults)
+	 */
+	{ 0, 0, REF_ANY_LEVEL, RV_V | RV_U | RV_A },
+	{ AXAS_MAP_READ,  AXAS_MAP_READ,  REF_ANY_LEVEL, RV_R },
+	/* D = 1 where writable, else the first store faults under Svade */
+	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, RV_W | RV_D },
+	{ AXAS_MAP_EXEC,  AXAS_MAP_EXEC,  REF_ANY_LEVEL, RV_X },
+	/* PBMT, bits 62:61: 0 PMA, 1 NC, 2 IO */
+	{ REF_MEMTYPE, AXAS_MAP_DEVICE,   REF_ANY_LEVEL, FIELD_PREP_CONST(RV_PBMT, RV_PBMT_IO) },
+	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL, FIELD_PREP_CONST(RV_PBMT, RV_PBMT_NC) },
+};
+
+static u64 ref_apply_rules(const struct ref_leaf_rule *rules, unsigned int nr,
+			   u32 prot, unsigned int level)
+{
+	u64 pte = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if ((prot & rules[i].mask) == rules[i].match &&
+		    (rules[i].levels & BIT(level)))
+			pte |= rules[i].bits;
+	return pte;
+}
+
 /**
  * axas_npt_ref_leaf_pte() - the leaf the manuals prescribe for a mapping
  * @g: geometry
@@ -508,49 +606,25 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
  * @prot: AXAS_MAP_* bits
  * @level: level of the leaf
  *
+ * The output address goes where each manual puts it (EPT 51:12, stage 2
+ * OA 47:12, RISC-V PPN at 53:10); every other bit comes from the format's
+ * rule table.
+ *
  * Return: the entry, exact except for axas_npt_ref_leaf_free_bits().
  */
 u64 axas_npt_ref_leaf_pte(const struct axas_npt_ref_geom *g, u64 pa, u32 prot,
 			  unsigned int level)
 {
-	u64 pte = 0;
+	u64 pte;
 
 	switch (g->format) {
 	case AXAS_FMT_EPT4:
 	case AXAS_FMT_EPT5:
-		pte = pa;
-		if (prot & AXAS_MAP_READ)
-			pte |= EPT_R;
-		if (prot & AXAS_MAP_WRITE)
-			pte |= EPT_W;
-		if (prot & AXAS_MAP_EXEC)
-			pte |= EPT_X;
-		if (prot & AXAS_MAP_DEVICE)
-			pte |= FIELD_PREP(EPT_MT, EPT_MT_UC);
-		else if (prot & AXAS_MAP_UNCACHED)
-			pte |= FIELD_PREP(EPT_MT, EPT_MT_WC);
-		else
-			pte |= FIELD_PREP(EPT_MT, EPT_MT_WB);
-		if (level > 0)
-			pte |= EPT_LARGE;
-		break;
+		return (pa & EPT_ADDR) |
+		       ref_apply_rules(ref_ept_leaf, ARRAY_SIZE(ref_ept_leaf), prot, level);
 	case AXAS_FMT_ARM_S2:
-		pte = pa | S2_VALID | S2_AF | FIELD_PREP(S2_SH, S2_SH_INNER);
-		if (level == 0)
-			pte |= S2_TABLE_OR_PAGE;
-		if (prot & AXAS_MAP_READ)
-			pte |= S2_AP_R;
-		if (prot & AXAS_MAP_WRITE)
-			pte |= S2_AP_W;
-		if (!(prot & AXAS_MAP_EXEC))
-			pte |= FIELD_PREP(S2_XN, S2_XN_ALL);
-		if (prot & AXAS_MAP_DEVICE)
-			pte |= FIELD_PREP(S2_MEMATTR, S2_MEMATTR_DEV_NGNRE);
-		else if (prot & AXAS_MAP_UNCACHED)
-			pte |= FIELD_PREP(S2_MEMATTR, S2_MEMATTR_NORMAL_NC);
-		else
-			pte |= FIELD_PREP(S2_MEMATTR, S2_MEMATTR_NORMAL_WB);
-		break;
+		return (pa & S2_OA) |
+		       ref_apply_rules(ref_s2_leaf, ARRAY_SIZE(ref_s2_leaf), prot, level);
 	case AXAS_FMT_AMD_NPT4:
 	case AXAS_FMT_AMD_NPT5:
 		/* present, user, accessed; readable by construction */
@@ -565,22 +639,11 @@ u64 axas_npt_ref_leaf_pte(const struct axas_npt_ref_geom *g, u64 pa, u32 prot,
 			pte |= X86_PWT;			/* slot 1, WC */
 		if (level > 0)
 			pte |= X86_PS_OR_PAT;
-		break;
+		return pte;
 	default:
-		pte = FIELD_PREP(RV_PPN, pa >> PAGE_SHIFT) | RV_V | RV_U | RV_A;
-		if (prot & AXAS_MAP_READ)
-			pte |= RV_R;
-		if (prot & AXAS_MAP_WRITE)
-			pte |= RV_W | RV_D;
-		if (prot & AXAS_MAP_EXEC)
-			pte |= RV_X;
-		if (prot & AXAS_MAP_DEVICE)
-			pte |= FIELD_PREP(RV_PBMT, RV_PBMT_IO);
-		else if (prot & AXAS_MAP_UNCACHED)
-			pte |= FIELD_PREP(RV_PBMT, RV_PBMT_NC);
-		break;
+		return FIELD_PREP(RV_PPN, pa >> PAGE_SHIFT) |
+		       ref_apply_rules(ref_rv_leaf, ARRAY_SIZE(ref_rv_leaf), prot, level);
 	}
-	return pte;
 }
 
 /**

@@ -1652,8 +1652,9 @@ static int enomem_child(const char *cg)
 		return 15;
 	snap_take(fd, &after);
 	/*
-	 * A populate allocates every page and table before it writes a leaf:
-	 * a failed one was never visible, so even tlb_gen stays.
+	 * The data pages and the tables of a populate are all allocated
+	 * before its first leaf is written: a failure changed nothing, so
+	 * tlb_gen too must be exactly as before.
 	 */
 	if (!snap_equal(&before, &after)) {
 		fprintf(stderr, "# ENOMEM changed: table_pages %llu -> %llu, data_pages %llu -> %llu, regions %llu -> %llu, tlb_gen %llu -> %llu\n",
