@@ -10,6 +10,7 @@
 #include <linux/axas.h>
 
 #include "axas_core/aspace.h"
+#include <trace/events/axas.h>
 
 /*
  * Test hook: the KUnit suites set fail_nth to N to fail the N-th allocation
@@ -69,6 +70,7 @@ void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 	lockdep_assert_held_write(&as->lock);
 	if (g->flush)
 		atomic64_inc(&as->tlb_gen);
+	trace_axas_invalidate(as, gpa, size, g);
 	/* Walk caches may hold unlinked tables even when no leaf went away. */
 	if ((g->flush || !list_empty(&g->tables)) && as->inv_ops)
 		as->inv_ops->invalidate(as->inv_priv, gpa, size);

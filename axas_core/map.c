@@ -23,6 +23,7 @@
 #endif
 
 #include "axas_core/aspace.h"
+#include <trace/events/axas.h>
 
 /* The widest host-physical address the CPU can emit. */
 static unsigned int axas_host_phys_bits(void)
@@ -100,6 +101,7 @@ static int axas_add_region(struct axas_aspace *as,
 out:
 	axas_region_free_spare(&spare);
 	up_write(&as->lock);
+	trace_axas_map(as, tmpl, ret);
 	return ret;
 }
 
@@ -353,6 +355,7 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 out:
 	axas_region_free_spare(&spare);
 	up_write(&as->lock);
+	trace_axas_unmap(as, gpa, size, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_unmap);
@@ -445,6 +448,7 @@ int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 out:
 	axas_region_free_spare(&spare);
 	up_write(&as->lock);
+	trace_axas_protect(as, gpa, size, flags, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_protect);

@@ -19,6 +19,7 @@
 #include "axas_npt/npt.h"
 #include "axas_npt/fmt.h"
 #include "axas_npt/walk.h"
+#include <trace/events/axas.h>
 
 /* A split needs one table per level below the cut leaf, at both ends. */
 #define AXAS_NPT_CACHE_MAX	(2 * AXAS_NPT_MAX_LEAF_LEVEL)
@@ -720,6 +721,7 @@ static int axas_npt_split(const struct axas_npt_visit_ctx *ctx, struct axas_npt_
 	 * part of the range outside the cut keeps translating throughout.
 	 */
 	axas_npt_link_table(ctx->npt, ctx->ptep, page);
+	trace_axas_split(ctx);
 	return 0;
 }
 
