@@ -7,7 +7,8 @@
 #   3. checkpatch --strict over every kernel source file
 #   4. KUnit under UML
 #   5. KUnit under QEMU for arm64 and riscv (tools/ci/kunit-cross.sh, if present)
-#   6. userspace selftests in Debian 6.1 under QEMU (tools/testing/run.sh, if present)
+#   6. userspace selftests under QEMU in Debian's 6.1, 6.12 and 6.12-rt
+#      kernels, in parallel (tools/testing/run.sh, if present)
 #   7. the Debian package axas-dkms: built, installed (DKMS builds for the
 #      6.1 headers), dkms build for Debian's 6.12 and 6.12-rt headers
 # The packages are installed by `make deps` (make check depends on it).
@@ -52,7 +53,7 @@ step package "$ci/package.sh"
 # "Testing complete. Ran N tests: passed: N, ..." lines.
 pass=0 fail=0 skip=0
 for f in "$logs"/*.log; do
-	lines=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$f" || true)
+	lines=$(grep -E '^[a-z0-9_.-]+: [0-9]+ passed, [0-9]+ failed' "$f" || true)
 	if [ -n "$lines" ]; then
 		while read -r l; do
 			pass=$((pass + $(echo "$l" | sed -E 's/.* ([0-9]+) passed.*/\1/')))
