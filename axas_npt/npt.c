@@ -19,6 +19,7 @@
 #include "axas_npt/npt.h"
 #include "axas_npt/fmt.h"
 #include "axas_npt/walk.h"
+#include <kunit/visibility.h>
 #include <trace/events/axas.h>
 
 /* A split needs one table per level below the cut leaf, at both ends. */
@@ -91,6 +92,7 @@ int axas_npt_resolve_format(u32 *format, u32 *gpa_bits)
 	*format = fmt_id;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_resolve_format);
 
 /**
  * axas_npt_prot_is_valid() - a leaf can carry these AXAS_MAP_* bits
@@ -114,6 +116,7 @@ bool axas_npt_prot_is_valid(u32 prot)
 		return false;
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_prot_is_valid);
 
 static struct page *axas_npt_alloc(struct axas_npt *npt, unsigned int order)
 {
@@ -167,6 +170,7 @@ unsigned int axas_npt_root_entries(const struct axas_npt *npt)
 {
 	return 1U << (npt->gpa_bits - axas_npt_level_shift(npt->levels - 1));
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_root_entries);
 
 /**
  * axas_npt_init() - create an empty table: just its root, zeroed
@@ -211,6 +215,7 @@ int axas_npt_init(struct axas_npt *npt, u32 format, u32 gpa_bits,
 	atomic_long_set(&npt->table_pages, 1L << npt->root_order);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_init);
 
 /**
  * axas_npt_root_reg() - the register value that loads this table
@@ -222,6 +227,7 @@ u64 axas_npt_root_reg(const struct axas_npt *npt)
 {
 	return npt->fmt->root_reg(npt);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_root_reg);
 
 static void axas_npt_link_table(struct axas_npt *npt, u64 *ptep, struct page *page)
 {
@@ -283,6 +289,7 @@ void axas_npt_destroy(struct axas_npt *npt)
 	free_pages((unsigned long)npt->root, npt->root_order);
 	npt->root = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_destroy);
 
 /* --- query and iteration ------------------------------------------------ */
 
@@ -330,6 +337,7 @@ int axas_npt_visit_leaves(struct axas_npt *npt, u64 gpa, u64 size, axas_npt_leaf
 		return -EINVAL;
 	return axas_npt_walk(npt, gpa, size, &w);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_visit_leaves);
 
 static int axas_npt_copy_leaf(const struct axas_npt_leaf *leaf, void *arg)
 {
@@ -355,6 +363,7 @@ int axas_npt_query(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf)
 		return ret;
 	return ret ? 0 : -ENOENT;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_query);
 
 struct axas_npt_table_walk {
 	axas_npt_table_fn fn;
@@ -401,6 +410,7 @@ int axas_npt_visit_tables(struct axas_npt *npt, axas_npt_table_fn fn, void *arg)
 	}
 	return axas_npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &w);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_visit_tables);
 
 /* --- map ---------------------------------------------------------------- */
 
@@ -561,6 +571,7 @@ int axas_npt_map(struct axas_npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 		return -EINVAL;
 	return axas_npt_map_range(npt, &m, gpa, size);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_map);
 
 /**
  * axas_npt_map_each() - map [@gpa, @gpa + @size) page by page to scattered pages
@@ -696,6 +707,7 @@ int axas_npt_map_page(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot)
 	axas_npt_cache_drain(&cache);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_map_page);
 
 /* --- unmap and protect: splits come from a cache filled beforehand ------ */
 
@@ -839,6 +851,7 @@ int axas_npt_unmap(struct axas_npt *npt, u64 gpa, u64 size, struct axas_npt_gath
 	axas_npt_cache_drain(&cache);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_unmap);
 
 struct axas_npt_protect_args {
 	u32 prot;
@@ -908,6 +921,7 @@ int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 	axas_npt_cache_drain(&cache);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_protect);
 
 static void axas_npt_free_table_rcu(struct rcu_head *head)
 {
@@ -931,3 +945,4 @@ void axas_npt_free_tables(struct axas_npt_gather *g)
 		call_rcu(&page->rcu_head, axas_npt_free_table_rcu);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_free_tables);

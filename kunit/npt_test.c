@@ -13,6 +13,7 @@
  * a page whose count has dropped back to ours has been freed by the engine.
  */
 #include <kunit/test.h>
+#include <linux/io.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
