@@ -4,7 +4,7 @@
 # make check: every test of the project, stopping at the first failure.
 #   1. build on Debian's 6.1 headers, W=1 C=1 (sparse), no warning
 #   2. build on the 6.12 tree, W=1 C=1, no warning
-#   3. checkpatch --strict over every kernel source file
+#   3. checkpatch --strict and kernel-doc -Wall over every kernel source file
 #   4. KUnit under UML
 #   5. KUnit under QEMU for arm64 and riscv (tools/ci/kunit-cross.sh, if present)
 #   6. userspace selftests under QEMU in Debian's 6.1, 6.12 and 6.12-rt
@@ -39,6 +39,7 @@ step() {
 step build-6.1 "$ci/build.sh" 6.1
 step build-6.12 "$ci/build.sh" 6.12
 step checkpatch "$ci/checkpatch.sh"
+step kernel-doc "$ci/kernel-doc.sh"
 step kunit "$ci/kunit.sh"
 if [ -f "$ci/kunit-cross.sh" ]; then
 	step kunit-cross bash "$ci/kunit-cross.sh"
