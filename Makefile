@@ -15,7 +15,8 @@ JOBS ?= $(shell nproc)
 CI := $(REPO)/tools/ci
 
 .PHONY: all module tools clean deps demo check qemu \
-	build-6.1 build-6.12 build-all checkpatch kunit kunit-cross selftests bench help
+	build-6.1 build-6.12 build-all checkpatch kernel-doc kunit kunit-cross selftests \
+	package bench help
 
 all: module
 
@@ -51,6 +52,14 @@ build-all: build-6.1 build-6.12
 checkpatch: deps
 	@$(CI)/checkpatch.sh
 
+# kernel-doc -none -Wall over every header and .c file.
+kernel-doc: deps
+	@$(CI)/kernel-doc.sh
+
+# The Debian package axas-dkms: build, install, DKMS builds for 6.1, 6.12, 6.12-rt.
+package: deps
+	@$(CI)/package.sh
+
 # KUnit suites under UML (kunit.py from the 6.12 source).
 kunit: deps
 	@$(CI)/kunit.sh
@@ -59,9 +68,10 @@ kunit: deps
 kunit-cross: deps
 	@bash $(CI)/kunit-cross.sh
 
-# Userspace selftests against the module loaded in Debian 6.1 under QEMU.
+# Userspace selftests against the module loaded in Debian 6.1, 6.12 and
+# 6.12-rt under QEMU (KERNELS='6.12-rt' for one of them).
 selftests: deps
-	@$(CI)/selftests.sh
+	@$(CI)/selftests.sh $(KERNELS)
 
 demo: deps
 	@$(MAKE) --no-print-directory module
@@ -94,9 +104,11 @@ help:
 	@echo 'make tools        userspace programs and selftests into tools/build/'
 	@echo 'make build-6.1    warning-free W=1 C=1 build on the 6.1 headers (build-6.12, build-all)'
 	@echo 'make checkpatch   checkpatch.pl --strict over the kernel sources'
+	@echo 'make kernel-doc   scripts/kernel-doc -Wall over the kernel sources'
+	@echo 'make package      the axas-dkms Debian package: build, install, DKMS builds'
 	@echo 'make kunit        KUnit under UML (tools/ci/kunit.sh for one suite)'
 	@echo 'make kunit-cross  KUnit under QEMU for arm64 and riscv'
-	@echo 'make selftests    userspace selftests in Debian 6.1 under QEMU'
+	@echo 'make selftests    userspace selftests in Debian 6.1, 6.12, 6.12-rt under QEMU'
 	@echo "make qemu CMD='...'  any command in the QEMU guest, module loaded"
 	@echo "make bench        axas-bench in the guest: axas against the kernel's own page tables"
 	@echo 'make clean        remove build products'

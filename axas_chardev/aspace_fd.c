@@ -221,6 +221,7 @@ static int axfd_release(struct inode *inode, struct file *file)
 {
 	struct axas_file *af = file->private_data;
 
+	axas_debugfs_remove(af);
 	axas_aspace_put(af->as);
 	kfree(af);
 	return 0;
@@ -234,6 +235,7 @@ static const struct file_operations axfd_fops = {
 	.read_iter	= axfd_read_iter,
 	.write_iter	= axfd_write_iter,
 	.llseek		= axfd_llseek,
+	.show_fdinfo	= axas_aspace_show_fdinfo,
 };
 
 /**
@@ -307,6 +309,7 @@ int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length)
 #endif
 
 	/* From here on ->release() owns af and the address space. */
+	axas_debugfs_add(af, fd);
 	fd_install(fd, file);
 	return fd;
 

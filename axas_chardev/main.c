@@ -107,6 +107,7 @@ static int __init axas_init(void)
 static void __exit axas_exit(void)
 {
 	misc_deregister(&axdev_misc);
+	axas_debugfs_exit();
 	axas_core_exit();
 	/*
 	 * Address spaces free their table pages through RCU callbacks that

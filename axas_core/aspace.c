@@ -17,6 +17,7 @@
 
 #include "axas_core/aspace.h"
 #include "axas_core/user.h"
+#include <trace/events/axas.h>
 
 /*
  * Allocation-failure injection: table pages, data pages and region
@@ -280,6 +281,7 @@ void axas_tlb_invalidate(struct axas_aspace *as, u64 gpa, u64 size)
 	struct axas_consumer *c;
 
 	lockdep_assert_held(&as->lock);
+	trace_axas_invalidate(as, gpa, size);
 	list_for_each_entry(c, &as->consumers, node)
 		c->ops->invalidate(c, gpa, size);
 }

@@ -35,6 +35,7 @@
 
 #include "axas_core/aspace.h"
 #include "axas_core/user.h"
+#include <trace/events/axas.h>
 
 /* The widest host-physical address the CPU can emit. */
 static unsigned int axas_host_phys_bits(void)
@@ -121,6 +122,7 @@ static int axas_add_region(struct axas_aspace *as,
 out:
 	axas_region_free_spare(&spare);
 	axas_writer_unlock(as);
+	trace_axas_map(as, tmpl, ret);
 	return ret;
 }
 
@@ -417,6 +419,7 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 out:
 	axas_region_free_spare(&spare);
 	axas_writer_unlock(as);
+	trace_axas_unmap(as, gpa, size, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_unmap);
@@ -533,6 +536,7 @@ int axas_protect_caller(struct axas_aspace *as, u64 gpa, u64 size, u32 flags,
 out:
 	axas_region_free_spare(&spare);
 	axas_writer_unlock(as);
+	trace_axas_protect(as, gpa, size, flags, ret);
 	return ret;
 }
 

@@ -33,6 +33,8 @@
 #include "axas_npt/npt.h"
 #include "axas_npt/fmt.h"
 #include "axas_npt/walk.h"
+#include <kunit/visibility.h>
+#include <trace/events/axas.h>
 
 /* Tables a fault may link: one per level below the root. */
 #define AXAS_NPT_CACHE_MAX	(AXAS_NPT_MAX_LEVELS - 1)
@@ -117,6 +119,7 @@ int axas_npt_resolve_format(u32 *format, u32 *gpa_bits)
 	*format = fmt_id;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_resolve_format);
 
 /**
  * axas_npt_prot_is_valid() - a leaf can carry these AXAS_MAP_* bits
@@ -140,6 +143,7 @@ bool axas_npt_prot_is_valid(u32 prot)
 		return false;
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_prot_is_valid);
 
 /**
  * axas_npt_prot_fits() - a leaf of this table can carry these AXAS_MAP_* bits
@@ -210,6 +214,7 @@ unsigned int axas_npt_root_entries(const struct axas_npt *npt)
 {
 	return 1U << (npt->gpa_bits - axas_npt_level_shift(npt->levels - 1));
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_root_entries);
 
 /**
  * axas_npt_init() - create an empty table: just its root, zeroed
@@ -255,6 +260,7 @@ int axas_npt_init(struct axas_npt *npt, u32 format, u32 gpa_bits,
 	atomic_long_set(&npt->table_pages, 1L << npt->root_order);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_init);
 
 /**
  * axas_npt_root_reg() - the register value that loads this table
@@ -266,6 +272,7 @@ u64 axas_npt_root_reg(const struct axas_npt *npt)
 {
 	return npt->fmt->root_reg(npt);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_root_reg);
 
 /* Link a table into an empty entry: no break, nothing to invalidate. */
 static void axas_npt_link_table(struct axas_npt *npt, u64 *ptep, struct page *page)
@@ -329,6 +336,7 @@ void axas_npt_destroy(struct axas_npt *npt)
 	free_pages((unsigned long)npt->root, npt->root_order);
 	npt->root = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_destroy);
 
 /* --- query and iteration ------------------------------------------------ */
 
@@ -381,6 +389,7 @@ int axas_npt_visit_leaves(struct axas_npt *npt, u64 gpa, u64 size, axas_npt_leaf
 		return -EINVAL;
 	return axas_npt_walk(npt, gpa, size, &w);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_visit_leaves);
 
 static int axas_npt_copy_leaf(const struct axas_npt_leaf *leaf, void *arg)
 {
@@ -410,6 +419,7 @@ int axas_npt_query(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf)
 		return ret;
 	return ret ? 0 : -ENOENT;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_query);
 
 struct axas_npt_table_walk {
 	axas_npt_table_fn fn;
@@ -456,6 +466,7 @@ int axas_npt_visit_tables(struct axas_npt *npt, axas_npt_table_fn fn, void *arg)
 	}
 	return axas_npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &w);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_visit_tables);
 
 /* --- map ---------------------------------------------------------------- */
 
@@ -662,6 +673,7 @@ int axas_npt_map(struct axas_npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 		return -EINVAL;
 	return axas_npt_map_range(npt, &m, gpa, size);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_map);
 
 /**
  * axas_npt_map_each() - map [@gpa, @gpa + @size) page by page to scattered pages
@@ -812,6 +824,7 @@ int axas_npt_map_page(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot)
 	axas_npt_cache_drain(&cache);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_map_page);
 
 /* --- unmap and protect: splits come from pages set aside beforehand ----- */
 
@@ -842,6 +855,7 @@ static int axas_npt_split(const struct axas_npt_visit_ctx *ctx)
 	axas_npt_break_pte(ctx);
 	atomic_long_inc(&ctx->npt->table_pages);
 	axas_npt_make_pte(ctx, fmt->mk_table(page_to_phys(page)));
+	trace_axas_split(ctx);
 	return 0;
 }
 
@@ -987,6 +1001,7 @@ int axas_npt_unmap(struct axas_npt *npt, u64 gpa, u64 size, struct axas_npt_gath
 	axas_npt_split_drain(g);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_unmap);
 
 /* Losing a permission or changing the memory type needs a TLB flush. */
 static bool axas_npt_prot_needs_flush(u32 old, u32 new)
@@ -1067,6 +1082,7 @@ int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 	axas_npt_split_drain(g);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_protect);
 
 static void axas_npt_free_table_rcu(struct rcu_head *head)
 {
@@ -1090,3 +1106,4 @@ void axas_npt_free_tables(struct axas_npt_gather *g)
 		call_rcu(&page->rcu_head, axas_npt_free_table_rcu);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_free_tables);

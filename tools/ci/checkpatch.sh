@@ -9,7 +9,7 @@ set -euo pipefail
 
 ensure_src612
 cd "$AXAS_REPO"
-mapfile -t files < <(find axas_* include kunit -type f -name '*.[ch]' 2>/dev/null |
+mapfile -t files < <(find axas_* include kunit samples -type f -name '*.[ch]' 2>/dev/null |
 	grep -v '\.mod\.c$' | sort)
 if [ ${#files[@]} -eq 0 ]; then
 	msg "checkpatch: no kernel source files yet"

@@ -173,6 +173,7 @@ for arch in "${arches[@]}"; do
 		--arch="$arch" --cross_compile="$cross" --qemu_config="$qconf" \
 		--kunitconfig="$tree/drivers/axas/kunit/$arch.kunitconfig" \
 		--build_dir="$build_dir" --jobs="$JOBS" --timeout=600 \
+		--kernel_args panic_on_warn=1 \
 		"$filter") >"$log" 2>&1 || rc=$?
 	# the configuration and build chatter only when it failed
 	if [ "$rc" -ne 0 ] && ! grep -q 'Testing complete' "$log"; then

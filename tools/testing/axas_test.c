@@ -1778,14 +1778,19 @@ static int frees_child(const char *cg, uint32_t format)
 		return 15;
 	}
 	close(fd);
-	/* table pages are freed after an RCU grace period */
+	/*
+	 * Table pages are freed after an RCU grace period. What may stay
+	 * charged is the memcg's per-CPU charge stock (MEMCG_CHARGE_BATCH,
+	 * 64 pages, on each of the guest's 2 CPUs; 6.12 keeps it), far below
+	 * the 16516 pages freed.
+	 */
 	for (i = 0; i < 50; i++) {
 		after = cg_current(cg);
-		if (after - before < 256 * 1024)
+		if (after - before <= 2 * 64 * 4096)
 			break;
 		usleep(20 * 1000);
 	}
-	if (after - before >= 256 * 1024) {
+	if (after - before > 2 * 64 * 4096) {
 		fprintf(stderr, "# %lld bytes still charged after close\n",
 			after - before);
 		return 16;
