@@ -96,7 +96,7 @@ help:
 	@echo 'make build-6.1    warning-free W=1 C=1 build on the 6.1 headers (build-6.12, build-all)'
 	@echo 'make checkpatch   checkpatch.pl --strict over the kernel sources'
 	@echo 'make kunit        KUnit under UML (tools/ci/kunit.sh for one suite)'
-	@echo 'make kunit-cross  KUnit under QEMU for arm64 and riscv'
+	@echo 'make kunit-cross  KUnit under QEMU for arm64, riscv, x86_64'
 	@echo 'make selftests    userspace selftests in Debian 6.1 under QEMU'
 	@echo "make qemu CMD='...'  any command in the QEMU guest, module loaded"
 	@echo "make bench        axas-bench in the guest: axas against the kernel's own page tables"

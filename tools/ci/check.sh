@@ -6,7 +6,7 @@
 #   2. build on the 6.12 tree, W=1 C=1, no warning
 #   3. checkpatch --strict over every kernel source file
 #   4. KUnit under UML
-#   5. KUnit under QEMU for arm64 and riscv (tools/ci/kunit-cross.sh, if present)
+#   5. KUnit under QEMU for arm64, riscv and x86_64 (tools/ci/kunit-cross.sh, if present)
 #   6. userspace selftests in Debian 6.1 under QEMU (tools/testing/run.sh, if present)
 # The packages are installed by `make deps` (make check depends on it).
 set -euo pipefail
