@@ -107,7 +107,7 @@ help:
 	@echo 'make kernel-doc   scripts/kernel-doc -Wall over the kernel sources'
 	@echo 'make package      the axas-dkms Debian package: build, install, DKMS builds'
 	@echo 'make kunit        KUnit under UML (tools/ci/kunit.sh for one suite)'
-	@echo 'make kunit-cross  KUnit under QEMU for arm64 and riscv'
+	@echo 'make kunit-cross  KUnit under QEMU for arm64, riscv, x86_64'
 	@echo 'make selftests    userspace selftests in Debian 6.1, 6.12, 6.12-rt under QEMU'
 	@echo "make qemu CMD='...'  any command in the QEMU guest, module loaded"
 	@echo "make bench        axas-bench in the guest: axas against the kernel's own page tables"

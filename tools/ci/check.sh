@@ -6,7 +6,7 @@
 #   2. build on the 6.12 tree, W=1 C=1, no warning
 #   3. checkpatch --strict and kernel-doc -Wall over every kernel source file
 #   4. KUnit under UML
-#   5. KUnit under QEMU for arm64 and riscv (tools/ci/kunit-cross.sh)
+#   5. KUnit under QEMU for arm64, riscv and x86_64 (tools/ci/kunit-cross.sh)
 #   6. userspace selftests under QEMU in Debian's 6.1, 6.12 and 6.12-rt
 #      kernels, in parallel (tools/testing/run.sh)
 #   7. the Debian package axas-dkms: built, installed (DKMS builds for the

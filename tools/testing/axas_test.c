@@ -551,14 +551,14 @@ TEST(amd_npt_exec_only)
 		fd = ax_new(dev, fmts[k], 0, 0, SZ_4G);
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, map_alloc(fd, 0, SZ_64K, RWX));
-		EXPECT_FAIL(fd, EINVAL, map_alloc(fd, SZ_1M, SZ_64K,
+		EXPECT_FAIL(fd, EINVAL, map_alloc(fd, SZ_2M, SZ_64K,
 						  AXAS_MAP_EXEC));
-		EXPECT_FAIL(fd, EINVAL, map_alloc(fd, SZ_1M, SZ_64K,
+		EXPECT_FAIL(fd, EINVAL, map_alloc(fd, SZ_2M, SZ_64K,
 						  AXAS_MAP_EXEC |
 						  AXAS_MAP_POPULATE));
 		EXPECT_FAIL(fd, EINVAL, protect(fd, 0, SZ_64K, AXAS_MAP_EXEC));
 		if (is_root())
-			EXPECT_FAIL(fd, EINVAL, map_linear(fd, SZ_1M, SZ_64K,
+			EXPECT_FAIL(fd, EINVAL, map_linear(fd, SZ_2M, SZ_64K,
 							   LIN_HPA,
 							   AXAS_MAP_EXEC));
 		EXPECT_EQ(0, protect(fd, 0, SZ_64K,
@@ -568,7 +568,7 @@ TEST(amd_npt_exec_only)
 	}
 	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, map_alloc(fd, SZ_1M, SZ_64K, AXAS_MAP_EXEC));
+	EXPECT_EQ(0, map_alloc(fd, SZ_2M, SZ_64K, AXAS_MAP_EXEC));
 	close(fd);
 	close(dev);
 }
