@@ -11,6 +11,7 @@
 #      kernels, in parallel (tools/testing/run.sh)
 #   7. the Debian package axas-dkms: built, installed (DKMS builds for the
 #      6.1 headers), dkms build for Debian's 6.12 and 6.12-rt headers
+#   7. a guest on axas tables: riscv64 kernel on QEMU 10, axas_vcpu.ko, axas-vmm
 # A step whose script is missing fails: nothing is skipped silently.
 # The packages are installed by `make deps` (make check depends on it).
 set -euo pipefail
@@ -51,6 +52,7 @@ step kunit "$ci/kunit.sh"
 step kunit-cross bash "$ci/kunit-cross.sh"
 step selftests "$ci/selftests.sh"
 step package "$ci/package.sh"
+step vcpu-riscv "$ci/vcpu-riscv.sh"
 
 # Totals of every step's "NAME: N passed, N failed, N skipped" line; a step
 # that printed none (a cross run, say) is counted from kunit.py's own
