@@ -11,7 +11,7 @@
 #      kernels, in parallel (tools/testing/run.sh)
 #   7. the Debian package axas-dkms: built, installed (DKMS builds for the
 #      6.1 headers), dkms build for Debian's 6.12 and 6.12-rt headers
-#   7. a guest on axas tables: riscv64 kernel on QEMU 10, axas_vcpu.ko, axas-vmm
+#   8. a guest on axas tables: riscv64 kernel on QEMU 10, axas_vcpu.ko, axas-vmm
 # A step whose script is missing fails: nothing is skipped silently.
 # The packages are installed by `make deps` (make check depends on it).
 set -euo pipefail
