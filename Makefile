@@ -16,7 +16,8 @@ AXAS_CACHE ?= /var/tmp/axas
 CI := $(REPO)/tools/ci
 
 .PHONY: all module tools clean deps demo check qemu \
-	build-6.1 build-6.12 build-all checkpatch kunit kunit-cross selftests bench help \
+	build-6.1 build-6.12 build-all checkpatch kernel-doc kunit kunit-cross selftests \
+	package bench help \
 	bench-vcpu vcpu-riscv
 
 all: module
@@ -24,7 +25,7 @@ all: module
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)/" || { \
 		echo "No kernel headers (KDIR='$(KDIR)'): run 'make deps' or set KDIR=" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(REPO) CONFIG_AXAS=m modules
+	$(MAKE) -C $(KDIR) M=$(REPO) modules
 
 # The selftests may include kselftest_harness.h from the 6.12 source.
 tools:
@@ -33,7 +34,7 @@ tools:
 
 clean:
 	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then \
-		$(MAKE) -C $(KDIR) M=$(REPO) CONFIG_AXAS=m clean; fi
+		$(MAKE) -C $(KDIR) M=$(REPO) clean; fi
 	$(MAKE) -C $(REPO)/tools clean
 
 # Installs the Debian packages the builds and tests need (idempotent, quiet
@@ -53,18 +54,26 @@ build-all: build-6.1 build-6.12
 checkpatch: deps
 	@$(CI)/checkpatch.sh
 
+# kernel-doc -none -Wall over every header and .c file.
+kernel-doc: deps
+	@$(CI)/kernel-doc.sh
+
+# The Debian package axas-dkms: build, install, DKMS builds for 6.1, 6.12, 6.12-rt.
+package: deps
+	@$(CI)/package.sh
+
 # KUnit suites under UML (kunit.py from the 6.12 source).
 kunit: deps
 	@$(CI)/kunit.sh
 
-# KUnit suites under QEMU for arm64 and riscv, if present.
+# KUnit suites under QEMU for arm64 and riscv.
 kunit-cross: deps
-	@if [ -f $(CI)/kunit-cross.sh ]; then bash $(CI)/kunit-cross.sh; \
-	else echo "tools/ci/kunit-cross.sh: not present, no cross KUnit run"; fi
+	@bash $(CI)/kunit-cross.sh
 
-# Userspace selftests against the module loaded in Debian 6.1 under QEMU.
+# Userspace selftests against the module loaded in Debian 6.1, 6.12 and
+# 6.12-rt under QEMU (KERNELS='6.12-rt' for one of them).
 selftests: deps
-	@$(CI)/selftests.sh
+	@$(CI)/selftests.sh $(KERNELS)
 
 demo: deps
 	@$(MAKE) --no-print-directory module
@@ -111,9 +120,11 @@ help:
 	@echo 'make tools        userspace programs and selftests into tools/build/'
 	@echo 'make build-6.1    warning-free W=1 C=1 build on the 6.1 headers (build-6.12, build-all)'
 	@echo 'make checkpatch   checkpatch.pl --strict over the kernel sources'
+	@echo 'make kernel-doc   scripts/kernel-doc -Wall over the kernel sources'
+	@echo 'make package      the axas-dkms Debian package: build, install, DKMS builds'
 	@echo 'make kunit        KUnit under UML (tools/ci/kunit.sh for one suite)'
-	@echo 'make kunit-cross  KUnit under QEMU for arm64 and riscv'
-	@echo 'make selftests    userspace selftests in Debian 6.1 under QEMU'
+	@echo 'make kunit-cross  KUnit under QEMU for arm64, riscv, x86_64'
+	@echo 'make selftests    userspace selftests in Debian 6.1, 6.12, 6.12-rt under QEMU'
 	@echo "make qemu CMD='...'  any command in the QEMU guest, module loaded"
 	@echo "make bench        axas-bench in the guest: axas against the kernel's own page tables,"
 	@echo "                  then bench-vcpu: a riscv64 guest's first touch on axas_vcpu vs KVM"

@@ -1,18 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Runs the hardware-verifier KUnit suites (kunit/arm64, kunit/riscv) in
-# arm64 and riscv64 kernels under QEMU (TCG), with the kernel's kunit.py
-# from the 6.12 source:
+# Runs the hardware-verifier KUnit suites (kunit/arm64, kunit/riscv,
+# kunit/x86) in arm64, riscv64 and x86_64 kernels under QEMU (TCG, never
+# KVM), with the kernel's kunit.py from the 6.12 source:
 #   arm64: kernel at EL2 with VHE (-machine virt,virtualization=on), the
 #          tables judged by AT S12E1R/W;
 #   riscv: HS-mode (-cpu rv64,h=true,...), the tables judged by HLV/HSV, on
 #          QEMU 10 unpacked from Debian's bookworm-backports into
 #          $AXAS_QEMU10 (Debian 12's QEMU 7.2 cannot translate the upper
 #          half of Sv39x4; if QEMU 10 cannot be had, the run falls back to
-#          7.2 and says which checks it skipped).
+#          7.2 and says which checks it skipped);
+#   x86_64: -cpu max (SVM with nested paging), AMD NPT tables judged by a
+#          guest run with VMRUN. The nested walk uses the host's paging
+#          mode, so the kernel boots twice: with no5lvl (every suite, NPT4
+#          on the hardware) and with 5-level paging (axas_hw_x86 only, NPT5).
 #
-#   tools/ci/kunit-cross.sh              both architectures
+#   tools/ci/kunit-cross.sh              every architecture
 #   tools/ci/kunit-cross.sh riscv        one of them
 #   AXAS_CROSS_FILTER='axas_hw*' tools/ci/...  only the hardware verifiers
 #                                        (default: every axas suite, so the
@@ -20,7 +24,7 @@
 #                                        and riscv kernels)
 #   AXAS_QEMU10=none tools/ci/...        riscv on QEMU 7.2 (the fallback)
 #
-# Build directories persist in $AXAS_CACHE/kunit-arm64 and kunit-riscv.
+# Build directories persist in $AXAS_CACHE/kunit-{arm64,riscv,x86_64}.
 # The exit status is non-zero when a case fails or skips, nothing ran, the
 # kernel crashed, or its log shows a BUG/WARNING report.
 set -euo pipefail
@@ -28,7 +32,7 @@ set -euo pipefail
 
 filter=${AXAS_CROSS_FILTER:-axas*}
 arches=("$@")
-[ ${#arches[@]} -gt 0 ] || arches=(arm64 riscv)
+[ ${#arches[@]} -gt 0 ] || arches=(arm64 riscv x86_64)
 
 . "$(dirname "$0")/cross.sh"
 
@@ -41,7 +45,7 @@ if ! flock -n 9; then
 fi
 
 "$(dirname "$0")/deps.sh" binutils-aarch64-linux-gnu binutils-riscv64-linux-gnu \
-	qemu-system-arm qemu-system-misc
+	qemu-system-arm qemu-system-misc qemu-system-x86
 
 install_cross_gcc
 export PATH="$CROSS_GCC/bin:$PATH"
@@ -50,39 +54,21 @@ tree="$AXAS_CACHE/cross-src"
 kunit_tree "$tree"
 
 rc_all=0
-for arch in "${arches[@]}"; do
-	case $arch in
-	arm64)
-		cross=aarch64-linux-gnu-
-		qconf=$AXAS_REPO/kunit/qemu_configs/arm64_vhe.py
-		;;
-	riscv)
-		cross=riscv64-linux-gnu-
-		qconf=$AXAS_REPO/kunit/qemu_configs/riscv_h.py
-		install_qemu10
-		;;
-	*)
-		die "unknown architecture '$arch' (arm64 or riscv)"
-		;;
-	esac
-	build_dir="$AXAS_CACHE/kunit-$arch"
-	log="$build_dir.out"
-	mkdir -p "$build_dir"
-	# The tree is synced from whichever clone ran last, keeping file times:
-	# an object newer than a source from another clone would look up to
-	# date. Rebuild the module whenever its sources differ from last time.
-	src_hash=$(cd "$tree/drivers/axas" && find . -type f | LC_ALL=C sort | xargs sha1sum | sha1sum)
-	if [ "$src_hash" != "$(cat "$build_dir/.axas-src-hash" 2>/dev/null)" ]; then
-		rm -rf "$build_dir/drivers/axas"
-		echo "$src_hash" >"$build_dir/.axas-src-hash"
-	fi
-	msg "KUnit on $arch under QEMU (build dir $build_dir)"
-	rc=0
-	(cd "$tree" && nice python3 tools/testing/kunit/kunit.py run \
-		--arch="$arch" --cross_compile="$cross" --qemu_config="$qconf" \
-		--kunitconfig="$tree/drivers/axas/kunit/$arch.kunitconfig" \
-		--build_dir="$build_dir" --jobs="$JOBS" --timeout=600 \
-		"$filter") >"$log" 2>&1 || rc=$?
+
+# One boot: kunit.py run (build and boot) or exec (boot the last build).
+# $1: run|exec, $2: label, $3: filter, rest: extra kunit.py arguments.
+kunit_boot() {
+	local mode=$1 label=$2 glob=$3 rc=0 summary passed failed skipped reports
+	shift 3
+	local log="$build_dir.$label.out"
+	local args=(--arch="$arch" --qemu_config="$qconf" --build_dir="$build_dir"
+		    --timeout=600 --kernel_args=panic_on_warn=1 "$@")
+	[ -z "$cross" ] || args+=(--cross_compile="$cross")
+	[ "$mode" = exec ] ||
+		args+=(--kunitconfig="$tree/drivers/axas/kunit/$kconf.kunitconfig" --jobs="$JOBS")
+	msg "KUnit on $label under QEMU (build dir $build_dir)"
+	(cd "$tree" && nice python3 tools/testing/kunit/kunit.py "$mode" \
+		"${args[@]}" "$glob") >"$log" 2>&1 || rc=$?
 	# the configuration and build chatter only when it failed
 	if [ "$rc" -ne 0 ] && ! grep -q 'Testing complete' "$log"; then
 		tail -n 60 "$log"
@@ -101,19 +87,61 @@ for arch in "${arches[@]}"; do
 		reports=$(grep -nE 'BUG:|WARNING:|Oops|Unable to handle|Kernel panic|SError' \
 			"$build_dir/test.log" || true)
 	fi
-	echo "kunit-$arch: $passed passed, $failed failed, $skipped skipped"
+	echo "kunit-$label: $passed passed, $failed failed, $skipped skipped"
 	if [ -z "$summary" ]; then
-		echo "FAIL: kunit-$arch: no result (build or boot failed, see $log)" >&2
+		echo "FAIL: kunit-$label: no result (build or boot failed, see $log)" >&2
 		rc_all=1
 	elif [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$skipped" -ne 0 ] ||
 	     [ "$passed" -eq 0 ]; then
-		echo "FAIL: kunit-$arch: kunit.py exit $rc, $failed failed, $skipped skipped, $passed passed" >&2
+		echo "FAIL: kunit-$label: kunit.py exit $rc, $failed failed, $skipped skipped, $passed passed" >&2
 		rc_all=1
 	fi
 	if [ -n "$reports" ]; then
 		echo "$reports"
-		echo "FAIL: kunit-$arch: the kernel log ($build_dir/test.log) has BUG/WARNING reports" >&2
+		echo "FAIL: kunit-$label: the kernel log ($build_dir/test.log) has BUG/WARNING reports" >&2
 		rc_all=1
+	fi
+}
+
+for arch in "${arches[@]}"; do
+	kconf=$arch
+	case $arch in
+	arm64)
+		cross=aarch64-linux-gnu-
+		qconf=$AXAS_REPO/kunit/qemu_configs/arm64_vhe.py
+		;;
+	riscv)
+		cross=riscv64-linux-gnu-
+		qconf=$AXAS_REPO/kunit/qemu_configs/riscv_h.py
+		install_qemu10
+		;;
+	x86_64)
+		cross=		# the host's gcc
+		kconf=x86
+		qconf=$AXAS_REPO/kunit/qemu_configs/x86_svm.py
+		;;
+	*)
+		die "unknown architecture '$arch' (arm64, riscv or x86_64)"
+		;;
+	esac
+	build_dir="$AXAS_CACHE/kunit-$arch"
+	mkdir -p "$build_dir"
+	# The tree is synced from whichever clone ran last, keeping file times:
+	# an object newer than a source from another clone would look up to
+	# date. Rebuild the module whenever its sources differ from last time.
+	src_hash=$(cd "$tree/drivers/axas" && find . -type f | LC_ALL=C sort | xargs sha1sum | sha1sum)
+	if [ "$src_hash" != "$(cat "$build_dir/.axas-src-hash" 2>/dev/null)" ]; then
+		rm -rf "$build_dir/drivers/axas"
+		echo "$src_hash" >"$build_dir/.axas-src-hash"
+	fi
+	if [ "$arch" = x86_64 ]; then
+		# NPT4 needs a 4-level host, NPT5 a 5-level one
+		kunit_boot run x86_64-4level "$filter" --kernel_args=no5lvl
+		case axas_hw_x86 in
+		$filter) kunit_boot exec x86_64-5level 'axas_hw_x86*' ;;
+		esac
+	else
+		kunit_boot run "$arch" "$filter"
 	fi
 done
 exit "$rc_all"
