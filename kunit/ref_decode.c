@@ -606,7 +606,7 @@ static const struct ref_leaf_rule ref_npt_leaf[] = {
 	 * (the walker would otherwise write it). No bit says "readable":
 	 * every present entry is.
 	 */
-	{ REF_ALWAYS, REF_ANY_LEVEL, X86_P | X86_US | X86_A },
+	{ 0, 0, REF_ANY_LEVEL, X86_P | X86_US | X86_A },
 	/* bit 1 R/W; bit 6 D, so that a write needs no update of the entry */
 	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, X86_RW | X86_D },
 	/* bit 63 NX (EFER.NXE is set on every x86-64 Linux host) */
@@ -618,7 +618,7 @@ static const struct ref_leaf_rule ref_npt_leaf[] = {
 	{ REF_MEMTYPE, AXAS_MAP_DEVICE,   REF_ANY_LEVEL, X86_PCD | X86_PWT },
 	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL, X86_PWT },
 	/* bit 7 PS: 1 in a PDE/PDPE that maps a 2 MiB / 1 GiB page */
-	{ REF_ALWAYS, 1, 2, X86_PS_OR_PAT },
+	{ 0, 0, BIT(1) | BIT(2), X86_PS_OR_PAT },
 };
 
 static u64 ref_apply_rules(const struct ref_leaf_rule *rules, unsigned int nr,
