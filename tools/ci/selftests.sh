@@ -21,10 +21,11 @@ rc=0
 	sh /axas/testing/run.sh 2>&1 | tee "$log" || rc=$?
 
 # TAP results at the start of a line: "ok N ...", "not ok N ...", with
-# "# SKIP" marking a skipped test.
-passed=$(grep -E '^ok [0-9]+' "$log" | grep -vc '# SKIP' || true)
-skipped=$(grep -E '^ok [0-9]+' "$log" | grep -c '# SKIP' || true)
-failed=$(grep -cE '^not ok [0-9]+' "$log" || true)
+# "# SKIP" marking a skipped test. The serial console can carry stray NUL
+# bytes: read the log as text whatever it holds (-a).
+passed=$(grep -aE '^ok [0-9]+' "$log" | grep -avc '# SKIP' || true)
+skipped=$(grep -aE '^ok [0-9]+' "$log" | grep -ac '# SKIP' || true)
+failed=$(grep -acE '^not ok [0-9]+' "$log" || true)
 echo "selftests: $passed passed, $failed failed, $skipped skipped"
 [ "$rc" -eq 0 ] || die "selftests: exit status $rc"
 [ "$failed" -eq 0 ] || die "selftests: $failed failed"
