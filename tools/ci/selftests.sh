@@ -70,10 +70,11 @@ for k in "${kernels[@]}"; do
 	cat "$out"
 	read -r rc secs <"$AXAS_CACHE/selftests-$k.rc" || { rc=125; secs=0; }
 	# TAP results at the start of a line: "ok N ...", "not ok N ...",
-	# with "# SKIP" marking a skipped test.
-	passed=$(grep -E '^ok [0-9]+' "$out" | grep -vc '# SKIP' || true)
-	skipped=$(grep -E '^ok [0-9]+' "$out" | grep -c '# SKIP' || true)
-	failed=$(grep -cE '^not ok [0-9]+' "$out" || true)
+	# with "# SKIP" marking a skipped test. The serial console can carry
+	# stray NUL bytes: read the log as text whatever it holds (-a).
+	passed=$(grep -aE '^ok [0-9]+' "$out" | grep -avc '# SKIP' || true)
+	skipped=$(grep -aE '^ok [0-9]+' "$out" | grep -ac '# SKIP' || true)
+	failed=$(grep -acE '^not ok [0-9]+' "$out" || true)
 	abi=$(sed -n 's/^==> booting Debian \([^ ]*\) in QEMU.*/\1/p' "$out" | head -n 1)
 	summary+=("selftests-$k: $passed passed, $failed failed, $skipped skipped ($abi, exit $rc, ${secs}s)")
 	if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
