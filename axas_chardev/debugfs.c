@@ -121,7 +121,7 @@ static int axdbg_table_show(struct seq_file *m, void *unused)
 	seq_puts(m, "# gpa size pa level prot pte\n");
 	down_read(&as->lock);
 	ret = axas_npt_visit_leaves(&as->npt, as->base, as->size, axdbg_leaf,
-				    m);
+				    m, AXAS_NPT_WALK_SHARED);
 	up_read(&as->lock);
 	return ret == -EOVERFLOW ? 0 : ret;
 }

@@ -6,11 +6,13 @@
 #   2. build on the 6.12 tree, W=1 C=1, no warning
 #   3. checkpatch --strict and kernel-doc -Wall over every kernel source file
 #   4. KUnit under UML
-#   5. KUnit under QEMU for arm64 and riscv (tools/ci/kunit-cross.sh, if present)
+#   5. KUnit under QEMU for arm64, riscv and x86_64 (tools/ci/kunit-cross.sh)
 #   6. userspace selftests under QEMU in Debian's 6.1, 6.12 and 6.12-rt
-#      kernels, in parallel (tools/testing/run.sh, if present)
+#      kernels, in parallel (tools/testing/run.sh)
 #   7. the Debian package axas-dkms: built, installed (DKMS builds for the
 #      6.1 headers), dkms build for Debian's 6.12 and 6.12-rt headers
+#   8. a guest on axas tables: riscv64 kernel on QEMU 10, axas_vcpu.ko, axas-vmm
+# A step whose script is missing fails: nothing is skipped silently.
 # The packages are installed by `make deps` (make check depends on it).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -36,18 +38,21 @@ step() {
 	fi
 }
 
+for script in build.sh checkpatch.sh kunit.sh kunit-cross.sh selftests.sh; do
+	[ -f "$ci/$script" ] || die "make check: tools/ci/$script is missing"
+done
+[ -f "$AXAS_REPO/tools/testing/run.sh" ] ||
+	die "make check: tools/testing/run.sh is missing"
+
 step build-6.1 "$ci/build.sh" 6.1
 step build-6.12 "$ci/build.sh" 6.12
 step checkpatch "$ci/checkpatch.sh"
 step kernel-doc "$ci/kernel-doc.sh"
 step kunit "$ci/kunit.sh"
-if [ -f "$ci/kunit-cross.sh" ]; then
-	step kunit-cross bash "$ci/kunit-cross.sh"
-else
-	echo "(tools/ci/kunit-cross.sh absent: no cross-architecture KUnit run)"
-fi
+step kunit-cross bash "$ci/kunit-cross.sh"
 step selftests "$ci/selftests.sh"
 step package "$ci/package.sh"
+step vcpu-riscv "$ci/vcpu-riscv.sh"
 
 # Totals of every step's "NAME: N passed, N failed, N skipped" line; a step
 # that printed none (a cross run, say) is counted from kunit.py's own

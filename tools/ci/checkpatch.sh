@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # checkpatch.pl --strict from the 6.12 source over every kernel source file
-# of the repository (axas_*/, include/, kunit/). Any ERROR, WARNING or CHECK
+# of the repository (axas_*/, include/, kunit/, samples/). Any ERROR, WARNING or CHECK
 # fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"

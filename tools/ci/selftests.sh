@@ -23,14 +23,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # Until the selftests move into tools/testing/selftests/axas, the old
-# layout (tools/testing/*.c and its run.sh) still runs.
+# layout (tools/testing/*.c and its run.sh) still runs. A missing test
+# directory is a failure, never a silent skip.
 if ls "$AXAS_REPO"/tools/testing/selftests/axas/*_test.c >/dev/null 2>&1; then
 	layout=kselftest
 elif [ -f "$AXAS_REPO/tools/testing/run.sh" ]; then
 	layout=old
 else
-	msg "selftests: no tools/testing/selftests/axas/*_test.c: nothing to run"
-	exit 0
+	die "selftests: no tools/testing/selftests/axas/*_test.c"
 fi
 if [ $# -gt 0 ]; then
 	kernels=("$@")

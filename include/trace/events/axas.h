@@ -142,30 +142,27 @@ TRACE_EVENT(axas_fault,
 );
 
 /*
- * Invalidation leaving the core for [@gpa, @gpa + @size): a present leaf
- * was removed or downgraded (@g->flush; tlb_gen is the generation after the
- * bump), or table pages were unlinked. hooked tells whether a consumer's
- * callback is bound to hear it. A writer that changed nothing live records
- * nothing.
+ * Invalidation leaving the core for [@gpa, @gpa + @size) through
+ * axas_tlb_invalidate(): a break of break-before-make, a present leaf
+ * removed or downgraded, or table pages unlinked. hooked tells whether a
+ * consumer is bound to hear it.
  */
-TRACE_EVENT_CONDITION(axas_invalidate,
-		      TP_PROTO(const struct axas_aspace *as, u64 gpa, u64 size,
-			       const struct axas_npt_gather *g),
-		      TP_ARGS(as, gpa, size, g),
-		      TP_CONDITION(g->flush || !list_empty(&g->tables)),
-		      TP_STRUCT__entry(__field(const void *, space)
-				       __field(u64, gpa)
-				       __field(u64, size)
-				       __field(u64, tlb_gen)
-				       __field(bool, hooked)),
-		      TP_fast_assign(__entry->space = &as->npt;
-				     __entry->gpa = gpa;
-				     __entry->size = size;
-				     __entry->tlb_gen = atomic64_read(&as->tlb_gen);
-				     __entry->hooked = !!as->inv_ops;),
-		      TP_printk("space=%p gpa=%#llx size=%#llx tlb_gen=%llu hooked=%d",
-				__entry->space, __entry->gpa, __entry->size,
-				__entry->tlb_gen, __entry->hooked)
+TRACE_EVENT(axas_invalidate,
+	    TP_PROTO(const struct axas_aspace *as, u64 gpa, u64 size),
+	    TP_ARGS(as, gpa, size),
+	    TP_STRUCT__entry(__field(const void *, space)
+			     __field(u64, gpa)
+			     __field(u64, size)
+			     __field(u64, tlb_gen)
+			     __field(bool, hooked)),
+	    TP_fast_assign(__entry->space = &as->npt;
+			   __entry->gpa = gpa;
+			   __entry->size = size;
+			   __entry->tlb_gen = atomic64_read(&as->tlb_gen);
+			   __entry->hooked = !list_empty(&as->consumers);),
+	    TP_printk("space=%p gpa=%#llx size=%#llx tlb_gen=%llu hooked=%d",
+		      __entry->space, __entry->gpa, __entry->size,
+		      __entry->tlb_gen, __entry->hooked)
 );
 
 /*
