@@ -15,12 +15,24 @@
 
 #include "axas_core/aspace.h"
 
+/*
+ * Copies run under the space's lock with page faults disabled: the host
+ * buffer may be the VMM's own mmap of this space, whose fault handler
+ * takes the lock. A short copy makes axas_access_iter() fault the buffer
+ * in without the lock and go on.
+ */
 static size_t axas_copy(void *addr, size_t len, struct iov_iter *iter,
 			bool write)
 {
+	size_t done;
+
+	pagefault_disable();
 	if (write)
-		return copy_from_iter(addr, len, iter);
-	return copy_to_iter(addr, len, iter);
+		done = copy_from_iter(addr, len, iter);
+	else
+		done = copy_to_iter(addr, len, iter);
+	pagefault_enable();
+	return done;
 }
 
 /* Copy within one host page of a linear region. */
@@ -66,7 +78,7 @@ static ssize_t axas_write_new_page(struct axas_aspace *as,
 	if (!page)
 		return -ENOMEM;
 	addr = kmap_local_page(page);
-	done = copy_from_iter(addr + offset_in_page(gpa), len, iter);
+	done = axas_copy(addr + offset_in_page(gpa), len, iter, true);
 	kunmap_local(addr);
 	if (!done) {
 		__free_page(page);
@@ -101,8 +113,21 @@ static ssize_t axas_access_alloc(struct axas_aspace *as,
 		if (!ret)
 			break;
 		/* Never touched: reads see zeros and allocate nothing. */
-		if (!write)
-			return iov_iter_zero(len, iter);
+		if (!write) {
+			pagefault_disable();
+			done = iov_iter_zero(len, iter);
+			pagefault_enable();
+			return done;
+		}
+		/* A 2 MiB block's first touch maps the whole block. */
+		if (axas_block_is_huge(r, gpa)) {
+			u32 result;
+
+			ret = axas_fault_in_locked(as, r, gpa, &result);
+			if (ret)
+				return ret;
+			continue;
+		}
 		ret = axas_write_new_page(as, r, gpa, len, iter);
 		if (ret != -EEXIST)
 			return ret;
@@ -123,7 +148,10 @@ static ssize_t axas_access_alloc(struct axas_aspace *as,
  *	%AXAS_ACCESS_LINEAR to allow access to linear regions
  *
  * Crosses pages and regions. Writes into lazy regions fault pages in;
- * reads of lazy pages never touched return zeros without allocating.
+ * reads of lazy pages never touched return zeros without allocating. User
+ * regions are accessed like alloc regions, but a user region pinned
+ * without %AXAS_MAP_WRITE is never written (-EPERM). The host buffer is
+ * faulted in with the lock dropped, so it may be an mmap of the space.
  * Guest permissions do not apply to the host. The transfer stops at a hole,
  * a %AXAS_MAP_DEVICE region, a linear region without %AXAS_ACCESS_LINEAR,
  * or a fault on the host buffer.
@@ -140,7 +168,7 @@ ssize_t axas_access_iter(struct axas_aspace *as, u64 gpa,
 	bool write = flags & AXAS_ACCESS_WRITE;
 	struct axas_region *r;
 	ssize_t done = 0, ret = 0;
-	size_t len, n;
+	size_t len, n, left;
 
 	if (flags & ~(AXAS_ACCESS_WRITE | AXAS_ACCESS_LINEAR))
 		return -EINVAL;
@@ -161,6 +189,11 @@ ssize_t axas_access_iter(struct axas_aspace *as, u64 gpa,
 			ret = -EPERM;
 			break;
 		}
+		/* Pages pinned read-only may be shared with other users. */
+		if (r->kind == AXAS_REGION_USER && write && !r->pin->writable) {
+			ret = -EPERM;
+			break;
+		}
 		len = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
 		len = min_t(u64, len, r->end - gpa);
 		if (r->kind == AXAS_REGION_LINEAR)
@@ -174,8 +207,16 @@ ssize_t axas_access_iter(struct axas_aspace *as, u64 gpa,
 		done += n;
 		gpa += n;
 		if (n < len) {
-			ret = -EFAULT;
-			break;
+			up_read(&as->lock);
+			if (write)
+				left = fault_in_iov_iter_readable(iter, len - n);
+			else
+				left = fault_in_iov_iter_writeable(iter, len - n);
+			down_read(&as->lock);
+			if (left == len - n) {
+				ret = -EFAULT;
+				break;
+			}
 		}
 		ret = 0;
 	}

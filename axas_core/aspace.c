@@ -114,6 +114,7 @@ struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 	atomic_long_set(&as->data_pages, 0);
 	atomic64_set(&as->tlb_gen, 0);
 	atomic_set(&as->fail_nth, 0);
+	atomic_set(&as->fail_huge, 0);
 
 	ret = axas_npt_init(&as->npt, format, gpa_bits, &axas_mm_ops, as);
 	if (ret) {
@@ -137,11 +138,13 @@ EXPORT_SYMBOL_GPL(axas_aspace_get);
 static int axas_free_leaf_page(const struct axas_npt_leaf *leaf, void *arg)
 {
 	struct axas_aspace *as = arg;
+	unsigned long nr = leaf->size >> PAGE_SHIFT;
 
-	if (WARN_ON_ONCE(leaf->size != PAGE_SIZE))
+	/* 4 KiB pages, or a 2 MiB page split into 512 at allocation. */
+	if (WARN_ON_ONCE(leaf->size > AXAS_HUGE_SIZE))
 		return 0;
-	__free_page(pfn_to_page(PHYS_PFN(leaf->pa)));
-	atomic_long_dec(&as->data_pages);
+	axas_free_data_run(pfn_to_page(PHYS_PFN(leaf->pa)), nr);
+	atomic_long_sub(nr, &as->data_pages);
 	return 0;
 }
 
@@ -160,6 +163,8 @@ static void axas_aspace_release(struct kref *ref)
 		if (r->kind == AXAS_REGION_ALLOC)
 			axas_npt_visit_leaves(&as->npt, r->start, r->end - r->start,
 					      axas_free_leaf_page, as);
+		else if (r->kind == AXAS_REGION_USER)
+			axas_unpin_range(as, r, r->start, r->end);
 	}
 	WARN_ON_ONCE(atomic_long_read(&as->data_pages));
 	axas_npt_destroy(&as->npt);

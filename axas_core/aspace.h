@@ -30,7 +30,10 @@
  * @hpa: linear regions: host-physical address of @start
  * @kind: AXAS_REGION_LINEAR or AXAS_REGION_ALLOC
  * @prot: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED given to its leaves
- * @flags: AXAS_MAP_POPULATE or AXAS_MAP_NOHUGE as the region was mapped
+ * @flags: AXAS_MAP_POPULATE, AXAS_MAP_HUGE or AXAS_MAP_NOHUGE as the region
+ *	was mapped
+ * @user_va: user regions: the VMM address @start maps
+ * @pin: user regions: the pinned pages (shared by the pieces of a split)
  *
  * @start, @end, @hpa, @kind and @flags never change once the region is in
  * the tree (lockless readers use them): a split replaces it by new regions.
@@ -46,6 +49,28 @@ struct axas_region {
 	u32 kind;
 	u32 prot;
 	u32 flags;
+	u64 user_va;
+	struct axas_pin *pin;
+};
+
+/**
+ * struct axas_pin - pages of one AXAS_IOC_MAP_USER call, pinned long-term
+ * @ref: one per region holding a part of them
+ * @va: the VMM address of @pages[0]
+ * @nr: entries of @pages
+ * @writable: pinned with FOLL_WRITE (unpinned dirty)
+ * @user: charged for the pins (RLIMIT_MEMLOCK), or NULL (CAP_IPC_LOCK)
+ * @mm: the pinning process's mm (its pinned_vm counts them)
+ * @pages: the pinned pages; each is unpinned when its gpa is unmapped
+ */
+struct axas_pin {
+	struct kref ref;
+	u64 va;
+	unsigned long nr;
+	bool writable;
+	struct user_struct *user;
+	struct mm_struct *mm;
+	struct page **pages;
 };
 
 /**
@@ -67,6 +92,10 @@ struct axas_region {
  * @inv_priv: argument of @inv_ops
  * @fail_nth: test hook: when positive, the allocation that brings it to zero
  *	fails (table pages, data pages and region structures all count)
+ * @fail_huge: test hook: while nonzero every 2 MiB data page allocation
+ *	fails (AXAS_MAP_HUGE regions then fall back to 4 KiB pages)
+ * @host_mapping: the VMM mappings of the space (mmap of its fd), or NULL;
+ *	removed pages are zapped from it before they are freed
  */
 struct axas_aspace {
 	struct kref ref;
@@ -82,6 +111,8 @@ struct axas_aspace {
 	const struct axas_invalidate_ops *inv_ops;
 	void *inv_priv;
 	atomic_t fail_nth;
+	atomic_t fail_huge;
+	struct address_space *host_mapping;
 };
 
 /* aspace.c */
@@ -90,6 +121,29 @@ struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp);
 void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages);
 void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 		struct axas_npt_gather *g);
+
+/* guestram.c */
+#define AXAS_HUGE_ORDER		9	/* 2 MiB data pages */
+#define AXAS_HUGE_SIZE		(PAGE_SIZE << AXAS_HUGE_ORDER)
+struct page *axas_alloc_huge_data(struct axas_aspace *as);
+void axas_free_data_run(struct page *page, unsigned long nr);
+void axas_pin_put(struct axas_pin *pin);
+void axas_unpin_range(struct axas_aspace *as, const struct axas_region *r,
+		      u64 start, u64 end);
+void axas_zap_host(struct axas_aspace *as, u64 gpa, u64 size);
+bool axas_block_is_huge(const struct axas_region *r, u64 gpa);
+int axas_fault_in_locked(struct axas_aspace *as, const struct axas_region *r,
+			 u64 gpa, u32 *result);
+int axas_map_alloc_huge_populated(struct axas_aspace *as,
+				  const struct axas_region *tmpl);
+
+/* map.c */
+int axas_check_flags(u32 flags, u32 allowed);
+int axas_check_range(struct axas_aspace *as, u64 gpa, u64 size);
+int axas_add_region(struct axas_aspace *as, const struct axas_region *tmpl,
+		    int (*fill)(struct axas_aspace *as,
+				const struct axas_region *r, void *arg),
+		    void *arg);
 
 /* region.c */
 struct axas_region *axas_region_find(struct axas_aspace *as, u64 gpa);
@@ -117,6 +171,16 @@ void axas_region_free_all(struct axas_aspace *as);
 static inline void axas_test_fail_nth(struct axas_aspace *as, int n)
 {
 	atomic_set(&as->fail_nth, n);
+}
+
+/**
+ * axas_test_fail_huge() - make every 2 MiB data page allocation fail
+ * @as: the address space
+ * @fail: true to fail them, false to allocate normally
+ */
+static inline void axas_test_fail_huge(struct axas_aspace *as, bool fail)
+{
+	atomic_set(&as->fail_huge, fail);
 }
 
 #endif /* _AXAS_CORE_ASPACE_H */
