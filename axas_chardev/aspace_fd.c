@@ -2,10 +2,9 @@
 /*
  * The file descriptor of one address space.
  *
- * Every ioctl argument is read size-first (iommufd's convention): the table
- * below gives each ioctl its struct size and the minimum size userspace may
- * pass. All argument checks that the SPEC's errno table names are done here,
- * before the core is called, so that userspace sees exactly those errnos.
+ * The ioctls are a table for axas_ucmd_dispatch() (ucmd.c), which reads
+ * every argument size-first; the handlers here only copy fields between the
+ * struct and the core.
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
@@ -30,15 +29,6 @@
 
 #define AXFD_PROT_FLAGS	AXAS_NPT_PROT_MASK
 #define AXFD_PERM_FLAGS	AXAS_NPT_PERM_MASK
-
-union axfd_ucmd {
-	struct axas_map map;
-	struct axas_range range;
-	struct axas_translate translate;
-	struct axas_fault fault;
-	struct axas_info info;
-	struct axas_dump dump;
-};
 
 static bool axfd_is_aligned(u64 v)
 {
@@ -106,9 +96,10 @@ static int axfd_check_map(struct axas_file *af, const struct axas_map *m,
 	return axfd_check_gpa_range(af->as, m->gpa, m->length);
 }
 
-static int axfd_map_linear(struct axas_file *af, void *arg)
+static int axfd_map_linear(struct axas_ucmd *ucmd)
 {
-	struct axas_map *m = arg;
+	struct axas_file *af = ucmd->af;
+	struct axas_map *m = ucmd->cmd;
 	int ret;
 
 	ret = axfd_check_map(af, m, AXAS_MAP_NOHUGE, true);
@@ -126,9 +117,10 @@ static int axfd_map_linear(struct axas_file *af, void *arg)
 	return axas_map_linear(af->as, m->gpa, m->hpa, m->length, m->flags);
 }
 
-static int axfd_map_alloc(struct axas_file *af, void *arg)
+static int axfd_map_alloc(struct axas_ucmd *ucmd)
 {
-	struct axas_map *m = arg;
+	struct axas_file *af = ucmd->af;
+	struct axas_map *m = ucmd->cmd;
 	int ret;
 
 	ret = axfd_check_map(af, m, AXAS_MAP_POPULATE, false);
@@ -137,9 +129,10 @@ static int axfd_map_alloc(struct axas_file *af, void *arg)
 	return axas_map_alloc(af->as, m->gpa, m->length, m->flags);
 }
 
-static int axfd_unmap(struct axas_file *af, void *arg)
+static int axfd_unmap(struct axas_ucmd *ucmd)
 {
-	struct axas_range *r = arg;
+	struct axas_file *af = ucmd->af;
+	struct axas_range *r = ucmd->cmd;
 	int ret;
 
 	if (r->flags)
@@ -150,9 +143,10 @@ static int axfd_unmap(struct axas_file *af, void *arg)
 	return axas_unmap(af->as, r->gpa, r->length);
 }
 
-static int axfd_protect(struct axas_file *af, void *arg)
+static int axfd_protect(struct axas_ucmd *ucmd)
 {
-	struct axas_map *m = arg;
+	struct axas_file *af = ucmd->af;
+	struct axas_map *m = ucmd->cmd;
 	int ret;
 
 	ret = axfd_check_map(af, m, 0, false);
@@ -166,9 +160,10 @@ static bool axfd_gpa_in_space(struct axas_aspace *as, u64 gpa)
 	return gpa >= axas_aspace_base(as) && gpa < axas_aspace_end(as);
 }
 
-static int axfd_translate(struct axas_file *af, void *arg)
+static int axfd_translate(struct axas_ucmd *ucmd)
 {
-	struct axas_translate *t = arg;
+	struct axas_file *af = ucmd->af;
+	struct axas_translate *t = ucmd->cmd;
 	struct axas_xlate x;
 	int ret;
 
@@ -184,12 +179,13 @@ static int axfd_translate(struct axas_file *af, void *arg)
 	t->page_size = x.page_size;
 	t->map_flags = x.prot & AXFD_PROT_FLAGS;
 	t->kind = x.kind;
-	return 0;
+	return axas_ucmd_respond(ucmd, sizeof(*t));
 }
 
-static int axfd_fault(struct axas_file *af, void *arg)
+static int axfd_fault(struct axas_ucmd *ucmd)
 {
-	struct axas_fault *f = arg;
+	struct axas_file *af = ucmd->af;
+	struct axas_fault *f = ucmd->cmd;
 	u32 result;
 	int ret;
 
@@ -199,18 +195,19 @@ static int axfd_fault(struct axas_file *af, void *arg)
 		return -EINVAL;
 	if (!axfd_gpa_in_space(af->as, f->gpa)) {
 		f->result = AXAS_FAULT_NOT_MAPPED;
-		return 0;
+		return axas_ucmd_respond(ucmd, sizeof(*f));
 	}
 	ret = axas_handle_page_fault(af->as, f->gpa, f->access, &result);
 	if (ret)
 		return ret;
 	f->result = result;
-	return 0;
+	return axas_ucmd_respond(ucmd, sizeof(*f));
 }
 
-static int axfd_info(struct axas_file *af, void *arg)
+static int axfd_info(struct axas_ucmd *ucmd)
 {
-	struct axas_info *i = arg;
+	struct axas_file *af = ucmd->af;
+	struct axas_info *i = ucmd->cmd;
 	struct axas_stats st;
 
 	if (i->flags || i->reserved)
@@ -227,98 +224,51 @@ static int axfd_info(struct axas_file *af, void *arg)
 	i->data_pages = st.data_pages;
 	i->nr_regions = st.nr_regions;
 	i->tlb_gen = st.tlb_gen;
-	return 0;
+	return axas_ucmd_respond(ucmd, sizeof(*i));
 }
 
-static int axfd_dump(struct axas_file *af, void *arg)
+static int axfd_dump(struct axas_ucmd *ucmd)
 {
-	struct axas_dump *d = arg;
+	struct axas_file *af = ucmd->af;
+	struct axas_dump *d = ucmd->cmd;
+	int ret;
 
 	if (d->flags)
 		return -EINVAL;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	return axas_aspace_dump(af, u64_to_user_ptr(d->buf), &d->buf_len);
+	ret = axas_aspace_dump(af, u64_to_user_ptr(d->buf), &d->buf_len);
+	/* ENOSPC comes with the size the image needs. */
+	if (ret && ret != -ENOSPC)
+		return ret;
+	return axas_ucmd_respond(ucmd, sizeof(*d)) ?: ret;
 }
 
-/**
- * struct axfd_ioctl_op - one address-space ioctl
- * @size: sizeof the struct this kernel knows
- * @min_size: the smallest size userspace may pass (the first version)
- * @ioctl_num: the ioctl number
- * @copy_back: the struct has output fields
- * @execute: the handler; the struct is in kernel memory
- */
-struct axfd_ioctl_op {
-	unsigned int size;
-	unsigned int min_size;
-	unsigned int ioctl_num;
-	bool copy_back;
-	int (*execute)(struct axas_file *af, void *arg);
-};
+#define AXFD_CMD_BASE	_IOC_NR(AXAS_IOC_MAP_LINEAR)
 
-#define AXFD_IOCTL_OP(_ioctl, _fn, _struct, _last, _out)		\
-	{							\
-		.size = sizeof(_struct),				\
-		.min_size = offsetofend(_struct, _last),		\
-		.ioctl_num = _ioctl,					\
-		.copy_back = _out,					\
-		.execute = _fn,						\
-	}
-
-static const struct axfd_ioctl_op axfd_ioctl_ops[] = {
-	AXFD_IOCTL_OP(AXAS_IOC_MAP_LINEAR, axfd_map_linear, struct axas_map,
-		      hpa, false),
-	AXFD_IOCTL_OP(AXAS_IOC_MAP_ALLOC, axfd_map_alloc, struct axas_map,
-		      hpa, false),
-	AXFD_IOCTL_OP(AXAS_IOC_UNMAP, axfd_unmap, struct axas_range, length,
-		      false),
-	AXFD_IOCTL_OP(AXAS_IOC_PROTECT, axfd_protect, struct axas_map, hpa,
-		      false),
-	AXFD_IOCTL_OP(AXAS_IOC_TRANSLATE, axfd_translate,
-		      struct axas_translate, kind, true),
-	AXFD_IOCTL_OP(AXAS_IOC_FAULT, axfd_fault, struct axas_fault, result,
-		      true),
-	AXFD_IOCTL_OP(AXAS_IOC_INFO, axfd_info, struct axas_info, tlb_gen,
-		      true),
-	AXFD_IOCTL_OP(AXAS_IOC_DUMP, axfd_dump, struct axas_dump, buf_len,
-		      true),
+static const struct axas_ioctl_op axfd_ioctl_ops[] = {
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_MAP_LINEAR, axfd_map_linear,
+		      struct axas_map, hpa),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_MAP_ALLOC, axfd_map_alloc,
+		      struct axas_map, hpa),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_UNMAP, axfd_unmap,
+		      struct axas_range, length),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_PROTECT, axfd_protect,
+		      struct axas_map, hpa),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_TRANSLATE, axfd_translate,
+		      struct axas_translate, kind),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_FAULT, axfd_fault,
+		      struct axas_fault, result),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_INFO, axfd_info,
+		      struct axas_info, tlb_gen),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_DUMP, axfd_dump,
+		      struct axas_dump, buf_len),
 };
 
 static long axfd_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct axas_file *af = file->private_data;
-	void __user *uarg = (void __user *)arg;
-	const struct axfd_ioctl_op *op = NULL;
-	union axfd_ucmd buf;
-	unsigned int i;
-	u32 usize;
-	int ret;
-
-	for (i = 0; i < ARRAY_SIZE(axfd_ioctl_ops); i++) {
-		if (axfd_ioctl_ops[i].ioctl_num == cmd) {
-			op = &axfd_ioctl_ops[i];
-			break;
-		}
-	}
-	if (!op)
-		return -ENOTTY;
-
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < op->min_size)
-		return -EINVAL;
-	ret = copy_struct_from_user(&buf, op->size, uarg, usize);
-	if (ret)
-		return ret;
-
-	ret = op->execute(af, &buf);
-	/* DUMP reports the size it needs together with ENOSPC. */
-	if (op->copy_back && (!ret || ret == -ENOSPC)) {
-		if (copy_to_user(uarg, &buf, min_t(u32, usize, op->size)))
-			return -EFAULT;
-	}
-	return ret;
+	return axas_ucmd_dispatch(axfd_ioctl_ops, ARRAY_SIZE(axfd_ioctl_ops),
+				  AXFD_CMD_BASE, file->private_data, cmd, arg);
 }
 
 static bool axfd_may_access_linear(struct axas_file *af)

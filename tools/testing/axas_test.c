@@ -219,6 +219,15 @@ TEST(dev_unknown_ioctls)
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(-1, ioctl(dev, _IOR(AXAS_TYPE, 0x02, struct axas_new), 0));
 	EXPECT_EQ(ENOTTY, errno);
+	/*
+	 * Not KVM's type: KVM_CREATE_VM (_IO(0xAE, 0x01)) and
+	 * KVM_GET_API_VERSION (_IO(0xAE, 0x00)) mean nothing here.
+	 */
+	EXPECT_EQ(0xB9, _IOC_TYPE(AXAS_IOC_NEW));
+	EXPECT_EQ(-1, ioctl(dev, _IO(0xAE, 0x01), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(dev, _IO(0xAE, 0x00), 0));
+	EXPECT_EQ(ENOTTY, errno);
 	/* address-space ioctls on /dev/axas */
 	EXPECT_EQ(-1, ioctl(dev, AXAS_IOC_INFO, &info));
 	EXPECT_EQ(ENOTTY, errno);
@@ -549,6 +558,60 @@ TEST(size_output_not_overrun)
 	EXPECT_EQ(usize, t.size);
 	EXPECT_EQ(0, buf[sizeof(t)]);
 	EXPECT_EQ(0xee, buf[usize]);
+	close(fd);
+	close(dev);
+}
+
+/*
+ * A size larger than a page is E2BIG even when every byte is zero (as for
+ * clone3() and openat2()): the kernel never scans an unbounded tail. A page
+ * of zeros is still accepted.
+ */
+TEST(size_capped_at_a_page)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct axas_info info;
+	struct axas_new n = { .format = AXAS_FMT_EPT4, .length = SZ_4G };
+	unsigned char *buf = calloc(1, 2 * page + 64);
+	int dev = dev_open(), fd, fd2;
+	uint32_t usize;
+
+	ASSERT_TRUE(buf != NULL);
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+
+	/* address-space fd: INFO with size page + 1 and page */
+	usize = page + 1;
+	memcpy(buf, &usize, 4);
+	EXPECT_FAIL(fd, E2BIG, ioctl(fd, AXAS_IOC_INFO, buf));
+	usize = 2 * page;
+	memcpy(buf, &usize, 4);
+	EXPECT_FAIL(fd, E2BIG, ioctl(fd, AXAS_IOC_INFO, buf));
+	usize = page;
+	memcpy(buf, &usize, 4);
+	EXPECT_EQ(0, ioctl(fd, AXAS_IOC_INFO, buf));
+	memcpy(&info, buf, sizeof(info));
+	EXPECT_EQ(AXAS_FMT_EPT4, info.format);
+	EXPECT_EQ(SZ_4G, info.length);
+	/* the output stopped at the struct: the rest of the page is zero */
+	EXPECT_EQ(0, buf[sizeof(info)]);
+	EXPECT_EQ(0, buf[page - 1]);
+
+	/* /dev/axas: the same reader */
+	memset(buf, 0, 2 * page + 64);
+	memcpy(buf, &n, sizeof(n));
+	usize = page + 1;
+	memcpy(buf, &usize, 4);
+	EXPECT_EQ(-1, ioctl(dev, AXAS_IOC_NEW, buf));
+	EXPECT_EQ(E2BIG, errno);
+	usize = page;
+	memcpy(buf, &usize, 4);
+	fd2 = ioctl(dev, AXAS_IOC_NEW, buf);
+	EXPECT_LE(0, fd2);
+	if (fd2 >= 0)
+		close(fd2);
+	free(buf);
 	close(fd);
 	close(dev);
 }

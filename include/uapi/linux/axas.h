@@ -15,7 +15,13 @@
 /** AXAS_API_VERSION - value returned by %AXAS_IOC_GET_API_VERSION */
 #define AXAS_API_VERSION	1
 
-#define AXAS_TYPE		0xAE
+/*
+ * AXAS_TYPE - the ioctl type of every axas ioctl. 0xB9 is free in the
+ * kernel's Documentation/userspace-api/ioctl/ioctl-number.rst (0xAE, which
+ * axas used before version 1 was frozen, is KVM's). Numbers within the type
+ * never change; new ioctls take the next free number of their device.
+ */
+#define AXAS_TYPE		0xB9
 
 /**
  * enum axas_format - page-table formats
