@@ -6,6 +6,7 @@
 #define _AXAS_CHARDEV_H
 
 #include <linux/build_bug.h>
+#include <linux/fs.h>
 #include <linux/ioctl.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
@@ -41,6 +42,8 @@ union axas_ucmd_buffer {
 	struct axas_fault fault;
 	struct axas_info info;
 	struct axas_dump dump;
+	struct axas_map_user map_user;
+	struct axas_regions regions;
 };
 
 /**
@@ -100,5 +103,13 @@ extern bool axas_allow_ram_linear;
 
 int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length);
 long axas_aspace_dump(struct axas_file *af, void __user *buf, u64 *buf_len);
+
+/* mmap.c */
+struct vm_area_struct;
+struct file *axas_file_create(const char *name,
+			      const struct file_operations *fops,
+			      void *priv);
+void axas_file_released(void);
+int axas_aspace_mmap(struct file *file, struct vm_area_struct *vma);
 
 #endif /* _AXAS_CHARDEV_H */

@@ -46,6 +46,12 @@ static int axdev_check_extension(struct axas_ucmd *ucmd)
 	switch (ucmd->arg) {
 	case AXAS_CAP_FORMATS:
 		return axdev_formats_mask();
+	case AXAS_CAP_MAP_USER:
+	case AXAS_CAP_MMAP:
+	case AXAS_CAP_DISCARD:
+	case AXAS_CAP_REGIONS:
+	case AXAS_CAP_HUGE_ALLOC:
+		return 1;
 	default:
 		return 0;
 	}

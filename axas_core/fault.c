@@ -125,8 +125,9 @@ static bool axas_leaf_present(struct axas_aspace *as, u64 gpa,
  * are kept); otherwise a zeroed page is allocated and mapped with the
  * region's permissions (%AXAS_FAULT_HANDLED) - a 2 MiB page under one leaf
  * for the first fault in a 2 MiB block of an %AXAS_MAP_HUGE region, when
- * one can be had. A populated page that axas_discard() freed is lazy. Of two faults racing on one page, one maps a page
- * and the other reports %AXAS_FAULT_SPURIOUS.
+ * one can be had. A populated page that axas_discard() freed is lazy. Of
+ * two faults racing on one page, one maps a page and the other reports
+ * %AXAS_FAULT_SPURIOUS.
  *
  * Context: may sleep. Faults on different pages run in parallel.
  * Return: 0; -EINVAL for a bad @access; -ENOMEM, with nothing changed.
