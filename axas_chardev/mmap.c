@@ -62,9 +62,14 @@ struct file *axas_file_create(const char *name,
 	struct file *file;
 	int ret;
 
+	/* alloc_file_pseudo() does not take it; __fput() drops it. */
+	if (!try_module_get(fops->owner))
+		return ERR_PTR(-ENOENT);
 	ret = simple_pin_fs(&axfs_type, &axfs_mnt, &axfs_count);
-	if (ret)
-		return ERR_PTR(ret);
+	if (ret) {
+		file = ERR_PTR(ret);
+		goto put_module;
+	}
 	inode = alloc_anon_inode(axfs_mnt->mnt_sb);
 	if (IS_ERR(inode)) {
 		file = ERR_CAST(inode);
@@ -79,6 +84,8 @@ struct file *axas_file_create(const char *name,
 	return file;
 unpin:
 	simple_release_fs(&axfs_mnt, &axfs_count);
+put_module:
+	module_put(fops->owner);
 	return file;
 }
 
