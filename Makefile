@@ -85,7 +85,7 @@ qemu: deps
 bench: deps
 	@$(MAKE) --no-print-directory module
 	@$(MAKE) --no-print-directory -C $(REPO)/tools progs
-	@$(REPO)/tools/qemu/run.sh -- axas-bench $(BENCH_ARGS)
+	@$(REPO)/tools/qemu/run.sh --mem 3G -- axas-bench $(BENCH_ARGS)
 
 help:
 	@echo 'make              axas.ko against KDIR (default: newest Debian 6.1 headers)'

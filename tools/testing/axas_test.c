@@ -241,7 +241,7 @@ TEST(dev_unknown_ioctls)
 	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, AXAS_IOC_CHECK_EXTENSION,
 				      AXAS_CAP_FORMATS));
 	EXPECT_FAIL(fd, ENOTTY, ax_new(fd, AXAS_FMT_EPT4, 0, 0, SZ_4G));
-	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IO(AXAS_TYPE, 0x18), &info));
+	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IO(AXAS_TYPE, 0x3f), &info));
 	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IO(AXAS_TYPE, 0x0f), &info));
 	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IO(AXAS_TYPE + 1, 0x16), &info));
 	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IOWR(AXAS_TYPE, 0x16,
@@ -945,7 +945,7 @@ TEST_F(space, linear_huge_and_split)
 TEST_F(space, errno_table)
 {
 	const uint32_t alloc_ok = RWX | AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED |
-				  AXAS_MAP_POPULATE;
+				  AXAS_MAP_POPULATE | AXAS_MAP_HUGE;
 	const uint32_t linear_ok = RWX | AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED |
 				   AXAS_MAP_NOHUGE;
 	int fd = self->fd, bit;
@@ -963,7 +963,8 @@ TEST_F(space, errno_table)
 		if (!(alloc_ok & (1U << bit)))
 			EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K,
 							  AXAS_MAP_READ | (1U << bit)));
-		if (!((alloc_ok & ~AXAS_MAP_POPULATE) & (1U << bit)))
+		if (!((alloc_ok & ~(AXAS_MAP_POPULATE | AXAS_MAP_HUGE)) &
+		      (1U << bit)))
 			EXPECT_FAIL(fd, EINVAL, protect(fd, 0, SZ_4K,
 							AXAS_MAP_READ | (1U << bit)));
 		if (is_root() && !(linear_ok & (1U << bit)))
