@@ -10,10 +10,11 @@
  * unmap_mapping_range() on it (axas_zap_host()) removes a page from every
  * one of them. The filesystem is mounted while a file of it is open.
  *
- * The mappings are VM_PFNMAP: the fault handler inserts the frame of the
- * page the table maps, under the space's lock, so an unmap or discard
- * (which takes the lock for writing and zaps before it frees) never races
- * with an insertion. get_user_pages() refuses such mappings: an alloc page
+ * The fault handler inserts the page the table maps with vm_insert_page()
+ * (a reference per mapping, as drivers that map their own pages do), under
+ * the space's lock, so an unmap or discard (which takes the lock for
+ * writing and zaps before it frees) never races with an insertion. The
+ * mappings are VM_IO: get_user_pages() refuses them, so an alloc page
  * cannot be pinned into another space through them.
  */
 #include <linux/file.h>
@@ -99,32 +100,28 @@ void axas_file_released(void)
 	simple_release_fs(&axfs_mnt, &axfs_count);
 }
 
-struct axfd_fault_ctx {
-	struct vm_fault *vmf;
-	vm_fault_t ret;
-};
-
-static int axfd_insert_pfn(void *arg, unsigned long pfn)
+static int axfd_insert_page(void *arg, unsigned long pfn)
 {
-	struct axfd_fault_ctx *ctx = arg;
+	struct vm_fault *vmf = arg;
+	int ret;
 
-	ctx->ret = vmf_insert_pfn(ctx->vmf->vma, ctx->vmf->address, pfn);
-	return 0;
+	ret = vm_insert_page(vmf->vma, vmf->address, pfn_to_page(pfn));
+	/* -EBUSY: another thread of the VMM mapped it first. */
+	return ret == -EBUSY ? 0 : ret;
 }
 
 static vm_fault_t axfd_vm_fault(struct vm_fault *vmf)
 {
 	struct axas_file *af = vmf->vma->vm_file->private_data;
-	struct axfd_fault_ctx ctx = { .vmf = vmf, .ret = VM_FAULT_SIGBUS };
 	int ret;
 
 	ret = axas_host_fault(af->as, (u64)vmf->pgoff << PAGE_SHIFT,
-			      axfd_insert_pfn, &ctx);
+			      axfd_insert_page, vmf);
 	if (ret == -ENOMEM)
 		return VM_FAULT_OOM;
 	if (ret)
 		return VM_FAULT_SIGBUS;	/* not an alloc region */
-	return ctx.ret;
+	return VM_FAULT_NOPAGE;
 }
 
 static const struct vm_operations_struct axfd_vm_ops = {
@@ -146,9 +143,9 @@ int axas_aspace_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 #ifdef AXAS_HAVE_VM_FLAGS_SET	/* Kbuild: vm_flags became const in 6.3 */
-	vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vm_flags_set(vma, VM_MIXEDMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
 #else
-	vma->vm_flags |= VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_flags |= VM_MIXEDMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
 #endif
 	vma->vm_ops = &axfd_vm_ops;
 	return 0;
