@@ -6,6 +6,7 @@
 #include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/axas.h>
 
@@ -30,9 +31,85 @@ static struct page *axas_alloc_table(void *priv, gfp_t gfp,
 	return alloc_pages(gfp | __GFP_ZERO, order);
 }
 
-static const struct axas_npt_mm_ops axas_mm_ops = {
+static void axas_npt_invalidate_hook(void *priv, u64 gpa, u64 size)
+{
+	axas_tlb_invalidate(priv, gpa, size);
+}
+
+/*
+ * A writer walk lets faults and host access in every 2 MiB of table: only
+ * they can run meanwhile, as other writers wait on as->writer.
+ */
+static void axas_npt_yield_hook(void *priv)
+{
+	struct axas_aspace *as = priv;
+
+	lockdep_assert_held(&as->writer);
+	up_write(&as->lock);
+	cond_resched();
+	down_write(&as->lock);
+}
+
+/* A fault or a reader waits, or another task wants the CPU. */
+static bool axas_npt_contended_hook(void *priv)
+{
+	struct axas_aspace *as = priv;
+
+	return rwsem_is_contended(&as->lock) || need_resched();
+}
+
+static const struct axas_npt_ops axas_npt_ops = {
 	.alloc = axas_alloc_table,
+	.invalidate = axas_npt_invalidate_hook,
+	.yield = axas_npt_yield_hook,
+	.contended = axas_npt_contended_hook,
 };
+
+/**
+ * axas_tlb_invalidate() - tell the space's users to invalidate a range
+ * @as: the address space
+ * @gpa: first guest-physical address
+ * @size: bytes
+ *
+ * Every TLB invalidation leaves axas_core through here: the break of a
+ * break-before-make in the middle of a walk, the flush before a writer
+ * drops the lock, and the flush at the end of an operation.
+ *
+ * Context: the lock held for writing.
+ */
+void axas_tlb_invalidate(struct axas_aspace *as, u64 gpa, u64 size)
+{
+	lockdep_assert_held_write(&as->lock);
+	if (as->inv_ops)
+		as->inv_ops->invalidate(as->inv_priv, gpa, size);
+}
+
+/*
+ * Writers hold as->writer for their whole run and as->lock for writing
+ * except while a walk yields. @killable: give up with -EINTR if a fatal
+ * signal arrives while waiting.
+ */
+int axas_writer_lock(struct axas_aspace *as, bool killable)
+{
+	if (!killable) {
+		mutex_lock(&as->writer);
+	} else if (mutex_lock_killable(&as->writer)) {
+		return -EINTR;
+	}
+	if (!killable) {
+		down_write(&as->lock);
+	} else if (down_write_killable(&as->lock)) {
+		mutex_unlock(&as->writer);
+		return -EINTR;
+	}
+	return 0;
+}
+
+void axas_writer_unlock(struct axas_aspace *as)
+{
+	up_write(&as->lock);
+	mutex_unlock(&as->writer);
+}
 
 /*
  * A zeroed data page charged to the caller's memory cgroup, not counted.
@@ -58,10 +135,12 @@ void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages)
 }
 
 /*
- * After a writer changed the table: if a present leaf was removed or lost
- * permissions, bump the generation and tell the invalidation hook, and only
- * then free the unlinked table pages. Data pages are freed by the caller
- * after this returns.
+ * After a writer changed the table: if a present leaf was removed, lost
+ * permissions or changed memory type, bump the generation; invalidate what
+ * the walk has not invalidated yet (removed or downgraded leaves, unlinked
+ * tables: walk caches may hold those even when no leaf went away), and
+ * only then free the unlinked table pages. Data pages are freed by the
+ * caller after this returns.
  */
 void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 		struct axas_npt_gather *g)
@@ -69,9 +148,9 @@ void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 	lockdep_assert_held_write(&as->lock);
 	if (g->flush)
 		atomic64_inc(&as->tlb_gen);
-	/* Walk caches may hold unlinked tables even when no leaf went away. */
-	if ((g->flush || !list_empty(&g->tables)) && as->inv_ops)
-		as->inv_ops->invalidate(as->inv_priv, gpa, size);
+	if (g->need_inv || !list_empty(&g->tables))
+		axas_tlb_invalidate(as, gpa, size);
+	g->need_inv = false;
 	axas_npt_free_tables(g);
 }
 
@@ -106,6 +185,7 @@ struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 	if (!as)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&as->ref);
+	mutex_init(&as->writer);
 	init_rwsem(&as->lock);
 	as->base = base;
 	as->size = size;
@@ -116,11 +196,14 @@ struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 	atomic_set(&as->fail_nth, 0);
 	atomic_set(&as->fail_huge, 0);
 
-	ret = axas_npt_init(&as->npt, format, gpa_bits, &axas_mm_ops, as);
+	ret = axas_npt_init(&as->npt, format, gpa_bits, &axas_npt_ops, as);
 	if (ret) {
 		kfree(as);
 		return ERR_PTR(ret);
 	}
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	axas_npt_set_lock(&as->npt, &as->lock.dep_map);
+#endif
 	return as;
 }
 EXPORT_SYMBOL_GPL(axas_aspace_create);
@@ -156,18 +239,23 @@ static void axas_aspace_release(struct kref *ref)
 	/*
 	 * The last reference is gone: no walker, no fault and no lockless
 	 * reader can run, and the owner no longer runs guests on the table.
+	 * The lock is uncontended; it keeps the walker contract. The walks
+	 * reschedule as they go (a terabyte of 4 KiB pages is a long time)
+	 * but cannot stop: nobody would be left to finish them.
 	 */
+	down_write(&as->lock);
 	for (n = rb_first(&as->regions); n; n = rb_next(n)) {
 		struct axas_region *r = rb_entry(n, struct axas_region, rb);
 
 		if (r->kind == AXAS_REGION_ALLOC)
 			axas_npt_visit_leaves(&as->npt, r->start, r->end - r->start,
-					      axas_free_leaf_page, as);
+					      axas_free_leaf_page, as, 0);
 		else if (r->kind == AXAS_REGION_USER)
 			axas_unpin_range(as, r, r->start, r->end);
 	}
 	WARN_ON_ONCE(atomic_long_read(&as->data_pages));
 	axas_npt_destroy(&as->npt);
+	up_write(&as->lock);
 	axas_region_free_all(as);
 	kfree(as);
 }

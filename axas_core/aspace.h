@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/rbtree.h>
 #include <linux/seqlock.h>
 #include <linux/rwsem.h>
@@ -76,8 +77,11 @@ struct axas_pin {
 /**
  * struct axas_aspace - a guest address space
  * @ref: references; the last axas_aspace_put() tears the space down
- * @lock: faults and guest memory access take it for reading; map, unmap,
- *	protect, clear, dump and (un)registration take it for writing
+ * @writer: serialises writers (map, unmap, protect, clear) for their whole
+ *	run, while they drop and retake @lock every 2 MiB of table walked
+ *	(KVM's slots_lock to its mmu_lock); taken before @lock
+ * @lock: faults and guest memory access take it for reading; writers (under
+ *	@writer), dump and (un)registration take it for writing
  * @npt: the nested page table
  * @base: first guest-physical address of the space
  * @size: bytes covered
@@ -85,6 +89,10 @@ struct axas_pin {
  *	writing inside @seq write sections, read under @lock or locklessly
  *	under RCU and @seq (axas_region_find_rcu())
  * @seq: lets lockless readers detect a concurrent change of @regions
+ * @dying_start: an unmap in progress is removing [@dying_start,
+ *	@dying_end): lookups treat it as a hole while the writer drops @lock
+ *	(changed under @lock held for writing, inside @seq write sections)
+ * @dying_end: end of that range; equal to @dying_start when none
  * @nr_regions: number of regions
  * @data_pages: pages allocated for alloc regions
  * @tlb_gen: bumped whenever a present leaf is removed or downgraded
@@ -99,12 +107,15 @@ struct axas_pin {
  */
 struct axas_aspace {
 	struct kref ref;
+	struct mutex writer;
 	struct rw_semaphore lock;
 	struct axas_npt npt;
 	u64 base;
 	u64 size;
 	struct rb_root regions;
 	seqcount_t seq;
+	u64 dying_start;
+	u64 dying_end;
 	unsigned long nr_regions;
 	atomic_long_t data_pages;
 	atomic64_t tlb_gen;
@@ -119,8 +130,11 @@ struct axas_aspace {
 bool axas_should_fail(struct axas_aspace *as);
 struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp);
 void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages);
+void axas_tlb_invalidate(struct axas_aspace *as, u64 gpa, u64 size);
 void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 		struct axas_npt_gather *g);
+int axas_writer_lock(struct axas_aspace *as, bool killable);
+void axas_writer_unlock(struct axas_aspace *as);
 
 /* guestram.c */
 #define AXAS_HUGE_ORDER		9	/* 2 MiB data pages */
@@ -147,6 +161,8 @@ int axas_add_region(struct axas_aspace *as, const struct axas_region *tmpl,
 
 /* region.c */
 struct axas_region *axas_region_find(struct axas_aspace *as, u64 gpa);
+struct axas_region *axas_region_lookup(struct axas_aspace *as, u64 gpa);
+void axas_region_set_dying(struct axas_aspace *as, u64 start, u64 end);
 struct axas_region *axas_region_first_after(struct axas_aspace *as, u64 gpa);
 struct axas_region *axas_region_next(struct axas_region *r);
 struct axas_region *axas_region_find_rcu(struct axas_aspace *as, u64 gpa);

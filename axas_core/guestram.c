@@ -119,7 +119,8 @@ static int axas_map_array(struct axas_aspace *as, const struct axas_region *r,
 			  struct axas_page_array *a)
 {
 	return axas_npt_map_pages(&as->npt, r->start, r->end - r->start,
-				  r->prot, axas_array_pa, axas_array_contig, a);
+				  r->prot, axas_array_pa, axas_array_contig, a,
+				  AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE);
 }
 
 /* --- populate of an AXAS_MAP_HUGE region -------------------------------- */
@@ -470,8 +471,8 @@ static void axas_discard_leaf(const struct axas_npt_leaf *leaf, void *arg)
  *
  * Context: may sleep.
  * Return: 0; -EINVAL for a bad range or when a linear or user region lies
- * in it; -ENOMEM when a split could not get a table page. On error nothing
- * changed.
+ * in it; -ENOMEM when a split could not get a table page (nothing changed);
+ * -EINTR on a fatal signal (a prefix of the range may be discarded).
  */
 int axas_discard(struct axas_aspace *as, u64 gpa, u64 size)
 {
@@ -484,7 +485,9 @@ int axas_discard(struct axas_aspace *as, u64 gpa, u64 size)
 	if (ret)
 		return ret;
 
-	down_write(&as->lock);
+	ret = axas_writer_lock(as, true);
+	if (ret)
+		return ret;
 	for (r = axas_region_first_after(as, gpa); r && r->start < gpa + size;
 	     r = axas_region_next(r)) {
 		if (r->kind != AXAS_REGION_ALLOC) {
@@ -495,16 +498,22 @@ int axas_discard(struct axas_aspace *as, u64 gpa, u64 size)
 	axas_npt_gather_init(&g);
 	g.leaf_removed = axas_discard_leaf;
 	g.arg = &pages;
+	/*
+	 * The walk lets faults in every 2 MiB: a page faulted in behind it
+	 * stays (a fresh lazy page), one ahead of it is discarded too.
+	 */
+	g.flags = AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE;
 	ret = axas_npt_unmap(&as->npt, gpa, size, &g);
-	if (ret) {
+	if (ret && ret != -EINTR) {
 		WARN_ON_ONCE(!list_empty(&pages) || !list_empty(&g.tables));
 		goto out;
 	}
+	/* -EINTR: the caller is dying; what was discarded stays discarded. */
 	axas_flush(as, gpa, size, &g);
 	axas_zap_host(as, gpa, size);
 	axas_free_data_pages(as, &pages);
 out:
-	up_write(&as->lock);
+	axas_writer_unlock(as);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_discard);

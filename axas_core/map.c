@@ -1,18 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Writers: map_linear, map_alloc, unmap, protect, clear. Each one takes the
- * lock for writing, makes every allocation it needs before it changes a
- * region, and either completes or leaves regions, table and page counts as
- * they were.
+ * Writers: map_linear, map_alloc, unmap, protect, clear. Each one holds
+ * as->writer for its whole run and the lock for writing, makes every
+ * allocation it needs before it changes a region, and either completes or
+ * leaves regions, table and page counts as they were.
+ *
+ * Their table walks drop the lock every 2 MiB of table (the engine calls
+ * axas_npt_yield_hook()), so only faults, host access and translate run in
+ * between, and each writer keeps what they see consistent: a new region is
+ * inserted only once its table is complete; an unmap first marks its range
+ * dying (a hole to every lookup), then tears the table down, then cuts the
+ * regions; protect gives the regions their new bits before it walks, so a
+ * page faulted in meanwhile gets them too.
  *
  * Order of a removal: clear the leaves (axas_npt_unmap) -> bump tlb_gen and call
- * the invalidation hook -> free table pages and data pages.
+ * the invalidation hook -> free table pages and data pages. Map, populate
+ * and unmap stop on a fatal signal (-EINTR): a map undoes itself, an unmap
+ * leaves a prefix of its range removed.
  */
 #include <linux/bits.h>
 #include <linux/export.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/axas.h>
 #ifdef CONFIG_X86
 #include <asm/processor.h>
@@ -78,7 +89,9 @@ int axas_add_region(struct axas_aspace *as, const struct axas_region *tmpl,
 	LIST_HEAD(spare);
 	int ret;
 
-	down_write(&as->lock);
+	ret = axas_writer_lock(as, true);
+	if (ret)
+		return ret;
 	if (axas_region_overlaps(as, tmpl->start, tmpl->end)) {
 		ret = -EEXIST;
 		goto out;
@@ -101,15 +114,19 @@ int axas_add_region(struct axas_aspace *as, const struct axas_region *tmpl,
 	axas_region_insert(as, r);
 out:
 	axas_region_free_spare(&spare);
-	up_write(&as->lock);
+	axas_writer_unlock(as);
 	return ret;
 }
 
 static int axas_fill_linear(struct axas_aspace *as,
 			    const struct axas_region *r, void *arg)
 {
+	unsigned int flags = AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE;
+
+	if (r->flags & AXAS_MAP_NOHUGE)
+		flags |= AXAS_NPT_MAP_NOHUGE;
 	return axas_npt_map(&as->npt, r->start, r->hpa, r->end - r->start, r->prot,
-			    r->flags & AXAS_MAP_NOHUGE ? AXAS_NPT_MAP_NOHUGE : 0);
+			    flags);
 }
 
 /**
@@ -127,7 +144,7 @@ static int axas_fill_linear(struct axas_aspace *as,
  * Context: may sleep.
  * Return: 0; -EINVAL for a bad range or flag combination (SPEC section 4),
  * -EEXIST if the range overlaps a region, -ENOMEM when table pages could
- * not be allocated. On error nothing changed.
+ * not be allocated, -EINTR on a fatal signal. On error nothing changed.
  */
 int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
 		    u32 flags)
@@ -174,6 +191,10 @@ static int axas_alloc_page_list(struct axas_aspace *as, u64 size,
 	u64 done;
 
 	for (done = 0; done < size; done += PAGE_SIZE) {
+		if (fatal_signal_pending(current)) {
+			put_pages_list(pages);
+			return -EINTR;
+		}
 		page = axas_alloc_data_page(as, __GFP_RETRY_MAYFAIL);
 		if (!page) {
 			put_pages_list(pages);
@@ -187,8 +208,9 @@ static int axas_alloc_page_list(struct axas_aspace *as, u64 size,
 
 /*
  * Map the pages of a populate. axas_npt_map_each() allocates its tables before
- * the first leaf is written: a failure leaves nothing a CPU could have seen,
- * so there is nothing to flush.
+ * the first leaf is written, and a map stopped by a fatal signal removes
+ * and invalidates its leaves before it returns: on failure the pages are
+ * still ours to free.
  */
 static int axas_fill_alloc(struct axas_aspace *as,
 			   const struct axas_region *r, void *arg)
@@ -199,7 +221,8 @@ static int axas_fill_alloc(struct axas_aspace *as,
 	if (!(r->flags & AXAS_MAP_POPULATE))
 		return 0;
 	ret = axas_npt_map_each(&as->npt, r->start, r->end - r->start, r->prot,
-				axas_populate_next_pa, &pos);
+				axas_populate_next_pa, &pos,
+				AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE);
 	if (ret)
 		return ret;
 	/* The table owns the pages now; their lru is free for later lists. */
@@ -227,8 +250,8 @@ static int axas_fill_alloc(struct axas_aspace *as,
  * (after undoing what it did) rather than invoking the OOM killer.
  *
  * Context: may sleep.
- * Return: 0, -EINVAL, -EEXIST or -ENOMEM as axas_map_linear(). On error
- * nothing changed.
+ * Return: 0, -EINVAL, -EEXIST, -ENOMEM or -EINTR as axas_map_linear(). On
+ * error nothing changed.
  */
 int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 {
@@ -285,7 +308,7 @@ static void axas_leaf_removed(const struct axas_npt_leaf *leaf, void *arg)
 	unsigned long i;
 
 	if (!r || leaf->gpa < r->start || leaf->gpa >= r->end)
-		r = axas_region_find(ctx->as, leaf->gpa);
+		r = axas_region_lookup(ctx->as, leaf->gpa);
 	ctx->cur = r;
 	/* User pages are unpinned region by region, after the flush. */
 	if (WARN_ON_ONCE(!r) || r->kind != AXAS_REGION_ALLOC)
@@ -293,7 +316,7 @@ static void axas_leaf_removed(const struct axas_npt_leaf *leaf, void *arg)
 	/* A 2 MiB alloc page was split at allocation: 512 single pages. */
 	page = pfn_to_page(PHYS_PFN(leaf->pa));
 	for (i = 0; i < leaf->size >> PAGE_SHIFT; i++)
-		list_add_tail(&page[i].lru, &ctx->pages);
+		list_add_tail(&nth_page(page, i)->lru, &ctx->pages);
 }
 
 static void axas_unmap_ctx_init(struct axas_unmap_ctx *ctx,
@@ -317,10 +340,15 @@ static void axas_unmap_ctx_init(struct axas_unmap_ctx *ctx,
  * mappings outside the range translate throughout. Holes are fine. Data
  * pages of alloc regions are freed after the invalidation hook ran.
  *
+ * The range is a hole to faults, host access and translate from the start
+ * of the call, while the table is torn down with the lock dropped every
+ * 2 MiB.
+ *
  * Context: may sleep.
  * Return: 0; -EINVAL for a bad range; -ENOMEM when splitting a huge leaf or
  * cutting a region needed memory that could not be allocated, in which case
- * nothing changed.
+ * nothing changed; -EINTR on a fatal signal, when a prefix of the range may
+ * have been removed (regions cut to match).
  */
 int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 {
@@ -335,13 +363,21 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 	if (ret)
 		return ret;
 
-	down_write(&as->lock);
+	ret = axas_writer_lock(as, true);
+	if (ret)
+		return ret;
 	ret = axas_region_prealloc(as, &spare, 2);
 	if (ret)
 		goto out;
 	axas_unmap_ctx_init(&ctx, as, &g);
+	g.flags = AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE;
+	axas_region_set_dying(as, gpa, end);
 	ret = axas_npt_unmap(&as->npt, gpa, size, &g);
-	if (ret) {
+	if (ret == -EINTR) {
+		/* The caller is dying: what was removed stays removed. */
+		end = g.stopped_at;
+	} else if (ret) {
+		axas_region_set_dying(as, 0, 0);
 		WARN_ON_ONCE(!list_empty(&ctx.pages) ||
 			     !list_empty(&g.tables));
 		goto out;
@@ -370,10 +406,11 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 		}
 		axas_region_retire(r);
 	}
+	axas_region_set_dying(as, 0, 0);
 	axas_free_data_pages(as, &ctx.pages);
 out:
 	axas_region_free_spare(&spare);
-	up_write(&as->lock);
+	axas_writer_unlock(as);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_unmap);
@@ -419,7 +456,8 @@ static void axas_protect_region(struct axas_aspace *as, struct axas_region *r,
  * leaf lost a permission or changed memory type.
  *
  * Context: may sleep.
- * Return: 0; -EINVAL for a bad range or flags; -ENOENT if part of the range
+ * Return: 0; -EINVAL for a bad range or flags; -EINTR on a fatal signal
+ * while waiting for other writers; -ENOENT if part of the range
  * is not mapped; -ENOMEM. On error nothing changed.
  */
 int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
@@ -436,7 +474,9 @@ int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 	if (ret)
 		return ret;
 
-	down_write(&as->lock);
+	ret = axas_writer_lock(as, true);
+	if (ret)
+		return ret;
 	for (r = axas_region_first_after(as, gpa); r && pos < end;
 	     r = axas_region_next(r)) {
 		if (r->start > pos)
@@ -459,20 +499,22 @@ int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 	if (ret)
 		goto out;
 	axas_npt_gather_init(&g);
-	ret = axas_npt_protect(&as->npt, gpa, size, flags, &g);
-	if (ret) {
-		WARN_ON_ONCE(!list_empty(&g.tables));
+	g.flags = AXAS_NPT_WALK_YIELD;
+	ret = axas_npt_prepare_splits(&as->npt, gpa, size, &g);
+	if (ret)
 		goto out;
-	}
+	/* Regions first: a page faulted in while the walk yields gets @flags. */
 	for (r = axas_region_first_after(as, gpa); r && r->start < end;
 	     r = next) {
 		next = axas_region_next(r);
 		axas_protect_region(as, r, gpa, end, flags, &spare);
 	}
+	/* Nothing left to fail: the splits' tables are set aside. */
+	WARN_ON_ONCE(axas_npt_protect(&as->npt, gpa, size, flags, &g));
 	axas_flush(as, gpa, size, &g);
 out:
 	axas_region_free_spare(&spare);
-	up_write(&as->lock);
+	axas_writer_unlock(as);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_protect);
@@ -482,7 +524,10 @@ EXPORT_SYMBOL_GPL(axas_protect);
  * @as: the address space
  *
  * Afterwards the space holds no region, no data page and only the root of
- * its table. The invalidation hook runs if a present leaf was removed.
+ * its table. The invalidation hook runs if a present leaf was removed. The
+ * whole space is a hole to lookups from the start; the table is torn down
+ * with the lock dropped every 2 MiB, to the end even if the caller is
+ * killed.
  *
  * Context: may sleep.
  */
@@ -493,8 +538,10 @@ void axas_clear(struct axas_aspace *as)
 	struct axas_npt_gather g;
 	struct rb_node *n;
 
-	down_write(&as->lock);
+	axas_writer_lock(as, false);
 	axas_unmap_ctx_init(&ctx, as, &g);
+	g.flags = AXAS_NPT_WALK_YIELD;
+	axas_region_set_dying(as, as->base, as->base + as->size);
 	/* Whole leaves only: nothing to split, so this cannot fail. */
 	WARN_ON_ONCE(axas_npt_unmap(&as->npt, as->base, as->size, &g));
 	axas_flush(as, as->base, as->size, &g);
@@ -506,7 +553,8 @@ void axas_clear(struct axas_aspace *as)
 		axas_region_remove(as, r);
 		axas_region_retire(r);
 	}
+	axas_region_set_dying(as, 0, 0);
 	axas_free_data_pages(as, &ctx.pages);
-	up_write(&as->lock);
+	axas_writer_unlock(as);
 }
 EXPORT_SYMBOL_GPL(axas_clear);

@@ -345,6 +345,33 @@ static void ref_decode_rv(u64 pte, unsigned int level, struct axas_npt_ref_entry
 }
 
 /**
+ * axas_npt_ref_pte_is_valid() - would the hardware use this entry at all?
+ * @g: the geometry
+ * @pte: the raw entry
+ *
+ * EPT (SDM 3C, "EPT Translation Mechanism"): an entry whose bits 2:0 are
+ * all clear is not present, whatever else it holds (bit 10, execute for
+ * user-mode addresses, counts too when mode-based execute control is on).
+ * Arm (D8, descriptor formats): bit 0 clear is an invalid descriptor, the
+ * other bits are ignored. RISC-V (PTE format): V = 0 is invalid, the other
+ * bits are free for software.
+ *
+ * Return: true if a walk would use the entry (as a table or a leaf).
+ */
+bool axas_npt_ref_pte_is_valid(const struct axas_npt_ref_geom *g, u64 pte)
+{
+	switch (g->format) {
+	case AXAS_FMT_EPT4:
+	case AXAS_FMT_EPT5:
+		return pte & (EPT_RWX | EPT_XU);
+	case AXAS_FMT_ARM_S2:
+		return pte & S2_VALID;
+	default:
+		return pte & RV_V;
+	}
+}
+
+/**
  * axas_npt_ref_decode() - decode one entry as the hardware reads it
  * @g: geometry of the table
  * @pte: the raw entry
@@ -373,6 +400,95 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
 	}
 }
 
+/*
+ * The leaf oracle as tables, one per format, read off the manuals' entry
+ * layouts: a rule adds @bits to a leaf when (prot & @mask) == @match and
+ * its level is within [@min_level, @max_level]. Every leaf bit the manuals
+ * give a meaning to appears in exactly one rule per case, so a misread
+ * manual shows as one wrong line here, never as the engine's own code
+ * run twice.
+ */
+struct ref_leaf_rule {
+	u32 mask;
+	u32 match;
+	unsigned int min_level;
+	unsigned int max_level;
+	u64 bits;
+};
+
+#define REF_MEMTYPE	(AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED)
+#define REF_ALWAYS	0, 0
+#define REF_ANY_LEVEL	0, 2
+
+/* Intel SDM Vol. 3C, "EPT Translation Mechanism", format of an EPT PTE/PDE/PDPTE that maps a page. */
+static const struct ref_leaf_rule ref_ept_leaf[] = {
+	/* bits 2:0: read, write, execute access */
+	{ AXAS_MAP_READ,  AXAS_MAP_READ,  REF_ANY_LEVEL, EPT_R },
+	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, EPT_W },
+	{ AXAS_MAP_EXEC,  AXAS_MAP_EXEC,  REF_ANY_LEVEL, EPT_X },
+	/* bits 5:3: EPT memory type ("EPT and Memory Typing"): WB 6, UC 0, WC 1 */
+	{ REF_MEMTYPE, 0,                 REF_ANY_LEVEL, FIELD_PREP_CONST(EPT_MT, EPT_MT_WB) },
+	{ REF_MEMTYPE, AXAS_MAP_DEVICE,   REF_ANY_LEVEL, FIELD_PREP_CONST(EPT_MT, EPT_MT_UC) },
+	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL, FIELD_PREP_CONST(EPT_MT, EPT_MT_WC) },
+	/* bit 7: must be 1 in a PDE/PDPTE that maps a 2 MiB / 1 GiB page */
+	{ REF_ALWAYS, 1, 2, EPT_LARGE },
+};
+
+/* Arm ARM D8, VMSAv8-64 stage 2 block and page descriptors, 4 KiB granule. */
+static const struct ref_leaf_rule ref_s2_leaf[] = {
+	/* bit 0 valid; bit 10 AF (else an Access flag fault) */
+	{ REF_ALWAYS, REF_ANY_LEVEL, S2_VALID | S2_AF },
+	/* bit 1: 1 in a level 3 page descriptor, 0 in a block descriptor */
+	{ REF_ALWAYS, 0, 0, S2_TABLE_OR_PAGE },
+	/* S2AP[1:0], bits 7:6: bit 6 read, bit 7 write */
+	{ AXAS_MAP_READ,  AXAS_MAP_READ,  REF_ANY_LEVEL, S2_AP_R },
+	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, S2_AP_W },
+	/* XN[1:0], bits 54:53: 0b10 forbids execution at EL1 and EL0 */
+	{ AXAS_MAP_EXEC, 0, REF_ANY_LEVEL, FIELD_PREP_CONST(S2_XN, S2_XN_ALL) },
+	/*
+	 * MemAttr[3:0], bits 5:2 (stage 2 without FWB): Normal Outer and
+	 * Inner Write-Back 0b1111, Device-nGnRE 0b0001, Normal Outer and
+	 * Inner Non-cacheable 0b0101; SH[1:0], bits 9:8: Inner Shareable
+	 * 0b11 (Device and Non-cacheable are Outer Shareable whatever SH says).
+	 */
+	{ REF_MEMTYPE, 0, REF_ANY_LEVEL,
+	  FIELD_PREP_CONST(S2_MEMATTR, S2_MEMATTR_NORMAL_WB) |
+	  FIELD_PREP_CONST(S2_SH, S2_SH_INNER) },
+	{ REF_MEMTYPE, AXAS_MAP_DEVICE, REF_ANY_LEVEL,
+	  FIELD_PREP_CONST(S2_MEMATTR, S2_MEMATTR_DEV_NGNRE) },
+	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL,
+	  FIELD_PREP_CONST(S2_MEMATTR, S2_MEMATTR_NORMAL_NC) },
+};
+
+/* RISC-V Privileged ISA: Sv39/48/57 PTE, the Hypervisor extension's G-stage rules, Svpbmt. */
+static const struct ref_leaf_rule ref_rv_leaf[] = {
+	/*
+	 * V; U = 1 (every G-stage access is a user-mode access); A = 1 (with
+	 * Svade an access to A = 0 faults)
+	 */
+	{ REF_ALWAYS, REF_ANY_LEVEL, RV_V | RV_U | RV_A },
+	{ AXAS_MAP_READ,  AXAS_MAP_READ,  REF_ANY_LEVEL, RV_R },
+	/* D = 1 where writable, else the first store faults under Svade */
+	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, RV_W | RV_D },
+	{ AXAS_MAP_EXEC,  AXAS_MAP_EXEC,  REF_ANY_LEVEL, RV_X },
+	/* PBMT, bits 62:61: 0 PMA, 1 NC, 2 IO */
+	{ REF_MEMTYPE, AXAS_MAP_DEVICE,   REF_ANY_LEVEL, FIELD_PREP_CONST(RV_PBMT, RV_PBMT_IO) },
+	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL, FIELD_PREP_CONST(RV_PBMT, RV_PBMT_NC) },
+};
+
+static u64 ref_apply_rules(const struct ref_leaf_rule *rules, unsigned int nr,
+			   u32 prot, unsigned int level)
+{
+	u64 pte = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if ((prot & rules[i].mask) == rules[i].match &&
+		    level >= rules[i].min_level && level <= rules[i].max_level)
+			pte |= rules[i].bits;
+	return pte;
+}
+
 /**
  * axas_npt_ref_leaf_pte() - the leaf the manuals prescribe for a mapping
  * @g: geometry
@@ -380,64 +496,27 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
  * @prot: AXAS_MAP_* bits
  * @level: level of the leaf
  *
+ * The output address goes where each manual puts it (EPT 51:12, stage 2
+ * OA 47:12, RISC-V PPN at 53:10); every other bit comes from the format's
+ * rule table.
+ *
  * Return: the entry, exact except for axas_npt_ref_leaf_free_bits().
  */
 u64 axas_npt_ref_leaf_pte(const struct axas_npt_ref_geom *g, u64 pa, u32 prot,
 			  unsigned int level)
 {
-	u64 pte = 0;
-
 	switch (g->format) {
 	case AXAS_FMT_EPT4:
 	case AXAS_FMT_EPT5:
-		pte = pa;
-		if (prot & AXAS_MAP_READ)
-			pte |= EPT_R;
-		if (prot & AXAS_MAP_WRITE)
-			pte |= EPT_W;
-		if (prot & AXAS_MAP_EXEC)
-			pte |= EPT_X;
-		if (prot & AXAS_MAP_DEVICE)
-			pte |= FIELD_PREP(EPT_MT, EPT_MT_UC);
-		else if (prot & AXAS_MAP_UNCACHED)
-			pte |= FIELD_PREP(EPT_MT, EPT_MT_WC);
-		else
-			pte |= FIELD_PREP(EPT_MT, EPT_MT_WB);
-		if (level > 0)
-			pte |= EPT_LARGE;
-		break;
+		return (pa & EPT_ADDR) |
+		       ref_apply_rules(ref_ept_leaf, ARRAY_SIZE(ref_ept_leaf), prot, level);
 	case AXAS_FMT_ARM_S2:
-		pte = pa | S2_VALID | S2_AF | FIELD_PREP(S2_SH, S2_SH_INNER);
-		if (level == 0)
-			pte |= S2_TABLE_OR_PAGE;
-		if (prot & AXAS_MAP_READ)
-			pte |= S2_AP_R;
-		if (prot & AXAS_MAP_WRITE)
-			pte |= S2_AP_W;
-		if (!(prot & AXAS_MAP_EXEC))
-			pte |= FIELD_PREP(S2_XN, S2_XN_ALL);
-		if (prot & AXAS_MAP_DEVICE)
-			pte |= FIELD_PREP(S2_MEMATTR, S2_MEMATTR_DEV_NGNRE);
-		else if (prot & AXAS_MAP_UNCACHED)
-			pte |= FIELD_PREP(S2_MEMATTR, S2_MEMATTR_NORMAL_NC);
-		else
-			pte |= FIELD_PREP(S2_MEMATTR, S2_MEMATTR_NORMAL_WB);
-		break;
+		return (pa & S2_OA) |
+		       ref_apply_rules(ref_s2_leaf, ARRAY_SIZE(ref_s2_leaf), prot, level);
 	default:
-		pte = FIELD_PREP(RV_PPN, pa >> PAGE_SHIFT) | RV_V | RV_U | RV_A;
-		if (prot & AXAS_MAP_READ)
-			pte |= RV_R;
-		if (prot & AXAS_MAP_WRITE)
-			pte |= RV_W | RV_D;
-		if (prot & AXAS_MAP_EXEC)
-			pte |= RV_X;
-		if (prot & AXAS_MAP_DEVICE)
-			pte |= FIELD_PREP(RV_PBMT, RV_PBMT_IO);
-		else if (prot & AXAS_MAP_UNCACHED)
-			pte |= FIELD_PREP(RV_PBMT, RV_PBMT_NC);
-		break;
+		return FIELD_PREP(RV_PPN, pa >> PAGE_SHIFT) |
+		       ref_apply_rules(ref_rv_leaf, ARRAY_SIZE(ref_rv_leaf), prot, level);
 	}
-	return pte;
 }
 
 /**

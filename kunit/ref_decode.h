@@ -101,6 +101,7 @@ struct axas_npt_ref_walk {
 int axas_npt_ref_geom_init(struct axas_npt_ref_geom *g, u32 format, u32 gpa_bits);
 void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned int level,
 			 struct axas_npt_ref_entry *e);
+bool axas_npt_ref_pte_is_valid(const struct axas_npt_ref_geom *g, u64 pte);
 u64 axas_npt_ref_leaf_pte(const struct axas_npt_ref_geom *g, u64 pa, u32 prot,
 			  unsigned int level);
 u64 axas_npt_ref_leaf_free_bits(const struct axas_npt_ref_geom *g, u32 prot);
