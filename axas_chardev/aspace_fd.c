@@ -11,120 +11,43 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/axas.h>
-#ifdef CONFIG_X86
-#include <asm/processor.h>
-#endif
 
-#include "axas_npt/npt.h"
+#include "axas_core/user.h"
 #include "axas_chardev/chardev.h"
 
-#define AXFD_PROT_FLAGS	AXAS_NPT_PROT_MASK
-#define AXFD_PERM_FLAGS	AXAS_NPT_PERM_MASK
-
-static bool axfd_is_aligned(u64 v)
-{
-	return IS_ALIGNED(v, SZ_4K);
-}
-
-/* gpa range: aligned, nonempty, no wrap, inside the address space. */
-static int axfd_check_gpa_range(struct axas_aspace *as, u64 gpa, u64 length)
-{
-	if (!length || !axfd_is_aligned(gpa) || !axfd_is_aligned(length))
-		return -EINVAL;
-	if (gpa + length < gpa)
-		return -EINVAL;
-	if (!axas_aspace_contains_range(as, gpa, length))
-		return -EINVAL;
-	return 0;
-}
-
-/* Permission and memory-type combinations no format can express. */
-static int axfd_check_prot(u32 flags)
-{
-	return axas_npt_prot_is_valid(flags & AXFD_PROT_FLAGS) ? 0 : -EINVAL;
-}
-
 /*
- * The host's physical address width; 0 where only the core knows it (it
- * checks again on every architecture).
+ * The rights of an ioctl caller: /dev/mem's rules apply, lifted for host
+ * memory by CAP_SYS_RAWIO of the caller (MAP_LINEAR, and PROTECT changing a
+ * linear region's memory type). Asked only where host memory is at stake.
  */
-static unsigned int axfd_host_pa_bits(void)
+static unsigned int axfd_ioctl_caller(void)
 {
-#ifdef CONFIG_X86
-	return boot_cpu_data.x86_phys_bits;
-#else
-	return 0;
-#endif
-}
-
-static int axfd_check_hpa_range(u64 hpa, u64 length)
-{
-	unsigned int bits = axfd_host_pa_bits();
-
-	if (!axfd_is_aligned(hpa))
-		return -EINVAL;
-	if (hpa + length < hpa)
-		return -EINVAL;
-	if (bits && bits < 64 && hpa + length > BIT_ULL(bits))
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * The checks every struct axas_map shares: only the permission and
- * memory-type bits plus @extra_flags, a combination every format can encode,
- * a gpa range inside the space, and hpa 0 unless the map is linear.
- */
-static int axfd_check_map(struct axas_file *af, const struct axas_map *m,
-			  u32 extra_flags, bool linear)
-{
-	if (m->flags & ~(AXFD_PROT_FLAGS | extra_flags))
-		return -EINVAL;
-	if (!linear && m->hpa)
-		return -EINVAL;
-	if (axfd_check_prot(m->flags))
-		return -EINVAL;
-	return axfd_check_gpa_range(af->as, m->gpa, m->length);
+	return AXAS_CALLER_USER |
+	       (capable(CAP_SYS_RAWIO) ? AXAS_CALLER_RAWIO : 0);
 }
 
 static int axfd_map_linear(struct axas_ucmd *ucmd)
 {
 	struct axas_file *af = ucmd->af;
 	struct axas_map *m = ucmd->cmd;
-	int ret;
 
-	ret = axfd_check_map(af, m, AXAS_MAP_NOHUGE, true);
-	if (!ret)
-		ret = axfd_check_hpa_range(m->hpa, m->length);
-	if (ret)
-		return ret;
-	if (!capable(CAP_SYS_RAWIO))
-		return -EPERM;
-	/* Handing out host RAM would let the guest scribble on the kernel. */
-	if (!READ_ONCE(axas_allow_ram_linear) &&
-	    region_intersects(m->hpa, m->length, IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) != REGION_DISJOINT)
-		return -EPERM;
-	return axas_map_linear(af->as, m->gpa, m->hpa, m->length, m->flags);
+	return axas_map_linear_caller(af->as, m->gpa, m->hpa, m->length,
+				      m->flags, axfd_ioctl_caller());
 }
 
 static int axfd_map_alloc(struct axas_ucmd *ucmd)
 {
 	struct axas_file *af = ucmd->af;
 	struct axas_map *m = ucmd->cmd;
-	int ret;
 
-	ret = axfd_check_map(af, m, AXAS_MAP_POPULATE | AXAS_MAP_HUGE, false);
-	if (ret)
-		return ret;
+	if (m->hpa)
+		return -EINVAL;
 	return axas_map_alloc(af->as, m->gpa, m->length, m->flags);
 }
 
@@ -132,13 +55,9 @@ static int axfd_unmap(struct axas_ucmd *ucmd)
 {
 	struct axas_file *af = ucmd->af;
 	struct axas_range *r = ucmd->cmd;
-	int ret;
 
 	if (r->flags)
 		return -EINVAL;
-	ret = axfd_check_gpa_range(af->as, r->gpa, r->length);
-	if (ret)
-		return ret;
 	return axas_unmap(af->as, r->gpa, r->length);
 }
 
@@ -146,17 +65,11 @@ static int axfd_protect(struct axas_ucmd *ucmd)
 {
 	struct axas_file *af = ucmd->af;
 	struct axas_map *m = ucmd->cmd;
-	int ret;
 
-	ret = axfd_check_map(af, m, 0, false);
-	if (ret)
-		return ret;
-	return axas_protect(af->as, m->gpa, m->length, m->flags);
-}
-
-static bool axfd_gpa_in_space(struct axas_aspace *as, u64 gpa)
-{
-	return gpa >= axas_aspace_base(as) && gpa < axas_aspace_end(as);
+	if (m->hpa)
+		return -EINVAL;
+	return axas_protect_caller(af->as, m->gpa, m->length, m->flags,
+				   axfd_ioctl_caller());
 }
 
 static int axfd_translate(struct axas_ucmd *ucmd)
@@ -168,15 +81,13 @@ static int axfd_translate(struct axas_ucmd *ucmd)
 
 	if (t->flags)
 		return -EINVAL;
-	if (!axfd_gpa_in_space(af->as, t->gpa))
-		return -ENOENT;
 	ret = axas_translate(af->as, t->gpa, &x);
 	if (ret)
 		return ret;
 	t->hpa = af->show_pa ? x.hpa : 0;
 	t->limit = x.limit;
 	t->page_size = x.page_size;
-	t->map_flags = x.prot & AXFD_PROT_FLAGS;
+	t->map_flags = x.prot;
 	t->kind = x.kind;
 	return axas_ucmd_respond(ucmd, sizeof(*t));
 }
@@ -190,12 +101,6 @@ static int axfd_fault(struct axas_ucmd *ucmd)
 
 	if (f->flags)
 		return -EINVAL;
-	if (f->access & ~AXFD_PERM_FLAGS)
-		return -EINVAL;
-	if (!axfd_gpa_in_space(af->as, f->gpa)) {
-		f->result = AXAS_FAULT_NOT_MAPPED;
-		return axas_ucmd_respond(ucmd, sizeof(*f));
-	}
 	ret = axas_handle_page_fault(af->as, f->gpa, f->access, &result);
 	if (ret)
 		return ret;
@@ -247,18 +152,11 @@ static int axfd_map_user(struct axas_ucmd *ucmd)
 {
 	struct axas_file *af = ucmd->af;
 	struct axas_map_user *m = ucmd->cmd;
-	int ret;
 
-	if (m->flags & ~(AXFD_PERM_FLAGS | AXAS_MAP_UNCACHED))
-		return -EINVAL;
-	if (axfd_check_prot(m->flags))
-		return -EINVAL;
-	ret = axfd_check_gpa_range(af->as, m->gpa, m->length);
-	if (ret)
-		return ret;
-	if (!axfd_is_aligned(m->user_va) || m->user_va + m->length < m->user_va)
-		return -EINVAL;
-	/* No capability: the caller can only hand over its own memory. */
+	/*
+	 * No capability: the caller can only hand over its own memory. Every
+	 * check of the fields is the core's.
+	 */
 	return axas_map_user(af->as, m->gpa, m->length, m->user_va, m->flags);
 }
 
@@ -266,13 +164,9 @@ static int axfd_discard(struct axas_ucmd *ucmd)
 {
 	struct axas_file *af = ucmd->af;
 	struct axas_range *r = ucmd->cmd;
-	int ret;
 
 	if (r->flags)
 		return -EINVAL;
-	ret = axfd_check_gpa_range(af->as, r->gpa, r->length);
-	if (ret)
-		return ret;
 	return axas_discard(af->as, r->gpa, r->length);
 }
 
@@ -352,41 +246,24 @@ static long axfd_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 				  AXFD_CMD_BASE, file->private_data, cmd, arg);
 }
 
-static bool axfd_may_access_linear(struct axas_file *af)
-{
-	/*
-	 * Both the creator and the caller must hold CAP_SYS_RAWIO: an fd
-	 * passed down to an unprivileged process does not carry the right,
-	 * and a privileged process tricked into writing to an fd someone
-	 * else created cannot be used to reach host memory either.
-	 */
-	return af->rawio && capable(CAP_SYS_RAWIO);
-}
-
+/*
+ * pread/pwrite. No capability is asked here: a setuid program writing to a
+ * file descriptor it was handed must not lend it its privileges (a confused
+ * deputy). The right to reach linear regions was decided when the space was
+ * created, from the creator's CAP_SYS_RAWIO, and travels with the fd.
+ */
 static ssize_t axfd_rw_iter(struct kiocb *iocb, struct iov_iter *iter,
 			    unsigned int flags)
 {
 	struct axas_file *af = iocb->ki_filp->private_data;
-	struct axas_aspace *as = af->as;
-	u64 gpa = iocb->ki_pos;
 	ssize_t ret;
 
 	if (!iov_iter_count(iter))
 		return 0;
-	if (iocb->ki_pos < 0 || !axfd_gpa_in_space(as, gpa))
-		return -EFAULT;
-	/*
-	 * A write from a buffer that cannot be read at all must not fault
-	 * guest pages in on its way to failing.
-	 */
-	if ((flags & AXAS_ACCESS_WRITE) &&
-	    fault_in_iov_iter_readable(iter, 1))
-		return -EFAULT;
-	if (axfd_may_access_linear(af))
+	flags |= AXAS_ACCESS_USER;
+	if (af->rawio)
 		flags |= AXAS_ACCESS_LINEAR;
-	ret = axas_access_iter(as, gpa, iter, flags);
-	if (ret == 0)
-		return -EFAULT;
+	ret = axas_access_iter(af->as, iocb->ki_pos, iter, flags);
 	if (ret > 0)
 		iocb->ki_pos += ret;
 	return ret;
@@ -433,21 +310,6 @@ static const struct file_operations axfd_fops = {
 	.mmap		= axas_aspace_mmap,
 };
 
-static int axfd_check_new(u32 format, u32 gpa_bits, u64 base, u64 length)
-{
-	u32 bits = gpa_bits;
-
-	if (axas_npt_resolve_format(&format, &bits))
-		return -EINVAL;
-	if (!length || !axfd_is_aligned(base) || !axfd_is_aligned(length))
-		return -EINVAL;
-	if (base + length < base)
-		return -EINVAL;
-	if (bits < 64 && base + length > BIT_ULL(bits))
-		return -EINVAL;
-	return 0;
-}
-
 /**
  * axas_aspace_fd_create() - create an address space and its file descriptor
  * @format: AXAS_FMT_* value
@@ -462,10 +324,6 @@ int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length)
 	struct axas_file *af;
 	struct file *file;
 	int fd, ret;
-
-	ret = axfd_check_new(format, gpa_bits, base, length);
-	if (ret)
-		return ret;
 
 	af = kzalloc(sizeof(*af), GFP_KERNEL_ACCOUNT);
 	if (!af)
@@ -482,6 +340,8 @@ int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length)
 		ret = PTR_ERR(af->as);
 		goto put_fd;
 	}
+	/* Data pages count against the creator's RLIMIT_MEMLOCK. */
+	axas_aspace_charge_caller(af->as);
 
 	/* An inode of its own: its i_mapping holds this space's mmaps. */
 	file = axas_file_create("axas-aspace", &axfd_fops, af);
@@ -490,7 +350,10 @@ int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length)
 		goto put_as;
 	}
 	axas_set_host_mapping(af->as, file->f_mapping);
-	/* Judged once, from the creator's credentials (as pagemap does). */
+	/*
+	 * Judged once, from the creator's credentials (as pagemap does):
+	 * whoever holds the fd later has these rights.
+	 */
 	af->show_pa = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
 	af->rawio = file_ns_capable(file, &init_user_ns, CAP_SYS_RAWIO);
 	/* pread/pwrite at offset = gpa; anon inodes do not get these. */

@@ -99,8 +99,6 @@ long axas_ucmd_dispatch(const struct axas_ioctl_op *ops, unsigned int nr_ops,
 			unsigned int cmd, unsigned long arg);
 int axas_ucmd_respond(struct axas_ucmd *ucmd, size_t len);
 
-extern bool axas_allow_ram_linear;
-
 int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length);
 long axas_aspace_dump(struct axas_file *af, void __user *buf, u64 *buf_len);
 

@@ -14,12 +14,8 @@
 #include <linux/axas.h>
 
 #include "axas_npt/npt.h"
+#include "axas_core/user.h"
 #include "axas_chardev/chardev.h"
-
-bool axas_allow_ram_linear;
-module_param_named(allow_ram_linear, axas_allow_ram_linear, bool, 0644);
-MODULE_PARM_DESC(allow_ram_linear,
-		 "Allow AXAS_IOC_MAP_LINEAR over host System RAM (default: no)");
 
 /* Bit (1 << format) for every format value AXAS_IOC_NEW accepts. */
 static u32 axdev_formats_mask(void)
@@ -101,12 +97,21 @@ static struct miscdevice axdev_misc = {
 
 static int __init axas_init(void)
 {
-	return misc_register(&axdev_misc);
+	int ret;
+
+	ret = axas_core_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&axdev_misc);
+	if (ret)
+		axas_core_exit();
+	return ret;
 }
 
 static void __exit axas_exit(void)
 {
 	misc_deregister(&axdev_misc);
+	axas_core_exit();
 	/*
 	 * Address spaces free their table pages through RCU callbacks that
 	 * live in this module's text: wait for them before it goes away.

@@ -3,22 +3,70 @@
  * Address spaces: creation, reference counting and teardown, statistics,
  * the invalidation hook and the table dump.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/debugfs.h>
 #include <linux/export.h>
+#include <linux/fault-inject.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/axas.h>
 
 #include "axas_core/aspace.h"
+#include "axas_core/user.h"
 
 /*
- * Test hook: the KUnit suites set fail_nth to N to fail the N-th allocation
- * of the next call. Zero (the default) disables it.
+ * Allocation-failure injection: table pages, data pages and region
+ * structures all call axas_should_fail() before they allocate. With
+ * CONFIG_FAULT_INJECTION, a task's fail-nth counts these sites (as
+ * iommufd's selftests use it), and /sys/kernel/debug/fail_axas/ sets
+ * probability, interval and times for random failures. Production kernels
+ * without it pay nothing.
  */
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(axas_fail_attr);
+
 bool axas_should_fail(struct axas_aspace *as)
 {
-	return atomic_dec_if_positive(&as->fail_nth) == 0;
+	return should_fail(&axas_fail_attr, 1);
+}
+#endif
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+static struct dentry *axas_fail_dir;
+#endif
+
+/**
+ * axas_core_init() - module-wide setup of axas_core
+ *
+ * Return: 0 (the fault-injection directory is optional).
+ */
+int axas_core_init(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	/* A stack trace per injected failure floods the log of fail-nth loops. */
+	axas_fail_attr.verbose = 0;
+#endif
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	axas_fail_dir = fault_create_debugfs_attr("fail_axas", NULL,
+						  &axas_fail_attr);
+	if (IS_ERR(axas_fail_dir))
+		axas_fail_dir = NULL;
+#endif
+	return 0;
+}
+
+/**
+ * axas_core_exit() - undo axas_core_init()
+ */
+void axas_core_exit(void)
+{
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	debugfs_remove_recursive(axas_fail_dir);
+#endif
 }
 
 static struct page *axas_alloc_table(void *priv, gfp_t gfp,
@@ -112,16 +160,107 @@ void axas_writer_unlock(struct axas_aspace *as)
 }
 
 /*
- * A zeroed data page charged to the caller's memory cgroup, not counted.
+ * Data pages are kernel memory a caller makes the kernel hold as long as it
+ * likes, unswappable: like pinned pages they are charged, as iommufd and
+ * io_uring charge theirs, to the creator's user_struct locked_vm against
+ * its RLIMIT_MEMLOCK, so one user cannot take the host's memory from the
+ * others. Kernels where user_struct has no locked_vm charge a counter of
+ * the space itself (a per-space limit).
+ */
+#if defined(CONFIG_NET) || defined(CONFIG_IO_URING) || \
+	defined(CONFIG_VFIO_PCI_ZDEV_KVM) || IS_ENABLED(CONFIG_IOMMUFD) || \
+	defined(CONFIG_SECRETMEM)
+#define AXAS_USER_LOCKED_VM
+#endif
+
+int axas_charge(struct axas_aspace *as, unsigned long nr)
+{
+	atomic_long_t *vm = as->acct_vm;
+	long cur, next;
+
+	if (!vm)
+		return 0;
+	cur = atomic_long_read(vm);
+	do {
+		next = cur + nr;
+		if ((unsigned long)next > as->acct_limit)
+			return -ENOMEM;
+	} while (!atomic_long_try_cmpxchg(vm, &cur, next));
+	return 0;
+}
+
+void axas_uncharge(struct axas_aspace *as, unsigned long nr)
+{
+	if (as->acct_vm && nr)
+		atomic_long_sub(nr, as->acct_vm);
+}
+
+/*
+ * Charge data pages from now on to @user (referenced by the caller, the
+ * space takes the reference) up to @limit pages. Before any data page
+ * exists.
+ */
+void __axas_aspace_charge_to(struct axas_aspace *as, struct user_struct *user,
+			     unsigned long limit)
+{
+	as->acct_user = user;
+	as->acct_limit = limit;
+#ifdef AXAS_USER_LOCKED_VM
+	as->acct_vm = &user->locked_vm;
+#else
+	as->acct_vm = &as->acct_own;
+#endif
+}
+
+/**
+ * axas_aspace_charge_caller() - charge the space's data pages to the caller
+ * @as: a new address space, without data pages yet
+ *
+ * From now on every data page (a fault, a populate, a write into a lazy
+ * page) is charged to the calling user's locked_vm and fails with -ENOMEM
+ * beyond its RLIMIT_MEMLOCK as it was now; a caller with CAP_IPC_LOCK is not
+ * charged. Both are decided here, once: whoever holds the space later uses
+ * the creator's budget.
+ */
+void axas_aspace_charge_caller(struct axas_aspace *as)
+{
+	if (capable(CAP_IPC_LOCK))
+		return;
+	__axas_aspace_charge_to(as, get_uid(current_user()),
+				rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT);
+}
+
+/*
+ * A zeroed data page charged to the caller's memory cgroup and to the
+ * space's locked_vm budget, not counted in data_pages yet.
  * @gfp adds modifiers: a populate passes __GFP_RETRY_MAYFAIL so that a
  * request larger than memory fails with -ENOMEM instead of waking the OOM
  * killer; a guest fault does not, as KVM's do not.
  */
 struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp)
 {
-	if (axas_should_fail(as))
+	struct page *page;
+
+	if (axas_should_fail(as) || axas_charge(as, 1))
 		return NULL;
-	return alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | gfp);
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | gfp);
+	if (!page)
+		axas_uncharge(as, 1);
+	return page;
+}
+
+/* Free a data page axas_alloc_data_page() gave, never counted. */
+void axas_put_data_page(struct axas_aspace *as, struct page *page)
+{
+	__free_page(page);
+	axas_uncharge(as, 1);
+}
+
+/* Free data pages linked through page->lru, never counted. */
+void axas_put_data_pages(struct axas_aspace *as, struct list_head *pages)
+{
+	axas_uncharge(as, list_count_nodes(pages));
+	put_pages_list(pages);
 }
 
 /*
@@ -130,7 +269,10 @@ struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp)
  */
 void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages)
 {
-	atomic_long_sub(list_count_nodes(pages), &as->data_pages);
+	size_t nr = list_count_nodes(pages);
+
+	atomic_long_sub(nr, &as->data_pages);
+	axas_uncharge(as, nr);
 	put_pages_list(pages);
 }
 
@@ -193,7 +335,7 @@ struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 	seqcount_init(&as->seq);
 	atomic_long_set(&as->data_pages, 0);
 	atomic64_set(&as->tlb_gen, 0);
-	atomic_set(&as->fail_nth, 0);
+	atomic_long_set(&as->acct_own, 0);
 	atomic_set(&as->fail_huge, 0);
 
 	ret = axas_npt_init(&as->npt, format, gpa_bits, &axas_npt_ops, as);
@@ -226,7 +368,7 @@ static int axas_free_leaf_page(const struct axas_npt_leaf *leaf, void *arg)
 	/* 4 KiB pages, or a 2 MiB page split into 512 at allocation. */
 	if (WARN_ON_ONCE(leaf->size > AXAS_HUGE_SIZE))
 		return 0;
-	axas_free_data_run(pfn_to_page(PHYS_PFN(leaf->pa)), nr);
+	axas_put_data_run(as, pfn_to_page(PHYS_PFN(leaf->pa)), nr);
 	atomic_long_sub(nr, &as->data_pages);
 	return 0;
 }
@@ -257,6 +399,8 @@ static void axas_aspace_release(struct kref *ref)
 	axas_npt_destroy(&as->npt);
 	up_write(&as->lock);
 	axas_region_free_all(as);
+	if (as->acct_user)
+		free_uid(as->acct_user);
 	kfree(as);
 }
 
@@ -408,8 +552,8 @@ static int axas_dump_one(u64 pa, const void *page, void *arg)
  * not change and the snapshot's table_pages equals the number of calls.
  * @emit must not call back into the address space.
  *
- * Context: may sleep.
- * Return: 0, or the first nonzero value @emit returned.
+ * Context: may sleep; a fatal signal ends the wait for the lock.
+ * Return: 0, -EINTR, or the first nonzero value @emit returned.
  */
 int axas_dump_tables(struct axas_aspace *as,
 		     int (*emit)(void *arg, const struct axas_stats *st,
@@ -419,7 +563,8 @@ int axas_dump_tables(struct axas_aspace *as,
 	struct axas_dump_ctx ctx = { .emit = emit, .arg = arg };
 	int ret;
 
-	down_write(&as->lock);
+	if (down_write_killable(&as->lock))
+		return -EINTR;
 	axas_aspace_stats(as, &ctx.st);
 	ret = axas_npt_visit_tables(&as->npt, axas_dump_one, &ctx);
 	up_write(&as->lock);

@@ -13,6 +13,7 @@
 #include <linux/rbtree.h>
 #include <linux/seqlock.h>
 #include <linux/rwsem.h>
+#include <linux/sched.h>
 #include <linux/axas.h>
 
 #include "axas_npt/npt.h"
@@ -98,8 +99,12 @@ struct axas_pin {
  * @tlb_gen: bumped whenever a present leaf is removed or downgraded
  * @inv_ops: invalidation hook, or NULL (under @lock)
  * @inv_priv: argument of @inv_ops
- * @fail_nth: test hook: when positive, the allocation that brings it to zero
- *	fails (table pages, data pages and region structures all count)
+ * @acct_vm: the counter data pages are charged to (the creator's
+ *	user_struct locked_vm, or @acct_own), or NULL when they are not charged
+ *	(an in-kernel creator, or one with CAP_IPC_LOCK)
+ * @acct_own: the counter where the kernel has no per-user locked_vm
+ * @acct_user: the creator's user, referenced while @acct_vm points into it
+ * @acct_limit: pages the counter may reach (RLIMIT_MEMLOCK at creation)
  * @fail_huge: test hook: while nonzero every 2 MiB data page allocation
  *	fails (AXAS_MAP_HUGE regions then fall back to 4 KiB pages)
  * @host_mapping: the VMM mappings of the space (mmap of its fd), or NULL;
@@ -121,16 +126,32 @@ struct axas_aspace {
 	atomic64_t tlb_gen;
 	const struct axas_invalidate_ops *inv_ops;
 	void *inv_priv;
-	atomic_t fail_nth;
+	atomic_long_t *acct_vm;
+	atomic_long_t acct_own;
+	struct user_struct *acct_user;
+	unsigned long acct_limit;
 	atomic_t fail_huge;
 	struct address_space *host_mapping;
 };
 
 /* aspace.c */
+#ifdef CONFIG_FAULT_INJECTION
 bool axas_should_fail(struct axas_aspace *as);
+#else
+static inline bool axas_should_fail(struct axas_aspace *as)
+{
+	return false;
+}
+#endif
 struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp);
+void axas_put_data_page(struct axas_aspace *as, struct page *page);
+void axas_put_data_pages(struct axas_aspace *as, struct list_head *pages);
 void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages);
 void axas_tlb_invalidate(struct axas_aspace *as, u64 gpa, u64 size);
+void __axas_aspace_charge_to(struct axas_aspace *as, struct user_struct *user,
+			     unsigned long limit);
+int axas_charge(struct axas_aspace *as, unsigned long nr);
+void axas_uncharge(struct axas_aspace *as, unsigned long nr);
 void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 		struct axas_npt_gather *g);
 int axas_writer_lock(struct axas_aspace *as, bool killable);
@@ -140,7 +161,8 @@ void axas_writer_unlock(struct axas_aspace *as);
 #define AXAS_HUGE_ORDER		9	/* 2 MiB data pages */
 #define AXAS_HUGE_SIZE		(PAGE_SIZE << AXAS_HUGE_ORDER)
 struct page *axas_alloc_huge_data(struct axas_aspace *as);
-void axas_free_data_run(struct page *page, unsigned long nr);
+void axas_put_data_run(struct axas_aspace *as, struct page *page,
+		       unsigned long nr);
 void axas_pin_put(struct axas_pin *pin);
 void axas_unpin_range(struct axas_aspace *as, const struct axas_region *r,
 		      u64 start, u64 end);
@@ -179,15 +201,45 @@ struct axas_region *axas_region_clone(struct axas_region *r,
 void axas_region_retire(struct axas_region *r);
 void axas_region_free_all(struct axas_aspace *as);
 
+/*
+ * Allocation-failure injection for the KUnit suites, through the kernel's
+ * fault-injection framework: every allocation site of axas_core calls
+ * axas_should_fail(), which is should_fail() on the "fail_axas" attribute,
+ * so the calling task's fail-nth (/proc/<pid>/task/<tid>/fail-nth) counts
+ * them. Without CONFIG_FAULT_INJECTION these compile to nothing and no
+ * allocation can be made to fail.
+ */
+#ifdef CONFIG_FAULT_INJECTION
 /**
- * axas_test_fail_nth() - make the @n-th allocation from now fail
- * @as: the address space
- * @n: 1 fails the next allocation, 0 disables the hook
+ * axas_test_fail_nth() - make the @n-th allocation site from now fail
+ * @as: the address space (unused: the count belongs to the calling task)
+ * @n: 1 fails the next allocation, 0 disables injection
  */
 static inline void axas_test_fail_nth(struct axas_aspace *as, int n)
 {
-	atomic_set(&as->fail_nth, n);
+	WRITE_ONCE(current->fail_nth, n);
 }
+
+/**
+ * axas_test_fail_left() - what is left of the count axas_test_fail_nth() set
+ * @as: the address space (unused)
+ *
+ * Return: 0 once the injected failure happened, else the sites still to go.
+ */
+static inline int axas_test_fail_left(struct axas_aspace *as)
+{
+	return READ_ONCE(current->fail_nth);
+}
+#else
+static inline void axas_test_fail_nth(struct axas_aspace *as, int n)
+{
+}
+
+static inline int axas_test_fail_left(struct axas_aspace *as)
+{
+	return 0;
+}
+#endif
 
 /**
  * axas_test_fail_huge() - make every 2 MiB data page allocation fail

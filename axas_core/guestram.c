@@ -43,30 +43,39 @@
 /* --- 2 MiB alloc pages ------------------------------------------------- */
 
 /*
- * A zeroed 2 MiB block as 512 pages of their own, or NULL when none can be
- * had quickly: huge pages are an optimisation, never worth reclaim or a
- * warning.
+ * A zeroed 2 MiB block as 512 pages of their own, charged as 512 data
+ * pages, or NULL when none can be had quickly: huge pages are an
+ * optimisation, never worth reclaim or a warning.
  */
 struct page *axas_alloc_huge_data(struct axas_aspace *as)
 {
 	struct page *page;
 
-	if (atomic_read(&as->fail_huge))
+	if (atomic_read(&as->fail_huge) ||
+	    axas_charge(as, 1UL << AXAS_HUGE_ORDER))
 		return NULL;
 	page = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
 			   __GFP_NORETRY, AXAS_HUGE_ORDER);
-	if (page)
-		split_page(page, AXAS_HUGE_ORDER);
+	if (!page) {
+		axas_uncharge(as, 1UL << AXAS_HUGE_ORDER);
+		return NULL;
+	}
+	split_page(page, AXAS_HUGE_ORDER);
 	return page;
 }
 
-/* Free @nr data pages that follow each other in memory map order. */
-void axas_free_data_run(struct page *page, unsigned long nr)
+/*
+ * Free (and uncharge) @nr data pages that follow each other in memory map
+ * order; the caller uncounts them from data_pages if they were counted.
+ */
+void axas_put_data_run(struct axas_aspace *as, struct page *page,
+		       unsigned long nr)
 {
 	unsigned long i;
 
 	for (i = 0; i < nr; i++)
 		__free_page(nth_page(page, i));
+	axas_uncharge(as, nr);
 }
 
 /* May the 2 MiB block holding @gpa of @r be one 2 MiB page? */
@@ -125,12 +134,13 @@ static int axas_map_array(struct axas_aspace *as, const struct axas_region *r,
 
 /* --- populate of an AXAS_MAP_HUGE region -------------------------------- */
 
-static void axas_huge_free_array(struct axas_page_array *a)
+static void axas_huge_free_array(struct axas_aspace *as,
+				 struct axas_page_array *a)
 {
 	unsigned long i;
 
 	for (i = 0; i < a->nr && a->pages[i]; i++)
-		__free_page(a->pages[i]);
+		axas_put_data_page(as, a->pages[i]);
 	kvfree(a->pages);
 	a->pages = NULL;
 }
@@ -174,7 +184,7 @@ static int axas_huge_alloc_array(struct axas_aspace *as, u64 gpa, u64 size,
 	}
 	return 0;
 fail:
-	axas_huge_free_array(a);
+	axas_huge_free_array(as, a);
 	return fatal_signal_pending(current) ? -EINTR : -ENOMEM;
 }
 
@@ -213,7 +223,7 @@ int axas_map_alloc_huge_populated(struct axas_aspace *as,
 		return ret;
 	ret = axas_add_region(as, tmpl, axas_fill_huge, &a);
 	if (a.pages)
-		axas_huge_free_array(&a);
+		axas_huge_free_array(as, &a);
 	return ret;
 }
 

@@ -34,6 +34,7 @@
 #endif
 
 #include "axas_core/aspace.h"
+#include "axas_core/user.h"
 
 /* The widest host-physical address the CPU can emit. */
 static unsigned int axas_host_phys_bits(void)
@@ -138,8 +139,9 @@ static int axas_fill_linear(struct axas_aspace *as,
  * @flags: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED and AXAS_MAP_NOHUGE
  *
  * Uses 2 MiB and 1 GiB leaves wherever the alignment of @gpa and @hpa
- * allows, unless %AXAS_MAP_NOHUGE is given. The caller decides whether the
- * host range may be mapped (the character device refuses System RAM).
+ * allows, unless %AXAS_MAP_NOHUGE is given. In-kernel callers are trusted
+ * with any host range; the character device goes through
+ * axas_map_linear_caller(), which applies /dev/mem's rules.
  *
  * Context: may sleep.
  * Return: 0; -EINVAL for a bad range or flag combination (SPEC section 4),
@@ -148,6 +150,18 @@ static int axas_fill_linear(struct axas_aspace *as,
  */
 int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
 		    u32 flags)
+{
+	return axas_map_linear_caller(as, gpa, hpa, size, flags, 0);
+}
+EXPORT_SYMBOL_GPL(axas_map_linear);
+
+/*
+ * axas_map_linear() for @caller (AXAS_CALLER_*): every argument check comes
+ * first (-EINVAL), then the caller's right to the host range (-EPERM,
+ * axas_linear_host_check()), then the overlap (-EEXIST).
+ */
+int axas_map_linear_caller(struct axas_aspace *as, u64 gpa, u64 hpa,
+			   u64 size, u32 flags, unsigned int caller)
 {
 	unsigned int phys_bits = axas_host_phys_bits();
 	const struct axas_region tmpl = {
@@ -166,10 +180,12 @@ int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
 	if (!PAGE_ALIGNED(hpa) || hpa + size < hpa ||
 	    (phys_bits < 64 && hpa + size > BIT_ULL(phys_bits)))
 		return -EINVAL;
+	ret = axas_linear_host_check(hpa, size, caller);
+	if (ret)
+		return ret;
 
 	return axas_add_region(as, &tmpl, axas_fill_linear, NULL);
 }
-EXPORT_SYMBOL_GPL(axas_map_linear);
 
 /* The pages of a populate, handed to axas_npt_map_each() in list order. */
 static u64 axas_populate_next_pa(void *arg, u64 gpa)
@@ -197,7 +213,7 @@ static int axas_alloc_page_list(struct axas_aspace *as, u64 size,
 		}
 		page = axas_alloc_data_page(as, __GFP_RETRY_MAYFAIL);
 		if (!page) {
-			put_pages_list(pages);
+			axas_put_data_pages(as, pages);
 			return -ENOMEM;
 		}
 		list_add_tail(&page->lru, pages);
@@ -288,7 +304,7 @@ int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 			return ret;
 	}
 	ret = axas_add_region(as, &tmpl, axas_fill_alloc, &pages);
-	put_pages_list(&pages);
+	axas_put_data_pages(as, &pages);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_map_alloc);
@@ -462,6 +478,19 @@ static void axas_protect_region(struct axas_aspace *as, struct axas_region *r,
  */
 int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 {
+	return axas_protect_caller(as, gpa, size, flags, 0);
+}
+EXPORT_SYMBOL_GPL(axas_protect);
+
+/*
+ * axas_protect() for @caller (AXAS_CALLER_*): changing the memory type of
+ * a linear region changes how host memory is mapped, so a caller acting for
+ * userspace needs the right MAP_LINEAR needs (-EPERM, nothing changed).
+ */
+int axas_protect_caller(struct axas_aspace *as, u64 gpa, u64 size, u32 flags,
+			unsigned int caller)
+{
+	const u32 memtype = AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED;
 	struct axas_region *r, *next;
 	struct axas_npt_gather g;
 	u64 end = gpa + size, pos = gpa;
@@ -489,11 +518,15 @@ int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 			goto out;
 		}
 		pos = r->end;
+		if ((caller & AXAS_CALLER_USER) &&
+		    !(caller & AXAS_CALLER_RAWIO) &&
+		    r->kind == AXAS_REGION_LINEAR && ((r->prot ^ flags) & memtype))
+			ret = -EPERM;
 	}
-	if (pos < end) {
+	if (pos < end)
 		ret = -ENOENT;
+	if (ret)
 		goto out;
-	}
 	/* At most: first region cut in two, last region cut in two. */
 	ret = axas_region_prealloc(as, &spare, 4);
 	if (ret)
@@ -517,7 +550,6 @@ out:
 	axas_writer_unlock(as);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(axas_protect);
 
 /**
  * axas_clear() - remove every region and mapping

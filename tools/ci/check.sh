@@ -6,8 +6,9 @@
 #   2. build on the 6.12 tree, W=1 C=1, no warning
 #   3. checkpatch --strict over every kernel source file
 #   4. KUnit under UML
-#   5. KUnit under QEMU for arm64 and riscv (tools/ci/kunit-cross.sh, if present)
-#   6. userspace selftests in Debian 6.1 under QEMU (tools/testing/run.sh, if present)
+#   5. KUnit under QEMU for arm64 and riscv (tools/ci/kunit-cross.sh)
+#   6. userspace selftests in Debian 6.1 under QEMU (tools/testing/run.sh)
+# A step whose script is missing fails: nothing is skipped silently.
 # The packages are installed by `make deps` (make check depends on it).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -33,15 +34,17 @@ step() {
 	fi
 }
 
+for script in build.sh checkpatch.sh kunit.sh kunit-cross.sh selftests.sh; do
+	[ -f "$ci/$script" ] || die "make check: tools/ci/$script is missing"
+done
+[ -f "$AXAS_REPO/tools/testing/run.sh" ] ||
+	die "make check: tools/testing/run.sh is missing"
+
 step build-6.1 "$ci/build.sh" 6.1
 step build-6.12 "$ci/build.sh" 6.12
 step checkpatch "$ci/checkpatch.sh"
 step kunit "$ci/kunit.sh"
-if [ -f "$ci/kunit-cross.sh" ]; then
-	step kunit-cross bash "$ci/kunit-cross.sh"
-else
-	echo "(tools/ci/kunit-cross.sh absent: no cross-architecture KUnit run)"
-fi
+step kunit-cross bash "$ci/kunit-cross.sh"
 step selftests "$ci/selftests.sh"
 
 # Totals of every step's "NAME: N passed, N failed, N skipped" line; a step

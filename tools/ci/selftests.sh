@@ -7,10 +7,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-if [ ! -f "$AXAS_REPO/tools/testing/run.sh" ]; then
-	msg "selftests: tools/testing/run.sh does not exist yet: nothing to run"
-	exit 0
-fi
+# A missing script is a failure, never a silent skip.
+[ -f "$AXAS_REPO/tools/testing/run.sh" ] ||
+	die "selftests: tools/testing/run.sh is missing"
 ensure_src612	# kselftest_harness.h for the selftests' build
 msg "selftests: building axas.ko and the tools"
 make -s -C "$AXAS_REPO" module >/dev/null
