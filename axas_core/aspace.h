@@ -112,7 +112,7 @@ struct axas_pin {
  */
 struct axas_aspace {
 	struct kref ref;
-	struct mutex writer;
+	struct mutex writer;	/* see @writer above */
 	struct rw_semaphore lock;
 	struct axas_npt npt;
 	u64 base;

@@ -727,7 +727,7 @@ static int axas_npt_probe(struct axas_npt *npt, u64 gpa, unsigned int flags,
 		.flags = AXAS_NPT_VISIT_LEAF | flags,
 	};
 
-	return axas_npt_walk(npt, gpa, SZ_4K, &w);
+	return axas_npt_walk(npt, ALIGN_DOWN(gpa, SZ_4K), SZ_4K, &w);
 }
 
 struct axas_npt_page_args {
@@ -973,7 +973,7 @@ static int axas_npt_reclaim_table(const struct axas_npt_visit_ctx *ctx)
 	WRITE_ONCE(*ctx->ptep, 0);
 	atomic_long_dec(&ctx->npt->table_pages);
 	list_add_tail(&virt_to_page(table)->lru, &g->tables);
-	g->need_inv = true;
+	axas_npt_gather_pending(ctx);
 	return 0;
 }
 
@@ -993,7 +993,7 @@ static int axas_npt_unmap_visit(const struct axas_npt_visit_ctx *ctx,
 	/* Live to invalid is a break; the caller invalidates before freeing. */
 	WRITE_ONCE(*ctx->ptep, 0);
 	g->flush = true;
-	g->need_inv = true;
+	axas_npt_gather_pending(ctx);
 	if (g->leaf_removed) {
 		axas_npt_decode_leaf(ctx, &leaf);
 		g->leaf_removed(&leaf, g->arg);
@@ -1080,7 +1080,7 @@ static int axas_npt_protect_visit(const struct axas_npt_visit_ctx *ctx,
 	/* Same memory type: permissions may change in place. */
 	WRITE_ONCE(*ctx->ptep, new);
 	if (old_prot & ~prot & AXAS_NPT_PERM_MASK)
-		g->need_inv = true;
+		axas_npt_gather_pending(ctx);
 	return 0;
 }
 

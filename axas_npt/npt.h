@@ -233,6 +233,9 @@ struct axas_npt_leaf {
  *	memory type during the operation (the tlb_gen rule)
  * @need_inv: removed or downgraded leaves or unlinked tables wait for an
  *	invalidation: the caller must invalidate before freeing
+ * @inv_start: while @need_inv, the range they cover (an unlinked table:
+ *	all it translated)
+ * @inv_end: ...
  * @stopped_at: where a killable walk stopped (-EINTR): everything below
  *	was done, nothing from here on
  * @nr_split: pages in @split
@@ -245,6 +248,8 @@ struct axas_npt_gather {
 	unsigned int flags;
 	bool flush;
 	bool need_inv;
+	u64 inv_start;
+	u64 inv_end;
 	u64 stopped_at;
 	unsigned int nr_split;
 	struct page *split[AXAS_NPT_SPLIT_MAX];
@@ -258,6 +263,8 @@ static inline void axas_npt_gather_init(struct axas_npt_gather *g)
 	g->flags = 0;
 	g->flush = false;
 	g->need_inv = false;
+	g->inv_start = 0;
+	g->inv_end = 0;
 	g->stopped_at = 0;
 	g->nr_split = 0;
 }

@@ -21,7 +21,6 @@ struct axas_npt_walk_data {
 	const struct axas_npt_walker *walker;
 	u64 addr;
 	u64 end;
-	u64 inv_start;		/* first address not invalidated at a yield */
 	unsigned int visited;	/* entries since the last yield */
 };
 
@@ -44,18 +43,21 @@ static bool axas_npt_owner_holds(const struct axas_npt *npt, int read)
 
 static void axas_npt_check_contract(struct axas_npt *npt, unsigned int flags)
 {
+	const char *what;
+
 	if (!(flags & AXAS_NPT_WALK_SHARED)) {
+		what = "axas_npt: writer walk without the write lock";
 		if (npt->lock_map && !axas_npt_owner_holds(npt, 0))
-			axas_npt_contract_broken(npt, "axas_npt: exclusive walk without the owner's write lock");
+			axas_npt_contract_broken(npt, what);
 		return;
 	}
 	if (flags & AXAS_NPT_WALK_INSTALL) {
 		if (npt->lock_map && !axas_npt_owner_holds(npt, -1))
-			axas_npt_contract_broken(npt, "axas_npt: fault walk without the owner's lock");
+			axas_npt_contract_broken(npt, "axas_npt: fault walk without the lock");
 		return;
 	}
 	if (!rcu_read_lock_any_held() && !axas_npt_owner_holds(npt, -1))
-		axas_npt_contract_broken(npt, "axas_npt: shared walk outside RCU and the owner's lock");
+		axas_npt_contract_broken(npt, "axas_npt: shared walk outside RCU or the lock");
 }
 #else
 static inline void axas_npt_check_contract(struct axas_npt *npt, unsigned int flags)
@@ -72,12 +74,15 @@ static inline void axas_npt_check_contract(struct axas_npt *npt, unsigned int fl
  * shared walk: the table pages it reads are freed after a grace period.
  */
 void axas_npt_walk_begin(struct axas_npt *npt, unsigned int flags)
+	__acquires(RCU)
 {
 	axas_npt_check_contract(npt, flags);
-	if (flags & AXAS_NPT_WALK_SHARED)
+	if (flags & AXAS_NPT_WALK_SHARED) {
 		rcu_read_lock();
-	else
+	} else {
 		might_sleep();
+		__acquire(RCU);	/* for sparse: both kinds leave one context */
+	}
 }
 
 /**
@@ -86,9 +91,12 @@ void axas_npt_walk_begin(struct axas_npt *npt, unsigned int flags)
  * @flags: the same flags
  */
 void axas_npt_walk_end(struct axas_npt *npt, unsigned int flags)
+	__releases(RCU)
 {
 	if (flags & AXAS_NPT_WALK_SHARED)
 		rcu_read_unlock();
+	else
+		__release(RCU);
 }
 
 /**
@@ -149,6 +157,7 @@ void axas_npt_break_pte(const struct axas_npt_visit_ctx *ctx)
 	WRITE_ONCE(npt->bbm.old, ctx->old);
 	write_seqcount_end(&npt->bbm.seq);
 	local_irq_restore(flags);
+	/* Pairs with smp_rmb() in axas_npt_read_shared(): the value, then the lock. */
 	smp_store_release(ctx->ptep, AXAS_NPT_PTE_LOCKED);
 	axas_npt_invalidate(npt, axas_npt_ctx_entry_start(ctx),
 			    axas_npt_level_size(ctx->level));
@@ -163,6 +172,27 @@ void axas_npt_make_pte(const struct axas_npt_visit_ctx *ctx, u64 pte)
 {
 	/* What the new entry points to is visible before the entry. */
 	smp_store_release(ctx->ptep, pte);
+}
+
+/**
+ * axas_npt_gather_pending() - the entry's range waits for an invalidation
+ * @ctx: the visitor's context: a leaf removed or downgraded, or a table
+ *	unlinked, whose invalidation may wait for the next yield or the end
+ */
+void axas_npt_gather_pending(const struct axas_npt_visit_ctx *ctx)
+{
+	struct axas_npt_gather *g = ctx->gather;
+	u64 start = axas_npt_ctx_entry_start(ctx);
+	u64 end = start + axas_npt_level_size(ctx->level);
+
+	if (!g->need_inv) {
+		g->inv_start = start;
+		g->inv_end = end;
+		g->need_inv = true;
+		return;
+	}
+	g->inv_start = min(g->inv_start, start);
+	g->inv_end = max(g->inv_end, end);
 }
 
 static bool axas_npt_entry_is_table(const struct axas_npt *npt, u64 pte,
@@ -271,11 +301,10 @@ static int axas_npt_walk_yield(struct axas_npt_walk_data *d)
 	}
 	d->visited = 0;
 	if (g && g->need_inv) {
-		axas_npt_invalidate(npt, d->inv_start, d->addr - d->inv_start);
+		axas_npt_invalidate(npt, g->inv_start, g->inv_end - g->inv_start);
 		axas_npt_free_tables(g);
 		g->need_inv = false;
 	}
-	d->inv_start = d->addr;
 	npt->ops->yield(npt->priv);
 	return 0;
 }
@@ -319,7 +348,6 @@ int axas_npt_walk(struct axas_npt *npt, u64 addr, u64 size, const struct axas_np
 		.walker = w,
 		.addr = addr,
 		.end = addr + size,
-		.inv_start = addr,
 	};
 	int ret;
 

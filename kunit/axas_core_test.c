@@ -1738,6 +1738,7 @@ static int yield_unmapper(void *arg)
 	allow_signal(SIGKILL);
 	y->ret = axas_unmap(y->as, YIELD_GPA, YIELD_LINEAR);
 	flush_signals(current);
+	/* y->ret before done: pairs with the test's smp_load_acquire() */
 	smp_store_release(&y->done, true);
 	complete(&y->finished);
 	return 0;
@@ -1773,13 +1774,14 @@ static void writer_yield_test(struct kunit *test)
 
 	task = kthread_run(yield_unmapper, &y, "axas_unmapper");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	/* pairs with the unmapper's smp_store_release() */
 	while (!smp_load_acquire(&y.done)) {
 		bool started = atomic_read(&y.inv_calls) > 0;
 
 		ret = axas_handle_page_fault(as, (i++ % 256) * SZ_4K,
 					     AXAS_MAP_WRITE, &result);
 		KUNIT_EXPECT_EQ(test, ret, 0);
-		if (started && !smp_load_acquire(&y.done)) {
+		if (started && !smp_load_acquire(&y.done)) {	/* as above */
 			during++;
 			/* A page the unmap has not reached yet is a hole too. */
 			ret = axas_handle_page_fault(as, YIELD_GPA + YIELD_LINEAR - SZ_4K,

@@ -2120,6 +2120,7 @@ static int nt_stress_reader(void *arg)
 		rcu_read_lock();
 		ret = axas_npt_query(&s->t->npt, gpa, &leaf);
 		rcu_read_unlock();
+		/* the query before the second look at the count (seqcount-like) */
 		smp_rmb();
 		if ((seq & 1) || atomic_read(&s->remap_seq) != seq)
 			continue;	/* a leaf was being unmapped and remade */

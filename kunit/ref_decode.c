@@ -199,6 +199,8 @@ static void ref_decode_ept(u64 pte, unsigned int level,
 	}
 	if (pte & EPT_FEATURES)
 		ref_bad(e, "EPT: bits 63:57 (#VE/SSS/SPP/PW/VGP) set");
+	e->shape = level > 0 && !(pte & EPT_LARGE) ? AXAS_NPT_REF_TABLE :
+		   AXAS_NPT_REF_LEAF;
 	if (level > 0 && !(pte & EPT_LARGE)) {
 		if (perm != EPT_RWX)
 			ref_bad(e, "EPT: non-leaf entry without RWX restricts its subtree");
@@ -242,6 +244,10 @@ static void ref_decode_s2(u64 pte, unsigned int level, struct axas_npt_ref_entry
 			ref_bad(e, "S2: invalid descriptor with other bits set");
 		return;
 	}
+	if (pte & S2_TABLE_OR_PAGE)
+		e->shape = level > 0 ? AXAS_NPT_REF_TABLE : AXAS_NPT_REF_LEAF;
+	else
+		e->shape = level > 0 && level <= 2 ? AXAS_NPT_REF_LEAF : AXAS_NPT_REF_BAD;
 	if ((pte & S2_TABLE_OR_PAGE) && level > 0) {
 		if (pte & (S2_HI | S2_OA_HI))
 			ref_bad(e, "S2: table descriptor with RES0 bits (63:59, 50:48) set");
@@ -302,6 +308,10 @@ static void ref_decode_rv(u64 pte, unsigned int level, struct axas_npt_ref_entry
 	}
 	if (pte & (RV_N | RV_RSVD))
 		ref_bad(e, "G-stage: N or reserved bits 60:54 set");
+	if (!(pte & (RV_R | RV_W | RV_X)))
+		e->shape = level > 0 ? AXAS_NPT_REF_TABLE : AXAS_NPT_REF_BAD;
+	else
+		e->shape = AXAS_NPT_REF_LEAF;
 	if (!(pte & (RV_R | RV_W | RV_X))) {
 		if (level == 0)
 			ref_bad(e, "G-stage: pointer at the last level");
@@ -382,6 +392,7 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
 			 struct axas_npt_ref_entry *e)
 {
 	e->kind = AXAS_NPT_REF_NONE;
+	e->shape = AXAS_NPT_REF_NONE;
 	e->pa = 0;
 	e->prot = 0;
 	e->why = NULL;
@@ -411,16 +422,14 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
 struct ref_leaf_rule {
 	u32 mask;
 	u32 match;
-	unsigned int min_level;
-	unsigned int max_level;
+	u32 levels;	/* BIT(level) of the leaves it applies to */
 	u64 bits;
 };
 
 #define REF_MEMTYPE	(AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED)
-#define REF_ALWAYS	0, 0
-#define REF_ANY_LEVEL	0, 2
+#define REF_ANY_LEVEL	(BIT(0) | BIT(1) | BIT(2))
 
-/* Intel SDM Vol. 3C, "EPT Translation Mechanism", format of an EPT PTE/PDE/PDPTE that maps a page. */
+/* Intel SDM Vol. 3C, "EPT Translation Mechanism": an EPT PTE, PDE or PDPTE that maps a page */
 static const struct ref_leaf_rule ref_ept_leaf[] = {
 	/* bits 2:0: read, write, execute access */
 	{ AXAS_MAP_READ,  AXAS_MAP_READ,  REF_ANY_LEVEL, EPT_R },
@@ -431,15 +440,15 @@ static const struct ref_leaf_rule ref_ept_leaf[] = {
 	{ REF_MEMTYPE, AXAS_MAP_DEVICE,   REF_ANY_LEVEL, FIELD_PREP_CONST(EPT_MT, EPT_MT_UC) },
 	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL, FIELD_PREP_CONST(EPT_MT, EPT_MT_WC) },
 	/* bit 7: must be 1 in a PDE/PDPTE that maps a 2 MiB / 1 GiB page */
-	{ REF_ALWAYS, 1, 2, EPT_LARGE },
+	{ 0, 0, BIT(1) | BIT(2), EPT_LARGE },
 };
 
 /* Arm ARM D8, VMSAv8-64 stage 2 block and page descriptors, 4 KiB granule. */
 static const struct ref_leaf_rule ref_s2_leaf[] = {
 	/* bit 0 valid; bit 10 AF (else an Access flag fault) */
-	{ REF_ALWAYS, REF_ANY_LEVEL, S2_VALID | S2_AF },
+	{ 0, 0, REF_ANY_LEVEL, S2_VALID | S2_AF },
 	/* bit 1: 1 in a level 3 page descriptor, 0 in a block descriptor */
-	{ REF_ALWAYS, 0, 0, S2_TABLE_OR_PAGE },
+	{ 0, 0, BIT(0), S2_TABLE_OR_PAGE },
 	/* S2AP[1:0], bits 7:6: bit 6 read, bit 7 write */
 	{ AXAS_MAP_READ,  AXAS_MAP_READ,  REF_ANY_LEVEL, S2_AP_R },
 	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, S2_AP_W },
@@ -466,7 +475,7 @@ static const struct ref_leaf_rule ref_rv_leaf[] = {
 	 * V; U = 1 (every G-stage access is a user-mode access); A = 1 (with
 	 * Svade an access to A = 0 faults)
 	 */
-	{ REF_ALWAYS, REF_ANY_LEVEL, RV_V | RV_U | RV_A },
+	{ 0, 0, REF_ANY_LEVEL, RV_V | RV_U | RV_A },
 	{ AXAS_MAP_READ,  AXAS_MAP_READ,  REF_ANY_LEVEL, RV_R },
 	/* D = 1 where writable, else the first store faults under Svade */
 	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, RV_W | RV_D },
@@ -484,7 +493,7 @@ static u64 ref_apply_rules(const struct ref_leaf_rule *rules, unsigned int nr,
 
 	for (i = 0; i < nr; i++)
 		if ((prot & rules[i].mask) == rules[i].match &&
-		    level >= rules[i].min_level && level <= rules[i].max_level)
+		    (rules[i].levels & BIT(level)))
 			pte |= rules[i].bits;
 	return pte;
 }

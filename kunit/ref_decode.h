@@ -60,13 +60,17 @@ enum axas_npt_ref_kind {
 
 /**
  * struct axas_npt_ref_entry - one decoded entry
- * @kind: what the hardware would make of it
+ * @kind: what the hardware would make of it, BAD if it breaks a rule
+ * @shape: how the hardware's walk treats it whatever rule it breaks: NONE
+ *	(invalid), TABLE (it follows @pa), LEAF, or BAD (a fault: a block at
+ *	a level without blocks, a pointer at the last level)
  * @pa: next table (TABLE) or output address (LEAF)
  * @prot: AXAS_MAP_* bits of a LEAF
  * @why: for BAD, the rule the entry breaks
  */
 struct axas_npt_ref_entry {
 	enum axas_npt_ref_kind kind;
+	enum axas_npt_ref_kind shape;
 	u64 pa;
 	u32 prot;
 	const char *why;

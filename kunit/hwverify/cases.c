@@ -233,7 +233,7 @@ void hwv_hw_neg_raw(struct kunit *test, unsigned int region, u64 clear,
 	 * with what it saw) rather than pass. A failure above stays a failure.
 	 */
 	if (sees == HWV_HW_MAY_SEE && test->status != KUNIT_FAILURE)
-		kunit_mark_skipped(test, "%s: the emulator cannot judge it; hardware saw %u failures, not asserted",
+		kunit_mark_skipped(test, "%s: emulator cannot judge it; %u hw failures unasserted",
 				   what, hw_failures);
 }
 
