@@ -2658,6 +2658,43 @@ TEST(get_regions_hpa_needs_admin)
 	close(sv[1]);
 }
 
+/* The size rules of SPEC section 4 for the guest-RAM structs. */
+static void undo_map_user(int fd, const void *arg)
+{
+	const struct axas_map_user *m = arg;
+
+	ax_unmap(fd, m->gpa, m->length);
+}
+
+TEST(size_rules_guestram)
+{
+	char *mem = map_aligned(SZ_64K, SZ_4K, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	struct axas_map_user mu = { .size = sizeof(mu), .flags = RW,
+				    .gpa = SZ_2M, .length = SZ_64K,
+				    .user_va = (uintptr_t)mem };
+	struct axas_range r = { .size = sizeof(r), .gpa = SZ_1G,
+				.length = SZ_4K };
+	struct axas_region_info ri[4];
+	struct axas_regions g = { .size = sizeof(g), .nr_regions = 4,
+				  .regions = (uintptr_t)ri };
+	int dev = dev_open(), fd;
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	memset(mem, 1, SZ_64K);
+	size_rules(_metadata, fd, AXAS_IOC_MAP_USER, &mu, sizeof(mu),
+		   undo_map_user);
+	ASSERT_EQ(0, map_alloc(fd, SZ_1G, SZ_2M, RW | AXAS_MAP_POPULATE));
+	size_rules(_metadata, fd, AXAS_IOC_DISCARD, &r, sizeof(r), NULL);
+	size_rules(_metadata, fd, AXAS_IOC_GET_REGIONS, &g, sizeof(g), NULL);
+	close(fd);
+	close(dev);
+	munmap(mem, SZ_64K);
+}
+
 /* ---- MAP_USER ---- */
 
 FIXTURE(user) {
