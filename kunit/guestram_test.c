@@ -8,6 +8,7 @@
  * was.
  */
 #include <kunit/test.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
