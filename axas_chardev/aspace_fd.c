@@ -293,6 +293,7 @@ static int axfd_release(struct inode *inode, struct file *file)
 
 	/* No mapping of the file is left (each held a reference to it). */
 	axas_set_host_mapping(af->as, NULL);
+	axas_debugfs_remove(af);
 	axas_aspace_put(af->as);
 	kfree(af);
 	axas_file_released();
@@ -308,7 +309,28 @@ static const struct file_operations axfd_fops = {
 	.write_iter	= axfd_write_iter,
 	.llseek		= axfd_llseek,
 	.mmap		= axas_aspace_mmap,
+	.show_fdinfo	= axas_aspace_show_fdinfo,
 };
+
+/**
+ * axas_file_aspace() - the address space behind an address-space file
+ * @file: any file
+ *
+ * For axas_aspace_from_file(): the core cannot recognise the files the
+ * character device makes.
+ *
+ * Return: the space @file holds a reference on (valid for as long as the
+ * caller holds @file), or NULL if @file is not an address-space file.
+ */
+struct axas_aspace *axas_file_aspace(struct file *file)
+{
+	struct axas_file *af;
+
+	if (file->f_op != &axfd_fops)
+		return NULL;
+	af = file->private_data;
+	return af->as;
+}
 
 /**
  * axas_aspace_fd_create() - create an address space and its file descriptor
@@ -363,6 +385,7 @@ int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length)
 #endif
 
 	/* From here on ->release() owns af and the address space. */
+	axas_debugfs_add(af, fd);
 	fd_install(fd, file);
 	return fd;
 

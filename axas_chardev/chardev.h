@@ -13,7 +13,9 @@
 #include <linux/axas.h>
 
 struct axas_aspace;
+struct dentry;
 struct file;
+struct seq_file;
 
 /**
  * struct axas_file - private data of an address-space file descriptor
@@ -22,11 +24,13 @@ struct file;
  *	(judged once, from the creator's credentials, as pagemap does)
  * @rawio: the creator had CAP_SYS_RAWIO: pread/pwrite reach linear regions
  *	(judged once at AXAS_IOC_NEW; whoever holds the fd holds the right)
+ * @debugfs: its debugfs directory (debugfs.c), or NULL or an error pointer
  */
 struct axas_file {
 	struct axas_aspace *as;
 	bool show_pa;
 	bool rawio;
+	struct dentry *debugfs;
 };
 
 /*
@@ -100,6 +104,7 @@ long axas_ucmd_dispatch(const struct axas_ioctl_op *ops, unsigned int nr_ops,
 int axas_ucmd_respond(struct axas_ucmd *ucmd, size_t len);
 
 int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length);
+struct axas_aspace *axas_file_aspace(struct file *file);
 long axas_aspace_dump(struct axas_file *af, void __user *buf, u64 *buf_len);
 
 /* mmap.c */
@@ -109,5 +114,10 @@ struct file *axas_file_create(const char *name,
 			      void *priv);
 void axas_file_released(void);
 int axas_aspace_mmap(struct file *file, struct vm_area_struct *vma);
+/* debugfs.c */
+void axas_aspace_show_fdinfo(struct seq_file *m, struct file *file);
+void axas_debugfs_add(struct axas_file *af, int fd);
+void axas_debugfs_remove(struct axas_file *af);
+void axas_debugfs_exit(void);
 
 #endif /* _AXAS_CHARDEV_H */

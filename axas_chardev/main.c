@@ -47,6 +47,7 @@ static int axdev_check_extension(struct axas_ucmd *ucmd)
 	case AXAS_CAP_DISCARD:
 	case AXAS_CAP_REGIONS:
 	case AXAS_CAP_HUGE_ALLOC:
+	case AXAS_CAP_CONSUMER:
 		return 1;
 	default:
 		return 0;
@@ -111,6 +112,7 @@ static int __init axas_init(void)
 static void __exit axas_exit(void)
 {
 	misc_deregister(&axdev_misc);
+	axas_debugfs_exit();
 	axas_core_exit();
 	/*
 	 * Address spaces free their table pages through RCU callbacks that

@@ -18,6 +18,7 @@
 
 #include "axas_core/aspace.h"
 #include "axas_core/user.h"
+#include <trace/events/axas.h>
 
 /*
  * Allocation-failure injection: table pages, data pages and region
@@ -116,25 +117,6 @@ static const struct axas_npt_ops axas_npt_ops = {
 	.yield = axas_npt_yield_hook,
 	.contended = axas_npt_contended_hook,
 };
-
-/**
- * axas_tlb_invalidate() - tell the space's users to invalidate a range
- * @as: the address space
- * @gpa: first guest-physical address
- * @size: bytes
- *
- * Every TLB invalidation leaves axas_core through here: the break of a
- * break-before-make in the middle of a walk, the flush before a writer
- * drops the lock, and the flush at the end of an operation.
- *
- * Context: the lock held for writing.
- */
-void axas_tlb_invalidate(struct axas_aspace *as, u64 gpa, u64 size)
-{
-	lockdep_assert_held_write(&as->lock);
-	if (as->inv_ops)
-		as->inv_ops->invalidate(as->inv_priv, gpa, size);
-}
 
 /*
  * Writers hold as->writer for their whole run and as->lock for writing
@@ -280,6 +262,31 @@ void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages)
 	put_pages_list(pages);
 }
 
+/**
+ * axas_tlb_invalidate() - tell every bound consumer to flush a range
+ * @as: the address space
+ * @gpa: first guest-physical address of the range
+ * @size: bytes in the range
+ *
+ * The one way an invalidation leaves the core: every break, removal or
+ * downgrade of a present entry comes here before the entry's old target
+ * (a data page, a table page) may be freed or reused.
+ *
+ * Context: process context, @as->lock held in either mode. Consumers are
+ * added and removed only under the lock held for writing, so the list is
+ * stable here, and a consumer whose axas_consumer_unbind() returned is
+ * never called again.
+ */
+void axas_tlb_invalidate(struct axas_aspace *as, u64 gpa, u64 size)
+{
+	struct axas_consumer *c;
+
+	lockdep_assert_held(&as->lock);
+	trace_axas_invalidate(as, gpa, size);
+	list_for_each_entry(c, &as->consumers, node)
+		c->ops->invalidate(c, gpa, size);
+}
+
 /*
  * After a writer changed the table: if a present leaf was removed, lost
  * permissions or changed memory type, bump the generation; invalidate what
@@ -337,6 +344,7 @@ struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 	as->size = size;
 	as->regions = RB_ROOT;
 	seqcount_init(&as->seq);
+	INIT_LIST_HEAD(&as->consumers);
 	atomic_long_set(&as->data_pages, 0);
 	atomic64_set(&as->tlb_gen, 0);
 	atomic_long_set(&as->acct_own, 0);
@@ -385,10 +393,15 @@ static void axas_aspace_release(struct kref *ref)
 	/*
 	 * The last reference is gone: no walker, no fault and no lockless
 	 * reader can run, and the owner no longer runs guests on the table.
-	 * The lock is uncontended; it keeps the walker contract. The walks
-	 * reschedule as they go (a terabyte of 4 KiB pages is a long time)
-	 * but cannot stop: nobody would be left to finish them.
+	 * A consumer still bound would be called on freed memory: it must
+	 * unbind before it drops its reference. The lock is uncontended; it
+	 * keeps the walker contract. The walks reschedule as they go (a
+	 * terabyte of 4 KiB pages is a long time) but cannot stop: nobody
+	 * would be left to finish them.
 	 */
+	if (as->inv_ops)
+		list_del(&as->inv_consumer.node);
+	WARN_ON_ONCE(!list_empty(&as->consumers));
 	down_write(&as->lock);
 	for (n = rb_first(&as->regions); n; n = rb_next(n)) {
 		struct axas_region *r = rb_entry(n, struct axas_region, rb);
@@ -576,14 +589,30 @@ int axas_dump_tables(struct axas_aspace *as,
 }
 EXPORT_SYMBOL_GPL(axas_dump_tables);
 
+static void axas_inv_consumer_call(struct axas_consumer *c, u64 gpa, u64 size)
+{
+	struct axas_aspace *as = container_of(c, struct axas_aspace,
+					      inv_consumer);
+
+	as->inv_ops->invalidate(as->inv_priv, gpa, size);
+}
+
+static const struct axas_consumer_ops axas_inv_consumer_ops = {
+	.invalidate = axas_inv_consumer_call,
+};
+
 /**
  * axas_register_invalidate() - install the TLB shootdown hook
  * @as: the address space
  * @ops: the hook; must stay valid until axas_unregister_invalidate()
  * @priv: its argument
  *
+ * The single-hook form of axas_consumer_bind(): the hook is one more bound
+ * consumer, called with the same ranges and under the same rules.
+ *
  * Context: may sleep.
- * Return: 0, or -EBUSY if a hook is already registered.
+ * Return: 0, -EINVAL without a callback, or -EBUSY if a hook is already
+ * registered.
  */
 int axas_register_invalidate(struct axas_aspace *as,
 			     const struct axas_invalidate_ops *ops,
@@ -599,6 +628,8 @@ int axas_register_invalidate(struct axas_aspace *as,
 	} else {
 		as->inv_ops = ops;
 		as->inv_priv = priv;
+		as->inv_consumer.ops = &axas_inv_consumer_ops;
+		axas_consumer_add(as, &as->inv_consumer);
 	}
 	up_write(&as->lock);
 	return ret;
@@ -616,6 +647,8 @@ EXPORT_SYMBOL_GPL(axas_register_invalidate);
 void axas_unregister_invalidate(struct axas_aspace *as)
 {
 	down_write(&as->lock);
+	if (as->inv_ops)
+		list_del_init(&as->inv_consumer.node);
 	as->inv_ops = NULL;
 	as->inv_priv = NULL;
 	up_write(&as->lock);

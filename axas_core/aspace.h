@@ -97,8 +97,11 @@ struct axas_pin {
  * @nr_regions: number of regions
  * @data_pages: pages allocated for alloc regions
  * @tlb_gen: bumped whenever a present leaf is removed or downgraded
- * @inv_ops: invalidation hook, or NULL (under @lock)
+ * @consumers: bound &struct axas_consumer, called by axas_tlb_invalidate();
+ *	changed under @lock held for writing, walked under @lock (either mode)
+ * @inv_ops: hook of axas_register_invalidate(), or NULL (under @lock)
  * @inv_priv: argument of @inv_ops
+ * @inv_consumer: the consumer through which @inv_ops is called
  * @acct_vm: the counter data pages are charged to (the creator's
  *	user_struct locked_vm, or @acct_own), or NULL when they are not charged
  *	(an in-kernel creator, or one with CAP_IPC_LOCK)
@@ -124,8 +127,10 @@ struct axas_aspace {
 	unsigned long nr_regions;
 	atomic_long_t data_pages;
 	atomic64_t tlb_gen;
+	struct list_head consumers;
 	const struct axas_invalidate_ops *inv_ops;
 	void *inv_priv;
+	struct axas_consumer inv_consumer;
 	atomic_long_t *acct_vm;
 	atomic_long_t acct_own;
 	struct user_struct *acct_user;
@@ -180,6 +185,8 @@ int axas_add_region(struct axas_aspace *as, const struct axas_region *tmpl,
 		    int (*fill)(struct axas_aspace *as,
 				const struct axas_region *r, void *arg),
 		    void *arg);
+/* consumer.c */
+void axas_consumer_add(struct axas_aspace *as, struct axas_consumer *c);
 
 /* region.c */
 struct axas_region *axas_region_find(struct axas_aspace *as, u64 gpa);

@@ -10,6 +10,7 @@
 #include <linux/axas.h>
 
 #include "axas_core/aspace.h"
+#include <trace/events/axas.h>
 
 /*
  * Map a fresh zeroed page at @gpa of lazy region @r. The caller holds the
@@ -159,6 +160,7 @@ int axas_handle_page_fault(struct axas_aspace *as, u64 gpa, u32 access,
 	else	/* lazy, or a populated page given back by a discard */
 		ret = axas_fault_in_locked(as, r, gpa, result);
 	up_read(&as->lock);
+	trace_axas_fault(as, gpa, access, result, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_handle_page_fault);

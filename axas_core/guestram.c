@@ -429,6 +429,8 @@ int axas_map_user(struct axas_aspace *as, u64 gpa, u64 size, u64 user_va,
 	int ret;
 
 	ret = axas_check_flags(flags, AXAS_PERM_MASK | AXAS_MAP_UNCACHED);
+	if (!ret && !axas_npt_prot_fits(&as->npt, flags & AXAS_REGION_PROT_MASK))
+		ret = -EINVAL;
 	if (!ret)
 		ret = axas_check_range(as, gpa, size);
 	if (ret)

@@ -35,6 +35,7 @@
 
 #include "axas_core/aspace.h"
 #include "axas_core/user.h"
+#include <trace/events/axas.h>
 
 /* The widest host-physical address the CPU can emit. */
 static unsigned int axas_host_phys_bits(void)
@@ -65,6 +66,13 @@ int axas_check_flags(u32 flags, u32 allowed)
 	    (flags & (AXAS_MAP_UNCACHED | AXAS_MAP_EXEC)))
 		return -EINVAL;
 	return 0;
+}
+
+/* What the space's format cannot encode (AMD NPT: execute-only). */
+static int axas_check_fmt_prot(struct axas_aspace *as, u32 flags)
+{
+	return axas_npt_prot_fits(&as->npt, flags & AXAS_REGION_PROT_MASK) ?
+	       0 : -EINVAL;
 }
 
 int axas_check_range(struct axas_aspace *as, u64 gpa, u64 size)
@@ -116,6 +124,7 @@ int axas_add_region(struct axas_aspace *as, const struct axas_region *tmpl,
 out:
 	axas_region_free_spare(&spare);
 	axas_writer_unlock(as);
+	trace_axas_map(as, tmpl, ret);
 	return ret;
 }
 
@@ -173,6 +182,8 @@ int axas_map_linear_caller(struct axas_aspace *as, u64 gpa, u64 hpa,
 	int ret;
 
 	ret = axas_check_flags(flags, AXAS_REGION_PROT_MASK | AXAS_MAP_NOHUGE);
+	if (!ret)
+		ret = axas_check_fmt_prot(as, flags);
 	if (!ret)
 		ret = axas_check_range(as, gpa, size);
 	if (ret)
@@ -283,6 +294,8 @@ int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 
 	ret = axas_check_flags(flags, AXAS_REGION_PROT_MASK |
 			       AXAS_MAP_POPULATE | AXAS_MAP_HUGE);
+	if (!ret)
+		ret = axas_check_fmt_prot(as, flags);
 	if (!ret)
 		ret = axas_check_range(as, gpa, size);
 	if (ret)
@@ -427,6 +440,7 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 out:
 	axas_region_free_spare(&spare);
 	axas_writer_unlock(as);
+	trace_axas_unmap(as, gpa, size, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_unmap);
@@ -499,6 +513,8 @@ int axas_protect_caller(struct axas_aspace *as, u64 gpa, u64 size, u32 flags,
 
 	ret = axas_check_flags(flags, AXAS_REGION_PROT_MASK);
 	if (!ret)
+		ret = axas_check_fmt_prot(as, flags);
+	if (!ret)
 		ret = axas_check_range(as, gpa, size);
 	if (ret)
 		return ret;
@@ -548,6 +564,7 @@ int axas_protect_caller(struct axas_aspace *as, u64 gpa, u64 size, u32 flags,
 out:
 	axas_region_free_spare(&spare);
 	axas_writer_unlock(as);
+	trace_axas_protect(as, gpa, size, flags, ret);
 	return ret;
 }
 

@@ -25,9 +25,16 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+#include <asm/pgtable.h>
+#include <asm/processor.h>
+#endif
+
 #include "axas_npt/npt.h"
 #include "axas_npt/fmt.h"
 #include "axas_npt/walk.h"
+#include <kunit/visibility.h>
+#include <trace/events/axas.h>
 
 /* Tables a fault may link: one per level below the root. */
 #define AXAS_NPT_CACHE_MAX	(AXAS_NPT_MAX_LEVELS - 1)
@@ -45,6 +52,8 @@ static const struct axas_npt_fmt *const axas_npt_fmts[] = {
 	[AXAS_FMT_SV39X4] = &axas_npt_fmt_sv39x4,
 	[AXAS_FMT_SV48X4] = &axas_npt_fmt_sv48x4,
 	[AXAS_FMT_SV57X4] = &axas_npt_fmt_sv57x4,
+	[AXAS_FMT_AMD_NPT4] = &axas_npt_fmt_amd_npt4,
+	[AXAS_FMT_AMD_NPT5] = &axas_npt_fmt_amd_npt5,
 };
 
 /**
@@ -63,7 +72,12 @@ const struct axas_npt_fmt *axas_npt_fmt_get(u32 format)
 /**
  * axas_npt_native_format() - the host architecture's own format
  *
- * Return: AXAS_FMT_ARM_S2 on arm64, AXAS_FMT_SV39X4 on riscv, else EPT4.
+ * On AMD (and Hygon) x86 hosts the nested walk runs in the host's own
+ * paging mode (KVM's get_npt_level()): AMD_NPT5 when the kernel runs with
+ * 5-level paging, else AMD_NPT4.
+ *
+ * Return: AXAS_FMT_ARM_S2 on arm64, AXAS_FMT_SV39X4 on riscv, AMD_NPT4/5 on
+ * AMD x86, else EPT4.
  */
 u32 axas_npt_native_format(void)
 {
@@ -71,6 +85,12 @@ u32 axas_npt_native_format(void)
 		return AXAS_FMT_ARM_S2;
 	if (IS_ENABLED(CONFIG_RISCV))
 		return AXAS_FMT_SV39X4;
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
+	    boot_cpu_data.x86_vendor == X86_VENDOR_HYGON)
+		return pgtable_l5_enabled() ? AXAS_FMT_AMD_NPT5 :
+					      AXAS_FMT_AMD_NPT4;
+#endif
 	return AXAS_FMT_EPT4;
 }
 
@@ -99,6 +119,7 @@ int axas_npt_resolve_format(u32 *format, u32 *gpa_bits)
 	*format = fmt_id;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_resolve_format);
 
 /**
  * axas_npt_prot_is_valid() - a leaf can carry these AXAS_MAP_* bits
@@ -121,6 +142,24 @@ bool axas_npt_prot_is_valid(u32 prot)
 	    (prot & (AXAS_MAP_UNCACHED | AXAS_MAP_EXEC)))
 		return false;
 	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_prot_is_valid);
+
+/**
+ * axas_npt_prot_fits() - a leaf of this table can carry these AXAS_MAP_* bits
+ * @npt: the table
+ * @prot: permission and memory-type bits
+ *
+ * axas_npt_prot_is_valid(), and READ wherever the format has no unreadable
+ * leaf (x86 paging: execute-only is refused).
+ *
+ * Return: true if @npt's format can encode @prot.
+ */
+bool axas_npt_prot_fits(const struct axas_npt *npt, u32 prot)
+{
+	if (!axas_npt_prot_is_valid(prot))
+		return false;
+	return !npt->fmt->read_implied || (prot & AXAS_MAP_READ);
 }
 
 static struct page *axas_npt_alloc(struct axas_npt *npt, unsigned int order)
@@ -175,6 +214,7 @@ unsigned int axas_npt_root_entries(const struct axas_npt *npt)
 {
 	return 1U << (npt->gpa_bits - axas_npt_level_shift(npt->levels - 1));
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_root_entries);
 
 /**
  * axas_npt_init() - create an empty table: just its root, zeroed
@@ -220,6 +260,7 @@ int axas_npt_init(struct axas_npt *npt, u32 format, u32 gpa_bits,
 	atomic_long_set(&npt->table_pages, 1L << npt->root_order);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_init);
 
 /**
  * axas_npt_root_reg() - the register value that loads this table
@@ -231,6 +272,7 @@ u64 axas_npt_root_reg(const struct axas_npt *npt)
 {
 	return npt->fmt->root_reg(npt);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_root_reg);
 
 /* Link a table into an empty entry: no break, nothing to invalidate. */
 static void axas_npt_link_table(struct axas_npt *npt, u64 *ptep, struct page *page)
@@ -294,6 +336,7 @@ void axas_npt_destroy(struct axas_npt *npt)
 	free_pages((unsigned long)npt->root, npt->root_order);
 	npt->root = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_destroy);
 
 /* --- query and iteration ------------------------------------------------ */
 
@@ -346,6 +389,7 @@ int axas_npt_visit_leaves(struct axas_npt *npt, u64 gpa, u64 size, axas_npt_leaf
 		return -EINVAL;
 	return axas_npt_walk(npt, gpa, size, &w);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_visit_leaves);
 
 static int axas_npt_copy_leaf(const struct axas_npt_leaf *leaf, void *arg)
 {
@@ -375,6 +419,7 @@ int axas_npt_query(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf)
 		return ret;
 	return ret ? 0 : -ENOENT;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_query);
 
 struct axas_npt_table_walk {
 	axas_npt_table_fn fn;
@@ -421,6 +466,7 @@ int axas_npt_visit_tables(struct axas_npt *npt, axas_npt_table_fn fn, void *arg)
 	}
 	return axas_npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &w);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_visit_tables);
 
 /* --- map ---------------------------------------------------------------- */
 
@@ -626,11 +672,12 @@ int axas_npt_map(struct axas_npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 	};
 
 	if (!axas_npt_range_is_valid(npt, gpa, size) || !IS_ALIGNED(pa, SZ_4K) ||
-	    !axas_npt_prot_is_valid(prot) || (flags & ~AXAS_NPT_MAP_FLAGS) ||
+	    !axas_npt_prot_fits(npt, prot) || (flags & ~AXAS_NPT_MAP_FLAGS) ||
 	    pa + size < pa || pa + size > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
 	return axas_npt_map_range(npt, &m, gpa, size);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_map);
 
 /**
  * axas_npt_map_each() - map [@gpa, @gpa + @size) page by page to scattered pages
@@ -658,7 +705,7 @@ int axas_npt_map_each(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 		.flags = AXAS_NPT_MAP_NOHUGE | flags,
 	};
 
-	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_is_valid(prot) ||
+	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_fits(npt, prot) ||
 	    (flags & ~AXAS_NPT_MAP_FLAGS))
 		return -EINVAL;
 	return axas_npt_map_range(npt, &m, gpa, size);
@@ -694,7 +741,7 @@ int axas_npt_map_pages(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 	};
 
 	if (!axas_npt_range_is_valid(npt, gpa, size) ||
-	    !axas_npt_prot_is_valid(prot) || !contig ||
+	    !axas_npt_prot_fits(npt, prot) || !contig ||
 	    (flags & ~AXAS_NPT_MAP_FLAGS))
 		return -EINVAL;
 	return axas_npt_map_range(npt, &m, gpa, size);
@@ -804,7 +851,7 @@ int axas_npt_map_leaf(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot,
 	if (level > AXAS_NPT_MAX_LEAF_LEVEL ||
 	    !axas_npt_range_is_valid(npt, gpa, size) ||
 	    !IS_ALIGNED(gpa, size) || !IS_ALIGNED(pa, size) ||
-	    !axas_npt_prot_is_valid(prot) ||
+	    !axas_npt_prot_fits(npt, prot) ||
 	    pa + size > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
 	a.leaf = npt->fmt->mk_leaf(pa, prot, level);
@@ -827,6 +874,7 @@ int axas_npt_map_leaf(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot,
 	axas_npt_cache_drain(&cache);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_map_page);
 
 /**
  * axas_npt_map_page() - install one 4 KiB leaf, racing other axas_npt_map_page() calls
@@ -898,6 +946,7 @@ static int axas_npt_split(const struct axas_npt_visit_ctx *ctx)
 	axas_npt_break_pte(ctx);
 	atomic_long_inc(&ctx->npt->table_pages);
 	axas_npt_make_pte(ctx, fmt->mk_table(page_to_phys(page)));
+	trace_axas_split(ctx);
 	return 0;
 }
 
@@ -1043,6 +1092,7 @@ int axas_npt_unmap(struct axas_npt *npt, u64 gpa, u64 size, struct axas_npt_gath
 	axas_npt_split_drain(g);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_unmap);
 
 /* Losing a permission or changing the memory type needs a TLB flush. */
 static bool axas_npt_prot_needs_flush(u32 old, u32 new)
@@ -1113,7 +1163,7 @@ int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 	};
 	int ret;
 
-	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_is_valid(prot)) {
+	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_fits(npt, prot)) {
 		axas_npt_split_drain(g);
 		return -EINVAL;
 	}
@@ -1123,6 +1173,7 @@ int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 	axas_npt_split_drain(g);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_protect);
 
 static void axas_npt_free_table_rcu(struct rcu_head *head)
 {
@@ -1146,3 +1197,4 @@ void axas_npt_free_tables(struct axas_npt_gather *g)
 		call_rcu(&page->rcu_head, axas_npt_free_table_rcu);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_free_tables);

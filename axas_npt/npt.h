@@ -71,6 +71,8 @@ struct axas_npt;
  * @max_root_order: the root may be up to 1 << @max_root_order contiguous
  *	pages (x4 formats: 2, Arm concatenated tables: 4). The number of
  *	levels is the smallest that keeps the root within that size.
+ * @read_implied: a present leaf is always readable (x86 paging): a prot
+ *	without AXAS_MAP_READ (execute-only) cannot be encoded
  * @mk_leaf: encode a leaf mapping @pa with @prot at @level
  * @mk_table: encode a pointer to the next-level table at @pa
  * @pte_is_present: entry maps something (a leaf or a table)
@@ -87,6 +89,7 @@ struct axas_npt_fmt {
 	unsigned int def_gpa_bits;
 	unsigned int max_pa_bits;
 	unsigned int max_root_order;
+	bool read_implied;
 	u64 (*mk_leaf)(u64 pa, u32 prot, unsigned int level);
 	u64 (*mk_table)(u64 pa);
 	bool (*pte_is_present)(u64 pte);
@@ -284,6 +287,7 @@ const struct axas_npt_fmt *axas_npt_fmt_get(u32 format);
 u32 axas_npt_native_format(void);
 int axas_npt_resolve_format(u32 *format, u32 *gpa_bits);
 bool axas_npt_prot_is_valid(u32 prot);
+bool axas_npt_prot_fits(const struct axas_npt *npt, u32 prot);
 
 int axas_npt_init(struct axas_npt *npt, u32 format, u32 gpa_bits,
 		  const struct axas_npt_ops *ops, void *priv);

@@ -7,6 +7,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/delay.h>
@@ -851,12 +852,14 @@ static int op_write(struct axas_aspace *as, void *arg)
 static const u32 all_formats[] = {
 	AXAS_FMT_EPT4, AXAS_FMT_EPT5, AXAS_FMT_ARM_S2,
 	AXAS_FMT_SV39X4, AXAS_FMT_SV48X4, AXAS_FMT_SV57X4,
+	AXAS_FMT_AMD_NPT4, AXAS_FMT_AMD_NPT5,
 };
 
 static void format_desc(const u32 *f, char *desc)
 {
 	static const char * const names[] = {
 		"native", "ept4", "ept5", "arm_s2", "sv39x4", "sv48x4", "sv57x4",
+		"amd_npt4", "amd_npt5",
 	};
 
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", names[*f]);
@@ -1702,6 +1705,39 @@ static void model_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(as).table_pages, root_pages(as));
 }
 
+/*
+ * Execute-only on a format whose leaves are always readable (AMD NPT): every
+ * call that takes permissions refuses it before anything changes, lazy
+ * alloc regions included (their first fault would have nothing to map);
+ * other formats accept it.
+ */
+static void exec_only_test(struct kunit *test)
+{
+	u32 format = param_format(test);
+	struct axas_aspace *as = new_aspace(test, format, 0, SZ_4G);
+	bool amd = format == AXAS_FMT_AMD_NPT4 || format == AXAS_FMT_AMD_NPT5;
+	int want = amd ? -EINVAL : 0;
+	struct axas_stats st;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, 0, SZ_64K, RWX), 0);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, SZ_1M, SZ_64K, AXAS_MAP_EXEC),
+			want);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, SZ_2M, SZ_64K,
+					     AXAS_MAP_EXEC | AXAS_MAP_POPULATE),
+			want);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, SZ_1G, SZ_1G, SZ_2M,
+					      AXAS_MAP_EXEC), want);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, 0, SZ_64K, AXAS_MAP_EXEC), want);
+	st = stats(as);
+	KUNIT_EXPECT_EQ(test, st.nr_regions, amd ? 1 : 4);
+	KUNIT_EXPECT_EQ(test, st.data_pages, amd ? 0 : SZ_64K / SZ_4K);
+	if (amd) {
+		KUNIT_EXPECT_EQ(test, st.table_pages, root_pages(as));
+		KUNIT_EXPECT_EQ(test, axas_protect(as, 0, SZ_64K,
+						   AXAS_MAP_READ | AXAS_MAP_EXEC),
+				0);
+	}
+
 /* ---- writers that let go ---------------------------------------------- */
 
 #define YIELD_LINEAR	((u64)SZ_1G)	/* 262144 leaves: 512 yields */
@@ -1918,6 +1954,7 @@ static struct kunit_case axas_core_cases[] = {
 	KUNIT_CASE(writer_killed_test),
 	KUNIT_CASE(killed_map_test),
 	KUNIT_CASE_PARAM(model_test, format_gen_params),
+	KUNIT_CASE_PARAM(exec_only_test, format_gen_params),
 	KUNIT_CASE_SLOW(concurrency_test),
 	{}
 };

@@ -22,6 +22,8 @@
  * @max_leaf_level: highest level that holds a leaf (at most 1 GiB)
  * @pa_bits: widest output address an entry holds (EPT: MAXPHYADDR up to
  *	52; Arm 4 KiB granule without LPA2: 48; RISC-V PPN[53:10]: 56)
+ * @always_readable: every present leaf is readable (x86 paging): a
+ *	mapping without READ cannot be expressed
  */
 struct axas_npt_ref_geom {
 	u32 format;
@@ -31,6 +33,7 @@ struct axas_npt_ref_geom {
 	unsigned int root_pages;
 	unsigned int max_leaf_level;
 	unsigned int pa_bits;
+	bool always_readable;
 };
 
 /**

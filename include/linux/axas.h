@@ -11,6 +11,7 @@
 #ifndef _LINUX_AXAS_H
 #define _LINUX_AXAS_H
 
+#include <linux/list.h>
 #include <linux/types.h>
 #include <linux/uio.h>
 #include <uapi/linux/axas.h>
@@ -130,5 +131,65 @@ int axas_register_invalidate(struct axas_aspace *as,
 			     const struct axas_invalidate_ops *ops,
 			     void *priv);
 void axas_unregister_invalidate(struct axas_aspace *as);
+
+/* ---- Consumers: hypervisor modules that run guests on a space (SPEC 8.7) */
+
+struct file;
+struct axas_consumer;
+
+/**
+ * struct axas_consumer_ops - what a consumer is told
+ * @invalidate: [@gpa, @gpa + @size) was broken, removed or downgraded:
+ *	flush it from every TLB and walk cache that may hold it (every hart,
+ *	CPU or PE that may run the consumer's VMID) before returning. It is
+ *	called before any page that was mapped there, table or data, can be
+ *	freed or reused. Called in process context with the space's lock held
+ *	(for writing, or for reading on paths that only downgrade): it may
+ *	sleep and wait for other CPUs, but must not call back into the space
+ *	(no map, unmap, fault, read, write, bind or unbind). Two calls for
+ *	one space overlap only when both come from paths holding the lock
+ *	for reading.
+ */
+struct axas_consumer_ops {
+	void (*invalidate)(struct axas_consumer *c, u64 gpa, u64 size);
+};
+
+/**
+ * struct axas_consumer - an invalidation client, embedded in the consumer's
+ *	own object (container_of() gets back to it in @ops->invalidate)
+ * @ops: the consumer's callbacks; set before axas_consumer_bind()
+ * @node: private to axas (entry in the space's list of consumers)
+ */
+struct axas_consumer {
+	const struct axas_consumer_ops *ops;
+	struct list_head node;
+};
+
+/**
+ * struct axas_hw_regs - register values that load a space on the hardware
+ * @format: the resolved AXAS_FMT_* value (never AXAS_FMT_NATIVE)
+ * @vmid: the VMID the values carry, as asked
+ * @root_reg: EPTP (memory type WB, walk length - 1); VTTBR_EL2 with BADDR
+ *	and the VMID in bits 63:48; or hgatp with MODE, the VMID (bits 57:44
+ *	in RV64) and the root's PPN
+ * @vtcr: Arm stage 2 only, else 0: VTCR_EL2 with T0SZ, SL0, IRGN0, ORGN0,
+ *	SH0, TG0 (4 KiB), PS (the host's PARange on arm64; elsewhere the
+ *	smallest PS that covers the space's gpa_bits), VS if @vmid > 255, and
+ *	RES1 bit 31. The consumer ORs in the fields axas does not own (HA, HD,
+ *	NSW, NSA, ...) if it wants them.
+ */
+struct axas_hw_regs {
+	u32 format;
+	u32 vmid;
+	u64 root_reg;
+	u64 vtcr;
+};
+
+struct axas_aspace *axas_aspace_fget(int fd);
+struct axas_aspace *axas_aspace_from_file(struct file *file);
+int axas_consumer_bind(struct axas_aspace *as, struct axas_consumer *c);
+void axas_consumer_unbind(struct axas_aspace *as, struct axas_consumer *c);
+int axas_aspace_hw_regs(struct axas_aspace *as, u32 vmid,
+			struct axas_hw_regs *regs);
 
 #endif /* _LINUX_AXAS_H */

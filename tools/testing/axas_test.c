@@ -191,11 +191,22 @@ TEST(dev_check_extension)
 	ASSERT_LE(0, dev);
 	mask = ioctl(dev, AXAS_IOC_CHECK_EXTENSION, AXAS_CAP_FORMATS);
 	ASSERT_LT(0, mask);
-	for (f = AXAS_FMT_EPT4; f <= AXAS_FMT_SV57X4; f++)
+	for (f = AXAS_FMT_EPT4; f <= AXAS_FMT_AMD_NPT5; f++)
 		EXPECT_TRUE(mask & (1 << f)) TH_LOG("format %d missing", f);
-	EXPECT_EQ(0, mask & ~0x7f);
+	EXPECT_EQ(0, mask & ~0x1ff);
 	EXPECT_EQ(0, ioctl(dev, AXAS_IOC_CHECK_EXTENSION, 0));
 	EXPECT_EQ(0, ioctl(dev, AXAS_IOC_CHECK_EXTENSION, 0x7fff));
+	close(dev);
+}
+
+/* SPEC 8.7: in-kernel consumers can bind an address-space fd. */
+TEST(dev_cap_consumer)
+{
+	int dev = dev_open();
+
+	ASSERT_LE(0, dev);
+	EXPECT_LT(0, ioctl(dev, AXAS_IOC_CHECK_EXTENSION, AXAS_CAP_CONSUMER));
+	EXPECT_EQ(8, AXAS_CAP_CONSUMER);
 	close(dev);
 }
 
@@ -276,6 +287,9 @@ static const struct {
 	{ AXAS_FMT_SV39X4, 0, 41, 3, 4 },
 	{ AXAS_FMT_SV48X4, 50, 50, 4, 4 },
 	{ AXAS_FMT_SV57X4, 0, 59, 5, 4 },
+	{ AXAS_FMT_AMD_NPT4, 0, 48, 4, 1 },
+	{ AXAS_FMT_AMD_NPT4, 48, 48, 4, 1 },
+	{ AXAS_FMT_AMD_NPT5, 0, 57, 5, 1 },
 };
 
 TEST(new_every_format)
@@ -320,6 +334,36 @@ TEST(new_every_format)
 	close(dev);
 }
 
+#if defined(__x86_64__)
+/*
+ * What NATIVE must be on this x86 CPU: AMD and Hygon nest through NPT in
+ * the host's own paging mode (5 levels when the kernel runs with LA57, its
+ * "la57" flag), Intel through EPT4.
+ */
+static uint32_t x86_native_format(void)
+{
+	char line[4096];
+	bool amd = false, la57 = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return AXAS_FMT_EPT4;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "vendor_id", 9))
+			amd = strstr(line, "AuthenticAMD") ||
+			      strstr(line, "HygonGenuine");
+		if (!strncmp(line, "flags", 5)) {
+			la57 = strstr(line, " la57") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	if (!amd)
+		return AXAS_FMT_EPT4;
+	return la57 ? AXAS_FMT_AMD_NPT5 : AXAS_FMT_AMD_NPT4;
+}
+#endif
+
 TEST(new_native)
 {
 	struct axas_info i;
@@ -331,7 +375,7 @@ TEST(new_native)
 	ASSERT_EQ(0, ax_info(fd, &i));
 	EXPECT_NE(AXAS_FMT_NATIVE, i.format);
 #if defined(__x86_64__)
-	EXPECT_EQ(AXAS_FMT_EPT4, i.format);
+	EXPECT_EQ(x86_native_format(), i.format);
 #elif defined(__aarch64__)
 	EXPECT_EQ(AXAS_FMT_ARM_S2, i.format);
 #elif defined(__riscv)
@@ -374,7 +418,7 @@ TEST(new_errors)
 		EXPECT_EQ(-1, new_raw(dev, 0, __VA_ARGS__));		\
 		EXPECT_EQ(EINVAL, errno) TH_LOG("NEW(%s)", #__VA_ARGS__);\
 	} while (0)
-	NEW_EINVAL(7, 0, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_AMD_NPT5 + 1, 0, 0, SZ_4G);
 	NEW_EINVAL(0xffffffff, 0, 0, SZ_4G);
 	NEW_EINVAL(AXAS_FMT_EPT4, 47, 0, SZ_4G);
 	NEW_EINVAL(AXAS_FMT_EPT4, 57, 0, SZ_4G);
@@ -385,6 +429,11 @@ TEST(new_errors)
 	NEW_EINVAL(AXAS_FMT_SV39X4, 39, 0, SZ_4G);
 	NEW_EINVAL(AXAS_FMT_SV48X4, 48, 0, SZ_4G);
 	NEW_EINVAL(AXAS_FMT_SV57X4, 57, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_AMD_NPT4, 40, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_AMD_NPT4, 57, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_AMD_NPT5, 48, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_AMD_NPT4, 0, 0, (1ULL << 48) + SZ_4K);
+	NEW_EINVAL(AXAS_FMT_AMD_NPT5, 0, 0, (1ULL << 57) + SZ_4K);
 	NEW_EINVAL(AXAS_FMT_EPT4, 0, 0x800, SZ_4G);
 	NEW_EINVAL(AXAS_FMT_EPT4, 0, 0, SZ_4G + 1);
 	NEW_EINVAL(AXAS_FMT_EPT4, 0, 0, 0);
@@ -399,6 +448,7 @@ TEST(new_errors)
 	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_EPT4, 0, 0, 1ULL << 48));
 	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_SV39X4, 0, 0, 1ULL << 41));
 	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_SV57X4, 0, 0, 1ULL << 59));
+	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_AMD_NPT5, 0, 0, 1ULL << 57));
 	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_ARM_S2, 32, 0, 1ULL << 32));
 	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_EPT4, 0, (1ULL << 48) - SZ_4K,
 			     SZ_4K));
@@ -483,6 +533,44 @@ static void undo_new(int fd, const void *arg)
 	(void)fd;
 	(void)arg;
 	/* The fd NEW returned leaks until exit; harmless in a test child. */
+}
+
+/*
+ * x86 paging has no unreadable leaf: execute-only is EINVAL on both AMD NPT
+ * widths, for every call that takes permissions, and nothing changes; the
+ * same request is fine on EPT.
+ */
+TEST(amd_npt_exec_only)
+{
+	static const uint32_t fmts[] = { AXAS_FMT_AMD_NPT4, AXAS_FMT_AMD_NPT5 };
+	int dev = dev_open(), fd;
+	unsigned int k;
+
+	ASSERT_LE(0, dev);
+	for (k = 0; k < ARRAY_SIZE(fmts); k++) {
+		fd = ax_new(dev, fmts[k], 0, 0, SZ_4G);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, map_alloc(fd, 0, SZ_64K, RWX));
+		EXPECT_FAIL(fd, EINVAL, map_alloc(fd, SZ_2M, SZ_64K,
+						  AXAS_MAP_EXEC));
+		EXPECT_FAIL(fd, EINVAL, map_alloc(fd, SZ_2M, SZ_64K,
+						  AXAS_MAP_EXEC |
+						  AXAS_MAP_POPULATE));
+		EXPECT_FAIL(fd, EINVAL, protect(fd, 0, SZ_64K, AXAS_MAP_EXEC));
+		if (is_root())
+			EXPECT_FAIL(fd, EINVAL, map_linear(fd, SZ_2M, SZ_64K,
+							   LIN_HPA,
+							   AXAS_MAP_EXEC));
+		EXPECT_EQ(0, protect(fd, 0, SZ_64K,
+				     AXAS_MAP_READ | AXAS_MAP_EXEC));
+		EXPECT_EQ(1, INFO(fd, nr_regions));
+		close(fd);
+	}
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, map_alloc(fd, SZ_2M, SZ_64K, AXAS_MAP_EXEC));
+	close(fd);
+	close(dev);
 }
 
 TEST(size_rules_every_struct)
@@ -645,6 +733,8 @@ FIXTURE_VARIANT_ADD(space, arm_s2_48) { AXAS_FMT_ARM_S2, 48, 4, 1 };
 FIXTURE_VARIANT_ADD(space, sv39x4) { AXAS_FMT_SV39X4, 41, 3, 4 };
 FIXTURE_VARIANT_ADD(space, sv48x4) { AXAS_FMT_SV48X4, 50, 4, 4 };
 FIXTURE_VARIANT_ADD(space, sv57x4) { AXAS_FMT_SV57X4, 59, 5, 4 };
+FIXTURE_VARIANT_ADD(space, amd_npt4) { AXAS_FMT_AMD_NPT4, 48, 4, 1 };
+FIXTURE_VARIANT_ADD(space, amd_npt5) { AXAS_FMT_AMD_NPT5, 57, 5, 1 };
 
 FIXTURE_SETUP(space)
 {
@@ -1689,14 +1779,19 @@ static int frees_child(const char *cg, uint32_t format)
 		return 15;
 	}
 	close(fd);
-	/* table pages are freed after an RCU grace period */
+	/*
+	 * Table pages are freed after an RCU grace period. What may stay
+	 * charged is the memcg's per-CPU charge stock (MEMCG_CHARGE_BATCH,
+	 * 64 pages, on each of the guest's 2 CPUs; 6.12 keeps it), far below
+	 * the 16516 pages freed.
+	 */
 	for (i = 0; i < 50; i++) {
 		after = cg_current(cg);
-		if (after - before < 256 * 1024)
+		if (after - before <= 2 * 64 * 4096)
 			break;
 		usleep(20 * 1000);
 	}
-	if (after - before >= 256 * 1024) {
+	if (after - before > 2 * 64 * 4096) {
 		fprintf(stderr, "# %lld bytes still charged after close\n",
 			after - before);
 		return 16;
@@ -2194,6 +2289,7 @@ TEST_F_TIMEOUT(multi, many_spaces, 120)
 	static const uint32_t fmts[] = {
 		AXAS_FMT_EPT4, AXAS_FMT_EPT5, AXAS_FMT_ARM_S2,
 		AXAS_FMT_SV39X4, AXAS_FMT_SV48X4, AXAS_FMT_SV57X4,
+		AXAS_FMT_AMD_NPT4, AXAS_FMT_AMD_NPT5,
 	};
 	struct rlimit rl;
 	int fds[N], k;
@@ -2204,7 +2300,7 @@ TEST_F_TIMEOUT(multi, many_spaces, 120)
 		SKIP(return, "RLIMIT_NOFILE %lu too low",
 		     (unsigned long)rl.rlim_cur);
 	for (k = 0; k < N; k++) {
-		fds[k] = ax_new(self->dev, fmts[k % 6], 0, 0, SZ_4G);
+		fds[k] = ax_new(self->dev, fmts[k % ARRAY_SIZE(fmts)], 0, 0, SZ_4G);
 		ASSERT_LE(0, fds[k]) TH_LOG("space %d: %s", k, strerror(errno));
 		ASSERT_EQ(0, map_alloc(fds[k], (k % 7) * SZ_2M, SZ_2M, RW));
 		v = 0xa5a50000 + k;
@@ -2216,7 +2312,7 @@ TEST_F_TIMEOUT(multi, many_spaces, 120)
 		EXPECT_EQ(0xa5a50000 + k, v);
 		EXPECT_EQ(1, INFO(fds[k], data_pages));
 		EXPECT_EQ(1, INFO(fds[k], nr_regions));
-		EXPECT_EQ(fmts[k % 6], INFO(fds[k], format) & 0xffffffff);
+		EXPECT_EQ(fmts[k % ARRAY_SIZE(fmts)], INFO(fds[k], format) & 0xffffffff);
 	}
 	for (k = 0; k < N; k++)
 		EXPECT_EQ(0, close(fds[k]));

@@ -32,6 +32,11 @@
  * @AXAS_FMT_SV39X4: RISC-V G-stage Sv39x4, 41-bit guest-physical
  * @AXAS_FMT_SV48X4: RISC-V G-stage Sv48x4, 50-bit guest-physical
  * @AXAS_FMT_SV57X4: RISC-V G-stage Sv57x4, 59-bit guest-physical
+ * @AXAS_FMT_AMD_NPT4: AMD nested paging, 4 levels, 48-bit guest-physical
+ * @AXAS_FMT_AMD_NPT5: AMD nested paging, 5 levels, 57-bit guest-physical
+ *
+ * AMD nested tables are x86 page tables: every leaf is readable, so a
+ * mapping of theirs must include %AXAS_MAP_READ (execute-only: EINVAL).
  */
 enum axas_format {
 	AXAS_FMT_NATIVE = 0,
@@ -41,6 +46,8 @@ enum axas_format {
 	AXAS_FMT_SV39X4 = 4,
 	AXAS_FMT_SV48X4 = 5,
 	AXAS_FMT_SV57X4 = 6,
+	AXAS_FMT_AMD_NPT4 = 7,
+	AXAS_FMT_AMD_NPT5 = 8,
 };
 
 /* Capabilities for AXAS_IOC_CHECK_EXTENSION. */
@@ -56,6 +63,12 @@ enum axas_format {
 #define AXAS_CAP_REGIONS	5
 /** AXAS_CAP_HUGE_ALLOC - %AXAS_MAP_HUGE on %AXAS_IOC_MAP_ALLOC */
 #define AXAS_CAP_HUGE_ALLOC	6
+/**
+ * AXAS_CAP_CONSUMER - an in-kernel consumer (a hypervisor module) can take
+ * an address-space fd, bind invalidation callbacks and load the space's
+ * registers (Documentation/kernel-api.rst, "Consumers")
+ */
+#define AXAS_CAP_CONSUMER	8
 
 /*
  * Mapping flags (struct axas_map.flags; the first five also in
