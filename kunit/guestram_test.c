@@ -24,12 +24,14 @@
 static const u32 gr_formats[] = {
 	AXAS_FMT_EPT4, AXAS_FMT_EPT5, AXAS_FMT_ARM_S2,
 	AXAS_FMT_SV39X4, AXAS_FMT_SV48X4, AXAS_FMT_SV57X4,
+	AXAS_FMT_AMD_NPT4, AXAS_FMT_AMD_NPT5,
 };
 
 static void gr_format_desc(const u32 *f, char *desc)
 {
 	static const char * const names[] = {
 		"native", "ept4", "ept5", "arm_s2", "sv39x4", "sv48x4", "sv57x4",
+		"amd_npt4", "amd_npt5",
 	};
 
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", names[*f]);
