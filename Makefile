@@ -101,7 +101,7 @@ qemu: deps
 bench: deps
 	@$(MAKE) --no-print-directory module
 	@$(MAKE) --no-print-directory -C $(REPO)/tools progs
-	@$(REPO)/tools/qemu/run.sh -- axas-bench $(BENCH_ARGS)
+	@$(REPO)/tools/qemu/run.sh --mem 3G -- axas-bench $(BENCH_ARGS)
 	@$(MAKE) --no-print-directory bench-vcpu
 
 # The yardstick: the same riscv64 guest touching 64 MiB on axas_vcpu and on KVM.

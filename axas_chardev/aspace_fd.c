@@ -6,7 +6,6 @@
  * every argument size-first; the handlers here only copy fields between the
  * struct and the core.
  */
-#include <linux/anon_inodes.h>
 #include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/cred.h>
@@ -149,6 +148,71 @@ static int axfd_dump(struct axas_ucmd *ucmd)
 	return axas_ucmd_respond(ucmd, sizeof(*d)) ?: ret;
 }
 
+static int axfd_map_user(struct axas_ucmd *ucmd)
+{
+	struct axas_file *af = ucmd->af;
+	struct axas_map_user *m = ucmd->cmd;
+
+	/*
+	 * No capability: the caller can only hand over its own memory. Every
+	 * check of the fields is the core's.
+	 */
+	return axas_map_user(af->as, m->gpa, m->length, m->user_va, m->flags);
+}
+
+static int axfd_discard(struct axas_ucmd *ucmd)
+{
+	struct axas_file *af = ucmd->af;
+	struct axas_range *r = ucmd->cmd;
+
+	if (r->flags)
+		return -EINVAL;
+	return axas_discard(af->as, r->gpa, r->length);
+}
+
+static int axfd_get_regions(struct axas_ucmd *ucmd)
+{
+	struct axas_file *af = ucmd->af;
+	struct axas_regions *g = ucmd->cmd;
+	struct axas_region_info *buf;
+	struct axas_stats st;
+	u32 n, total, i;
+	int ret;
+
+	if (g->flags || g->reserved)
+		return -EINVAL;
+	/* Copied out after the lock is dropped: @regions may be our mmap. */
+	for (;;) {
+		axas_aspace_stats(af->as, &st);
+		n = min_t(u64, g->nr_regions, st.nr_regions);
+		buf = NULL;
+		if (n) {
+			buf = kvmalloc_array(n, sizeof(*buf), GFP_KERNEL_ACCOUNT);
+			if (!buf)
+				return -ENOMEM;
+		}
+		ret = axas_get_regions(af->as, buf, n, &total);
+		/* Regions added meanwhile, and the caller has room: again. */
+		if (ret != -ENOSPC || total > g->nr_regions)
+			break;
+		kvfree(buf);
+	}
+	if (!ret) {
+		for (i = 0; i < total; i++)
+			if (!af->show_pa)
+				buf[i].hpa = 0;
+		if (total && copy_to_user(u64_to_user_ptr(g->regions), buf,
+					  array_size(total, sizeof(*buf))))
+			ret = -EFAULT;
+	}
+	kvfree(buf);
+	if (ret && ret != -ENOSPC)
+		return ret;
+	/* ENOSPC comes with the number of regions. */
+	g->nr_regions = total;
+	return axas_ucmd_respond(ucmd, sizeof(*g)) ?: ret;
+}
+
 #define AXFD_CMD_BASE	_IOC_NR(AXAS_IOC_MAP_LINEAR)
 
 static const struct axas_ioctl_op axfd_ioctl_ops[] = {
@@ -168,6 +232,12 @@ static const struct axas_ioctl_op axfd_ioctl_ops[] = {
 		      struct axas_info, tlb_gen),
 	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_DUMP, axfd_dump,
 		      struct axas_dump, buf_len),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_MAP_USER, axfd_map_user,
+		      struct axas_map_user, user_va),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_DISCARD, axfd_discard,
+		      struct axas_range, length),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_GET_REGIONS, axfd_get_regions,
+		      struct axas_regions, regions),
 };
 
 static long axfd_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -221,9 +291,12 @@ static int axfd_release(struct inode *inode, struct file *file)
 {
 	struct axas_file *af = file->private_data;
 
+	/* No mapping of the file is left (each held a reference to it). */
+	axas_set_host_mapping(af->as, NULL);
 	axas_debugfs_remove(af);
 	axas_aspace_put(af->as);
 	kfree(af);
+	axas_file_released();
 	return 0;
 }
 
@@ -235,6 +308,7 @@ static const struct file_operations axfd_fops = {
 	.read_iter	= axfd_read_iter,
 	.write_iter	= axfd_write_iter,
 	.llseek		= axfd_llseek,
+	.mmap		= axas_aspace_mmap,
 	.show_fdinfo	= axas_aspace_show_fdinfo,
 };
 
@@ -291,11 +365,13 @@ int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length)
 	/* Data pages count against the creator's RLIMIT_MEMLOCK. */
 	axas_aspace_charge_caller(af->as);
 
-	file = anon_inode_getfile("axas-aspace", &axfd_fops, af, O_RDWR);
+	/* An inode of its own: its i_mapping holds this space's mmaps. */
+	file = axas_file_create("axas-aspace", &axfd_fops, af);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		goto put_as;
 	}
+	axas_set_host_mapping(af->as, file->f_mapping);
 	/*
 	 * Judged once, from the creator's credentials (as pagemap does):
 	 * whoever holds the fd later has these rights.

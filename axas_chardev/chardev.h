@@ -6,6 +6,7 @@
 #define _AXAS_CHARDEV_H
 
 #include <linux/build_bug.h>
+#include <linux/fs.h>
 #include <linux/ioctl.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
@@ -45,6 +46,8 @@ union axas_ucmd_buffer {
 	struct axas_fault fault;
 	struct axas_info info;
 	struct axas_dump dump;
+	struct axas_map_user map_user;
+	struct axas_regions regions;
 };
 
 /**
@@ -104,6 +107,13 @@ int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length);
 struct axas_aspace *axas_file_aspace(struct file *file);
 long axas_aspace_dump(struct axas_file *af, void __user *buf, u64 *buf_len);
 
+/* mmap.c */
+struct vm_area_struct;
+struct file *axas_file_create(const char *name,
+			      const struct file_operations *fops,
+			      void *priv);
+void axas_file_released(void);
+int axas_aspace_mmap(struct file *file, struct vm_area_struct *vma);
 /* debugfs.c */
 void axas_aspace_show_fdinfo(struct seq_file *m, struct file *file);
 void axas_debugfs_add(struct axas_file *af, int fd);

@@ -42,6 +42,11 @@ static int axdev_check_extension(struct axas_ucmd *ucmd)
 	switch (ucmd->arg) {
 	case AXAS_CAP_FORMATS:
 		return axdev_formats_mask();
+	case AXAS_CAP_MAP_USER:
+	case AXAS_CAP_MMAP:
+	case AXAS_CAP_DISCARD:
+	case AXAS_CAP_REGIONS:
+	case AXAS_CAP_HUGE_ALLOC:
 	case AXAS_CAP_CONSUMER:
 		return 1;
 	default:

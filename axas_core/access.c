@@ -298,6 +298,15 @@ static ssize_t axas_access_alloc(struct axas_aspace *as,
 		/* Never touched: reads see zeros and allocate nothing. */
 		if (!write)
 			return axas_zero(len, iter);
+		/* A 2 MiB block's first touch maps the whole block. */
+		if (axas_block_is_huge(r, gpa)) {
+			u32 result;
+
+			ret = axas_fault_in_locked(as, r, gpa, &result);
+			if (ret)
+				return ret;
+			continue;
+		}
 		ret = axas_write_new_page(as, r, gpa, len, iter);
 		if (ret != -EEXIST)
 			return ret;
@@ -323,6 +332,10 @@ static ssize_t axas_access_chunk(struct axas_aspace *as, u64 gpa,
 		return -EIO;
 	if (r->kind == AXAS_REGION_LINEAR && !(flags & AXAS_ACCESS_LINEAR))
 		return -EPERM;
+	/* Pages pinned read-only may be shared with other users. */
+	if (r->kind == AXAS_REGION_USER && (flags & AXAS_ACCESS_WRITE) &&
+	    !r->pin->writable)
+		return -EPERM;
 	len = min_t(u64, iov_iter_count(iter), PAGE_SIZE - offset_in_page(gpa));
 	len = min_t(u64, len, r->end - gpa);
 	if (r->kind == AXAS_REGION_LINEAR)
@@ -342,9 +355,12 @@ static ssize_t axas_access_chunk(struct axas_aspace *as, u64 gpa,
  *	%AXAS_ACCESS_USER when acting for userspace (/dev/mem's rules apply
  *	to linear regions)
  *
- * Crosses pages and regions. Writes into lazy regions fault pages in;
- * reads of lazy pages never touched return zeros without allocating.
- * Guest permissions do not apply to the host. The transfer stops at a hole,
+ * Crosses pages and regions. Writes into lazy regions fault pages in (a
+ * whole 2 MiB page in a block of an %AXAS_MAP_HUGE region); reads of lazy
+ * pages never touched return zeros without allocating. User regions are
+ * accessed like alloc regions, except that one pinned without
+ * %AXAS_MAP_WRITE is never written (-EPERM). Guest permissions do not
+ * apply to the host. The transfer stops at a hole,
  * a %AXAS_MAP_DEVICE region, a linear region without %AXAS_ACCESS_LINEAR,
  * host memory the rules refuse, or a host buffer that cannot be faulted in.
  * The host buffer is never touched while the space's lock is held.

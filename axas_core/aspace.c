@@ -10,6 +10,7 @@
 #include <linux/fault-inject.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/slab.h>
@@ -158,7 +159,7 @@ void axas_writer_unlock(struct axas_aspace *as)
 #define AXAS_USER_LOCKED_VM
 #endif
 
-static int axas_charge(struct axas_aspace *as, unsigned long nr)
+int axas_charge(struct axas_aspace *as, unsigned long nr)
 {
 	atomic_long_t *vm = as->acct_vm;
 	long cur, next;
@@ -174,7 +175,7 @@ static int axas_charge(struct axas_aspace *as, unsigned long nr)
 	return 0;
 }
 
-static void axas_uncharge(struct axas_aspace *as, unsigned long nr)
+void axas_uncharge(struct axas_aspace *as, unsigned long nr)
 {
 	if (as->acct_vm && nr)
 		atomic_long_sub(nr, as->acct_vm);
@@ -347,6 +348,7 @@ struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 	atomic_long_set(&as->data_pages, 0);
 	atomic64_set(&as->tlb_gen, 0);
 	atomic_long_set(&as->acct_own, 0);
+	atomic_set(&as->fail_huge, 0);
 
 	ret = axas_npt_init(&as->npt, format, gpa_bits, &axas_npt_ops, as);
 	if (ret) {
@@ -373,11 +375,13 @@ EXPORT_SYMBOL_GPL(axas_aspace_get);
 static int axas_free_leaf_page(const struct axas_npt_leaf *leaf, void *arg)
 {
 	struct axas_aspace *as = arg;
+	unsigned long nr = leaf->size >> PAGE_SHIFT;
 
-	if (WARN_ON_ONCE(leaf->size != PAGE_SIZE))
+	/* 4 KiB pages, or a 2 MiB page split into 512 at allocation. */
+	if (WARN_ON_ONCE(leaf->size > AXAS_HUGE_SIZE))
 		return 0;
-	axas_put_data_page(as, pfn_to_page(PHYS_PFN(leaf->pa)));
-	atomic_long_dec(&as->data_pages);
+	axas_put_data_run(as, pfn_to_page(PHYS_PFN(leaf->pa)), nr);
+	atomic_long_sub(nr, &as->data_pages);
 	return 0;
 }
 
@@ -405,6 +409,8 @@ static void axas_aspace_release(struct kref *ref)
 		if (r->kind == AXAS_REGION_ALLOC)
 			axas_npt_visit_leaves(&as->npt, r->start, r->end - r->start,
 					      axas_free_leaf_page, as, 0);
+		else if (r->kind == AXAS_REGION_USER)
+			axas_unpin_range(as, r, r->start, r->end);
 	}
 	WARN_ON_ONCE(atomic_long_read(&as->data_pages));
 	axas_npt_destroy(&as->npt);

@@ -32,7 +32,10 @@
  * @hpa: linear regions: host-physical address of @start
  * @kind: AXAS_REGION_LINEAR or AXAS_REGION_ALLOC
  * @prot: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED given to its leaves
- * @flags: AXAS_MAP_POPULATE or AXAS_MAP_NOHUGE as the region was mapped
+ * @flags: AXAS_MAP_POPULATE, AXAS_MAP_HUGE or AXAS_MAP_NOHUGE as the region
+ *	was mapped
+ * @user_va: user regions: the VMM address @start maps
+ * @pin: user regions: the pinned pages (shared by the pieces of a split)
  *
  * @start, @end, @hpa, @kind and @flags never change once the region is in
  * the tree (lockless readers use them): a split replaces it by new regions.
@@ -48,6 +51,28 @@ struct axas_region {
 	u32 kind;
 	u32 prot;
 	u32 flags;
+	u64 user_va;
+	struct axas_pin *pin;
+};
+
+/**
+ * struct axas_pin - pages of one AXAS_IOC_MAP_USER call, pinned long-term
+ * @ref: one per region holding a part of them
+ * @va: the VMM address of @pages[0]
+ * @nr: entries of @pages
+ * @writable: pinned with FOLL_WRITE (unpinned dirty)
+ * @user: charged for the pins (RLIMIT_MEMLOCK), or NULL (CAP_IPC_LOCK)
+ * @mm: the pinning process's mm (its pinned_vm counts them)
+ * @pages: the pinned pages; each is unpinned when its gpa is unmapped
+ */
+struct axas_pin {
+	struct kref ref;
+	u64 va;
+	unsigned long nr;
+	bool writable;
+	struct user_struct *user;
+	struct mm_struct *mm;
+	struct page **pages;
 };
 
 /**
@@ -83,6 +108,10 @@ struct axas_region {
  * @acct_own: the counter where the kernel has no per-user locked_vm
  * @acct_user: the creator's user, referenced while @acct_vm points into it
  * @acct_limit: pages the counter may reach (RLIMIT_MEMLOCK at creation)
+ * @fail_huge: test hook: while nonzero every 2 MiB data page allocation
+ *	fails (AXAS_MAP_HUGE regions then fall back to 4 KiB pages)
+ * @host_mapping: the VMM mappings of the space (mmap of its fd), or NULL;
+ *	removed pages are zapped from it before they are freed
  */
 struct axas_aspace {
 	struct kref ref;
@@ -106,6 +135,8 @@ struct axas_aspace {
 	atomic_long_t acct_own;
 	struct user_struct *acct_user;
 	unsigned long acct_limit;
+	atomic_t fail_huge;
+	struct address_space *host_mapping;
 };
 
 /* aspace.c */
@@ -124,11 +155,36 @@ void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages);
 void axas_tlb_invalidate(struct axas_aspace *as, u64 gpa, u64 size);
 void __axas_aspace_charge_to(struct axas_aspace *as, struct user_struct *user,
 			     unsigned long limit);
+int axas_charge(struct axas_aspace *as, unsigned long nr);
+void axas_uncharge(struct axas_aspace *as, unsigned long nr);
 void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 		struct axas_npt_gather *g);
 int axas_writer_lock(struct axas_aspace *as, bool killable);
 void axas_writer_unlock(struct axas_aspace *as);
 
+/* guestram.c */
+#define AXAS_HUGE_ORDER		9	/* 2 MiB data pages */
+#define AXAS_HUGE_SIZE		(PAGE_SIZE << AXAS_HUGE_ORDER)
+struct page *axas_alloc_huge_data(struct axas_aspace *as);
+void axas_put_data_run(struct axas_aspace *as, struct page *page,
+		       unsigned long nr);
+void axas_pin_put(struct axas_pin *pin);
+void axas_unpin_range(struct axas_aspace *as, const struct axas_region *r,
+		      u64 start, u64 end);
+void axas_zap_host(struct axas_aspace *as, u64 gpa, u64 size);
+bool axas_block_is_huge(const struct axas_region *r, u64 gpa);
+int axas_fault_in_locked(struct axas_aspace *as, const struct axas_region *r,
+			 u64 gpa, u32 *result);
+int axas_map_alloc_huge_populated(struct axas_aspace *as,
+				  const struct axas_region *tmpl);
+
+/* map.c */
+int axas_check_flags(u32 flags, u32 allowed);
+int axas_check_range(struct axas_aspace *as, u64 gpa, u64 size);
+int axas_add_region(struct axas_aspace *as, const struct axas_region *tmpl,
+		    int (*fill)(struct axas_aspace *as,
+				const struct axas_region *r, void *arg),
+		    void *arg);
 /* consumer.c */
 void axas_consumer_add(struct axas_aspace *as, struct axas_consumer *c);
 
@@ -191,5 +247,15 @@ static inline int axas_test_fail_left(struct axas_aspace *as)
 	return 0;
 }
 #endif
+
+/**
+ * axas_test_fail_huge() - make every 2 MiB data page allocation fail
+ * @as: the address space
+ * @fail: true to fail them, false to allocate normally
+ */
+static inline void axas_test_fail_huge(struct axas_aspace *as, bool fail)
+{
+	atomic_set(&as->fail_huge, fail);
+}
 
 #endif /* _AXAS_CORE_ASPACE_H */

@@ -42,6 +42,65 @@ static int axas_fault_in(struct axas_aspace *as,
 	return 0;
 }
 
+/*
+ * The first fault in a 2 MiB block of an AXAS_MAP_HUGE region maps a whole
+ * 2 MiB page with one leaf, when the block's entry is still empty and a
+ * 2 MiB page can be had. Returns -EAGAIN when the caller should map a
+ * 4 KiB page instead: the block already has smaller leaves (a fallback or a
+ * split), no 2 MiB page was free, or a racing 4 KiB fault took the entry.
+ */
+static int axas_fault_in_huge(struct axas_aspace *as,
+			      const struct axas_region *r, u64 gpa,
+			      u32 *result)
+{
+	u64 blk = ALIGN_DOWN(gpa, AXAS_HUGE_SIZE);
+	struct page *page;
+	int ret;
+
+	rcu_read_lock();
+	ret = axas_npt_probe_level(&as->npt, gpa);
+	rcu_read_unlock();
+	if (ret < 1)
+		return -EAGAIN;
+	page = axas_alloc_huge_data(as);
+	if (!page)
+		return -EAGAIN;
+	ret = axas_npt_map_leaf(&as->npt, blk, page_to_phys(page), r->prot, 1);
+	if (ret) {
+		axas_put_data_run(as, page, 1UL << AXAS_HUGE_ORDER);
+		return ret == -EEXIST ? -EAGAIN : ret;
+	}
+	atomic_long_add(1L << AXAS_HUGE_ORDER, &as->data_pages);
+	*result = AXAS_FAULT_HANDLED;
+	return 0;
+}
+
+/**
+ * axas_fault_in_locked() - map the missing page at @gpa of alloc region @r
+ * @as: the address space, its lock held for reading or writing
+ * @r: the alloc region holding @gpa
+ * @gpa: the address
+ * @result: AXAS_FAULT_HANDLED, or AXAS_FAULT_SPURIOUS if a racing fault
+ *	mapped it first
+ *
+ * The one path by which a page of an alloc region comes into being on
+ * demand: guest faults, host writes and the VMM's mmap all use it.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int axas_fault_in_locked(struct axas_aspace *as, const struct axas_region *r,
+			 u64 gpa, u32 *result)
+{
+	int ret;
+
+	if (axas_block_is_huge(r, gpa)) {
+		ret = axas_fault_in_huge(as, r, gpa, result);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+	return axas_fault_in(as, r, gpa, result);
+}
+
 static bool axas_leaf_present(struct axas_aspace *as, u64 gpa,
 			      struct axas_npt_leaf *leaf)
 {
@@ -61,12 +120,15 @@ static bool axas_leaf_present(struct axas_aspace *as, u64 gpa,
  * @result: set to an AXAS_FAULT_* value when 0 is returned
  *
  * Checks, in order: no region holds @gpa (%AXAS_FAULT_NOT_MAPPED); the
- * region forbids @access (%AXAS_FAULT_PERM); the region is linear or
- * populated (%AXAS_FAULT_NOT_LAZY); the page is already mapped
- * (%AXAS_FAULT_SPURIOUS: the page and its contents are kept); otherwise a
- * zeroed page is allocated and mapped with the region's permissions
- * (%AXAS_FAULT_HANDLED). Of two faults racing on one page, one maps a page
- * and the other reports %AXAS_FAULT_SPURIOUS.
+ * region forbids @access (%AXAS_FAULT_PERM); the region is linear or user
+ * memory, or populated and the page is there (%AXAS_FAULT_NOT_LAZY); the
+ * page is already mapped (%AXAS_FAULT_SPURIOUS: the page and its contents
+ * are kept); otherwise a zeroed page is allocated and mapped with the
+ * region's permissions (%AXAS_FAULT_HANDLED) - a 2 MiB page under one leaf
+ * for the first fault in a 2 MiB block of an %AXAS_MAP_HUGE region, when
+ * one can be had. A populated page that axas_discard() freed is lazy. Of
+ * two faults racing on one page, one maps a page and the other reports
+ * %AXAS_FAULT_SPURIOUS.
  *
  * Context: may sleep; a fatal signal ends the wait for the lock. Faults on
  * different pages run in parallel.
@@ -90,12 +152,13 @@ int axas_handle_page_fault(struct axas_aspace *as, u64 gpa, u32 access,
 		*result = AXAS_FAULT_NOT_MAPPED;
 	else if (access & ~r->prot)
 		*result = AXAS_FAULT_PERM;
-	else if (r->kind != AXAS_REGION_ALLOC || (r->flags & AXAS_MAP_POPULATE))
+	else if (r->kind != AXAS_REGION_ALLOC)
 		*result = AXAS_FAULT_NOT_LAZY;
 	else if (axas_leaf_present(as, gpa, &leaf))
-		*result = AXAS_FAULT_SPURIOUS;
-	else
-		ret = axas_fault_in(as, r, gpa, result);
+		*result = r->flags & AXAS_MAP_POPULATE ? AXAS_FAULT_NOT_LAZY :
+							  AXAS_FAULT_SPURIOUS;
+	else	/* lazy, or a populated page given back by a discard */
+		ret = axas_fault_in_locked(as, r, gpa, result);
 	up_read(&as->lock);
 	trace_axas_fault(as, gpa, access, result, ret);
 	return ret;

@@ -54,7 +54,7 @@ static unsigned int axas_host_phys_bits(void)
 #endif
 }
 
-static int axas_check_flags(u32 flags, u32 allowed)
+int axas_check_flags(u32 flags, u32 allowed)
 {
 	if (flags & ~allowed)
 		return -EINVAL;
@@ -75,7 +75,7 @@ static int axas_check_fmt_prot(struct axas_aspace *as, u32 flags)
 	       0 : -EINVAL;
 }
 
-static int axas_check_range(struct axas_aspace *as, u64 gpa, u64 size)
+int axas_check_range(struct axas_aspace *as, u64 gpa, u64 size)
 {
 	if (!size || !PAGE_ALIGNED(gpa) || !PAGE_ALIGNED(size))
 		return -EINVAL;
@@ -89,11 +89,10 @@ static int axas_check_range(struct axas_aspace *as, u64 gpa, u64 size)
  * check, the region structure and @fill all come before anything changes,
  * so any failure leaves the space as it was.
  */
-static int axas_add_region(struct axas_aspace *as,
-			   const struct axas_region *tmpl,
-			   int (*fill)(struct axas_aspace *as,
-				       const struct axas_region *r, void *arg),
-			   void *arg)
+int axas_add_region(struct axas_aspace *as, const struct axas_region *tmpl,
+		    int (*fill)(struct axas_aspace *as,
+				const struct axas_region *r, void *arg),
+		    void *arg)
 {
 	struct axas_region *r;
 	LIST_HEAD(spare);
@@ -118,6 +117,9 @@ static int axas_add_region(struct axas_aspace *as,
 	r->kind = tmpl->kind;
 	r->prot = tmpl->prot;
 	r->flags = tmpl->flags;
+	/* A user region takes over the caller's reference on the pin. */
+	r->user_va = tmpl->user_va;
+	r->pin = tmpl->pin;
 	axas_region_insert(as, r);
 out:
 	axas_region_free_spare(&spare);
@@ -261,9 +263,13 @@ static int axas_fill_alloc(struct axas_aspace *as,
  * @as: the address space
  * @gpa: first guest-physical address (4 KiB aligned)
  * @size: bytes (4 KiB aligned, nonzero)
- * @flags: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED and AXAS_MAP_POPULATE
+ * @flags: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED, AXAS_MAP_POPULATE and
+ *	AXAS_MAP_HUGE
  *
  * Pages are zeroed and charged to the caller's memory cgroup. With
+ * %AXAS_MAP_HUGE every 2 MiB aligned block wholly inside the region is
+ * backed by one 2 MiB page under one 2 MiB leaf where the page allocator has
+ * one to give (else by 4 KiB pages, silently). With
  * %AXAS_MAP_POPULATE every page is allocated and mapped (with 4 KiB leaves)
  * before this returns; without it nothing is allocated, not even table
  * pages, until axas_handle_page_fault() or a guest memory write touches a
@@ -280,14 +286,14 @@ int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 		.start = gpa, .end = gpa + size,
 		.kind = AXAS_REGION_ALLOC,
 		.prot = flags & AXAS_REGION_PROT_MASK,
-		.flags = flags & AXAS_MAP_POPULATE,
+		.flags = flags & (AXAS_MAP_POPULATE | AXAS_MAP_HUGE),
 	};
 	bool busy;
 	LIST_HEAD(pages);
 	int ret;
 
-	ret = axas_check_flags(flags,
-			       AXAS_REGION_PROT_MASK | AXAS_MAP_POPULATE);
+	ret = axas_check_flags(flags, AXAS_REGION_PROT_MASK |
+			       AXAS_MAP_POPULATE | AXAS_MAP_HUGE);
 	if (!ret)
 		ret = axas_check_fmt_prot(as, flags);
 	if (!ret)
@@ -302,6 +308,10 @@ int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 		up_read(&as->lock);
 		if (busy)
 			return -EEXIST;
+	}
+	if ((flags & AXAS_MAP_POPULATE) && (flags & AXAS_MAP_HUGE))
+		return axas_map_alloc_huge_populated(as, &tmpl);
+	if (flags & AXAS_MAP_POPULATE) {
 		ret = axas_alloc_page_list(as, size, &pages);
 		if (ret)
 			return ret;
@@ -323,15 +333,19 @@ static void axas_leaf_removed(const struct axas_npt_leaf *leaf, void *arg)
 {
 	struct axas_unmap_ctx *ctx = arg;
 	struct axas_region *r = ctx->cur;
+	struct page *page;
+	unsigned long i;
 
 	if (!r || leaf->gpa < r->start || leaf->gpa >= r->end)
 		r = axas_region_lookup(ctx->as, leaf->gpa);
 	ctx->cur = r;
+	/* User pages are unpinned region by region, after the flush. */
 	if (WARN_ON_ONCE(!r) || r->kind != AXAS_REGION_ALLOC)
 		return;
-	if (WARN_ON_ONCE(leaf->size != PAGE_SIZE))
-		return;
-	list_add_tail(&pfn_to_page(PHYS_PFN(leaf->pa))->lru, &ctx->pages);
+	/* A 2 MiB alloc page was split at allocation: 512 single pages. */
+	page = pfn_to_page(PHYS_PFN(leaf->pa));
+	for (i = 0; i < leaf->size >> PAGE_SHIFT; i++)
+		list_add_tail(&nth_page(page, i)->lru, &ctx->pages);
 }
 
 static void axas_unmap_ctx_init(struct axas_unmap_ctx *ctx,
@@ -398,9 +412,18 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 		goto out;
 	}
 
+	/*
+	 * Invalidate before the region loop: it unpins the pages of user
+	 * regions, which no walk cache may reach any more.
+	 */
+	axas_flush(as, gpa, size, &g);
+	axas_zap_host(as, gpa, size);
 	for (r = axas_region_first_after(as, gpa); r && r->start < end;
 	     r = next) {
 		next = axas_region_next(r);
+		if (r->kind == AXAS_REGION_USER)
+			axas_unpin_range(as, r, max(r->start, gpa),
+					 min(r->end, end));
 		axas_region_remove(as, r);
 		if (r->start < gpa) {
 			piece = axas_region_clone(r, &spare, r->start, gpa);
@@ -413,8 +436,6 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 		axas_region_retire(r);
 	}
 	axas_region_set_dying(as, 0, 0);
-
-	axas_flush(as, gpa, size, &g);
 	axas_free_data_pages(as, &ctx.pages);
 out:
 	axas_region_free_spare(&spare);
@@ -505,6 +526,13 @@ int axas_protect_caller(struct axas_aspace *as, u64 gpa, u64 size, u32 flags,
 	     r = axas_region_next(r)) {
 		if (r->start > pos)
 			break;
+		/* Pages pinned read-only may be shared: never writable. */
+		if (r->kind == AXAS_REGION_USER &&
+		    (((flags & AXAS_MAP_WRITE) && !r->pin->writable) ||
+		     (flags & AXAS_MAP_DEVICE))) {
+			ret = -EINVAL;
+			goto out;
+		}
 		pos = r->end;
 		if ((caller & AXAS_CALLER_USER) &&
 		    !(caller & AXAS_CALLER_RAWIO) &&
@@ -565,13 +593,16 @@ void axas_clear(struct axas_aspace *as)
 	axas_region_set_dying(as, as->base, as->base + as->size);
 	/* Whole leaves only: nothing to split, so this cannot fail. */
 	WARN_ON_ONCE(axas_npt_unmap(&as->npt, as->base, as->size, &g));
+	axas_flush(as, as->base, as->size, &g);
+	axas_zap_host(as, as->base, as->size);
 	while ((n = rb_first(&as->regions))) {
 		r = rb_entry(n, struct axas_region, rb);
+		if (r->kind == AXAS_REGION_USER)
+			axas_unpin_range(as, r, r->start, r->end);
 		axas_region_remove(as, r);
 		axas_region_retire(r);
 	}
 	axas_region_set_dying(as, 0, 0);
-	axas_flush(as, as->base, as->size, &g);
 	axas_free_data_pages(as, &ctx.pages);
 	axas_writer_unlock(as);
 }

@@ -252,12 +252,22 @@ struct axas_region *axas_region_clone(struct axas_region *r,
 	n->kind = r->kind;
 	n->prot = r->prot;
 	n->flags = r->flags;
+	if (r->pin) {
+		/* The pieces of a user region share its pinned pages. */
+		n->user_va = r->user_va + (start - r->start);
+		n->pin = r->pin;
+		kref_get(&n->pin->ref);
+	}
 	return n;
 }
 
 /* Free a removed region once lockless readers can no longer see it. */
 void axas_region_retire(struct axas_region *r)
 {
+	/* Lockless readers never look at the pin: drop it now. */
+	if (r->pin)
+		axas_pin_put(r->pin);
+	r->pin = NULL;
 	kfree_rcu(r, rcu);
 }
 
@@ -266,8 +276,11 @@ void axas_region_free_all(struct axas_aspace *as)
 {
 	struct axas_region *r, *tmp;
 
-	rbtree_postorder_for_each_entry_safe(r, tmp, &as->regions, rb)
+	rbtree_postorder_for_each_entry_safe(r, tmp, &as->regions, rb) {
+		if (r->pin)
+			axas_pin_put(r->pin);
 		kfree(r);
+	}
 	as->regions = RB_ROOT;
 	as->nr_regions = 0;
 }

@@ -474,6 +474,7 @@ struct axas_npt_map_args {
 	u64 gpa;
 	u64 pa;
 	axas_npt_pa_fn pa_of;	/* if set, the output of each 4 KiB page */
+	axas_npt_contig_fn contig;	/* with pa_of: may a block be one leaf? */
 	void *pa_arg;
 	u32 prot;
 	unsigned int flags;
@@ -500,8 +501,11 @@ static bool axas_npt_map_fits(const struct axas_npt_map_args *m, u64 addr, u64 e
 		return true;	/* the walk never splits a 4 KiB page */
 	if (m->flags & AXAS_NPT_MAP_NOHUGE)
 		return false;
-	return IS_ALIGNED(addr, size) && end - addr >= size &&
-	       IS_ALIGNED(axas_npt_map_pa(m, addr), size);
+	if (!IS_ALIGNED(addr, size) || end - addr < size)
+		return false;
+	if (m->contig && !m->contig(m->pa_arg, addr, size))
+		return false;
+	return IS_ALIGNED(axas_npt_map_pa(m, addr), size);
 }
 
 /* Table pages that mapping [@addr, @end) below an empty entry links. */
@@ -707,6 +711,42 @@ int axas_npt_map_each(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 	return axas_npt_map_range(npt, &m, gpa, size);
 }
 
+/**
+ * axas_npt_map_pages() - map [@gpa, @gpa + @size) to pages found by lookup
+ * @npt: the table (writers excluded)
+ * @gpa: first guest-physical address, 4 KiB aligned
+ * @size: bytes, 4 KiB aligned, nonzero
+ * @prot: AXAS_MAP_* permission and memory-type bits
+ * @pa_of: the 4 KiB aligned output address of the page at a gpa; unlike
+ *	axas_npt_map_each() it may be called any number of times, in any order
+ * @contig: whether the block [gpa, gpa + size) (2 MiB or 1 GiB, aligned)
+ *	is one physically contiguous run starting at pa_of(gpa)
+ * @arg: argument of @pa_of and @contig
+ * @flags: %AXAS_NPT_WALK_YIELD, %AXAS_NPT_WALK_KILLABLE as for axas_npt_map()
+ *
+ * Uses a 2 MiB or 1 GiB leaf for every aligned block that @contig accepts
+ * and whose output is aligned alike, 4 KiB leaves elsewhere (pinned user
+ * memory, huge alloc pages). Tables come first, as in axas_npt_map().
+ *
+ * Return: 0, -EINVAL, -EEXIST, -ENOMEM or -EINTR, with the table unchanged
+ * on error.
+ */
+int axas_npt_map_pages(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
+		       axas_npt_pa_fn pa_of, axas_npt_contig_fn contig,
+		       void *arg, unsigned int flags)
+{
+	struct axas_npt_map_args m = {
+		.gpa = gpa, .pa_of = pa_of, .contig = contig, .pa_arg = arg,
+		.prot = prot, .flags = flags,
+	};
+
+	if (!axas_npt_range_is_valid(npt, gpa, size) ||
+	    !axas_npt_prot_fits(npt, prot) || !contig ||
+	    (flags & ~AXAS_NPT_MAP_FLAGS))
+		return -EINVAL;
+	return axas_npt_map_range(npt, &m, gpa, size);
+}
+
 /* --- the lazy fault path: one page, concurrent with itself -------------- */
 
 struct axas_npt_probe {
@@ -739,6 +779,7 @@ static int axas_npt_probe(struct axas_npt *npt, u64 gpa, unsigned int flags,
 
 struct axas_npt_page_args {
 	u64 leaf;
+	unsigned int level;
 	struct axas_npt_cache *cache;
 };
 
@@ -751,10 +792,12 @@ static int axas_npt_map_page_visit(const struct axas_npt_visit_ctx *ctx,
 	u64 table;
 
 	/* Only empty entries are filled: no break, no invalidation. */
-	if (!ctx->level)
+	if (ctx->level == a->level)
 		return cmpxchg(ctx->ptep, 0, a->leaf) ? -EEXIST : 0;
 	if (npt->fmt->pte_is_present(ctx->old))
 		return -EEXIST;		/* a huge leaf */
+	if (ctx->level < a->level)
+		return -EEXIST;		/* smaller leaves below: raced a fault */
 	if (!a->cache->nr)
 		return -EAGAIN;		/* a writer came and went? count again */
 
@@ -772,27 +815,31 @@ static int axas_npt_map_page_visit(const struct axas_npt_visit_ctx *ctx,
 }
 
 /**
- * axas_npt_map_page() - install one 4 KiB leaf, racing other axas_npt_map_page() calls
+ * axas_npt_map_leaf() - install one leaf of a level, racing other such calls
  * @npt: the table (a shared walk that installs: the owner's lock is held in
  *	either mode, so map/unmap/protect are excluded; other
- *	axas_npt_map_page() calls, axas_npt_query() and lockless readers
+ *	axas_npt_map_leaf() calls, axas_npt_query() and lockless readers
  *	allowed)
- * @gpa: guest-physical address, 4 KiB aligned
- * @pa: output address, 4 KiB aligned
+ * @gpa: guest-physical address, aligned to the leaf's size
+ * @pa: output address, aligned to the leaf's size
  * @prot: AXAS_MAP_* bits
+ * @level: 0 for a 4 KiB leaf, 1 for 2 MiB, 2 for 1 GiB
  *
  * The tables the path lacks are allocated before anything is linked, so a
  * failure changes nothing. Tables and the leaf are published with cmpxchg:
- * of two racing calls for one page exactly one succeeds.
+ * of two racing calls for one entry exactly one succeeds. The entry must be
+ * empty: a table below it (pages mapped by smaller leaves) is -EEXIST too.
  *
- * Return: 0, -EEXIST if the page is mapped already (or by a huge leaf),
- * -EINVAL for bad arguments, -ENOMEM.
+ * Return: 0, -EEXIST if the entry is in use (a leaf, a bigger leaf or a
+ * table), -EINVAL for bad arguments, -ENOMEM.
  */
-int axas_npt_map_page(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot)
+int axas_npt_map_leaf(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot,
+		      unsigned int level)
 {
 	const unsigned int flags = AXAS_NPT_WALK_SHARED | AXAS_NPT_WALK_INSTALL;
 	struct axas_npt_cache cache = { 0 };
-	struct axas_npt_page_args a = { .cache = &cache };
+	struct axas_npt_page_args a = { .cache = &cache, .level = level };
+	u64 size = axas_npt_level_size(level);
 	struct axas_npt_probe probe;
 	const struct axas_npt_walker map_w = {
 		.cb = axas_npt_map_page_visit,
@@ -801,21 +848,24 @@ int axas_npt_map_page(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot)
 	};
 	int ret;
 
-	if (!axas_npt_range_is_valid(npt, gpa, SZ_4K) || !IS_ALIGNED(pa, SZ_4K) ||
+	if (level > AXAS_NPT_MAX_LEAF_LEVEL ||
+	    !axas_npt_range_is_valid(npt, gpa, size) ||
+	    !IS_ALIGNED(gpa, size) || !IS_ALIGNED(pa, size) ||
 	    !axas_npt_prot_fits(npt, prot) ||
-	    pa + SZ_4K > BIT_ULL(npt->fmt->max_pa_bits))
+	    pa + size > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
-	a.leaf = npt->fmt->mk_leaf(pa, prot, 0);
+	a.leaf = npt->fmt->mk_leaf(pa, prot, level);
 
 	do {
 		ret = axas_npt_probe(npt, gpa, flags, &probe);
 		if (ret)
 			break;
-		if (npt->fmt->pte_is_present(probe.pte)) {
+		if (npt->fmt->pte_is_present(probe.pte) ||
+		    probe.level < level) {
 			ret = -EEXIST;
 			break;
 		}
-		ret = axas_npt_cache_topup(npt, &cache, probe.level);
+		ret = axas_npt_cache_topup(npt, &cache, probe.level - level);
 		if (ret)
 			break;
 		ret = axas_npt_walk(npt, gpa, SZ_4K, &map_w);
@@ -825,6 +875,47 @@ int axas_npt_map_page(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot)
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_map_page);
+
+/**
+ * axas_npt_map_page() - install one 4 KiB leaf, racing other axas_npt_map_page() calls
+ * @npt: the table (map/unmap/protect excluded; other axas_npt_map_page() calls,
+ *	axas_npt_query() and lockless readers allowed)
+ * @gpa: guest-physical address, 4 KiB aligned
+ * @pa: output address, 4 KiB aligned
+ * @prot: AXAS_MAP_* bits
+ *
+ * axas_npt_map_leaf() at level 0.
+ *
+ * Return: 0, -EEXIST if the page is mapped already (or by a huge leaf),
+ * -EINVAL for bad arguments, -ENOMEM.
+ */
+int axas_npt_map_page(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot)
+{
+	return axas_npt_map_leaf(npt, gpa, pa, prot, 0);
+}
+
+/**
+ * axas_npt_probe_level() - the level at which a lookup of @gpa ends empty
+ * @npt: the table (a shared walk: the owner's lock or RCU held)
+ * @gpa: guest-physical address within the table's width
+ *
+ * Return: the level of the empty entry the walk for @gpa reached (0: a
+ * last-level table exists; 1: the 2 MiB entry is empty, ...), -EEXIST if a
+ * leaf maps @gpa, -EINVAL if @gpa is too wide.
+ */
+int axas_npt_probe_level(struct axas_npt *npt, u64 gpa)
+{
+	struct axas_npt_probe probe;
+	int ret;
+
+	if (!axas_npt_range_is_valid(npt, ALIGN_DOWN(gpa, SZ_4K), SZ_4K))
+		return -EINVAL;
+	ret = axas_npt_probe(npt, ALIGN_DOWN(gpa, SZ_4K), AXAS_NPT_WALK_SHARED,
+			     &probe);
+	if (ret)
+		return ret;
+	return npt->fmt->pte_is_present(probe.pte) ? -EEXIST : probe.level;
+}
 
 /* --- unmap and protect: splits come from pages set aside beforehand ----- */
 

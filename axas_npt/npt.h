@@ -277,6 +277,8 @@ typedef int (*axas_npt_leaf_fn)(const struct axas_npt_leaf *leaf, void *arg);
 typedef int (*axas_npt_table_fn)(u64 pa, const void *page, void *arg);
 /* Output address of each page of axas_npt_map_each(). */
 typedef u64 (*axas_npt_pa_fn)(void *arg, u64 gpa);
+/* axas_npt_map_pages(): is [gpa, gpa + size) one contiguous output run? */
+typedef bool (*axas_npt_contig_fn)(void *arg, u64 gpa, u64 size);
 
 /* Flags of axas_npt_map(). */
 #define AXAS_NPT_MAP_NOHUGE	BIT(0)
@@ -297,7 +299,13 @@ int axas_npt_map(struct axas_npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 		 unsigned int flags);
 int axas_npt_map_each(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 		      axas_npt_pa_fn pa_of, void *arg, unsigned int flags);
+int axas_npt_map_pages(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
+		       axas_npt_pa_fn pa_of, axas_npt_contig_fn contig,
+		       void *arg, unsigned int flags);
 int axas_npt_map_page(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot);
+int axas_npt_map_leaf(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot,
+		      unsigned int level);
+int axas_npt_probe_level(struct axas_npt *npt, u64 gpa);
 int axas_npt_unmap(struct axas_npt *npt, u64 gpa, u64 size, struct axas_npt_gather *g);
 int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 		     struct axas_npt_gather *g);

@@ -2,11 +2,14 @@
 /*
  * axas-demo - a toy VMM that builds a guest memory map through /dev/axas.
  *
- * The guest gets 256 MiB of lazily allocated RAM at 0, a boot image written
- * into it with pwrite(), a read-only firmware ROM just below 4 GiB and a
- * device MMIO window mapped linear onto host MMIO space. It then replays a
- * stream of guest faults the way a vCPU loop would, translates a few
- * addresses, reads the boot image back and prints the decoded table.
+ * The guest gets 256 MiB of low RAM that is the VMM's own memory
+ * (AXAS_IOC_MAP_USER), 256 MiB of high RAM from 2 MiB pages allocated on
+ * first touch (AXAS_MAP_HUGE), a boot image loaded into high RAM through an
+ * mmap of the address space, a read-only firmware ROM just below 4 GiB and
+ * a device MMIO window mapped linear onto host MMIO space. No guest runs:
+ * the demo then issues, itself, the FAULT calls a vCPU loop would make for
+ * a few typical guest accesses, translates addresses, balloons a page out,
+ * lists the regions and prints the decoded table.
  *
  * Usage: axas-demo [FORMAT]   (default: native)
  */
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "lib/axas_util.h"
@@ -25,7 +29,10 @@
 #define GUEST_SIZE	(4ULL << 30)
 #define RAM_BASE	0x0ULL
 #define RAM_SIZE	(256ULL << 20)
-#define BOOT_GPA	0x200000ULL		/* 2 MiB, where the image goes */
+#define HIGH_BASE	0x40000000ULL		/* 1 GiB */
+#define HIGH_SIZE	(256ULL << 20)
+#define BOOT_GPA	(HIGH_BASE + 0x200000)	/* where the image goes */
+#define PARAMS_GPA	0x7000ULL		/* boot parameters, low RAM */
 #define ROM_BASE	0xfff00000ULL		/* last MiB below 4 GiB */
 #define ROM_SIZE	(1ULL << 20)
 #define MMIO_GPA	0xd0000000ULL
@@ -109,15 +116,19 @@ int main(int argc, char **argv)
 	} faults[] = {
 		{ ROM_BASE + 0xfff0, AXAS_MAP_EXEC, "reset vector fetch in ROM" },
 		{ BOOT_GPA, AXAS_MAP_EXEC, "jump to boot image" },
-		{ 0x1000, AXAS_MAP_READ | AXAS_MAP_WRITE, "zero page write" },
-		{ 0x1008, AXAS_MAP_READ, "zero page read again" },
-		{ 0x7ff000, AXAS_MAP_WRITE, "stack push" },
-		{ 0x7ff010, AXAS_MAP_WRITE, "stack, same page" },
-		{ 0x4000000, AXAS_MAP_READ, "heap read" },
+		{ PARAMS_GPA, AXAS_MAP_READ, "boot parameters (VMM RAM)" },
+		{ HIGH_BASE + 0x1000, AXAS_MAP_WRITE, "first store to high RAM" },
+		{ HIGH_BASE + 0x1ff000, AXAS_MAP_WRITE, "same 2 MiB block" },
+		{ HIGH_BASE + 0x8000000, AXAS_MAP_READ, "heap read, new block" },
 		{ ROM_BASE + 0x100, AXAS_MAP_WRITE, "write to ROM" },
 		{ MMIO_GPA + 0x10, AXAS_MAP_WRITE, "device register write" },
 		{ 0x80000000, AXAS_MAP_READ, "access to a hole" },
 	};
+	struct axas_map_user mu = { .size = sizeof(mu) };
+	struct axas_range dr = { .size = sizeof(dr) };
+	struct axas_region_info *regs;
+	uint32_t nregs;
+	char *ram, *rom_map, *high_map;
 	uint64_t mmio_hpa, mmio_len = 0x4000;
 	uint32_t format = AXAS_FMT_NATIVE, result;
 	struct axas_translate t;
@@ -159,11 +170,26 @@ int main(int argc, char **argv)
 	print_info(fd, "empty");
 
 	printf("\n== guest memory map ==\n");
-	CHECK(!ax_map(fd, AXAS_IOC_MAP_ALLOC, RAM_BASE, RAM_SIZE, 0,
-		      AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC),
-	      "map RAM");
-	printf("  RAM   [0x%09llx, 0x%09llx) rwx, lazily allocated\n",
-	       RAM_BASE, RAM_BASE + RAM_SIZE);
+	/* Low RAM is the VMM's: 2 MiB aligned, so THP can give 2 MiB leaves. */
+	ram = mmap(NULL, RAM_SIZE + (2 << 20), PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ram != MAP_FAILED, "mmap RAM");
+	if (ram == MAP_FAILED)
+		return 1;
+	ram = (char *)(((uintptr_t)ram + (2 << 20) - 1) & ~(uintptr_t)((2 << 20) - 1));
+	madvise(ram, RAM_SIZE, MADV_HUGEPAGE);
+	mu.flags = AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC;
+	mu.gpa = RAM_BASE;
+	mu.length = RAM_SIZE;
+	mu.user_va = (uintptr_t)ram;
+	CHECK(!ioctl(fd, AXAS_IOC_MAP_USER, &mu), "MAP_USER low RAM");
+	printf("  RAM   [0x%09llx, 0x%09llx) rwx, the VMM's memory at %p, pinned\n",
+	       RAM_BASE, RAM_BASE + RAM_SIZE, (void *)ram);
+	CHECK(!ax_map(fd, AXAS_IOC_MAP_ALLOC, HIGH_BASE, HIGH_SIZE, 0,
+		      AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_EXEC |
+		      AXAS_MAP_HUGE), "map high RAM");
+	printf("  RAM   [0x%09llx, 0x%09llx) rwx, 2 MiB pages on first touch\n",
+	       HIGH_BASE, HIGH_BASE + HIGH_SIZE);
 	CHECK(!ax_map(fd, AXAS_IOC_MAP_ALLOC, ROM_BASE, ROM_SIZE, 0,
 		      AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_POPULATE),
 	      "map ROM");
@@ -177,9 +203,14 @@ int main(int argc, char **argv)
 		       MMIO_GPA, MMIO_GPA + mmio_len,
 		       (unsigned long long)mmio_hpa);
 
-	/* Firmware goes in while the ROM is writable, then it is sealed. */
-	n = pwrite(fd, "\xea\x5b\xe0\x00\xf0", 5, ROM_BASE + 0xfff0);
-	CHECK(n == 5, "pwrite ROM");
+	/* Firmware goes in through an mmap of the ROM, then it is sealed. */
+	rom_map = mmap(NULL, ROM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       ROM_BASE);
+	CHECK(rom_map != MAP_FAILED, "mmap ROM");
+	if (rom_map != MAP_FAILED) {
+		memcpy(rom_map + 0xfff0, "\xea\x5b\xe0\x00\xf0", 5);
+		munmap(rom_map, ROM_SIZE);
+	}
 	CHECK(!ax_map(fd, AXAS_IOC_PROTECT, ROM_BASE, ROM_SIZE, 0,
 		      AXAS_MAP_READ | AXAS_MAP_EXEC), "protect ROM");
 	printf("  ROM   [0x%09llx, 0x%09llx) populated, firmware written, now r-x\n",
@@ -190,12 +221,25 @@ int main(int argc, char **argv)
 	if (!boot || !back)
 		return 1;
 	fill_boot_image(boot, boot_len);
-	n = pwrite(fd, boot, boot_len, BOOT_GPA);
-	CHECK(n == (ssize_t)boot_len, "pwrite boot image");
-	printf("  boot image: %zd bytes written at 0x%llx\n", n, BOOT_GPA);
+	/* The image is loaded with memcpy() into an mmap of guest RAM. */
+	high_map = mmap(NULL, HIGH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			HIGH_BASE);
+	CHECK(high_map != MAP_FAILED, "mmap high RAM");
+	if (high_map == MAP_FAILED)
+		return 1;
+	memcpy(high_map + (BOOT_GPA - HIGH_BASE), boot, boot_len);
+	printf("  boot image: %zu bytes copied through mmap to 0x%llx (a 2 MiB page came in)\n",
+	       boot_len, BOOT_GPA);
+	/* Boot parameters: the VMM just stores into its own memory. */
+	snprintf(ram + PARAMS_GPA, 64, "console=ttyS0 mem=%lluM",
+		 (unsigned long long)((RAM_SIZE + HIGH_SIZE) >> 20));
+	printf("  boot parameters stored by the VMM at 0x%llx: \"%s\"\n",
+	       PARAMS_GPA, ram + PARAMS_GPA);
 	print_info(fd, "mapped");
 
-	printf("\n== guest faults ==\n");
+	printf("\n== FAULT calls (no guest runs here) ==\n");
+	printf("  This demo has no vCPU: it calls AXAS_IOC_FAULT itself with the\n"
+	       "  accesses a booting guest would fault on, to show each result.\n");
 	for (i = 0; i < ARRAY_SIZE(faults); i++) {
 		if (ax_fault(fd, faults[i].gpa, faults[i].access, &result)) {
 			CHECK(0, "FAULT 0x%llx", (unsigned long long)faults[i].gpa);
@@ -211,8 +255,9 @@ int main(int argc, char **argv)
 	printf("\n== translations ==\n");
 	{
 		static const uint64_t gpas[] = {
-			0x1234, BOOT_GPA + 0x10, ROM_BASE + 0xfff0,
-			MMIO_GPA + 0x10, 0x5000,
+			0x1234, PARAMS_GPA, BOOT_GPA + 0x10,
+			HIGH_BASE + 0x8000000, ROM_BASE + 0xfff0,
+			MMIO_GPA + 0x10, HIGH_BASE + 0x4000000,
 		};
 
 		for (i = 0; i < ARRAY_SIZE(gpas); i++) {
@@ -241,15 +286,34 @@ int main(int argc, char **argv)
 	printf("  boot image read back: %s (\"%.20s...\")\n",
 	       n == (ssize_t)boot_len && !memcmp(back, boot, boot_len) ?
 	       "identical" : "MISMATCH", back);
-	n = pread(fd, back, 4096, 0x6000000);
-	printf("  untouched RAM at 0x6000000 reads %zd bytes of zeros, nothing allocated\n",
-	       n);
+	n = pread(fd, back, 64, PARAMS_GPA);
+	CHECK(n == 64 && !strcmp((char *)back, ram + PARAMS_GPA), "boot parameters");
+	printf("  boot parameters as the guest reads them: \"%s\"\n", back);
+	n = pread(fd, back, 4096, HIGH_BASE + 0x6000000);
+	printf("  untouched RAM at 0x%llx reads %zd bytes of zeros, nothing allocated\n",
+	       HIGH_BASE + 0x6000000, n);
 	n = pread(fd, back, 16, MMIO_GPA);
 	printf("  pread of the device window: %s\n",
 	       n < 0 ? strerror(errno) : "allowed?!");
-	CHECK(!ax_unmap(fd, 0x7ff000, 0x1000), "unmap stack page");
-	printf("  stack page 0x7ff000 unmapped (balloon): its page is freed, tlb_gen grows\n");
-	print_info(fd, "after unmap");
+	dr.gpa = HIGH_BASE + 0x8000000;
+	dr.length = 2 << 20;
+	CHECK(!ioctl(fd, AXAS_IOC_DISCARD, &dr), "discard");
+	printf("  balloon: DISCARD of the 2 MiB block at 0x%llx frees its page, the region stays\n",
+	       (unsigned long long)dr.gpa);
+	print_info(fd, "after discard");
+
+	printf("\n== regions ==\n");
+	if (ax_regions(fd, &regs, &nregs)) {
+		CHECK(0, "GET_REGIONS");
+	} else {
+		for (i = 0; i < nregs; i++)
+			printf("  [0x%09llx, 0x%09llx) %-6s %s\n",
+			       (unsigned long long)regs[i].gpa,
+			       (unsigned long long)(regs[i].gpa + regs[i].length),
+			       ax_kind_str(regs[i].kind),
+			       ax_flags_str(regs[i].map_flags, fb, sizeof(fb)));
+		free(regs);
+	}
 
 	printf("\n== table dump ==\n");
 	if (ax_dump(fd, &dump, &dlen)) {
@@ -268,6 +332,7 @@ int main(int argc, char **argv)
 
 	free(boot);
 	free(back);
+	munmap(high_map, HIGH_SIZE);
 	close(fd);
 	printf("\naxas-demo: %s\n", fails ? "FAILED" : "done");
 	return fails ? 1 : 0;

@@ -223,6 +223,42 @@ static int cmd_dump(int argc, char **argv)
 	return ret;
 }
 
+/* regions [FILE]: list them; FILE gets the raw array for axas-dump -r. */
+static int cmd_regions(int argc, char **argv)
+{
+	struct axas_region_info *r;
+	char flags[64];
+	uint32_t nr, i;
+	FILE *f;
+
+	if (argc > 2)
+		return usage_err(argv[0]);
+	if (need_space() || ax_regions(as_fd, &r, &nr))
+		return -1;
+	printf("regions: %u\n", nr);
+	for (i = 0; i < nr; i++) {
+		printf("region: gpa 0x%llx length 0x%llx %-6s %s",
+		       (unsigned long long)r[i].gpa,
+		       (unsigned long long)r[i].length, ax_kind_str(r[i].kind),
+		       ax_flags_str(r[i].map_flags, flags, sizeof(flags)));
+		if (r[i].kind == AXAS_REGION_LINEAR)
+			printf(" hpa 0x%llx", (unsigned long long)r[i].hpa);
+		if (r[i].kind == AXAS_REGION_USER)
+			printf(" user_va 0x%llx",
+			       (unsigned long long)r[i].user_va);
+		printf("\n");
+	}
+	if (argc == 2) {
+		f = fopen(argv[1], "wb");
+		if (!f || fwrite(r, sizeof(*r), nr, f) != nr || fclose(f)) {
+			free(r);
+			return -1;
+		}
+	}
+	free(r);
+	return 0;
+}
+
 static int cmd_read(int argc, char **argv)
 {
 	uint64_t gpa, length;
@@ -357,6 +393,8 @@ static int run_cmd(int argc, char **argv)
 		return cmd_info(argc, argv);
 	if (!strcmp(c, "dump"))
 		return cmd_dump(argc, argv);
+	if (!strcmp(c, "regions"))
+		return cmd_regions(argc, argv);
 	if (!strcmp(c, "read"))
 		return cmd_read(argc, argv);
 	if (!strcmp(c, "write"))
@@ -416,6 +454,7 @@ int main(int argc, char **argv)
 			"commands: new FORMAT BASE LENGTH [GPA_BITS] | map-alloc GPA LEN FLAGS |\n"
 			"  map-linear GPA LEN HPA FLAGS | unmap GPA LEN | protect GPA LEN FLAGS |\n"
 			"  fault GPA ACCESS | translate GPA | info | dump [FILE] |\n"
+			"  regions [FILE] |\n"
 			"  read GPA LEN | write GPA TEXT|hex:.. | expect-fail ERRNO CMD ...\n");
 		return 0;
 	}

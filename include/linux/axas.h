@@ -16,6 +16,7 @@
 #include <linux/uio.h>
 #include <uapi/linux/axas.h>
 
+struct address_space;
 struct axas_aspace;
 
 /**
@@ -24,7 +25,7 @@ struct axas_aspace;
  * @limit: bytes from the gpa to the end of its region
  * @page_size: size of the leaf entry mapping the gpa
  * @prot: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED of the leaf
- * @kind: AXAS_REGION_LINEAR or AXAS_REGION_ALLOC
+ * @kind: AXAS_REGION_LINEAR, AXAS_REGION_ALLOC or AXAS_REGION_USER
  */
 struct axas_xlate {
 	u64 hpa;
@@ -97,6 +98,15 @@ int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
 		    u32 flags);
 int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags);
 int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size);
+int axas_map_user(struct axas_aspace *as, u64 gpa, u64 size, u64 user_va,
+		  u32 flags);
+int axas_discard(struct axas_aspace *as, u64 gpa, u64 size);
+int axas_get_regions(struct axas_aspace *as, struct axas_region_info *out,
+		     u32 max, u32 *total);
+void axas_set_host_mapping(struct axas_aspace *as,
+			   struct address_space *mapping);
+int axas_host_fault(struct axas_aspace *as, u64 gpa,
+		    int (*install)(void *arg, unsigned long pfn), void *arg);
 int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags);
 void axas_clear(struct axas_aspace *as);
 

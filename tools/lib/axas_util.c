@@ -65,6 +65,7 @@ static const struct {
 	{ "uc", AXAS_MAP_UNCACHED },
 	{ "populate", AXAS_MAP_POPULATE },
 	{ "nohuge", AXAS_MAP_NOHUGE },
+	{ "huge", AXAS_MAP_HUGE },
 	{ "none", 0 },
 };
 
@@ -116,14 +117,15 @@ int ax_parse_flags(const char *s, uint32_t *flags)
 
 const char *ax_flags_str(uint32_t flags, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s%s%s%s%s",
+	snprintf(buf, len, "%s%s%s%s%s%s%s%s",
 		 flags & AXAS_MAP_READ ? "r" : "-",
 		 flags & AXAS_MAP_WRITE ? "w" : "-",
 		 flags & AXAS_MAP_EXEC ? "x" : "-",
 		 flags & AXAS_MAP_DEVICE ? ",device" : "",
 		 flags & AXAS_MAP_UNCACHED ? ",uncached" : "",
 		 flags & AXAS_MAP_POPULATE ? ",populate" : "",
-		 flags & AXAS_MAP_NOHUGE ? ",nohuge" : "");
+		 flags & AXAS_MAP_NOHUGE ? ",nohuge" : "",
+		 flags & AXAS_MAP_HUGE ? ",huge" : "");
 	return buf;
 }
 
@@ -173,6 +175,8 @@ const char *ax_kind_str(uint32_t kind)
 		return "linear";
 	case AXAS_REGION_ALLOC:
 		return "alloc";
+	case AXAS_REGION_USER:
+		return "user";
 	default:
 		return "?";
 	}
@@ -245,6 +249,35 @@ int ax_info(int fd, struct axas_info *info)
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	return ioctl(fd, AXAS_IOC_INFO, info);
+}
+
+int ax_regions(int fd, struct axas_region_info **out, uint32_t *nr)
+{
+	struct axas_region_info *r = NULL, *nr_buf;
+	struct axas_regions g;
+	uint32_t want = 0;
+	int tries;
+
+	for (tries = 0; tries < 8; tries++) {
+		memset(&g, 0, sizeof(g));
+		g.size = sizeof(g);
+		g.nr_regions = want;
+		g.regions = (uintptr_t)r;
+		if (!ioctl(fd, AXAS_IOC_GET_REGIONS, &g)) {
+			*out = r;
+			*nr = g.nr_regions;
+			return 0;
+		}
+		if (errno != ENOSPC)
+			break;
+		want = g.nr_regions;
+		nr_buf = realloc(r, (want ? want : 1) * sizeof(*r));
+		if (!nr_buf)
+			break;
+		r = nr_buf;
+	}
+	free(r);
+	return -1;
 }
 
 int ax_dump(int fd, void **bufp, size_t *lenp)

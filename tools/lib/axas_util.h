@@ -45,6 +45,12 @@ int ax_translate(int fd, uint64_t gpa, struct axas_translate *t);
 int ax_info(int fd, struct axas_info *info);
 
 /*
+ * AXAS_IOC_GET_REGIONS into a malloc'ed array (NULL when there are none),
+ * growing it on ENOSPC. Returns 0 with the array and its count, or -1.
+ */
+int ax_regions(int fd, struct axas_region_info **out, uint32_t *nr);
+
+/*
  * AXAS_IOC_DUMP into a malloc'ed buffer, growing it on ENOSPC.
  * Returns 0 with the buffer and its length set, or -1 (errno set).
  */

@@ -256,7 +256,7 @@ TEST(dev_unknown_ioctls)
 	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, AXAS_IOC_CHECK_EXTENSION,
 				      AXAS_CAP_FORMATS));
 	EXPECT_FAIL(fd, ENOTTY, ax_new(fd, AXAS_FMT_EPT4, 0, 0, SZ_4G));
-	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IO(AXAS_TYPE, 0x18), &info));
+	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IO(AXAS_TYPE, 0x3f), &info));
 	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IO(AXAS_TYPE, 0x0f), &info));
 	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IO(AXAS_TYPE + 1, 0x16), &info));
 	EXPECT_FAIL(fd, ENOTTY, ioctl(fd, _IOWR(AXAS_TYPE, 0x16,
@@ -1039,7 +1039,7 @@ TEST_F(space, linear_huge_and_split)
 TEST_F(space, errno_table)
 {
 	const uint32_t alloc_ok = RWX | AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED |
-				  AXAS_MAP_POPULATE;
+				  AXAS_MAP_POPULATE | AXAS_MAP_HUGE;
 	const uint32_t linear_ok = RWX | AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED |
 				   AXAS_MAP_NOHUGE;
 	int fd = self->fd, bit;
@@ -1057,7 +1057,8 @@ TEST_F(space, errno_table)
 		if (!(alloc_ok & (1U << bit)))
 			EXPECT_FAIL(fd, EINVAL, map_alloc(fd, 2 * SZ_1G, SZ_4K,
 							  AXAS_MAP_READ | (1U << bit)));
-		if (!((alloc_ok & ~AXAS_MAP_POPULATE) & (1U << bit)))
+		if (!((alloc_ok & ~(AXAS_MAP_POPULATE | AXAS_MAP_HUGE)) &
+		      (1U << bit)))
 			EXPECT_FAIL(fd, EINVAL, protect(fd, 0, SZ_4K,
 							AXAS_MAP_READ | (1U << bit)));
 		if (is_root() && !(linear_ok & (1U << bit)))
@@ -2315,6 +2316,1057 @@ TEST_F_TIMEOUT(multi, many_spaces, 120)
 	}
 	for (k = 0; k < N; k++)
 		EXPECT_EQ(0, close(fds[k]));
+}
+
+
+/* ==== guest RAM: HUGE alloc, DISCARD, GET_REGIONS, MAP_USER, mmap ==== */
+
+#include <setjmp.h>
+#include <signal.h>
+
+#define HUGE_RW		(RW | AXAS_MAP_HUGE)
+#ifndef SZ_1M
+#define SZ_1M		0x100000ULL
+#endif
+#ifndef SZ_4M
+#define SZ_4M		0x400000ULL
+#endif
+#ifndef SZ_2G
+#define SZ_2G		0x80000000ULL
+#endif
+
+static int discard(int fd, uint64_t gpa, uint64_t len)
+{
+	struct axas_range r = { .size = sizeof(r), .gpa = gpa, .length = len };
+
+	return ioctl(fd, AXAS_IOC_DISCARD, &r);
+}
+
+static int map_user(int fd, uint64_t gpa, uint64_t len, const void *va,
+		    uint32_t flags)
+{
+	struct axas_map_user m = { .size = sizeof(m), .flags = flags,
+				   .gpa = gpa, .length = len,
+				   .user_va = (uintptr_t)va };
+
+	return ioctl(fd, AXAS_IOC_MAP_USER, &m);
+}
+
+/* GET_REGIONS into @r (room for *@nr); *@nr is set to the count. */
+static int get_regions(int fd, struct axas_region_info *r, uint32_t *nr)
+{
+	struct axas_regions g = { .size = sizeof(g), .nr_regions = *nr,
+				  .regions = (uintptr_t)r };
+	int ret = ioctl(fd, AXAS_IOC_GET_REGIONS, &g);
+
+	*nr = g.nr_regions;
+	return ret;
+}
+
+static uint64_t page_size_at(int fd, uint64_t gpa)
+{
+	struct axas_translate t;
+
+	if (ax_translate(fd, gpa, &t))
+		return 0;
+	return t.page_size;
+}
+
+/* kB of pinned pages of this process (/proc/self/status VmPin). */
+static long vm_pin_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* An anonymous mapping of @len aligned to @align. */
+static void *map_aligned(size_t len, size_t align, int prot, int flags,
+			 int fd)
+{
+	char *p = mmap(NULL, len + align, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		return MAP_FAILED;
+	a = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+	if (mmap(a, len, prot, flags | MAP_FIXED, fd, 0) == MAP_FAILED)
+		return MAP_FAILED;
+	return a;
+}
+
+static void fill(void *p, size_t len, uint32_t seed)
+{
+	uint32_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 4; i++)
+		w[i] = seed + i * 2654435761u;
+}
+
+static bool check_fill(const void *p, size_t len, uint32_t seed)
+{
+	const uint32_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 4; i++)
+		if (w[i] != (uint32_t)(seed + i * 2654435761u))
+			return false;
+	return true;
+}
+
+/* Compare guest memory (pread) with @want. */
+static bool guest_equals(int fd, uint64_t gpa, const void *want, size_t len)
+{
+	char *b = malloc(len);
+	bool same;
+
+	if (!b || pread(fd, b, len, gpa) != (ssize_t)len) {
+		free(b);
+		return false;
+	}
+	same = !memcmp(b, want, len);
+	free(b);
+	return same;
+}
+
+static bool all_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (c[i])
+			return false;
+	return true;
+}
+
+/* Leaves of each size in [gpa, gpa + len) from a decoded DUMP (root). */
+struct leaf_count {
+	uint64_t gpa, len;
+	unsigned long n4k, n2m, n1g;
+};
+
+static int count_leaf(const struct pt_leaf *l, void *arg)
+{
+	struct leaf_count *c = arg;
+
+	if (l->gpa < c->gpa || l->gpa >= c->gpa + c->len)
+		return 0;
+	if (l->size == SZ_4K)
+		c->n4k++;
+	else if (l->size == SZ_2M)
+		c->n2m++;
+	else
+		c->n1g++;
+	return 0;
+}
+
+static int count_leaves(int fd, struct leaf_count *c)
+{
+	struct pt_errors err = { 0 };
+	struct pt_image img;
+	size_t len;
+	void *buf;
+	long n;
+
+	c->n4k = c->n2m = c->n1g = 0;
+	if (ax_dump(fd, &buf, &len))
+		return -1;
+	if (pt_image_parse(buf, len, &img, &err)) {
+		free(buf);
+		return -1;
+	}
+	n = pt_walk(&img, count_leaf, c, &err);
+	pt_image_free(&img);
+	free(buf);
+	return n < 0 || err.count ? -1 : 0;
+}
+
+/* ---- AXAS_MAP_HUGE on every format ---- */
+
+TEST_F(space, huge_lazy_and_populate)
+{
+	uint64_t r0 = SZ_16M, r1 = SZ_16M * 2;	/* lazy, populated */
+	struct leaf_count c = { .gpa = r0, .len = SZ_16M * 2 };
+	uint64_t dp, tp;
+	char b[8];
+
+	ASSERT_EQ(1, ioctl(self->dev, AXAS_IOC_CHECK_EXTENSION,
+			   AXAS_CAP_HUGE_ALLOC));
+	/* HUGE is for alloc only; NOHUGE and HUGE exclude each other */
+	EXPECT_FAIL(self->fd, EINVAL, map_alloc(self->fd, r0, SZ_4M,
+						HUGE_RW | AXAS_MAP_NOHUGE));
+	if (is_root())
+		EXPECT_FAIL(self->fd, EINVAL,
+			    map_linear(self->fd, r0, SZ_2M, LIN_HPA,
+				       HUGE_RW));
+	/* 4 MiB + 8 KiB: two whole blocks, 8 KiB of 4 KiB pages after */
+	ASSERT_EQ(0, map_alloc(self->fd, r0, SZ_4M + 2 * SZ_4K, HUGE_RW));
+	EXPECT_EQ(0, INFO(self->fd, data_pages));
+	tp = INFO(self->fd, table_pages);
+	EXPECT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, r0 + 0x3456,
+					    AXAS_MAP_WRITE));
+	EXPECT_EQ(512, INFO(self->fd, data_pages));
+	EXPECT_EQ(SZ_2M, page_size_at(self->fd, r0 + SZ_2M - 1));
+	EXPECT_EQ(AXAS_FAULT_SPURIOUS, fault(self->fd, r0 + SZ_2M - 8,
+					     AXAS_MAP_READ));
+	/* the unaligned end: a 4 KiB page */
+	EXPECT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, r0 + SZ_4M + 0x10,
+					    AXAS_MAP_READ));
+	EXPECT_EQ(513, INFO(self->fd, data_pages));
+	EXPECT_EQ(SZ_4K, page_size_at(self->fd, r0 + SZ_4M));
+	/* a pwrite is a first touch too: the whole block */
+	ASSERT_EQ(8, pwrite(self->fd, "hugepage", 8, r0 + SZ_2M + 0x100));
+	EXPECT_EQ(1025, INFO(self->fd, data_pages));
+	EXPECT_EQ(SZ_2M, page_size_at(self->fd, r0 + SZ_2M));
+
+	/* populate: 2 MiB pages for 3 blocks, 4 KiB for the ragged start */
+	dp = INFO(self->fd, data_pages);
+	ASSERT_EQ(0, map_alloc(self->fd, r1 - SZ_4K, 3 * SZ_2M + SZ_4K,
+			       HUGE_RW | AXAS_MAP_POPULATE));
+	EXPECT_EQ(dp + 3 * 512 + 1, INFO(self->fd, data_pages));
+	EXPECT_EQ(SZ_4K, page_size_at(self->fd, r1 - SZ_4K));
+	EXPECT_EQ(SZ_2M, page_size_at(self->fd, r1 + SZ_4M + 0x1000));
+	EXPECT_EQ(AXAS_FAULT_NOT_LAZY, fault(self->fd, r1, AXAS_MAP_READ));
+	if (is_root()) {
+		ASSERT_EQ(0, count_leaves(self->fd, &c));
+		EXPECT_EQ(5, c.n2m);
+		EXPECT_EQ(2, c.n4k);
+	}
+	/* contents survive a split by PROTECT of one 4 KiB page */
+	ASSERT_EQ(0, protect(self->fd, r0 + SZ_2M + SZ_4K, SZ_4K,
+			     AXAS_MAP_READ));
+	EXPECT_EQ(SZ_4K, page_size_at(self->fd, r0 + SZ_2M));
+	EXPECT_EQ(1025 + 3 * 512 + 1, INFO(self->fd, data_pages));
+	ASSERT_EQ(8, pread(self->fd, b, 8, r0 + SZ_2M + 0x100));
+	EXPECT_EQ(0, memcmp(b, "hugepage", 8));
+	EXPECT_EQ(AXAS_FAULT_PERM, fault(self->fd, r0 + SZ_2M + SZ_4K,
+					 AXAS_MAP_WRITE));
+	/* UNMAP of one page of a block frees exactly that page */
+	dp = INFO(self->fd, data_pages);
+	ASSERT_EQ(0, ax_unmap(self->fd, r1 + SZ_2M + 5 * SZ_4K, SZ_4K));
+	EXPECT_EQ(dp - 1, INFO(self->fd, data_pages));
+	EXPECT_EQ(SZ_4K, page_size_at(self->fd, r1 + SZ_2M));
+	EXPECT_EQ(0, page_size_at(self->fd, r1 + SZ_2M + 5 * SZ_4K));
+	/* DISCARD of 8 KiB of another block: 2 pages, region kept */
+	ASSERT_EQ(0, discard(self->fd, r1 + SZ_4M + SZ_1M, 2 * SZ_4K));
+	EXPECT_EQ(dp - 3, INFO(self->fd, data_pages));
+	EXPECT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, r1 + SZ_4M + SZ_1M,
+					    AXAS_MAP_READ));
+	/* everything goes, every page counted */
+	ASSERT_EQ(0, ax_unmap(self->fd, r0, 2 * SZ_16M));
+	EXPECT_EQ(0, INFO(self->fd, data_pages));
+	EXPECT_EQ(tp, INFO(self->fd, table_pages));
+	EXPECT_EQ(0, INFO(self->fd, nr_regions));
+}
+
+/* ---- DISCARD: the balloon ---- */
+
+TEST_F(space, discard)
+{
+	uint64_t gen, dp;
+	char *buf = malloc(SZ_64K), *back = malloc(SZ_64K);
+
+	ASSERT_TRUE(buf && back);
+	ASSERT_EQ(1, ioctl(self->dev, AXAS_IOC_CHECK_EXTENSION,
+			   AXAS_CAP_DISCARD));
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_2M, SZ_2M,
+			       RW | AXAS_MAP_POPULATE));
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_16M, SZ_2M, RW));
+	fill(buf, SZ_64K, 7);
+	ASSERT_EQ(SZ_64K, pwrite(self->fd, buf, SZ_64K, SZ_2M + SZ_64K));
+	ASSERT_EQ(SZ_64K, pwrite(self->fd, buf, SZ_64K, SZ_16M));
+	EXPECT_EQ(512 + 16, INFO(self->fd, data_pages));
+	gen = INFO(self->fd, tlb_gen);
+
+	/* 16 pages of the populated region and all of the lazy one */
+	ASSERT_EQ(0, discard(self->fd, SZ_2M + SZ_64K, SZ_64K));
+	EXPECT_EQ(512 + 16 - 16, INFO(self->fd, data_pages));
+	EXPECT_LT(gen, INFO(self->fd, tlb_gen));
+	EXPECT_EQ(2, INFO(self->fd, nr_regions));
+	/* a hole and a range without pages are fine and change nothing */
+	gen = INFO(self->fd, tlb_gen);
+	ASSERT_EQ(0, discard(self->fd, SZ_4M, SZ_16M));
+	EXPECT_EQ(496, INFO(self->fd, data_pages));
+	/* discarded populated pages are lazy: HANDLED, zeroed */
+	EXPECT_EQ(0, page_size_at(self->fd, SZ_2M + SZ_64K));
+	ASSERT_EQ(SZ_64K, pread(self->fd, back, SZ_64K, SZ_2M + SZ_64K));
+	EXPECT_TRUE(all_zero(back, SZ_64K));
+	EXPECT_EQ(496, INFO(self->fd, data_pages));	/* reads allocate nothing */
+	EXPECT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, SZ_2M + SZ_64K + 5,
+					    AXAS_MAP_WRITE));
+	/* back in a populated region: a real fault again */
+	EXPECT_EQ(AXAS_FAULT_NOT_LAZY, fault(self->fd, SZ_2M + SZ_64K,
+					     AXAS_MAP_READ));
+	EXPECT_EQ(497, INFO(self->fd, data_pages));
+	/* the neighbours kept their pages */
+	EXPECT_EQ(AXAS_FAULT_NOT_LAZY, fault(self->fd, SZ_2M, AXAS_MAP_READ));
+	/* the lazy region was discarded by the second call */
+	ASSERT_EQ(SZ_64K, pread(self->fd, back, SZ_64K, SZ_16M));
+	EXPECT_TRUE(all_zero(back, SZ_64K));
+
+	/* errors: flags, alignment, outside, and nothing changes */
+	dp = INFO(self->fd, data_pages);
+	{
+		struct axas_range r = { .size = sizeof(r), .flags = 1,
+					.gpa = SZ_2M, .length = SZ_4K };
+
+		EXPECT_FAIL(self->fd, EINVAL,
+			    ioctl(self->fd, AXAS_IOC_DISCARD, &r));
+	}
+	EXPECT_FAIL(self->fd, EINVAL, discard(self->fd, SZ_2M + 1, SZ_4K));
+	EXPECT_FAIL(self->fd, EINVAL, discard(self->fd, SZ_2M, 0));
+	EXPECT_FAIL(self->fd, EINVAL, discard(self->fd, self->end, SZ_4K));
+	if (is_root()) {
+		/* a linear region in the range: EINVAL, nothing freed */
+		ASSERT_EQ(0, map_linear(self->fd, SZ_4M, SZ_2M, LIN_HPA, RW));
+		EXPECT_FAIL(self->fd, EINVAL, discard(self->fd, SZ_2M, SZ_4M));
+	}
+	EXPECT_EQ(dp, INFO(self->fd, data_pages));
+	free(buf);
+	free(back);
+}
+
+/* ---- GET_REGIONS ---- */
+
+TEST_F(space, get_regions)
+{
+	struct axas_region_info r[8];
+	char *mem = map_aligned(SZ_64K, SZ_4K, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	uint32_t nr = 0;
+	int n = 0;
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	ASSERT_EQ(1, ioctl(self->dev, AXAS_IOC_CHECK_EXTENSION,
+			   AXAS_CAP_REGIONS));
+	/* empty: 0 regions, NULL array fine */
+	ASSERT_EQ(0, get_regions(self->fd, NULL, &nr));
+	EXPECT_EQ(0, nr);
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_16M, SZ_4M,
+			       HUGE_RW | AXAS_MAP_POPULATE));
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_2M, SZ_64K, RWX));
+	ASSERT_EQ(0, map_user(self->fd, SZ_1G, SZ_64K, mem, RW));
+	n = 3;
+	if (is_root()) {
+		ASSERT_EQ(0, map_linear(self->fd, SZ_4M, SZ_2M, LIN_HPA,
+					AXAS_MAP_READ | AXAS_MAP_DEVICE));
+		n = 4;
+	}
+	/* too small: ENOSPC with the count, nothing else written */
+	memset(r, 0xa5, sizeof(r));
+	nr = 1;
+	EXPECT_FAIL(self->fd, ENOSPC, get_regions(self->fd, r, &nr));
+	nr = 1;
+	EXPECT_EQ(-1, get_regions(self->fd, r, &nr));
+	EXPECT_EQ(n, nr);
+	nr = 8;
+	ASSERT_EQ(0, get_regions(self->fd, r, &nr));
+	ASSERT_EQ(n, nr);
+	/* sorted by gpa */
+	EXPECT_EQ(SZ_2M, r[0].gpa);
+	EXPECT_EQ(SZ_64K, r[0].length);
+	EXPECT_EQ(RWX, r[0].map_flags);
+	EXPECT_EQ(AXAS_REGION_ALLOC, r[0].kind);
+	EXPECT_EQ(0, r[0].hpa);
+	EXPECT_EQ(0, r[0].user_va);
+	if (is_root()) {
+		EXPECT_EQ(SZ_4M, r[1].gpa);
+		EXPECT_EQ(AXAS_REGION_LINEAR, r[1].kind);
+		EXPECT_EQ(LIN_HPA, r[1].hpa);
+		EXPECT_EQ(AXAS_MAP_READ | AXAS_MAP_DEVICE, r[1].map_flags);
+	}
+	EXPECT_EQ(SZ_16M, r[n - 2].gpa);
+	EXPECT_EQ(SZ_4M, r[n - 2].length);
+	EXPECT_EQ(HUGE_RW | AXAS_MAP_POPULATE, r[n - 2].map_flags);
+	EXPECT_EQ(SZ_1G, r[n - 1].gpa);
+	EXPECT_EQ(AXAS_REGION_USER, r[n - 1].kind);
+	EXPECT_EQ((uintptr_t)mem, r[n - 1].user_va);
+	EXPECT_EQ(RW, r[n - 1].map_flags);
+	/* a cut region reports its pieces, user_va following */
+	ASSERT_EQ(0, ax_unmap(self->fd, SZ_1G + SZ_4K, SZ_4K));
+	nr = 8;
+	ASSERT_EQ(0, get_regions(self->fd, r, &nr));
+	ASSERT_EQ(n + 1, nr);
+	EXPECT_EQ(SZ_1G + 2 * SZ_4K, r[n].gpa);
+	EXPECT_EQ((uintptr_t)mem + 2 * SZ_4K, r[n].user_va);
+	/* bad flags, reserved, pointer */
+	{
+		struct axas_regions g = { .size = sizeof(g), .flags = 1 };
+
+		EXPECT_FAIL(self->fd, EINVAL,
+			    ioctl(self->fd, AXAS_IOC_GET_REGIONS, &g));
+		g.flags = 0;
+		g.reserved = 1;
+		EXPECT_FAIL(self->fd, EINVAL,
+			    ioctl(self->fd, AXAS_IOC_GET_REGIONS, &g));
+		g.reserved = 0;
+		g.nr_regions = 8;
+		g.regions = (uintptr_t)bad_ptr;
+		EXPECT_FAIL(self->fd, EFAULT,
+			    ioctl(self->fd, AXAS_IOC_GET_REGIONS, &g));
+	}
+	munmap(mem, SZ_64K);
+}
+
+/* hpa of linear regions only for a file opened with CAP_SYS_ADMIN */
+TEST(get_regions_hpa_needs_admin)
+{
+	struct axas_region_info r[2];
+	uint32_t nr = 2;
+	int dev, fd, sv[2], status;
+	pid_t pid;
+
+	if (!is_root())
+		SKIP(return, "MAP_LINEAR needs CAP_SYS_RAWIO");
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* an unprivileged creator hands its fd to root */
+		dev = dev_open();
+		if (dev < 0 || drop_privileges())
+			_exit(2);
+		fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+		_exit(fd < 0 || send_fd(sv[1], fd) ? 3 : 0);
+	}
+	fd = recv_fd(sv[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, map_linear(fd, SZ_2M, SZ_2M, LIN_HPA, RW));
+	ASSERT_EQ(0, get_regions(fd, r, &nr));
+	ASSERT_EQ(1, nr);
+	EXPECT_EQ(0, r[0].hpa);
+	EXPECT_EQ(AXAS_REGION_LINEAR, r[0].kind);
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* The size rules of SPEC section 4 for the guest-RAM structs. */
+static void undo_map_user(int fd, const void *arg)
+{
+	const struct axas_map_user *m = arg;
+
+	ax_unmap(fd, m->gpa, m->length);
+}
+
+TEST(size_rules_guestram)
+{
+	char *mem = map_aligned(SZ_64K, SZ_4K, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	struct axas_map_user mu = { .size = sizeof(mu), .flags = RW,
+				    .gpa = SZ_2M, .length = SZ_64K,
+				    .user_va = (uintptr_t)mem };
+	struct axas_range r = { .size = sizeof(r), .gpa = SZ_1G,
+				.length = SZ_4K };
+	struct axas_region_info ri[4];
+	struct axas_regions g = { .size = sizeof(g), .nr_regions = 4,
+				  .regions = (uintptr_t)ri };
+	int dev = dev_open(), fd;
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	memset(mem, 1, SZ_64K);
+	size_rules(_metadata, fd, AXAS_IOC_MAP_USER, &mu, sizeof(mu),
+		   undo_map_user);
+	ASSERT_EQ(0, map_alloc(fd, SZ_1G, SZ_2M, RW | AXAS_MAP_POPULATE));
+	size_rules(_metadata, fd, AXAS_IOC_DISCARD, &r, sizeof(r), NULL);
+	size_rules(_metadata, fd, AXAS_IOC_GET_REGIONS, &g, sizeof(g), NULL);
+	close(fd);
+	close(dev);
+	munmap(mem, SZ_64K);
+}
+
+/* ---- MAP_USER ---- */
+
+FIXTURE(user) {
+	int dev;
+	int fd;
+};
+
+FIXTURE_SETUP(user)
+{
+	self->dev = dev_open();
+	ASSERT_LE(0, self->dev);
+	self->fd = ax_new(self->dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(user)
+{
+	close(self->fd);
+	close(self->dev);
+}
+
+/* Both ways, translate, partial unmap, close: the pins follow exactly. */
+static void user_both_ways(struct __test_metadata *_metadata, int fd,
+			   char *mem, size_t len)
+{
+	long pin0 = vm_pin_kb();
+	char *buf = malloc(len);
+	struct axas_translate t;
+
+	ASSERT_TRUE(buf != NULL);
+	fill(mem, len, 11);
+	ASSERT_EQ(0, map_user(fd, SZ_1G, len, mem, RW));
+	EXPECT_EQ(pin0 + (long)(len >> 10), vm_pin_kb());
+	EXPECT_EQ(0, INFO(fd, data_pages));	/* not the space's pages */
+	/* VMM store -> guest */
+	EXPECT_TRUE(guest_equals(fd, SZ_1G, mem, len));
+	/* guest store -> VMM */
+	fill(buf, len, 99);
+	ASSERT_EQ((ssize_t)len, pwrite(fd, buf, len, SZ_1G));
+	EXPECT_TRUE(check_fill(mem, len, 99));
+	ASSERT_EQ(0, ax_translate(fd, SZ_1G + 0x10, &t));
+	EXPECT_EQ(AXAS_REGION_USER, t.kind);
+	EXPECT_EQ(RW, t.map_flags);
+	EXPECT_EQ(len - 0x10, t.limit);
+	EXPECT_EQ(AXAS_FAULT_NOT_LAZY, fault(fd, SZ_1G, AXAS_MAP_READ));
+	EXPECT_EQ(AXAS_FAULT_PERM, fault(fd, SZ_1G, AXAS_MAP_EXEC));
+	/* a partial unmap unpins exactly the removed pages */
+	ASSERT_EQ(0, ax_unmap(fd, SZ_1G + SZ_4K, 2 * SZ_4K));
+	EXPECT_EQ(pin0 + (long)(len >> 10) - 8, vm_pin_kb());
+	EXPECT_EQ(2, INFO(fd, nr_regions));
+	EXPECT_TRUE(guest_equals(fd, SZ_1G + 3 * SZ_4K, mem + 3 * SZ_4K,
+				 len - 3 * SZ_4K));
+	free(buf);
+}
+
+TEST_F(user, anonymous)
+{
+	size_t len = SZ_4M;
+	char *mem = map_aligned(len, SZ_2M, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	long pin0 = vm_pin_kb();
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	ASSERT_EQ(1, ioctl(self->dev, AXAS_IOC_CHECK_EXTENSION,
+			   AXAS_CAP_MAP_USER));
+	ASSERT_LE(0, pin0);
+	user_both_ways(_metadata, self->fd, mem, len);
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(pin0, vm_pin_kb());	/* the last close unpins */
+	munmap(mem, len);
+}
+
+TEST_F(user, memfd)
+{
+	size_t len = SZ_2M;
+	int mfd = memfd_create("axas", 0);
+	char *mem;
+	long pin0 = vm_pin_kb();
+
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, len));
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ASSERT_TRUE(mem != MAP_FAILED);
+	user_both_ways(_metadata, self->fd, mem, len);
+	/* the guest's stores are in the file itself */
+	{
+		char b[16];
+
+		ASSERT_EQ(16, pread(mfd, b, 16, 5 * SZ_4K));
+		EXPECT_EQ(0, memcmp(b, mem + 5 * SZ_4K, 16));
+	}
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(pin0, vm_pin_kb());
+	munmap(mem, len);
+	close(mfd);
+}
+
+TEST_F(user, hugetlbfs)
+{
+	size_t len = SZ_4M;
+	struct leaf_count c = { .gpa = SZ_1G, .len = SZ_4M };
+	char *mem;
+
+	if (!is_root())
+		SKIP(return, "reserving huge pages needs root");
+	write_file("/proc/sys/vm/nr_hugepages", "8");
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (mem == MAP_FAILED)
+		SKIP(return, "no 2 MiB hugetlb pages: %s", strerror(errno));
+	user_both_ways(_metadata, self->fd, mem, len);
+	/* block 0 was cut by the unmap; block 1 is one 2 MiB leaf */
+	EXPECT_EQ(SZ_4K, page_size_at(self->fd, SZ_1G));
+	EXPECT_EQ(SZ_2M, page_size_at(self->fd, SZ_1G + SZ_2M));
+	ASSERT_EQ(0, count_leaves(self->fd, &c));
+	EXPECT_EQ(1, c.n2m);
+	EXPECT_EQ(512 - 2, c.n4k);
+	/* a gpa aligned unlike the memory: 4 KiB leaves only */
+	ASSERT_EQ(0, map_user(self->fd, SZ_2G + SZ_4K, SZ_2M, mem + SZ_2M,
+			      RW));
+	EXPECT_EQ(SZ_4K, page_size_at(self->fd, SZ_2G + SZ_4K));
+	close(self->fd);
+	self->fd = -1;
+	munmap(mem, len);
+}
+
+TEST_F(user, thp)
+{
+	size_t len = SZ_4M;
+	char *mem = map_aligned(len, SZ_2M, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1);
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	madvise(mem, len, MADV_HUGEPAGE);
+	memset(mem, 1, len);
+	ASSERT_EQ(0, map_user(self->fd, SZ_1G, len, mem, RW));
+	/* THP is the kernel's to give; say what it gave */
+	TH_LOG("THP-backed MAP_USER: leaf %llu KiB",
+	       (unsigned long long)page_size_at(self->fd, SZ_1G) >> 10);
+	EXPECT_TRUE(guest_equals(self->fd, SZ_1G + SZ_2M, mem + SZ_2M,
+				 SZ_2M));
+	munmap(mem, len);
+}
+
+TEST_F(user, munmap_after_map)
+{
+	size_t len = SZ_64K;
+	char *mem = map_aligned(len, SZ_4K, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	char *copy = malloc(len);
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	fill(mem, len, 3);
+	memcpy(copy, mem, len);
+	ASSERT_EQ(0, map_user(self->fd, SZ_2M, len, mem, RW));
+	ASSERT_EQ(0, munmap(mem, len));
+	/* the pinned pages stay the guest's, readable and writable */
+	EXPECT_TRUE(guest_equals(self->fd, SZ_2M, copy, len));
+	ASSERT_EQ(8, pwrite(self->fd, "still ok", 8, SZ_2M));
+	/* new memory at the same address is not the guest's */
+	mem = mmap(mem, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_TRUE(mem != MAP_FAILED);
+	EXPECT_TRUE(all_zero(mem, len));
+	memcpy(copy, "still ok", 8);
+	EXPECT_TRUE(guest_equals(self->fd, SZ_2M, copy, len));
+	ASSERT_EQ(0, ax_unmap(self->fd, SZ_2M, len));
+	munmap(mem, len);
+	free(copy);
+}
+
+TEST_F(user, read_only)
+{
+	size_t len = SZ_64K;
+	char *mem = map_aligned(len, SZ_4K, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	long pin0 = vm_pin_kb();
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	fill(mem, len, 5);
+	ASSERT_EQ(0, mprotect(mem, len, PROT_READ));
+	/* WRITE needs a writable VMA: EFAULT, nothing pinned */
+	EXPECT_FAIL(self->fd, EFAULT, map_user(self->fd, SZ_2M, len, mem,
+					       RW));
+	EXPECT_EQ(pin0, vm_pin_kb());
+	/* read-only works; the guest cannot be given WRITE later */
+	ASSERT_EQ(0, map_user(self->fd, SZ_2M, len, mem, AXAS_MAP_READ));
+	EXPECT_TRUE(guest_equals(self->fd, SZ_2M, mem, len));
+	EXPECT_FAIL(self->fd, EINVAL, protect(self->fd, SZ_2M, len, RW));
+	/* and the host does not write through it either */
+	EXPECT_FAIL(self->fd, EPERM, pwrite(self->fd, "x", 1, SZ_2M));
+	munmap(mem, len);
+}
+
+TEST_F(user, errors_pin_nothing)
+{
+	size_t len = SZ_2M;
+	char *mem = map_aligned(len, SZ_4K, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	long pin0 = vm_pin_kb();
+	struct axas_map_user m = { .size = sizeof(m), .flags = RW,
+				   .gpa = SZ_2M, .length = SZ_4K,
+				   .user_va = (uintptr_t)mem };
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	memset(mem, 1, len);
+	EXPECT_FAIL(self->fd, EINVAL, map_user(self->fd, SZ_2M, SZ_4K, mem,
+					       RW | AXAS_MAP_DEVICE));
+	EXPECT_FAIL(self->fd, EINVAL, map_user(self->fd, SZ_2M, SZ_4K, mem,
+					       RW | AXAS_MAP_POPULATE));
+	EXPECT_FAIL(self->fd, EINVAL, map_user(self->fd, SZ_2M, SZ_4K, mem,
+					       RW | AXAS_MAP_NOHUGE));
+	EXPECT_FAIL(self->fd, EINVAL, map_user(self->fd, SZ_2M, SZ_4K, mem,
+					       RW | AXAS_MAP_HUGE));
+	EXPECT_FAIL(self->fd, EINVAL, map_user(self->fd, SZ_2M, SZ_4K, mem,
+					       AXAS_MAP_WRITE));
+	EXPECT_FAIL(self->fd, EINVAL, map_user(self->fd, SZ_2M, SZ_4K,
+					       mem + 8, RW));
+	EXPECT_FAIL(self->fd, EINVAL, map_user(self->fd, SZ_2M + 8, SZ_4K,
+					       mem, RW));
+	EXPECT_FAIL(self->fd, EINVAL, map_user(self->fd, SZ_4G, SZ_4K, mem,
+					       RW));
+	m.user_va = ~0ULL & ~(SZ_4K - 1);
+	EXPECT_FAIL(self->fd, EINVAL, ioctl(self->fd, AXAS_IOC_MAP_USER, &m));
+	/* unmapped user memory */
+	EXPECT_FAIL(self->fd, EFAULT, map_user(self->fd, SZ_2M, SZ_4K,
+					       (void *)SZ_4K, RW));
+	/* a hole after 1 MiB: pinning stops there, all of it is undone */
+	ASSERT_EQ(0, munmap(mem + SZ_1M, SZ_4K));
+	EXPECT_FAIL(self->fd, EFAULT, map_user(self->fd, SZ_2M, len, mem,
+					       RW));
+	EXPECT_EQ(pin0, vm_pin_kb());
+	/* overlap: EEXIST before anything is pinned */
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_4M, SZ_4K, RW));
+	EXPECT_FAIL(self->fd, EEXIST, map_user(self->fd, SZ_4M - SZ_4K,
+					       2 * SZ_4K, mem, RW));
+	EXPECT_EQ(pin0, vm_pin_kb());
+	/* an mmap of an axas space is no user memory to pin */
+	{
+		char *am = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+				MAP_SHARED, self->fd, SZ_4M);
+
+		ASSERT_TRUE(am != MAP_FAILED);
+		EXPECT_FAIL(self->fd, EFAULT, map_user(self->fd, SZ_2M, SZ_4K,
+						       am, RW));
+		munmap(am, SZ_4K);
+	}
+	munmap(mem, len);
+}
+
+/* RLIMIT_MEMLOCK, as iommufd charges it: a child without CAP_IPC_LOCK */
+static int rlimit_child(int fd, char *mem)
+{
+	struct rlimit rl = { .rlim_cur = 256 << 10, .rlim_max = 256 << 10 };
+	struct axas_info a, b;
+	long pin0;
+
+	if (drop_privileges() || setrlimit(RLIMIT_MEMLOCK, &rl))
+		return 10;
+	pin0 = vm_pin_kb();
+	if (ax_info(fd, &b))
+		return 11;
+	errno = 0;
+	if (map_user(fd, SZ_2M, 512 << 10, mem, RW) != -1 || errno != ENOMEM)
+		return 12;
+	if (vm_pin_kb() != pin0 || ax_info(fd, &a) || memcmp(&a, &b, sizeof(a)))
+		return 13;
+	/* within the limit: fine, and charged */
+	if (map_user(fd, SZ_2M, 192 << 10, mem, RW))
+		return 14;
+	if (vm_pin_kb() != pin0 + 192)
+		return 15;
+	/* 192 + 128 > 256: the second call fails */
+	errno = 0;
+	if (map_user(fd, SZ_4M, 128 << 10, mem + (256 << 10), RW) != -1 ||
+	    errno != ENOMEM)
+		return 16;
+	/* unmapping gives the charge back */
+	if (ax_unmap(fd, SZ_2M, 192 << 10) ||
+	    map_user(fd, SZ_4M, 256 << 10, mem + (256 << 10), RW))
+		return 17;
+	return 0;
+}
+
+TEST_F(user, rlimit_memlock)
+{
+	char *mem = map_aligned(SZ_1M, SZ_4K, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	int status;
+	pid_t pid;
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	memset(mem, 2, SZ_1M);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(rlimit_child(self->fd, mem));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d failed",
+						  WEXITSTATUS(status));
+}
+
+TEST_F(user, fork_stays_shared)
+{
+	size_t len = SZ_64K;
+	char *mem = map_aligned(len, SZ_4K, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	char b[8];
+	int status;
+	pid_t pid;
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	memset(mem, 0, len);
+	ASSERT_EQ(0, map_user(self->fd, SZ_2M, len, mem, RW));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* the child's stores go to its own copy */
+		memcpy(mem, "child!!", 8);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* the parent still shares its pages with the guest */
+	memcpy(mem + 8, "parent!", 8);
+	ASSERT_EQ(8, pread(self->fd, b, 8, SZ_2M + 8));
+	EXPECT_EQ(0, memcmp(b, "parent!", 8));
+	ASSERT_EQ(8, pread(self->fd, b, 8, SZ_2M));
+	EXPECT_TRUE(all_zero(b, 8));
+	ASSERT_EQ(8, pwrite(self->fd, "guest!!", 8, SZ_2M + 16));
+	EXPECT_EQ(0, memcmp(mem + 16, "guest!!", 8));
+	munmap(mem, len);
+}
+
+TEST(user_unprivileged)
+{
+	char *mem = map_aligned(SZ_64K, SZ_4K, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	int dev = dev_open(), fd;
+	long pin0;
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, drop_privileges());
+	fd = ax_new(dev, AXAS_FMT_SV48X4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	pin0 = vm_pin_kb();
+	fill(mem, SZ_64K, 21);
+	ASSERT_EQ(0, map_user(fd, SZ_1M, SZ_64K, mem, RWX));
+	EXPECT_EQ(pin0 + 64, vm_pin_kb());
+	EXPECT_TRUE(guest_equals(fd, SZ_1M, mem, SZ_64K));
+	close(fd);
+	EXPECT_EQ(pin0, vm_pin_kb());
+	close(dev);
+}
+
+/* ---- mmap of an address space ---- */
+
+static sigjmp_buf sigbus_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(sigbus_jmp, 1);
+}
+
+/* Touch @p; returns 1 if it raised SIGBUS. */
+static int touch(volatile char *p, bool write)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	int bus = 0;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(sigbus_jmp, 1) == 0) {
+		if (write)
+			*p = 0x5a;
+		else
+			(void)*p;
+	} else {
+		bus = 1;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+FIXTURE(vmm) {
+	int dev;
+	int fd;
+	char *map;
+};
+
+#define VMM_LEN	(16 * SZ_2M)
+
+FIXTURE_SETUP(vmm)
+{
+	self->dev = dev_open();
+	ASSERT_LE(0, self->dev);
+	self->fd = ax_new(self->dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, self->fd);
+	/* the first 32 MiB of guest-physical memory */
+	self->map = mmap(NULL, VMM_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->fd, 0);
+	ASSERT_TRUE(self->map != MAP_FAILED) TH_LOG("mmap: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(vmm)
+{
+	munmap(self->map, VMM_LEN);
+	close(self->fd);
+	close(self->dev);
+}
+
+TEST_F(vmm, first_touch_is_a_guest_fault)
+{
+	char *m = self->map;
+	char b[8];
+
+	ASSERT_EQ(1, ioctl(self->dev, AXAS_IOC_CHECK_EXTENSION,
+			   AXAS_CAP_MMAP));
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_2M, SZ_2M, RW));
+	/* a read allocates the page the guest then finds mapped */
+	EXPECT_EQ(0, m[SZ_2M + 5]);
+	EXPECT_EQ(1, INFO(self->fd, data_pages));
+	EXPECT_EQ(AXAS_FAULT_SPURIOUS, fault(self->fd, SZ_2M, AXAS_MAP_WRITE));
+	memcpy(m + SZ_2M + SZ_4K, "vmmstore", 8);
+	EXPECT_EQ(2, INFO(self->fd, data_pages));
+	ASSERT_EQ(8, pread(self->fd, b, 8, SZ_2M + SZ_4K));
+	EXPECT_EQ(0, memcmp(b, "vmmstore", 8));
+	/* a page the guest faulted in is the one the VMM sees */
+	EXPECT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, SZ_2M + 9 * SZ_4K,
+					    AXAS_MAP_WRITE));
+	ASSERT_EQ(8, pwrite(self->fd, "guest---", 8, SZ_2M + 9 * SZ_4K));
+	EXPECT_EQ(0, memcmp(m + SZ_2M + 9 * SZ_4K, "guest---", 8));
+	EXPECT_EQ(3, INFO(self->fd, data_pages));
+	/* HUGE: the first touch maps the whole 2 MiB block */
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_4M, SZ_4M, HUGE_RW));
+	m[SZ_4M + SZ_2M + 77] = 1;
+	EXPECT_EQ(3 + 512, INFO(self->fd, data_pages));
+	EXPECT_EQ(SZ_2M, page_size_at(self->fd, SZ_4M + SZ_2M));
+	/* populated regions and a second mapping see the same pages */
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_16M, SZ_2M,
+			       RW | AXAS_MAP_POPULATE));
+	ASSERT_EQ(8, pwrite(self->fd, "populate", 8, SZ_16M + 24));
+	{
+		char *m2 = mmap(NULL, SZ_4K, PROT_READ, MAP_SHARED, self->fd,
+				SZ_16M);
+
+		ASSERT_TRUE(m2 != MAP_FAILED);
+		EXPECT_EQ(0, memcmp(m2 + 24, "populate", 8));
+		EXPECT_EQ(0, memcmp(m + SZ_16M + 24, "populate", 8));
+		munmap(m2, SZ_4K);
+	}
+}
+
+TEST_F(vmm, private_is_einval)
+{
+	errno = 0;
+	EXPECT_TRUE(mmap(NULL, SZ_4K, PROT_READ, MAP_PRIVATE, self->fd, 0) ==
+		    MAP_FAILED);
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(vmm, sigbus_outside_alloc)
+{
+	char *mem = map_aligned(SZ_64K, SZ_4K, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1);
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	memset(mem, 1, SZ_64K);
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_2M, SZ_4K, RW));
+	ASSERT_EQ(0, map_user(self->fd, SZ_4M, SZ_64K, mem, RW));
+	EXPECT_EQ(1, touch(self->map + SZ_2M + SZ_4K, false));	/* hole */
+	EXPECT_EQ(1, touch(self->map, true));			/* hole */
+	EXPECT_EQ(1, touch(self->map + SZ_4M, false));	/* user region */
+	EXPECT_EQ(0, touch(self->map + SZ_2M, true));	/* alloc */
+	if (is_root()) {
+		ASSERT_EQ(0, map_linear(self->fd, SZ_16M, SZ_2M, LIN_HPA, RW));
+		EXPECT_EQ(1, touch(self->map + SZ_16M, false));
+	}
+	EXPECT_EQ(1, INFO(self->fd, data_pages));
+	munmap(mem, SZ_64K);
+}
+
+TEST_F(vmm, unmap_and_discard_zap)
+{
+	char *m = self->map;
+
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_2M, SZ_4M, HUGE_RW));
+	memset(m + SZ_2M, 0x11, SZ_4M);
+	EXPECT_EQ(1024, INFO(self->fd, data_pages));
+	/* DISCARD: the VMM's next read is a fresh zero page */
+	ASSERT_EQ(0, discard(self->fd, SZ_2M + SZ_64K, SZ_64K));
+	EXPECT_EQ(1024 - 16, INFO(self->fd, data_pages));
+	EXPECT_EQ(0, m[SZ_2M + SZ_64K + 3]);
+	EXPECT_EQ(0x11, m[SZ_2M + SZ_64K - 1]);
+	EXPECT_EQ(0x11, m[SZ_2M + 2 * SZ_64K]);
+	EXPECT_EQ(1024 - 15, INFO(self->fd, data_pages));
+	/* UNMAP: the VMM's next touch is SIGBUS, not a freed page */
+	ASSERT_EQ(0, ax_unmap(self->fd, SZ_4M, SZ_2M));
+	EXPECT_EQ(512 - 15, INFO(self->fd, data_pages));
+	EXPECT_EQ(1, touch(m + SZ_4M + 100, false));
+	EXPECT_EQ(0x11, m[SZ_4M - 1]);
+	/* a new region there: new zeroed pages, not the old ones */
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_4M, SZ_2M, RW));
+	EXPECT_EQ(0, m[SZ_4M + 100]);
+	/* closing the fd keeps the mapping working */
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(0x11, m[SZ_2M]);
+	m[SZ_2M + 1] = 2;
+}
+
+struct vmm_race {
+	int fd;
+	char *map;
+	volatile int stop;
+	unsigned long writes, ops;
+};
+
+/* The VMM: stores through the mmap into [0, 2 MiB) of the region. */
+static void *vmm_writer(void *arg)
+{
+	struct vmm_race *v = arg;
+	unsigned long i = 0;
+
+	while (!v->stop) {
+		v->map[SZ_2M + (i * 4099) % SZ_2M] = (char)i;
+		i++;
+	}
+	v->writes = i;
+	return NULL;
+}
+
+/* The "guest" side: faults, discards under the writer, remaps next door. */
+static void *guest_side(void *arg)
+{
+	struct vmm_race *v = arg;
+	unsigned long i;
+
+	for (i = 0; i < 400; i++) {
+		uint64_t pg = (i * 37 % 512) * SZ_4K;
+
+		fault(v->fd, SZ_2M + pg, AXAS_MAP_WRITE);
+		discard(v->fd, SZ_2M + pg, SZ_64K);
+		ax_unmap(v->fd, SZ_4M, SZ_2M);
+		map_alloc(v->fd, SZ_4M, SZ_2M, RW);
+		fault(v->fd, SZ_4M + pg, AXAS_MAP_READ);
+		v->ops++;
+	}
+	v->stop = 1;
+	return NULL;
+}
+
+TEST_F_TIMEOUT(vmm, threads_write_while_guest_faults_and_unmaps, 120)
+{
+	struct vmm_race v = { .fd = self->fd, .map = self->map };
+	pthread_t w, g;
+	uint64_t dp;
+	char *copy = malloc(SZ_2M);
+
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_2M, SZ_2M, RW));
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_4M, SZ_2M, RW));
+	ASSERT_EQ(0, pthread_create(&w, NULL, vmm_writer, &v));
+	ASSERT_EQ(0, pthread_create(&g, NULL, guest_side, &v));
+	pthread_join(g, NULL);
+	pthread_join(w, NULL);
+	EXPECT_EQ(400, v.ops);
+	TH_LOG("%lu VMM stores during %lu guest rounds", v.writes, v.ops);
+	/* the VMM's view and the guest's agree, page for page */
+	ASSERT_EQ(SZ_2M, pread(self->fd, copy, SZ_2M, SZ_2M));
+	EXPECT_EQ(0, memcmp(copy, self->map + SZ_2M, SZ_2M));
+	dp = INFO(self->fd, data_pages);
+	EXPECT_LE(dp, 1024);
+	ASSERT_EQ(0, ax_unmap(self->fd, 0, SZ_1G));
+	EXPECT_EQ(0, INFO(self->fd, data_pages));
+	free(copy);
 }
 
 /* ---- host memory: /dev/mem's rules, rights, budgets (issue 8) ---- */

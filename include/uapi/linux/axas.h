@@ -53,6 +53,16 @@ enum axas_format {
 /* Capabilities for AXAS_IOC_CHECK_EXTENSION. */
 /** AXAS_CAP_FORMATS - returns the mask (1 << format) of supported formats */
 #define AXAS_CAP_FORMATS	1
+/** AXAS_CAP_MAP_USER - %AXAS_IOC_MAP_USER: the caller's memory as guest RAM */
+#define AXAS_CAP_MAP_USER	2
+/** AXAS_CAP_MMAP - mmap() of an address-space fd (offset = gpa) */
+#define AXAS_CAP_MMAP		3
+/** AXAS_CAP_DISCARD - %AXAS_IOC_DISCARD: free pages, keep the regions */
+#define AXAS_CAP_DISCARD	4
+/** AXAS_CAP_REGIONS - %AXAS_IOC_GET_REGIONS */
+#define AXAS_CAP_REGIONS	5
+/** AXAS_CAP_HUGE_ALLOC - %AXAS_MAP_HUGE on %AXAS_IOC_MAP_ALLOC */
+#define AXAS_CAP_HUGE_ALLOC	6
 /**
  * AXAS_CAP_CONSUMER - an in-kernel consumer (a hypervisor module) can take
  * an address-space fd, bind invalidation callbacks and load the space's
@@ -72,10 +82,12 @@ enum axas_format {
 #define AXAS_MAP_UNCACHED	(1U << 4)	/* normal non-cacheable */
 #define AXAS_MAP_POPULATE	(1U << 8)	/* MAP_ALLOC: allocate now */
 #define AXAS_MAP_NOHUGE		(1U << 9)	/* MAP_LINEAR: 4 KiB leaves */
+#define AXAS_MAP_HUGE		(1U << 10)	/* MAP_ALLOC: 2 MiB pages */
 
 /* Region kinds (struct axas_translate.kind). */
 #define AXAS_REGION_LINEAR	1
 #define AXAS_REGION_ALLOC	2
+#define AXAS_REGION_USER	3	/* the VMM's own memory, pinned */
 
 /* Fault results (struct axas_fault.result). */
 #define AXAS_FAULT_HANDLED	1	/* a page was allocated and mapped */
@@ -219,6 +231,60 @@ struct axas_dump {
 	__aligned_u64 buf_len;
 };
 
+/**
+ * struct axas_map_user - argument of %AXAS_IOC_MAP_USER
+ * @size: sizeof(struct axas_map_user) as the caller compiled it
+ * @flags: AXAS_MAP_READ/WRITE/EXEC/UNCACHED
+ * @gpa: first guest-physical address (4 KiB aligned)
+ * @length: bytes to map (4 KiB aligned, nonzero)
+ * @user_va: the caller's memory that becomes guest RAM (4 KiB aligned)
+ */
+struct axas_map_user {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__aligned_u64 length;
+	__aligned_u64 user_va;
+};
+
+/**
+ * struct axas_region_info - one entry written by %AXAS_IOC_GET_REGIONS
+ * @gpa: first guest-physical address of the region
+ * @length: bytes the region covers
+ * @hpa: linear regions: host-physical address of @gpa (0 unless the file
+ *	was opened with CAP_SYS_ADMIN); 0 for other kinds
+ * @user_va: user regions: the VMM address of @gpa; 0 for other kinds
+ * @map_flags: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED of the region, plus
+ *	AXAS_MAP_POPULATE, AXAS_MAP_HUGE and AXAS_MAP_NOHUGE as it was created
+ * @kind: AXAS_REGION_LINEAR, AXAS_REGION_ALLOC or AXAS_REGION_USER
+ */
+struct axas_region_info {
+	__aligned_u64 gpa;
+	__aligned_u64 length;
+	__aligned_u64 hpa;
+	__aligned_u64 user_va;
+	__u32 map_flags;
+	__u32 kind;
+};
+
+/**
+ * struct axas_regions - argument of %AXAS_IOC_GET_REGIONS
+ * @size: sizeof(struct axas_regions) as the caller compiled it
+ * @flags: must be 0
+ * @nr_regions: in: entries available at @regions; out: number of regions
+ *	(also when the call fails with ENOSPC)
+ * @reserved: must be 0
+ * @regions: user pointer to an array of &struct axas_region_info, filled in
+ *	order of guest-physical address
+ */
+struct axas_regions {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_regions;
+	__u32 reserved;
+	__aligned_u64 regions;
+};
+
 /* Table image written by AXAS_IOC_DUMP (little-endian). */
 #define AXAS_DUMP_MAGIC		0x54505841	/* "AXPT" */
 #define AXAS_DUMP_VERSION	1
@@ -262,5 +328,8 @@ struct axas_dump_header {
 #define AXAS_IOC_FAULT			_IO(AXAS_TYPE, 0x15)
 #define AXAS_IOC_INFO			_IO(AXAS_TYPE, 0x16)
 #define AXAS_IOC_DUMP			_IO(AXAS_TYPE, 0x17)
+#define AXAS_IOC_MAP_USER		_IO(AXAS_TYPE, 0x18)
+#define AXAS_IOC_DISCARD		_IO(AXAS_TYPE, 0x19)
+#define AXAS_IOC_GET_REGIONS		_IO(AXAS_TYPE, 0x1a)
 
 #endif /* _UAPI_LINUX_AXAS_H */
