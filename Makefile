@@ -11,18 +11,21 @@
 REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KDIR ?= $(shell ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n 1)
 JOBS ?= $(shell nproc)
+AXAS_CACHE ?= /var/tmp/axas
 
 CI := $(REPO)/tools/ci
 
 .PHONY: all module tools clean deps demo check qemu \
-	build-6.1 build-6.12 build-all checkpatch kunit kunit-cross selftests bench help
+	build-6.1 build-6.12 build-all checkpatch kernel-doc kunit kunit-cross selftests \
+	package bench help \
+	bench-vcpu vcpu-riscv
 
 all: module
 
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)/" || { \
 		echo "No kernel headers (KDIR='$(KDIR)'): run 'make deps' or set KDIR=" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(REPO) CONFIG_AXAS=m modules
+	$(MAKE) -C $(KDIR) M=$(REPO) modules
 
 # The selftests may include kselftest_harness.h from the 6.12 source.
 tools:
@@ -31,7 +34,7 @@ tools:
 
 clean:
 	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then \
-		$(MAKE) -C $(KDIR) M=$(REPO) CONFIG_AXAS=m clean; fi
+		$(MAKE) -C $(KDIR) M=$(REPO) clean; fi
 	$(MAKE) -C $(REPO)/tools clean
 
 # Installs the Debian packages the builds and tests need (idempotent, quiet
@@ -51,18 +54,26 @@ build-all: build-6.1 build-6.12
 checkpatch: deps
 	@$(CI)/checkpatch.sh
 
+# kernel-doc -none -Wall over every header and .c file.
+kernel-doc: deps
+	@$(CI)/kernel-doc.sh
+
+# The Debian package axas-dkms: build, install, DKMS builds for 6.1, 6.12, 6.12-rt.
+package: deps
+	@$(CI)/package.sh
+
 # KUnit suites under UML (kunit.py from the 6.12 source).
 kunit: deps
 	@$(CI)/kunit.sh
 
-# KUnit suites under QEMU for arm64 and riscv, if present.
+# KUnit suites under QEMU for arm64 and riscv.
 kunit-cross: deps
-	@if [ -f $(CI)/kunit-cross.sh ]; then bash $(CI)/kunit-cross.sh; \
-	else echo "tools/ci/kunit-cross.sh: not present, no cross KUnit run"; fi
+	@bash $(CI)/kunit-cross.sh
 
-# Userspace selftests against the module loaded in Debian 6.1 under QEMU.
+# Userspace selftests against the module loaded in Debian 6.1, 6.12 and
+# 6.12-rt under QEMU (KERNELS='6.12-rt' for one of them).
 selftests: deps
-	@$(CI)/selftests.sh
+	@$(CI)/selftests.sh $(KERNELS)
 
 demo: deps
 	@$(MAKE) --no-print-directory module
@@ -71,6 +82,11 @@ demo: deps
 		echo "tools/build/axas-demo does not exist yet (tools/axas-demo.c is not written): no demo to run" >&2; \
 		exit 1; fi
 	@$(REPO)/tools/qemu/run.sh --timeout 300 -- axas-demo
+	@if [ -x $(AXAS_CACHE)/cross-gcc/bin/riscv64-linux-gnu-gcc ] && \
+	    [ -x $(AXAS_CACHE)/qemu10/usr/bin/qemu-system-riscv64 ]; then \
+		echo; echo "==== second act: a riscv64 guest on an axas G-stage table ===="; \
+		$(CI)/vcpu-riscv.sh demo; \
+	else echo "(second act skipped: no riscv64 cross compiler or QEMU 10 in $(AXAS_CACHE); make kunit-cross fetches them)"; fi
 
 check: deps
 	@$(CI)/check.sh
@@ -86,6 +102,15 @@ bench: deps
 	@$(MAKE) --no-print-directory module
 	@$(MAKE) --no-print-directory -C $(REPO)/tools progs
 	@$(REPO)/tools/qemu/run.sh -- axas-bench $(BENCH_ARGS)
+	@$(MAKE) --no-print-directory bench-vcpu
+
+# The yardstick: the same riscv64 guest touching 64 MiB on axas_vcpu and on KVM.
+bench-vcpu: deps
+	@$(CI)/vcpu-riscv.sh bench
+
+# End to end: a riscv64 guest on axas tables (part of make check).
+vcpu-riscv: deps
+	@$(CI)/vcpu-riscv.sh
 
 help:
 	@echo 'make              axas.ko against KDIR (default: newest Debian 6.1 headers)'
@@ -95,10 +120,14 @@ help:
 	@echo 'make tools        userspace programs and selftests into tools/build/'
 	@echo 'make build-6.1    warning-free W=1 C=1 build on the 6.1 headers (build-6.12, build-all)'
 	@echo 'make checkpatch   checkpatch.pl --strict over the kernel sources'
+	@echo 'make kernel-doc   scripts/kernel-doc -Wall over the kernel sources'
+	@echo 'make package      the axas-dkms Debian package: build, install, DKMS builds'
 	@echo 'make kunit        KUnit under UML (tools/ci/kunit.sh for one suite)'
-	@echo 'make kunit-cross  KUnit under QEMU for arm64 and riscv'
-	@echo 'make selftests    userspace selftests in Debian 6.1 under QEMU'
+	@echo 'make kunit-cross  KUnit under QEMU for arm64, riscv, x86_64'
+	@echo 'make selftests    userspace selftests in Debian 6.1, 6.12, 6.12-rt under QEMU'
 	@echo "make qemu CMD='...'  any command in the QEMU guest, module loaded"
-	@echo "make bench        axas-bench in the guest: axas against the kernel's own page tables"
+	@echo "make bench        axas-bench in the guest: axas against the kernel's own page tables,"
+	@echo "                  then bench-vcpu: a riscv64 guest's first touch on axas_vcpu vs KVM"
+	@echo 'make vcpu-riscv   a riscv64 guest on axas tables, end to end (part of make check)'
 	@echo 'make clean        remove build products'
 

@@ -2,10 +2,9 @@
 /*
  * The file descriptor of one address space.
  *
- * Every ioctl argument is read size-first (iommufd's convention): the table
- * below gives each ioctl its struct size and the minimum size userspace may
- * pass. All argument checks that the SPEC's errno table names are done here,
- * before the core is called, so that userspace sees exactly those errnos.
+ * The ioctls are a table for axas_ucmd_dispatch() (ucmd.c), which reads
+ * every argument size-first; the handlers here only copy fields between the
+ * struct and the core.
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
@@ -13,204 +12,107 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/axas.h>
-#ifdef CONFIG_X86
-#include <asm/processor.h>
-#endif
 
-#include "axas_npt/npt.h"
+#include "axas_core/user.h"
 #include "axas_chardev/chardev.h"
 
-#define AXFD_PROT_FLAGS	AXAS_NPT_PROT_MASK
-#define AXFD_PERM_FLAGS	AXAS_NPT_PERM_MASK
-
-union axfd_ucmd {
-	struct axas_map map;
-	struct axas_range range;
-	struct axas_translate translate;
-	struct axas_fault fault;
-	struct axas_info info;
-	struct axas_dump dump;
-};
-
-static bool axfd_is_aligned(u64 v)
-{
-	return IS_ALIGNED(v, SZ_4K);
-}
-
-/* gpa range: aligned, nonempty, no wrap, inside the address space. */
-static int axfd_check_gpa_range(struct axas_aspace *as, u64 gpa, u64 length)
-{
-	if (!length || !axfd_is_aligned(gpa) || !axfd_is_aligned(length))
-		return -EINVAL;
-	if (gpa + length < gpa)
-		return -EINVAL;
-	if (!axas_aspace_contains_range(as, gpa, length))
-		return -EINVAL;
-	return 0;
-}
-
-/* Permission and memory-type combinations no format can express. */
-static int axfd_check_prot(u32 flags)
-{
-	return axas_npt_prot_is_valid(flags & AXFD_PROT_FLAGS) ? 0 : -EINVAL;
-}
-
 /*
- * The host's physical address width; 0 where only the core knows it (it
- * checks again on every architecture).
+ * The rights of an ioctl caller: /dev/mem's rules apply, lifted for host
+ * memory by CAP_SYS_RAWIO of the caller (MAP_LINEAR, and PROTECT changing a
+ * linear region's memory type). Asked only where host memory is at stake.
  */
-static unsigned int axfd_host_pa_bits(void)
+static unsigned int axfd_ioctl_caller(void)
 {
-#ifdef CONFIG_X86
-	return boot_cpu_data.x86_phys_bits;
-#else
-	return 0;
-#endif
+	return AXAS_CALLER_USER |
+	       (capable(CAP_SYS_RAWIO) ? AXAS_CALLER_RAWIO : 0);
 }
 
-static int axfd_check_hpa_range(u64 hpa, u64 length)
+static int axfd_map_linear(struct axas_ucmd *ucmd)
 {
-	unsigned int bits = axfd_host_pa_bits();
+	struct axas_file *af = ucmd->af;
+	struct axas_map *m = ucmd->cmd;
 
-	if (!axfd_is_aligned(hpa))
-		return -EINVAL;
-	if (hpa + length < hpa)
-		return -EINVAL;
-	if (bits && bits < 64 && hpa + length > BIT_ULL(bits))
-		return -EINVAL;
-	return 0;
+	return axas_map_linear_caller(af->as, m->gpa, m->hpa, m->length,
+				      m->flags, axfd_ioctl_caller());
 }
 
-/*
- * The checks every struct axas_map shares: only the permission and
- * memory-type bits plus @extra_flags, a combination every format can encode,
- * a gpa range inside the space, and hpa 0 unless the map is linear.
- */
-static int axfd_check_map(struct axas_file *af, const struct axas_map *m,
-			  u32 extra_flags, bool linear)
+static int axfd_map_alloc(struct axas_ucmd *ucmd)
 {
-	if (m->flags & ~(AXFD_PROT_FLAGS | extra_flags))
+	struct axas_file *af = ucmd->af;
+	struct axas_map *m = ucmd->cmd;
+
+	if (m->hpa)
 		return -EINVAL;
-	if (!linear && m->hpa)
-		return -EINVAL;
-	if (axfd_check_prot(m->flags))
-		return -EINVAL;
-	return axfd_check_gpa_range(af->as, m->gpa, m->length);
-}
-
-static int axfd_map_linear(struct axas_file *af, void *arg)
-{
-	struct axas_map *m = arg;
-	int ret;
-
-	ret = axfd_check_map(af, m, AXAS_MAP_NOHUGE, true);
-	if (!ret)
-		ret = axfd_check_hpa_range(m->hpa, m->length);
-	if (ret)
-		return ret;
-	if (!capable(CAP_SYS_RAWIO))
-		return -EPERM;
-	/* Handing out host RAM would let the guest scribble on the kernel. */
-	if (!READ_ONCE(axas_allow_ram_linear) &&
-	    region_intersects(m->hpa, m->length, IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) != REGION_DISJOINT)
-		return -EPERM;
-	return axas_map_linear(af->as, m->gpa, m->hpa, m->length, m->flags);
-}
-
-static int axfd_map_alloc(struct axas_file *af, void *arg)
-{
-	struct axas_map *m = arg;
-	int ret;
-
-	ret = axfd_check_map(af, m, AXAS_MAP_POPULATE, false);
-	if (ret)
-		return ret;
 	return axas_map_alloc(af->as, m->gpa, m->length, m->flags);
 }
 
-static int axfd_unmap(struct axas_file *af, void *arg)
+static int axfd_unmap(struct axas_ucmd *ucmd)
 {
-	struct axas_range *r = arg;
-	int ret;
+	struct axas_file *af = ucmd->af;
+	struct axas_range *r = ucmd->cmd;
 
 	if (r->flags)
 		return -EINVAL;
-	ret = axfd_check_gpa_range(af->as, r->gpa, r->length);
-	if (ret)
-		return ret;
 	return axas_unmap(af->as, r->gpa, r->length);
 }
 
-static int axfd_protect(struct axas_file *af, void *arg)
+static int axfd_protect(struct axas_ucmd *ucmd)
 {
-	struct axas_map *m = arg;
-	int ret;
+	struct axas_file *af = ucmd->af;
+	struct axas_map *m = ucmd->cmd;
 
-	ret = axfd_check_map(af, m, 0, false);
-	if (ret)
-		return ret;
-	return axas_protect(af->as, m->gpa, m->length, m->flags);
+	if (m->hpa)
+		return -EINVAL;
+	return axas_protect_caller(af->as, m->gpa, m->length, m->flags,
+				   axfd_ioctl_caller());
 }
 
-static bool axfd_gpa_in_space(struct axas_aspace *as, u64 gpa)
+static int axfd_translate(struct axas_ucmd *ucmd)
 {
-	return gpa >= axas_aspace_base(as) && gpa < axas_aspace_end(as);
-}
-
-static int axfd_translate(struct axas_file *af, void *arg)
-{
-	struct axas_translate *t = arg;
+	struct axas_file *af = ucmd->af;
+	struct axas_translate *t = ucmd->cmd;
 	struct axas_xlate x;
 	int ret;
 
 	if (t->flags)
 		return -EINVAL;
-	if (!axfd_gpa_in_space(af->as, t->gpa))
-		return -ENOENT;
 	ret = axas_translate(af->as, t->gpa, &x);
 	if (ret)
 		return ret;
 	t->hpa = af->show_pa ? x.hpa : 0;
 	t->limit = x.limit;
 	t->page_size = x.page_size;
-	t->map_flags = x.prot & AXFD_PROT_FLAGS;
+	t->map_flags = x.prot;
 	t->kind = x.kind;
-	return 0;
+	return axas_ucmd_respond(ucmd, sizeof(*t));
 }
 
-static int axfd_fault(struct axas_file *af, void *arg)
+static int axfd_fault(struct axas_ucmd *ucmd)
 {
-	struct axas_fault *f = arg;
+	struct axas_file *af = ucmd->af;
+	struct axas_fault *f = ucmd->cmd;
 	u32 result;
 	int ret;
 
 	if (f->flags)
 		return -EINVAL;
-	if (f->access & ~AXFD_PERM_FLAGS)
-		return -EINVAL;
-	if (!axfd_gpa_in_space(af->as, f->gpa)) {
-		f->result = AXAS_FAULT_NOT_MAPPED;
-		return 0;
-	}
 	ret = axas_handle_page_fault(af->as, f->gpa, f->access, &result);
 	if (ret)
 		return ret;
 	f->result = result;
-	return 0;
+	return axas_ucmd_respond(ucmd, sizeof(*f));
 }
 
-static int axfd_info(struct axas_file *af, void *arg)
+static int axfd_info(struct axas_ucmd *ucmd)
 {
-	struct axas_info *i = arg;
+	struct axas_file *af = ucmd->af;
+	struct axas_info *i = ucmd->cmd;
 	struct axas_stats st;
 
 	if (i->flags || i->reserved)
@@ -227,135 +129,71 @@ static int axfd_info(struct axas_file *af, void *arg)
 	i->data_pages = st.data_pages;
 	i->nr_regions = st.nr_regions;
 	i->tlb_gen = st.tlb_gen;
-	return 0;
+	return axas_ucmd_respond(ucmd, sizeof(*i));
 }
 
-static int axfd_dump(struct axas_file *af, void *arg)
+static int axfd_dump(struct axas_ucmd *ucmd)
 {
-	struct axas_dump *d = arg;
+	struct axas_file *af = ucmd->af;
+	struct axas_dump *d = ucmd->cmd;
+	int ret;
 
 	if (d->flags)
 		return -EINVAL;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	return axas_aspace_dump(af, u64_to_user_ptr(d->buf), &d->buf_len);
+	ret = axas_aspace_dump(af, u64_to_user_ptr(d->buf), &d->buf_len);
+	/* ENOSPC comes with the size the image needs. */
+	if (ret && ret != -ENOSPC)
+		return ret;
+	return axas_ucmd_respond(ucmd, sizeof(*d)) ?: ret;
 }
 
-/**
- * struct axfd_ioctl_op - one address-space ioctl
- * @size: sizeof the struct this kernel knows
- * @min_size: the smallest size userspace may pass (the first version)
- * @ioctl_num: the ioctl number
- * @copy_back: the struct has output fields
- * @execute: the handler; the struct is in kernel memory
- */
-struct axfd_ioctl_op {
-	unsigned int size;
-	unsigned int min_size;
-	unsigned int ioctl_num;
-	bool copy_back;
-	int (*execute)(struct axas_file *af, void *arg);
-};
+#define AXFD_CMD_BASE	_IOC_NR(AXAS_IOC_MAP_LINEAR)
 
-#define AXFD_IOCTL_OP(_ioctl, _fn, _struct, _last, _out)		\
-	{							\
-		.size = sizeof(_struct),				\
-		.min_size = offsetofend(_struct, _last),		\
-		.ioctl_num = _ioctl,					\
-		.copy_back = _out,					\
-		.execute = _fn,						\
-	}
-
-static const struct axfd_ioctl_op axfd_ioctl_ops[] = {
-	AXFD_IOCTL_OP(AXAS_IOC_MAP_LINEAR, axfd_map_linear, struct axas_map,
-		      hpa, false),
-	AXFD_IOCTL_OP(AXAS_IOC_MAP_ALLOC, axfd_map_alloc, struct axas_map,
-		      hpa, false),
-	AXFD_IOCTL_OP(AXAS_IOC_UNMAP, axfd_unmap, struct axas_range, length,
-		      false),
-	AXFD_IOCTL_OP(AXAS_IOC_PROTECT, axfd_protect, struct axas_map, hpa,
-		      false),
-	AXFD_IOCTL_OP(AXAS_IOC_TRANSLATE, axfd_translate,
-		      struct axas_translate, kind, true),
-	AXFD_IOCTL_OP(AXAS_IOC_FAULT, axfd_fault, struct axas_fault, result,
-		      true),
-	AXFD_IOCTL_OP(AXAS_IOC_INFO, axfd_info, struct axas_info, tlb_gen,
-		      true),
-	AXFD_IOCTL_OP(AXAS_IOC_DUMP, axfd_dump, struct axas_dump, buf_len,
-		      true),
+static const struct axas_ioctl_op axfd_ioctl_ops[] = {
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_MAP_LINEAR, axfd_map_linear,
+		      struct axas_map, hpa),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_MAP_ALLOC, axfd_map_alloc,
+		      struct axas_map, hpa),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_UNMAP, axfd_unmap,
+		      struct axas_range, length),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_PROTECT, axfd_protect,
+		      struct axas_map, hpa),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_TRANSLATE, axfd_translate,
+		      struct axas_translate, kind),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_FAULT, axfd_fault,
+		      struct axas_fault, result),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_INFO, axfd_info,
+		      struct axas_info, tlb_gen),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_DUMP, axfd_dump,
+		      struct axas_dump, buf_len),
 };
 
 static long axfd_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct axas_file *af = file->private_data;
-	void __user *uarg = (void __user *)arg;
-	const struct axfd_ioctl_op *op = NULL;
-	union axfd_ucmd buf;
-	unsigned int i;
-	u32 usize;
-	int ret;
-
-	for (i = 0; i < ARRAY_SIZE(axfd_ioctl_ops); i++) {
-		if (axfd_ioctl_ops[i].ioctl_num == cmd) {
-			op = &axfd_ioctl_ops[i];
-			break;
-		}
-	}
-	if (!op)
-		return -ENOTTY;
-
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < op->min_size)
-		return -EINVAL;
-	ret = copy_struct_from_user(&buf, op->size, uarg, usize);
-	if (ret)
-		return ret;
-
-	ret = op->execute(af, &buf);
-	/* DUMP reports the size it needs together with ENOSPC. */
-	if (op->copy_back && (!ret || ret == -ENOSPC)) {
-		if (copy_to_user(uarg, &buf, min_t(u32, usize, op->size)))
-			return -EFAULT;
-	}
-	return ret;
+	return axas_ucmd_dispatch(axfd_ioctl_ops, ARRAY_SIZE(axfd_ioctl_ops),
+				  AXFD_CMD_BASE, file->private_data, cmd, arg);
 }
 
-static bool axfd_may_access_linear(struct axas_file *af)
-{
-	/*
-	 * Both the creator and the caller must hold CAP_SYS_RAWIO: an fd
-	 * passed down to an unprivileged process does not carry the right,
-	 * and a privileged process tricked into writing to an fd someone
-	 * else created cannot be used to reach host memory either.
-	 */
-	return af->rawio && capable(CAP_SYS_RAWIO);
-}
-
+/*
+ * pread/pwrite. No capability is asked here: a setuid program writing to a
+ * file descriptor it was handed must not lend it its privileges (a confused
+ * deputy). The right to reach linear regions was decided when the space was
+ * created, from the creator's CAP_SYS_RAWIO, and travels with the fd.
+ */
 static ssize_t axfd_rw_iter(struct kiocb *iocb, struct iov_iter *iter,
 			    unsigned int flags)
 {
 	struct axas_file *af = iocb->ki_filp->private_data;
-	struct axas_aspace *as = af->as;
-	u64 gpa = iocb->ki_pos;
 	ssize_t ret;
 
 	if (!iov_iter_count(iter))
 		return 0;
-	if (iocb->ki_pos < 0 || !axfd_gpa_in_space(as, gpa))
-		return -EFAULT;
-	/*
-	 * A write from a buffer that cannot be read at all must not fault
-	 * guest pages in on its way to failing.
-	 */
-	if ((flags & AXAS_ACCESS_WRITE) &&
-	    fault_in_iov_iter_readable(iter, 1))
-		return -EFAULT;
-	if (axfd_may_access_linear(af))
+	flags |= AXAS_ACCESS_USER;
+	if (af->rawio)
 		flags |= AXAS_ACCESS_LINEAR;
-	ret = axas_access_iter(as, gpa, iter, flags);
-	if (ret == 0)
-		return -EFAULT;
+	ret = axas_access_iter(af->as, iocb->ki_pos, iter, flags);
 	if (ret > 0)
 		iocb->ki_pos += ret;
 	return ret;
@@ -383,6 +221,7 @@ static int axfd_release(struct inode *inode, struct file *file)
 {
 	struct axas_file *af = file->private_data;
 
+	axas_debugfs_remove(af);
 	axas_aspace_put(af->as);
 	kfree(af);
 	return 0;
@@ -396,6 +235,7 @@ static const struct file_operations axfd_fops = {
 	.read_iter	= axfd_read_iter,
 	.write_iter	= axfd_write_iter,
 	.llseek		= axfd_llseek,
+	.show_fdinfo	= axas_aspace_show_fdinfo,
 };
 
 /**
@@ -418,21 +258,6 @@ struct axas_aspace *axas_file_aspace(struct file *file)
 	return af->as;
 }
 
-static int axfd_check_new(u32 format, u32 gpa_bits, u64 base, u64 length)
-{
-	u32 bits = gpa_bits;
-
-	if (axas_npt_resolve_format(&format, &bits))
-		return -EINVAL;
-	if (!length || !axfd_is_aligned(base) || !axfd_is_aligned(length))
-		return -EINVAL;
-	if (base + length < base)
-		return -EINVAL;
-	if (bits < 64 && base + length > BIT_ULL(bits))
-		return -EINVAL;
-	return 0;
-}
-
 /**
  * axas_aspace_fd_create() - create an address space and its file descriptor
  * @format: AXAS_FMT_* value
@@ -447,10 +272,6 @@ int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length)
 	struct axas_file *af;
 	struct file *file;
 	int fd, ret;
-
-	ret = axfd_check_new(format, gpa_bits, base, length);
-	if (ret)
-		return ret;
 
 	af = kzalloc(sizeof(*af), GFP_KERNEL_ACCOUNT);
 	if (!af)
@@ -467,13 +288,18 @@ int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length)
 		ret = PTR_ERR(af->as);
 		goto put_fd;
 	}
+	/* Data pages count against the creator's RLIMIT_MEMLOCK. */
+	axas_aspace_charge_caller(af->as);
 
 	file = anon_inode_getfile("axas-aspace", &axfd_fops, af, O_RDWR);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		goto put_as;
 	}
-	/* Judged once, from the creator's credentials (as pagemap does). */
+	/*
+	 * Judged once, from the creator's credentials (as pagemap does):
+	 * whoever holds the fd later has these rights.
+	 */
 	af->show_pa = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
 	af->rawio = file_ns_capable(file, &init_user_ns, CAP_SYS_RAWIO);
 	/* pread/pwrite at offset = gpa; anon inodes do not get these. */
@@ -483,6 +309,7 @@ int axas_aspace_fd_create(u32 format, u32 gpa_bits, u64 base, u64 length)
 #endif
 
 	/* From here on ->release() owns af and the address space. */
+	axas_debugfs_add(af, fd);
 	fd_install(fd, file);
 	return fd;
 

@@ -6,10 +6,17 @@
  * page's physical address and its 4096 bytes. It is written straight to the
  * user buffer while the core walks the table, so the header must be sized
  * from the snapshot the core hands to the first callback, which is taken
- * under the same lock as the walk. DUMP needs CAP_SYS_ADMIN of the caller,
+ * under the same lock as the walk. The lock is held while the user buffer
+ * is written, so it is written with page faults disabled: a buffer backed
+ * by userfaultfd or FUSE must not stall the space's writers. When a write
+ * faults, the lock is dropped, the rest of the buffer faulted in, and the
+ * dump starts again. DUMP needs CAP_SYS_ADMIN of the caller,
  * and the table entries themselves hold physical addresses, so nothing is
  * hidden here.
  */
+#include <linux/minmax.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -43,7 +50,24 @@ struct axdump_ctx {
 	u64 written;
 	u64 nr_pages;
 	bool started;
+	bool faulted;
 };
+
+/* Write to the user buffer without faulting (the space's lock is held). */
+static int axdump_copy(struct axdump_ctx *ctx, u64 off, const void *src,
+		       size_t len)
+{
+	unsigned long left;
+
+	pagefault_disable();
+	left = copy_to_user(ctx->buf + off, src, len);
+	pagefault_enable();
+	if (left) {
+		ctx->faulted = true;
+		return -EFAULT;
+	}
+	return 0;
+}
 
 static void axdump_fill_header(struct axdump_hdr *hdr,
 			       const struct axas_stats *st)
@@ -63,7 +87,6 @@ static int axdump_emit(void *arg, const struct axas_stats *st, u64 pa,
 		       const void *page)
 {
 	struct axdump_ctx *ctx = arg;
-	void __user *rec;
 	__le64 pa_le;
 
 	if (!ctx->started) {
@@ -75,7 +98,7 @@ static int axdump_emit(void *arg, const struct axas_stats *st, u64 pa,
 		if (ctx->needed > ctx->buf_len)
 			return -ENOSPC;
 		axdump_fill_header(&hdr, st);
-		if (copy_to_user(ctx->buf, &hdr, sizeof(hdr)))
+		if (axdump_copy(ctx, 0, &hdr, sizeof(hdr)))
 			return -EFAULT;
 		ctx->written = AXDUMP_HDR_SIZE;
 	}
@@ -83,10 +106,9 @@ static int axdump_emit(void *arg, const struct axas_stats *st, u64 pa,
 	if (ctx->written + AXDUMP_REC_SIZE > ctx->needed)
 		return -EAGAIN;
 
-	rec = ctx->buf + ctx->written;
 	pa_le = cpu_to_le64(pa);
-	if (copy_to_user(rec, &pa_le, sizeof(pa_le)) ||
-	    copy_to_user(rec + sizeof(pa_le), page, SZ_4K))
+	if (axdump_copy(ctx, ctx->written, &pa_le, sizeof(pa_le)) ||
+	    axdump_copy(ctx, ctx->written + sizeof(pa_le), page, SZ_4K))
 		return -EFAULT;
 	ctx->written += AXDUMP_REC_SIZE;
 	ctx->nr_pages++;
@@ -99,17 +121,27 @@ static int axdump_emit(void *arg, const struct axas_stats *st, u64 pa,
  * @buf: user buffer
  * @buf_len: in: bytes at @buf; out: the image size (also on -ENOSPC)
  *
- * Return: 0, -ENOSPC when @buf is too small, or another negative errno.
+ * Return: 0, -ENOSPC when @buf is too small, or another negative errno
+ * (-EFAULT for a buffer that cannot be written, -EINTR).
  */
 long axas_aspace_dump(struct axas_file *af, void __user *buf, u64 *buf_len)
 {
-	struct axdump_ctx ctx = {
-		.buf = buf,
-		.buf_len = *buf_len,
-	};
+	struct axdump_ctx ctx;
+	size_t want;
 	int ret;
 
-	ret = axas_dump_tables(af->as, axdump_emit, &ctx);
+	for (;;) {
+		ctx = (struct axdump_ctx){ .buf = buf, .buf_len = *buf_len };
+		ret = axas_dump_tables(af->as, axdump_emit, &ctx);
+		if (!ctx.faulted)
+			break;
+		/* Fault the rest of the image in without the lock, retry. */
+		want = min_t(u64, ctx.needed - ctx.written, SZ_1G);
+		if (fault_in_writeable(buf + ctx.written, want))
+			return -EFAULT;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
 	if (ret == -ENOSPC)
 		*buf_len = ctx.needed;
 	if (ret)

@@ -14,12 +14,8 @@
 #include <linux/axas.h>
 
 #include "axas_npt/npt.h"
+#include "axas_core/user.h"
 #include "axas_chardev/chardev.h"
-
-bool axas_allow_ram_linear;
-module_param_named(allow_ram_linear, axas_allow_ram_linear, bool, 0644);
-MODULE_PARM_DESC(allow_ram_linear,
-		 "Allow AXAS_IOC_MAP_LINEAR over host System RAM (default: no)");
 
 /* Bit (1 << format) for every format value AXAS_IOC_NEW accepts. */
 static u32 axdev_formats_mask(void)
@@ -35,9 +31,15 @@ static u32 axdev_formats_mask(void)
 	return mask;
 }
 
-static long axdev_check_extension(unsigned long cap)
+static int axdev_get_api_version(struct axas_ucmd *ucmd)
 {
-	switch (cap) {
+	/* The argument is ignored: callers often pass none at all. */
+	return AXAS_API_VERSION;
+}
+
+static int axdev_check_extension(struct axas_ucmd *ucmd)
+{
+	switch (ucmd->arg) {
 	case AXAS_CAP_FORMATS:
 		return axdev_formats_mask();
 	case AXAS_CAP_CONSUMER:
@@ -47,38 +49,31 @@ static long axdev_check_extension(unsigned long cap)
 	}
 }
 
-static long axdev_new(void __user *uarg)
+static int axdev_new(struct axas_ucmd *ucmd)
 {
-	struct axas_new new;
-	u32 usize;
-	int ret;
+	struct axas_new *new = ucmd->cmd;
 
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < offsetofend(struct axas_new, length))
+	if (new->flags)
 		return -EINVAL;
-	ret = copy_struct_from_user(&new, sizeof(new), uarg, usize);
-	if (ret)
-		return ret;
-	if (new.flags)
-		return -EINVAL;
-	return axas_aspace_fd_create(new.format, new.gpa_bits, new.base,
-				     new.length);
+	return axas_aspace_fd_create(new->format, new->gpa_bits, new->base,
+				     new->length);
 }
+
+#define AXDEV_CMD_BASE	_IOC_NR(AXAS_IOC_GET_API_VERSION)
+
+static const struct axas_ioctl_op axdev_ioctl_ops[] = {
+	AXAS_IOCTL_OP_NUM(AXDEV_CMD_BASE, AXAS_IOC_GET_API_VERSION,
+			  axdev_get_api_version),
+	AXAS_IOCTL_OP_NUM(AXDEV_CMD_BASE, AXAS_IOC_CHECK_EXTENSION,
+			  axdev_check_extension),
+	AXAS_IOCTL_OP(AXDEV_CMD_BASE, AXAS_IOC_NEW, axdev_new,
+		      struct axas_new, length),
+};
 
 static long axdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	switch (cmd) {
-	case AXAS_IOC_GET_API_VERSION:
-		/* The argument is ignored: callers often pass none at all. */
-		return AXAS_API_VERSION;
-	case AXAS_IOC_CHECK_EXTENSION:
-		return axdev_check_extension(arg);
-	case AXAS_IOC_NEW:
-		return axdev_new((void __user *)arg);
-	default:
-		return -ENOTTY;
-	}
+	return axas_ucmd_dispatch(axdev_ioctl_ops, ARRAY_SIZE(axdev_ioctl_ops),
+				  AXDEV_CMD_BASE, NULL, cmd, arg);
 }
 
 static const struct file_operations axdev_fops = {
@@ -98,12 +93,22 @@ static struct miscdevice axdev_misc = {
 
 static int __init axas_init(void)
 {
-	return misc_register(&axdev_misc);
+	int ret;
+
+	ret = axas_core_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&axdev_misc);
+	if (ret)
+		axas_core_exit();
+	return ret;
 }
 
 static void __exit axas_exit(void)
 {
 	misc_deregister(&axdev_misc);
+	axas_debugfs_exit();
+	axas_core_exit();
 	/*
 	 * Address spaces free their table pages through RCU callbacks that
 	 * live in this module's text: wait for them before it goes away.

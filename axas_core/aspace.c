@@ -3,21 +3,70 @@
  * Address spaces: creation, reference counting and teardown, statistics,
  * the invalidation hook and the table dump.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/debugfs.h>
 #include <linux/export.h>
+#include <linux/fault-inject.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/axas.h>
 
 #include "axas_core/aspace.h"
+#include "axas_core/user.h"
+#include <trace/events/axas.h>
 
 /*
- * Test hook: the KUnit suites set fail_nth to N to fail the N-th allocation
- * of the next call. Zero (the default) disables it.
+ * Allocation-failure injection: table pages, data pages and region
+ * structures all call axas_should_fail() before they allocate. With
+ * CONFIG_FAULT_INJECTION, a task's fail-nth counts these sites (as
+ * iommufd's selftests use it), and /sys/kernel/debug/fail_axas/ sets
+ * probability, interval and times for random failures. Production kernels
+ * without it pay nothing.
  */
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(axas_fail_attr);
+
 bool axas_should_fail(struct axas_aspace *as)
 {
-	return atomic_dec_if_positive(&as->fail_nth) == 0;
+	return should_fail(&axas_fail_attr, 1);
+}
+#endif
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+static struct dentry *axas_fail_dir;
+#endif
+
+/**
+ * axas_core_init() - module-wide setup of axas_core
+ *
+ * Return: 0 (the fault-injection directory is optional).
+ */
+int axas_core_init(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	/* A stack trace per injected failure floods the log of fail-nth loops. */
+	axas_fail_attr.verbose = 0;
+#endif
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	axas_fail_dir = fault_create_debugfs_attr("fail_axas", NULL,
+						  &axas_fail_attr);
+	if (IS_ERR(axas_fail_dir))
+		axas_fail_dir = NULL;
+#endif
+	return 0;
+}
+
+/**
+ * axas_core_exit() - undo axas_core_init()
+ */
+void axas_core_exit(void)
+{
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	debugfs_remove_recursive(axas_fail_dir);
+#endif
 }
 
 static struct page *axas_alloc_table(void *priv, gfp_t gfp,
@@ -30,9 +79,187 @@ static struct page *axas_alloc_table(void *priv, gfp_t gfp,
 	return alloc_pages(gfp | __GFP_ZERO, order);
 }
 
-static const struct axas_npt_mm_ops axas_mm_ops = {
+static void axas_npt_invalidate_hook(void *priv, u64 gpa, u64 size)
+{
+	axas_tlb_invalidate(priv, gpa, size);
+}
+
+/*
+ * A writer walk lets faults and host access in every 2 MiB of table: only
+ * they can run meanwhile, as other writers wait on as->writer.
+ */
+static void axas_npt_yield_hook(void *priv)
+{
+	struct axas_aspace *as = priv;
+
+	lockdep_assert_held(&as->writer);
+	up_write(&as->lock);
+	cond_resched();
+	down_write(&as->lock);
+}
+
+/*
+ * A fault or a reader waits. (A task that wants the CPU gets it at the
+ * yield every 512 entries: yields stay where they are, the tests count on
+ * that.)
+ */
+static bool axas_npt_contended_hook(void *priv)
+{
+	struct axas_aspace *as = priv;
+
+	return rwsem_is_contended(&as->lock);
+}
+
+static const struct axas_npt_ops axas_npt_ops = {
 	.alloc = axas_alloc_table,
+	.invalidate = axas_npt_invalidate_hook,
+	.yield = axas_npt_yield_hook,
+	.contended = axas_npt_contended_hook,
 };
+
+/*
+ * Writers hold as->writer for their whole run and as->lock for writing
+ * except while a walk yields. @killable: give up with -EINTR if a fatal
+ * signal arrives while waiting.
+ */
+int axas_writer_lock(struct axas_aspace *as, bool killable)
+{
+	if (!killable) {
+		mutex_lock(&as->writer);
+		down_write(&as->lock);
+		return 0;
+	}
+	if (mutex_lock_killable(&as->writer))
+		return -EINTR;
+	if (down_write_killable(&as->lock)) {
+		mutex_unlock(&as->writer);
+		return -EINTR;
+	}
+	return 0;
+}
+
+void axas_writer_unlock(struct axas_aspace *as)
+{
+	up_write(&as->lock);
+	mutex_unlock(&as->writer);
+}
+
+/*
+ * Data pages are kernel memory a caller makes the kernel hold as long as it
+ * likes, unswappable: like pinned pages they are charged, as iommufd and
+ * io_uring charge theirs, to the creator's user_struct locked_vm against
+ * its RLIMIT_MEMLOCK, so one user cannot take the host's memory from the
+ * others. Kernels where user_struct has no locked_vm charge a counter of
+ * the space itself (a per-space limit).
+ */
+#if defined(CONFIG_NET) || defined(CONFIG_IO_URING) || \
+	defined(CONFIG_VFIO_PCI_ZDEV_KVM) || IS_ENABLED(CONFIG_IOMMUFD) || \
+	defined(CONFIG_SECRETMEM)
+#define AXAS_USER_LOCKED_VM
+#endif
+
+static int axas_charge(struct axas_aspace *as, unsigned long nr)
+{
+	atomic_long_t *vm = as->acct_vm;
+	long cur, next;
+
+	if (!vm)
+		return 0;
+	cur = atomic_long_read(vm);
+	do {
+		next = cur + nr;
+		if ((unsigned long)next > as->acct_limit)
+			return -ENOMEM;
+	} while (!atomic_long_try_cmpxchg(vm, &cur, next));
+	return 0;
+}
+
+static void axas_uncharge(struct axas_aspace *as, unsigned long nr)
+{
+	if (as->acct_vm && nr)
+		atomic_long_sub(nr, as->acct_vm);
+}
+
+/*
+ * Charge data pages from now on to @user (referenced by the caller, the
+ * space takes the reference) up to @limit pages. Before any data page
+ * exists.
+ */
+void __axas_aspace_charge_to(struct axas_aspace *as, struct user_struct *user,
+			     unsigned long limit)
+{
+	as->acct_user = user;
+	as->acct_limit = limit;
+#ifdef AXAS_USER_LOCKED_VM
+	as->acct_vm = &user->locked_vm;
+#else
+	as->acct_vm = &as->acct_own;
+#endif
+}
+
+/**
+ * axas_aspace_charge_caller() - charge the space's data pages to the caller
+ * @as: a new address space, without data pages yet
+ *
+ * From now on every data page (a fault, a populate, a write into a lazy
+ * page) is charged to the calling user's locked_vm and fails with -ENOMEM
+ * beyond its RLIMIT_MEMLOCK as it was now; a caller with CAP_IPC_LOCK is not
+ * charged. Both are decided here, once: whoever holds the space later uses
+ * the creator's budget.
+ */
+void axas_aspace_charge_caller(struct axas_aspace *as)
+{
+	if (capable(CAP_IPC_LOCK))
+		return;
+	__axas_aspace_charge_to(as, get_uid(current_user()),
+				rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT);
+}
+
+/*
+ * A zeroed data page charged to the caller's memory cgroup and to the
+ * space's locked_vm budget, not counted in data_pages yet.
+ * @gfp adds modifiers: a populate passes __GFP_RETRY_MAYFAIL so that a
+ * request larger than memory fails with -ENOMEM instead of waking the OOM
+ * killer; a guest fault does not, as KVM's do not.
+ */
+struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp)
+{
+	struct page *page;
+
+	if (axas_should_fail(as) || axas_charge(as, 1))
+		return NULL;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | gfp);
+	if (!page)
+		axas_uncharge(as, 1);
+	return page;
+}
+
+/* Free a data page axas_alloc_data_page() gave, never counted. */
+void axas_put_data_page(struct axas_aspace *as, struct page *page)
+{
+	__free_page(page);
+	axas_uncharge(as, 1);
+}
+
+/* Free data pages linked through page->lru, never counted. */
+void axas_put_data_pages(struct axas_aspace *as, struct list_head *pages)
+{
+	axas_uncharge(as, list_count_nodes(pages));
+	put_pages_list(pages);
+}
+
+/*
+ * Free data pages linked through page->lru and uncount them. The list goes
+ * back to the allocator in batches, as munmap() does with its pages.
+ */
+void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages)
+{
+	size_t nr = list_count_nodes(pages);
+
+	atomic_long_sub(nr, &as->data_pages);
+	axas_uncharge(as, nr);
+	put_pages_list(pages);
+}
 
 /**
  * axas_tlb_invalidate() - tell every bound consumer to flush a range
@@ -54,38 +281,18 @@ void axas_tlb_invalidate(struct axas_aspace *as, u64 gpa, u64 size)
 	struct axas_consumer *c;
 
 	lockdep_assert_held(&as->lock);
+	trace_axas_invalidate(as, gpa, size);
 	list_for_each_entry(c, &as->consumers, node)
 		c->ops->invalidate(c, gpa, size);
 }
 
 /*
- * A zeroed data page charged to the caller's memory cgroup, not counted.
- * @gfp adds modifiers: a populate passes __GFP_RETRY_MAYFAIL so that a
- * request larger than memory fails with -ENOMEM instead of waking the OOM
- * killer; a guest fault does not, as KVM's do not.
- */
-struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp)
-{
-	if (axas_should_fail(as))
-		return NULL;
-	return alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | gfp);
-}
-
-/*
- * Free data pages linked through page->lru and uncount them. The list goes
- * back to the allocator in batches, as munmap() does with its pages.
- */
-void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages)
-{
-	atomic_long_sub(list_count_nodes(pages), &as->data_pages);
-	put_pages_list(pages);
-}
-
-/*
- * After a writer changed the table: if a present leaf was removed or lost
- * permissions, bump the generation and tell the consumers, and only then
- * free the unlinked table pages. Data pages are freed by the caller after
- * this returns.
+ * After a writer changed the table: if a present leaf was removed, lost
+ * permissions or changed memory type, bump the generation; invalidate what
+ * the walk has not invalidated yet (removed or downgraded leaves, unlinked
+ * tables: walk caches may hold those even when no leaf went away), and
+ * only then free the unlinked table pages. Data pages are freed by the
+ * caller after this returns.
  */
 void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 		struct axas_npt_gather *g)
@@ -93,9 +300,9 @@ void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 	lockdep_assert_held_write(&as->lock);
 	if (g->flush)
 		atomic64_inc(&as->tlb_gen);
-	/* Walk caches may hold unlinked tables even when no leaf went away. */
-	if (g->flush || !list_empty(&g->tables))
+	if (g->need_inv || !list_empty(&g->tables))
 		axas_tlb_invalidate(as, gpa, size);
+	g->need_inv = false;
 	axas_npt_free_tables(g);
 }
 
@@ -130,6 +337,7 @@ struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 	if (!as)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&as->ref);
+	mutex_init(&as->writer);
 	init_rwsem(&as->lock);
 	as->base = base;
 	as->size = size;
@@ -138,13 +346,16 @@ struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 	INIT_LIST_HEAD(&as->consumers);
 	atomic_long_set(&as->data_pages, 0);
 	atomic64_set(&as->tlb_gen, 0);
-	atomic_set(&as->fail_nth, 0);
+	atomic_long_set(&as->acct_own, 0);
 
-	ret = axas_npt_init(&as->npt, format, gpa_bits, &axas_mm_ops, as);
+	ret = axas_npt_init(&as->npt, format, gpa_bits, &axas_npt_ops, as);
 	if (ret) {
 		kfree(as);
 		return ERR_PTR(ret);
 	}
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	axas_npt_set_lock(&as->npt, &as->lock.dep_map);
+#endif
 	return as;
 }
 EXPORT_SYMBOL_GPL(axas_aspace_create);
@@ -165,7 +376,7 @@ static int axas_free_leaf_page(const struct axas_npt_leaf *leaf, void *arg)
 
 	if (WARN_ON_ONCE(leaf->size != PAGE_SIZE))
 		return 0;
-	__free_page(pfn_to_page(PHYS_PFN(leaf->pa)));
+	axas_put_data_page(as, pfn_to_page(PHYS_PFN(leaf->pa)));
 	atomic_long_dec(&as->data_pages);
 	return 0;
 }
@@ -179,21 +390,28 @@ static void axas_aspace_release(struct kref *ref)
 	 * The last reference is gone: no walker, no fault and no lockless
 	 * reader can run, and the owner no longer runs guests on the table.
 	 * A consumer still bound would be called on freed memory: it must
-	 * unbind before it drops its reference.
+	 * unbind before it drops its reference. The lock is uncontended; it
+	 * keeps the walker contract. The walks reschedule as they go (a
+	 * terabyte of 4 KiB pages is a long time) but cannot stop: nobody
+	 * would be left to finish them.
 	 */
 	if (as->inv_ops)
 		list_del(&as->inv_consumer.node);
 	WARN_ON_ONCE(!list_empty(&as->consumers));
+	down_write(&as->lock);
 	for (n = rb_first(&as->regions); n; n = rb_next(n)) {
 		struct axas_region *r = rb_entry(n, struct axas_region, rb);
 
 		if (r->kind == AXAS_REGION_ALLOC)
 			axas_npt_visit_leaves(&as->npt, r->start, r->end - r->start,
-					      axas_free_leaf_page, as);
+					      axas_free_leaf_page, as, 0);
 	}
 	WARN_ON_ONCE(atomic_long_read(&as->data_pages));
 	axas_npt_destroy(&as->npt);
+	up_write(&as->lock);
 	axas_region_free_all(as);
+	if (as->acct_user)
+		free_uid(as->acct_user);
 	kfree(as);
 }
 
@@ -345,8 +563,8 @@ static int axas_dump_one(u64 pa, const void *page, void *arg)
  * not change and the snapshot's table_pages equals the number of calls.
  * @emit must not call back into the address space.
  *
- * Context: may sleep.
- * Return: 0, or the first nonzero value @emit returned.
+ * Context: may sleep; a fatal signal ends the wait for the lock.
+ * Return: 0, -EINTR, or the first nonzero value @emit returned.
  */
 int axas_dump_tables(struct axas_aspace *as,
 		     int (*emit)(void *arg, const struct axas_stats *st,
@@ -356,7 +574,8 @@ int axas_dump_tables(struct axas_aspace *as,
 	struct axas_dump_ctx ctx = { .emit = emit, .arg = arg };
 	int ret;
 
-	down_write(&as->lock);
+	if (down_write_killable(&as->lock))
+		return -EINTR;
 	axas_aspace_stats(as, &ctx.st);
 	ret = axas_npt_visit_tables(&as->npt, axas_dump_one, &ctx);
 	up_write(&as->lock);

@@ -9,9 +9,11 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/rbtree.h>
 #include <linux/seqlock.h>
 #include <linux/rwsem.h>
+#include <linux/sched.h>
 #include <linux/axas.h>
 
 #include "axas_npt/npt.h"
@@ -51,8 +53,11 @@ struct axas_region {
 /**
  * struct axas_aspace - a guest address space
  * @ref: references; the last axas_aspace_put() tears the space down
- * @lock: faults and guest memory access take it for reading; map, unmap,
- *	protect, clear, dump and (un)registration take it for writing
+ * @writer: serialises writers (map, unmap, protect, clear) for their whole
+ *	run, while they drop and retake @lock every 2 MiB of table walked
+ *	(KVM's slots_lock to its mmu_lock); taken before @lock
+ * @lock: faults and guest memory access take it for reading; writers (under
+ *	@writer), dump and (un)registration take it for writing
  * @npt: the nested page table
  * @base: first guest-physical address of the space
  * @size: bytes covered
@@ -60,6 +65,10 @@ struct axas_region {
  *	writing inside @seq write sections, read under @lock or locklessly
  *	under RCU and @seq (axas_region_find_rcu())
  * @seq: lets lockless readers detect a concurrent change of @regions
+ * @dying_start: an unmap in progress is removing [@dying_start,
+ *	@dying_end): lookups treat it as a hole while the writer drops @lock
+ *	(changed under @lock held for writing, inside @seq write sections)
+ * @dying_end: end of that range; equal to @dying_start when none
  * @nr_regions: number of regions
  * @data_pages: pages allocated for alloc regions
  * @tlb_gen: bumped whenever a present leaf is removed or downgraded
@@ -68,17 +77,24 @@ struct axas_region {
  * @inv_ops: hook of axas_register_invalidate(), or NULL (under @lock)
  * @inv_priv: argument of @inv_ops
  * @inv_consumer: the consumer through which @inv_ops is called
- * @fail_nth: test hook: when positive, the allocation that brings it to zero
- *	fails (table pages, data pages and region structures all count)
+ * @acct_vm: the counter data pages are charged to (the creator's
+ *	user_struct locked_vm, or @acct_own), or NULL when they are not charged
+ *	(an in-kernel creator, or one with CAP_IPC_LOCK)
+ * @acct_own: the counter where the kernel has no per-user locked_vm
+ * @acct_user: the creator's user, referenced while @acct_vm points into it
+ * @acct_limit: pages the counter may reach (RLIMIT_MEMLOCK at creation)
  */
 struct axas_aspace {
 	struct kref ref;
+	struct mutex writer;	/* see @writer above */
 	struct rw_semaphore lock;
 	struct axas_npt npt;
 	u64 base;
 	u64 size;
 	struct rb_root regions;
 	seqcount_t seq;
+	u64 dying_start;
+	u64 dying_end;
 	unsigned long nr_regions;
 	atomic_long_t data_pages;
 	atomic64_t tlb_gen;
@@ -86,22 +102,40 @@ struct axas_aspace {
 	const struct axas_invalidate_ops *inv_ops;
 	void *inv_priv;
 	struct axas_consumer inv_consumer;
-	atomic_t fail_nth;
+	atomic_long_t *acct_vm;
+	atomic_long_t acct_own;
+	struct user_struct *acct_user;
+	unsigned long acct_limit;
 };
 
 /* aspace.c */
+#ifdef CONFIG_FAULT_INJECTION
 bool axas_should_fail(struct axas_aspace *as);
+#else
+static inline bool axas_should_fail(struct axas_aspace *as)
+{
+	return false;
+}
+#endif
 struct page *axas_alloc_data_page(struct axas_aspace *as, gfp_t gfp);
+void axas_put_data_page(struct axas_aspace *as, struct page *page);
+void axas_put_data_pages(struct axas_aspace *as, struct list_head *pages);
 void axas_free_data_pages(struct axas_aspace *as, struct list_head *pages);
 void axas_tlb_invalidate(struct axas_aspace *as, u64 gpa, u64 size);
+void __axas_aspace_charge_to(struct axas_aspace *as, struct user_struct *user,
+			     unsigned long limit);
 void axas_flush(struct axas_aspace *as, u64 gpa, u64 size,
 		struct axas_npt_gather *g);
+int axas_writer_lock(struct axas_aspace *as, bool killable);
+void axas_writer_unlock(struct axas_aspace *as);
 
 /* consumer.c */
 void axas_consumer_add(struct axas_aspace *as, struct axas_consumer *c);
 
 /* region.c */
 struct axas_region *axas_region_find(struct axas_aspace *as, u64 gpa);
+struct axas_region *axas_region_lookup(struct axas_aspace *as, u64 gpa);
+void axas_region_set_dying(struct axas_aspace *as, u64 start, u64 end);
 struct axas_region *axas_region_first_after(struct axas_aspace *as, u64 gpa);
 struct axas_region *axas_region_next(struct axas_region *r);
 struct axas_region *axas_region_find_rcu(struct axas_aspace *as, u64 gpa);
@@ -118,14 +152,44 @@ struct axas_region *axas_region_clone(struct axas_region *r,
 void axas_region_retire(struct axas_region *r);
 void axas_region_free_all(struct axas_aspace *as);
 
+/*
+ * Allocation-failure injection for the KUnit suites, through the kernel's
+ * fault-injection framework: every allocation site of axas_core calls
+ * axas_should_fail(), which is should_fail() on the "fail_axas" attribute,
+ * so the calling task's fail-nth (/proc/<pid>/task/<tid>/fail-nth) counts
+ * them. Without CONFIG_FAULT_INJECTION these compile to nothing and no
+ * allocation can be made to fail.
+ */
+#ifdef CONFIG_FAULT_INJECTION
 /**
- * axas_test_fail_nth() - make the @n-th allocation from now fail
- * @as: the address space
- * @n: 1 fails the next allocation, 0 disables the hook
+ * axas_test_fail_nth() - make the @n-th allocation site from now fail
+ * @as: the address space (unused: the count belongs to the calling task)
+ * @n: 1 fails the next allocation, 0 disables injection
  */
 static inline void axas_test_fail_nth(struct axas_aspace *as, int n)
 {
-	atomic_set(&as->fail_nth, n);
+	WRITE_ONCE(current->fail_nth, n);
 }
+
+/**
+ * axas_test_fail_left() - what is left of the count axas_test_fail_nth() set
+ * @as: the address space (unused)
+ *
+ * Return: 0 once the injected failure happened, else the sites still to go.
+ */
+static inline int axas_test_fail_left(struct axas_aspace *as)
+{
+	return READ_ONCE(current->fail_nth);
+}
+#else
+static inline void axas_test_fail_nth(struct axas_aspace *as, int n)
+{
+}
+
+static inline int axas_test_fail_left(struct axas_aspace *as)
+{
+	return 0;
+}
+#endif
 
 #endif /* _AXAS_CORE_ASPACE_H */

@@ -10,6 +10,7 @@
 #include <linux/axas.h>
 
 #include "axas_core/aspace.h"
+#include <trace/events/axas.h>
 
 /*
  * Map a fresh zeroed page at @gpa of lazy region @r. The caller holds the
@@ -30,7 +31,7 @@ static int axas_fault_in(struct axas_aspace *as,
 	ret = axas_npt_map_page(&as->npt, gpa & PAGE_MASK, page_to_phys(page),
 				r->prot);
 	if (ret) {
-		__free_page(page);
+		axas_put_data_page(as, page);
 		if (ret != -EEXIST)
 			return ret;
 		*result = AXAS_FAULT_SPURIOUS;
@@ -67,8 +68,10 @@ static bool axas_leaf_present(struct axas_aspace *as, u64 gpa,
  * (%AXAS_FAULT_HANDLED). Of two faults racing on one page, one maps a page
  * and the other reports %AXAS_FAULT_SPURIOUS.
  *
- * Context: may sleep. Faults on different pages run in parallel.
- * Return: 0; -EINVAL for a bad @access; -ENOMEM, with nothing changed.
+ * Context: may sleep; a fatal signal ends the wait for the lock. Faults on
+ * different pages run in parallel.
+ * Return: 0; -EINVAL for a bad @access; -ENOMEM, with nothing changed;
+ * -EINTR.
  */
 int axas_handle_page_fault(struct axas_aspace *as, u64 gpa, u32 access,
 			   u32 *result)
@@ -80,7 +83,8 @@ int axas_handle_page_fault(struct axas_aspace *as, u64 gpa, u32 access,
 	if (!access || (access & ~AXAS_PERM_MASK))
 		return -EINVAL;
 
-	down_read(&as->lock);
+	if (down_read_killable(&as->lock))
+		return -EINTR;
 	r = axas_region_find(as, gpa);
 	if (!r)
 		*result = AXAS_FAULT_NOT_MAPPED;
@@ -93,6 +97,7 @@ int axas_handle_page_fault(struct axas_aspace *as, u64 gpa, u32 access,
 	else
 		ret = axas_fault_in(as, r, gpa, result);
 	up_read(&as->lock);
+	trace_axas_fault(as, gpa, access, result, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_handle_page_fault);
@@ -105,7 +110,8 @@ EXPORT_SYMBOL_GPL(axas_handle_page_fault);
  *
  * Walks the table under RCU without taking the lock, so it never waits for
  * a writer; when it races with one it reports either the old or the new
- * mapping.
+ * mapping, never a region of one with a leaf of the other: the region
+ * sequence count is checked again after the table lookup.
  *
  * Context: any context but NMI; does not sleep.
  * Return: 0, or -ENOENT when no leaf maps @gpa (including a lazy page not
@@ -115,20 +121,25 @@ int axas_translate(struct axas_aspace *as, u64 gpa, struct axas_xlate *x)
 {
 	struct axas_region *r;
 	struct axas_npt_leaf leaf;
-	int ret = -ENOENT;
+	unsigned int seq;
+	int ret;
 
 	rcu_read_lock();
-	r = axas_region_find_rcu(as, gpa);
-	if (r && !axas_npt_query(&as->npt, gpa, &leaf)) {
+	do {
+		seq = read_seqcount_begin(&as->seq);
+		r = axas_region_find_rcu(as, gpa);
+		ret = r ? axas_npt_query(&as->npt, gpa, &leaf) : -ENOENT;
+		/* A region replaced after the lookup may not go with the leaf. */
+	} while (read_seqcount_retry(&as->seq, seq));
+	if (!ret) {
 		x->hpa = leaf.pa + (gpa - leaf.gpa);
 		x->limit = r->end - gpa;
 		x->page_size = leaf.size;
 		x->prot = leaf.prot & AXAS_REGION_PROT_MASK;
 		x->kind = r->kind;
-		ret = 0;
 	}
 	rcu_read_unlock();
-	return ret;
+	return ret ? -ENOENT : 0;
 }
 EXPORT_SYMBOL_GPL(axas_translate);
 

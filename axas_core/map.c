@@ -1,18 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Writers: map_linear, map_alloc, unmap, protect, clear. Each one takes the
- * lock for writing, makes every allocation it needs before it changes a
- * region, and either completes or leaves regions, table and page counts as
- * they were.
+ * Writers: map_linear, map_alloc, unmap, protect, clear. Each one holds
+ * as->writer for its whole run and the lock for writing, makes every
+ * allocation it needs before it changes a region, and either completes or
+ * leaves regions, table and page counts as they were.
+ *
+ * Their table walks drop the lock every 2 MiB of table (the engine calls
+ * axas_npt_yield_hook()), so only faults, host access and translate run in
+ * between, and each writer keeps what they see consistent: a new region is
+ * inserted only once its table is complete; an unmap first marks its range
+ * dying (a hole to every lookup), then tears the table down, then cuts the
+ * regions; protect gives the regions their new bits before it walks, so a
+ * page faulted in meanwhile gets them too.
  *
  * Order of a removal: clear the leaves (axas_npt_unmap) -> bump tlb_gen and call
- * the invalidation hook -> free table pages and data pages.
+ * the invalidation hook -> free table pages and data pages. Map, populate
+ * and unmap stop on a fatal signal (-EINTR): a map undoes itself, an unmap
+ * leaves a prefix of its range removed.
  */
 #include <linux/bits.h>
 #include <linux/export.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/axas.h>
 #ifdef CONFIG_X86
 #include <asm/processor.h>
@@ -23,6 +34,8 @@
 #endif
 
 #include "axas_core/aspace.h"
+#include "axas_core/user.h"
+#include <trace/events/axas.h>
 
 /* The widest host-physical address the CPU can emit. */
 static unsigned int axas_host_phys_bits(void)
@@ -55,6 +68,13 @@ static int axas_check_flags(u32 flags, u32 allowed)
 	return 0;
 }
 
+/* What the space's format cannot encode (AMD NPT: execute-only). */
+static int axas_check_fmt_prot(struct axas_aspace *as, u32 flags)
+{
+	return axas_npt_prot_fits(&as->npt, flags & AXAS_REGION_PROT_MASK) ?
+	       0 : -EINVAL;
+}
+
 static int axas_check_range(struct axas_aspace *as, u64 gpa, u64 size)
 {
 	if (!size || !PAGE_ALIGNED(gpa) || !PAGE_ALIGNED(size))
@@ -79,7 +99,9 @@ static int axas_add_region(struct axas_aspace *as,
 	LIST_HEAD(spare);
 	int ret;
 
-	down_write(&as->lock);
+	ret = axas_writer_lock(as, true);
+	if (ret)
+		return ret;
 	if (axas_region_overlaps(as, tmpl->start, tmpl->end)) {
 		ret = -EEXIST;
 		goto out;
@@ -99,15 +121,20 @@ static int axas_add_region(struct axas_aspace *as,
 	axas_region_insert(as, r);
 out:
 	axas_region_free_spare(&spare);
-	up_write(&as->lock);
+	axas_writer_unlock(as);
+	trace_axas_map(as, tmpl, ret);
 	return ret;
 }
 
 static int axas_fill_linear(struct axas_aspace *as,
 			    const struct axas_region *r, void *arg)
 {
+	unsigned int flags = AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE;
+
+	if (r->flags & AXAS_MAP_NOHUGE)
+		flags |= AXAS_NPT_MAP_NOHUGE;
 	return axas_npt_map(&as->npt, r->start, r->hpa, r->end - r->start, r->prot,
-			    r->flags & AXAS_MAP_NOHUGE ? AXAS_NPT_MAP_NOHUGE : 0);
+			    flags);
 }
 
 /**
@@ -119,16 +146,29 @@ static int axas_fill_linear(struct axas_aspace *as,
  * @flags: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED and AXAS_MAP_NOHUGE
  *
  * Uses 2 MiB and 1 GiB leaves wherever the alignment of @gpa and @hpa
- * allows, unless %AXAS_MAP_NOHUGE is given. The caller decides whether the
- * host range may be mapped (the character device refuses System RAM).
+ * allows, unless %AXAS_MAP_NOHUGE is given. In-kernel callers are trusted
+ * with any host range; the character device goes through
+ * axas_map_linear_caller(), which applies /dev/mem's rules.
  *
  * Context: may sleep.
  * Return: 0; -EINVAL for a bad range or flag combination (SPEC section 4),
  * -EEXIST if the range overlaps a region, -ENOMEM when table pages could
- * not be allocated. On error nothing changed.
+ * not be allocated, -EINTR on a fatal signal. On error nothing changed.
  */
 int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
 		    u32 flags)
+{
+	return axas_map_linear_caller(as, gpa, hpa, size, flags, 0);
+}
+EXPORT_SYMBOL_GPL(axas_map_linear);
+
+/*
+ * axas_map_linear() for @caller (AXAS_CALLER_*): every argument check comes
+ * first (-EINVAL), then the caller's right to the host range (-EPERM,
+ * axas_linear_host_check()), then the overlap (-EEXIST).
+ */
+int axas_map_linear_caller(struct axas_aspace *as, u64 gpa, u64 hpa,
+			   u64 size, u32 flags, unsigned int caller)
 {
 	unsigned int phys_bits = axas_host_phys_bits();
 	const struct axas_region tmpl = {
@@ -141,16 +181,20 @@ int axas_map_linear(struct axas_aspace *as, u64 gpa, u64 hpa, u64 size,
 
 	ret = axas_check_flags(flags, AXAS_REGION_PROT_MASK | AXAS_MAP_NOHUGE);
 	if (!ret)
+		ret = axas_check_fmt_prot(as, flags);
+	if (!ret)
 		ret = axas_check_range(as, gpa, size);
 	if (ret)
 		return ret;
 	if (!PAGE_ALIGNED(hpa) || hpa + size < hpa ||
 	    (phys_bits < 64 && hpa + size > BIT_ULL(phys_bits)))
 		return -EINVAL;
+	ret = axas_linear_host_check(hpa, size, caller);
+	if (ret)
+		return ret;
 
 	return axas_add_region(as, &tmpl, axas_fill_linear, NULL);
 }
-EXPORT_SYMBOL_GPL(axas_map_linear);
 
 /* The pages of a populate, handed to axas_npt_map_each() in list order. */
 static u64 axas_populate_next_pa(void *arg, u64 gpa)
@@ -172,9 +216,13 @@ static int axas_alloc_page_list(struct axas_aspace *as, u64 size,
 	u64 done;
 
 	for (done = 0; done < size; done += PAGE_SIZE) {
+		if (fatal_signal_pending(current)) {
+			put_pages_list(pages);
+			return -EINTR;
+		}
 		page = axas_alloc_data_page(as, __GFP_RETRY_MAYFAIL);
 		if (!page) {
-			put_pages_list(pages);
+			axas_put_data_pages(as, pages);
 			return -ENOMEM;
 		}
 		list_add_tail(&page->lru, pages);
@@ -185,8 +233,9 @@ static int axas_alloc_page_list(struct axas_aspace *as, u64 size,
 
 /*
  * Map the pages of a populate. axas_npt_map_each() allocates its tables before
- * the first leaf is written: a failure leaves nothing a CPU could have seen,
- * so there is nothing to flush.
+ * the first leaf is written, and a map stopped by a fatal signal removes
+ * and invalidates its leaves before it returns: on failure the pages are
+ * still ours to free.
  */
 static int axas_fill_alloc(struct axas_aspace *as,
 			   const struct axas_region *r, void *arg)
@@ -197,7 +246,8 @@ static int axas_fill_alloc(struct axas_aspace *as,
 	if (!(r->flags & AXAS_MAP_POPULATE))
 		return 0;
 	ret = axas_npt_map_each(&as->npt, r->start, r->end - r->start, r->prot,
-				axas_populate_next_pa, &pos);
+				axas_populate_next_pa, &pos,
+				AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE);
 	if (ret)
 		return ret;
 	/* The table owns the pages now; their lru is free for later lists. */
@@ -221,8 +271,8 @@ static int axas_fill_alloc(struct axas_aspace *as,
  * (after undoing what it did) rather than invoking the OOM killer.
  *
  * Context: may sleep.
- * Return: 0, -EINVAL, -EEXIST or -ENOMEM as axas_map_linear(). On error
- * nothing changed.
+ * Return: 0, -EINVAL, -EEXIST, -ENOMEM or -EINTR as axas_map_linear(). On
+ * error nothing changed.
  */
 int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 {
@@ -238,6 +288,8 @@ int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 
 	ret = axas_check_flags(flags,
 			       AXAS_REGION_PROT_MASK | AXAS_MAP_POPULATE);
+	if (!ret)
+		ret = axas_check_fmt_prot(as, flags);
 	if (!ret)
 		ret = axas_check_range(as, gpa, size);
 	if (ret)
@@ -255,7 +307,7 @@ int axas_map_alloc(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 			return ret;
 	}
 	ret = axas_add_region(as, &tmpl, axas_fill_alloc, &pages);
-	put_pages_list(&pages);
+	axas_put_data_pages(as, &pages);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_map_alloc);
@@ -273,7 +325,7 @@ static void axas_leaf_removed(const struct axas_npt_leaf *leaf, void *arg)
 	struct axas_region *r = ctx->cur;
 
 	if (!r || leaf->gpa < r->start || leaf->gpa >= r->end)
-		r = axas_region_find(ctx->as, leaf->gpa);
+		r = axas_region_lookup(ctx->as, leaf->gpa);
 	ctx->cur = r;
 	if (WARN_ON_ONCE(!r) || r->kind != AXAS_REGION_ALLOC)
 		return;
@@ -303,10 +355,15 @@ static void axas_unmap_ctx_init(struct axas_unmap_ctx *ctx,
  * mappings outside the range translate throughout. Holes are fine. Data
  * pages of alloc regions are freed after the invalidation hook ran.
  *
+ * The range is a hole to faults, host access and translate from the start
+ * of the call, while the table is torn down with the lock dropped every
+ * 2 MiB.
+ *
  * Context: may sleep.
  * Return: 0; -EINVAL for a bad range; -ENOMEM when splitting a huge leaf or
  * cutting a region needed memory that could not be allocated, in which case
- * nothing changed.
+ * nothing changed; -EINTR on a fatal signal, when a prefix of the range may
+ * have been removed (regions cut to match).
  */
 int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 {
@@ -321,13 +378,21 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 	if (ret)
 		return ret;
 
-	down_write(&as->lock);
+	ret = axas_writer_lock(as, true);
+	if (ret)
+		return ret;
 	ret = axas_region_prealloc(as, &spare, 2);
 	if (ret)
 		goto out;
 	axas_unmap_ctx_init(&ctx, as, &g);
+	g.flags = AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE;
+	axas_region_set_dying(as, gpa, end);
 	ret = axas_npt_unmap(&as->npt, gpa, size, &g);
-	if (ret) {
+	if (ret == -EINTR) {
+		/* The caller is dying: what was removed stays removed. */
+		end = g.stopped_at;
+	} else if (ret) {
+		axas_region_set_dying(as, 0, 0);
 		WARN_ON_ONCE(!list_empty(&ctx.pages) ||
 			     !list_empty(&g.tables));
 		goto out;
@@ -347,12 +412,14 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 		}
 		axas_region_retire(r);
 	}
+	axas_region_set_dying(as, 0, 0);
 
 	axas_flush(as, gpa, size, &g);
 	axas_free_data_pages(as, &ctx.pages);
 out:
 	axas_region_free_spare(&spare);
-	up_write(&as->lock);
+	axas_writer_unlock(as);
+	trace_axas_unmap(as, gpa, size, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_unmap);
@@ -398,11 +465,25 @@ static void axas_protect_region(struct axas_aspace *as, struct axas_region *r,
  * leaf lost a permission or changed memory type.
  *
  * Context: may sleep.
- * Return: 0; -EINVAL for a bad range or flags; -ENOENT if part of the range
+ * Return: 0; -EINVAL for a bad range or flags; -EINTR on a fatal signal
+ * while waiting for other writers; -ENOENT if part of the range
  * is not mapped; -ENOMEM. On error nothing changed.
  */
 int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 {
+	return axas_protect_caller(as, gpa, size, flags, 0);
+}
+EXPORT_SYMBOL_GPL(axas_protect);
+
+/*
+ * axas_protect() for @caller (AXAS_CALLER_*): changing the memory type of
+ * a linear region changes how host memory is mapped, so a caller acting for
+ * userspace needs the right MAP_LINEAR needs (-EPERM, nothing changed).
+ */
+int axas_protect_caller(struct axas_aspace *as, u64 gpa, u64 size, u32 flags,
+			unsigned int caller)
+{
+	const u32 memtype = AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED;
 	struct axas_region *r, *next;
 	struct axas_npt_gather g;
 	u64 end = gpa + size, pos = gpa;
@@ -411,50 +492,63 @@ int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags)
 
 	ret = axas_check_flags(flags, AXAS_REGION_PROT_MASK);
 	if (!ret)
+		ret = axas_check_fmt_prot(as, flags);
+	if (!ret)
 		ret = axas_check_range(as, gpa, size);
 	if (ret)
 		return ret;
 
-	down_write(&as->lock);
+	ret = axas_writer_lock(as, true);
+	if (ret)
+		return ret;
 	for (r = axas_region_first_after(as, gpa); r && pos < end;
 	     r = axas_region_next(r)) {
 		if (r->start > pos)
 			break;
 		pos = r->end;
+		if ((caller & AXAS_CALLER_USER) &&
+		    !(caller & AXAS_CALLER_RAWIO) &&
+		    r->kind == AXAS_REGION_LINEAR && ((r->prot ^ flags) & memtype))
+			ret = -EPERM;
 	}
-	if (pos < end) {
+	if (pos < end)
 		ret = -ENOENT;
+	if (ret)
 		goto out;
-	}
 	/* At most: first region cut in two, last region cut in two. */
 	ret = axas_region_prealloc(as, &spare, 4);
 	if (ret)
 		goto out;
 	axas_npt_gather_init(&g);
-	ret = axas_npt_protect(&as->npt, gpa, size, flags, &g);
-	if (ret) {
-		WARN_ON_ONCE(!list_empty(&g.tables));
+	g.flags = AXAS_NPT_WALK_YIELD;
+	ret = axas_npt_prepare_splits(&as->npt, gpa, size, &g);
+	if (ret)
 		goto out;
-	}
+	/* Regions first: a page faulted in while the walk yields gets @flags. */
 	for (r = axas_region_first_after(as, gpa); r && r->start < end;
 	     r = next) {
 		next = axas_region_next(r);
 		axas_protect_region(as, r, gpa, end, flags, &spare);
 	}
+	/* Nothing left to fail: the splits' tables are set aside. */
+	WARN_ON_ONCE(axas_npt_protect(&as->npt, gpa, size, flags, &g));
 	axas_flush(as, gpa, size, &g);
 out:
 	axas_region_free_spare(&spare);
-	up_write(&as->lock);
+	axas_writer_unlock(as);
+	trace_axas_protect(as, gpa, size, flags, ret);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(axas_protect);
 
 /**
  * axas_clear() - remove every region and mapping
  * @as: the address space
  *
  * Afterwards the space holds no region, no data page and only the root of
- * its table. The invalidation hook runs if a present leaf was removed.
+ * its table. The invalidation hook runs if a present leaf was removed. The
+ * whole space is a hole to lookups from the start; the table is torn down
+ * with the lock dropped every 2 MiB, to the end even if the caller is
+ * killed.
  *
  * Context: may sleep.
  */
@@ -465,8 +559,10 @@ void axas_clear(struct axas_aspace *as)
 	struct axas_npt_gather g;
 	struct rb_node *n;
 
-	down_write(&as->lock);
+	axas_writer_lock(as, false);
 	axas_unmap_ctx_init(&ctx, as, &g);
+	g.flags = AXAS_NPT_WALK_YIELD;
+	axas_region_set_dying(as, as->base, as->base + as->size);
 	/* Whole leaves only: nothing to split, so this cannot fail. */
 	WARN_ON_ONCE(axas_npt_unmap(&as->npt, as->base, as->size, &g));
 	while ((n = rb_first(&as->regions))) {
@@ -474,8 +570,9 @@ void axas_clear(struct axas_aspace *as)
 		axas_region_remove(as, r);
 		axas_region_retire(r);
 	}
+	axas_region_set_dying(as, 0, 0);
 	axas_flush(as, as->base, as->size, &g);
 	axas_free_data_pages(as, &ctx.pages);
-	up_write(&as->lock);
+	axas_writer_unlock(as);
 }
 EXPORT_SYMBOL_GPL(axas_clear);

@@ -25,8 +25,25 @@
 
 #include "axas_core/aspace.h"
 
-/* The region holding @gpa, or NULL. Caller holds the lock. */
+static bool axas_gpa_is_dying(struct axas_aspace *as, u64 gpa)
+{
+	return gpa >= READ_ONCE(as->dying_start) && gpa < READ_ONCE(as->dying_end);
+}
+
+/*
+ * The region holding @gpa, or NULL; a range an unmap is removing is a hole
+ * already. Caller holds the lock.
+ */
 struct axas_region *axas_region_find(struct axas_aspace *as, u64 gpa)
+{
+	lockdep_assert_held(&as->lock);
+	if (axas_gpa_is_dying(as, gpa))
+		return NULL;
+	return axas_region_lookup(as, gpa);
+}
+
+/* The region holding @gpa, even one being removed. Caller holds the lock. */
+struct axas_region *axas_region_lookup(struct axas_aspace *as, u64 gpa)
 {
 	struct rb_node *n = as->regions.rb_node;
 
@@ -102,8 +119,28 @@ struct axas_region *axas_region_find_rcu(struct axas_aspace *as, u64 gpa)
 	do {
 		seq = read_seqcount_begin(&as->seq);
 		r = axas_region_walk_lockless(as, gpa);
+		if (axas_gpa_is_dying(as, gpa))
+			r = NULL;
 	} while (read_seqcount_retry(&as->seq, seq));
 	return r;
+}
+
+/*
+ * Mark [@start, @end) as being removed (an empty range clears the mark):
+ * faults, host access and translate see a hole there from now on, while
+ * the unmap tears the table down with the lock dropped now and then.
+ */
+void axas_region_set_dying(struct axas_aspace *as, u64 start, u64 end)
+{
+	unsigned long flags;
+
+	lockdep_assert_held_write(&as->lock);
+	local_irq_save(flags);
+	write_seqcount_begin(&as->seq);
+	WRITE_ONCE(as->dying_start, start);
+	WRITE_ONCE(as->dying_end, end);
+	write_seqcount_end(&as->seq);
+	local_irq_restore(flags);
 }
 
 /* Does any region intersect [start, end)? */

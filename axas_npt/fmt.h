@@ -11,5 +11,7 @@ extern const struct axas_npt_fmt axas_npt_fmt_arm_s2;
 extern const struct axas_npt_fmt axas_npt_fmt_sv39x4;
 extern const struct axas_npt_fmt axas_npt_fmt_sv48x4;
 extern const struct axas_npt_fmt axas_npt_fmt_sv57x4;
+extern const struct axas_npt_fmt axas_npt_fmt_amd_npt4;
+extern const struct axas_npt_fmt axas_npt_fmt_amd_npt5;
 
 #endif /* _AXAS_NPT_FMT_H */

@@ -7,7 +7,15 @@
  * returns. Unmap reclaims tables it empties. Every writer allocates the
  * table pages it needs before it changes anything, so a failed allocation
  * leaves the table bit for bit as it was and nothing the MMU may have seen
- * needs undoing.
+ * needs undoing. A writer that stops on a fatal signal leaves a prefix of
+ * its range done (unmap, protect) or undoes itself (map).
+ *
+ * Break-before-make: splitting a huge leaf and changing the memory type of
+ * a leaf go through axas_npt_break_pte() (invalid entry, then the owner's
+ * invalidation for that entry's range) and axas_npt_make_pte(). Removing a
+ * leaf or lowering its permissions is a single store whose invalidation the
+ * caller does before it frees anything; adding permissions or filling an
+ * empty entry needs none.
  */
 #include <linux/atomic.h>
 #include <linux/bits.h>
@@ -15,15 +23,23 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
+
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+#include <asm/pgtable.h>
+#include <asm/processor.h>
+#endif
 
 #include "axas_npt/npt.h"
 #include "axas_npt/fmt.h"
 #include "axas_npt/walk.h"
+#include <kunit/visibility.h>
+#include <trace/events/axas.h>
 
-/* A split needs one table per level below the cut leaf, at both ends. */
-#define AXAS_NPT_CACHE_MAX	(2 * AXAS_NPT_MAX_LEAF_LEVEL)
+/* Tables a fault may link: one per level below the root. */
+#define AXAS_NPT_CACHE_MAX	(AXAS_NPT_MAX_LEVELS - 1)
 
-/* Pages set aside before a walk that must not fail half-way. */
+/* Pages set aside before a fault walk, which must not allocate. */
 struct axas_npt_cache {
 	unsigned int nr;
 	struct page *pages[AXAS_NPT_CACHE_MAX];
@@ -36,6 +52,8 @@ static const struct axas_npt_fmt *const axas_npt_fmts[] = {
 	[AXAS_FMT_SV39X4] = &axas_npt_fmt_sv39x4,
 	[AXAS_FMT_SV48X4] = &axas_npt_fmt_sv48x4,
 	[AXAS_FMT_SV57X4] = &axas_npt_fmt_sv57x4,
+	[AXAS_FMT_AMD_NPT4] = &axas_npt_fmt_amd_npt4,
+	[AXAS_FMT_AMD_NPT5] = &axas_npt_fmt_amd_npt5,
 };
 
 /**
@@ -54,7 +72,12 @@ const struct axas_npt_fmt *axas_npt_fmt_get(u32 format)
 /**
  * axas_npt_native_format() - the host architecture's own format
  *
- * Return: AXAS_FMT_ARM_S2 on arm64, AXAS_FMT_SV39X4 on riscv, else EPT4.
+ * On AMD (and Hygon) x86 hosts the nested walk runs in the host's own
+ * paging mode (KVM's get_npt_level()): AMD_NPT5 when the kernel runs with
+ * 5-level paging, else AMD_NPT4.
+ *
+ * Return: AXAS_FMT_ARM_S2 on arm64, AXAS_FMT_SV39X4 on riscv, AMD_NPT4/5 on
+ * AMD x86, else EPT4.
  */
 u32 axas_npt_native_format(void)
 {
@@ -62,6 +85,12 @@ u32 axas_npt_native_format(void)
 		return AXAS_FMT_ARM_S2;
 	if (IS_ENABLED(CONFIG_RISCV))
 		return AXAS_FMT_SV39X4;
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
+	    boot_cpu_data.x86_vendor == X86_VENDOR_HYGON)
+		return pgtable_l5_enabled() ? AXAS_FMT_AMD_NPT5 :
+					      AXAS_FMT_AMD_NPT4;
+#endif
 	return AXAS_FMT_EPT4;
 }
 
@@ -90,6 +119,7 @@ int axas_npt_resolve_format(u32 *format, u32 *gpa_bits)
 	*format = fmt_id;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_resolve_format);
 
 /**
  * axas_npt_prot_is_valid() - a leaf can carry these AXAS_MAP_* bits
@@ -113,13 +143,31 @@ bool axas_npt_prot_is_valid(u32 prot)
 		return false;
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_prot_is_valid);
+
+/**
+ * axas_npt_prot_fits() - a leaf of this table can carry these AXAS_MAP_* bits
+ * @npt: the table
+ * @prot: permission and memory-type bits
+ *
+ * axas_npt_prot_is_valid(), and READ wherever the format has no unreadable
+ * leaf (x86 paging: execute-only is refused).
+ *
+ * Return: true if @npt's format can encode @prot.
+ */
+bool axas_npt_prot_fits(const struct axas_npt *npt, u32 prot)
+{
+	if (!axas_npt_prot_is_valid(prot))
+		return false;
+	return !npt->fmt->read_implied || (prot & AXAS_MAP_READ);
+}
 
 static struct page *axas_npt_alloc(struct axas_npt *npt, unsigned int order)
 {
 	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
 
-	if (npt->mm)
-		return npt->mm->alloc(npt->mm_priv, gfp, order);
+	if (npt->ops && npt->ops->alloc)
+		return npt->ops->alloc(npt->priv, gfp, order);
 	return alloc_pages(gfp, order);
 }
 
@@ -166,19 +214,20 @@ unsigned int axas_npt_root_entries(const struct axas_npt *npt)
 {
 	return 1U << (npt->gpa_bits - axas_npt_level_shift(npt->levels - 1));
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_root_entries);
 
 /**
  * axas_npt_init() - create an empty table: just its root, zeroed
  * @npt: the table to initialise
  * @format: AXAS_FMT_* (NATIVE is resolved)
  * @gpa_bits: guest-physical width, 0 for the format's default
- * @mm: allocation hook, or NULL for the page allocator
- * @mm_priv: argument of @mm
+ * @ops: the owner's hooks (allocation, invalidation, yield), or NULL
+ * @priv: argument of @ops
  *
  * Return: 0, -EINVAL for a bad format or width, -ENOMEM.
  */
 int axas_npt_init(struct axas_npt *npt, u32 format, u32 gpa_bits,
-		  const struct axas_npt_mm_ops *mm, void *mm_priv)
+		  const struct axas_npt_ops *ops, void *priv)
 {
 	unsigned int root_bits;
 	struct page *root;
@@ -194,8 +243,9 @@ int axas_npt_init(struct axas_npt *npt, u32 format, u32 gpa_bits,
 	npt->fmt = axas_npt_fmt_get(format);
 	npt->gpa_bits = gpa_bits;
 	npt->levels = axas_npt_levels_for(npt->fmt, gpa_bits);
-	npt->mm = mm;
-	npt->mm_priv = mm_priv;
+	npt->ops = ops;
+	npt->priv = priv;
+	seqcount_init(&npt->bbm.seq);
 
 	root_bits = gpa_bits - axas_npt_level_shift(npt->levels - 1);
 	npt->root_order = root_bits > AXAS_NPT_LEVEL_BITS ?
@@ -210,6 +260,7 @@ int axas_npt_init(struct axas_npt *npt, u32 format, u32 gpa_bits,
 	atomic_long_set(&npt->table_pages, 1L << npt->root_order);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_init);
 
 /**
  * axas_npt_root_reg() - the register value that loads this table
@@ -221,7 +272,9 @@ u64 axas_npt_root_reg(const struct axas_npt *npt)
 {
 	return npt->fmt->root_reg(npt);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_root_reg);
 
+/* Link a table into an empty entry: no break, nothing to invalidate. */
 static void axas_npt_link_table(struct axas_npt *npt, u64 *ptep, struct page *page)
 {
 	atomic_long_inc(&npt->table_pages);
@@ -263,15 +316,16 @@ static int axas_npt_free_visit(const struct axas_npt_visit_ctx *ctx,
 
 /**
  * axas_npt_destroy() - free every table page, the root included
- * @npt: the table; nobody may walk it any more
+ * @npt: the table; nobody may walk it any more (an exclusive walk: the
+ *	owner's write lock, if it declared one, is held)
  *
- * Data pages the leaves point to are the caller's.
+ * Data pages the leaves point to are the caller's. Reschedules as it goes.
  */
 void axas_npt_destroy(struct axas_npt *npt)
 {
 	const struct axas_npt_walker w = {
 		.cb = axas_npt_free_visit,
-		.flags = AXAS_NPT_VISIT_TABLE_POST | AXAS_NPT_WALK_MAY_SLEEP,
+		.flags = AXAS_NPT_VISIT_TABLE_POST,
 	};
 
 	if (!npt->root)
@@ -282,6 +336,7 @@ void axas_npt_destroy(struct axas_npt *npt)
 	free_pages((unsigned long)npt->root, npt->root_order);
 	npt->root = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_destroy);
 
 /* --- query and iteration ------------------------------------------------ */
 
@@ -309,26 +364,32 @@ static int axas_npt_leaf_visit(const struct axas_npt_visit_ctx *ctx,
  * @size: bytes
  * @fn: callback; a nonzero return stops the walk and is returned
  * @arg: its argument
+ * @flags: %AXAS_NPT_WALK_SHARED: against concurrent writers, under RCU
+ *	(@fn must not sleep; the caller holds RCU or the owner's lock).
+ *	Otherwise exclusive: the owner's write lock is held, the walk
+ *	reschedules as it goes and with %AXAS_NPT_WALK_KILLABLE stops on a
+ *	fatal signal.
  *
- * May run under rcu_read_lock() against concurrent writers, or with the
- * writers excluded for an exact picture.
- *
- * Return: 0, -EINVAL for a range outside the table, or what @fn returned.
+ * Return: 0, -EINVAL for a range outside the table or bad @flags, -EINTR,
+ * or what @fn returned.
  */
 int axas_npt_visit_leaves(struct axas_npt *npt, u64 gpa, u64 size, axas_npt_leaf_fn fn,
-			  void *arg)
+			  void *arg, unsigned int flags)
 {
 	struct axas_npt_leaf_walk lw = { .fn = fn, .arg = arg };
 	const struct axas_npt_walker w = {
 		.cb = axas_npt_leaf_visit,
 		.arg = &lw,
-		.flags = AXAS_NPT_VISIT_LEAF,
+		.flags = AXAS_NPT_VISIT_LEAF | flags,
 	};
 
+	if (flags & ~(AXAS_NPT_WALK_SHARED | AXAS_NPT_WALK_KILLABLE))
+		return -EINVAL;
 	if (!size || gpa + size < gpa || gpa + size > BIT_ULL(npt->gpa_bits))
 		return -EINVAL;
 	return axas_npt_walk(npt, gpa, size, &w);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_visit_leaves);
 
 static int axas_npt_copy_leaf(const struct axas_npt_leaf *leaf, void *arg)
 {
@@ -342,18 +403,23 @@ static int axas_npt_copy_leaf(const struct axas_npt_leaf *leaf, void *arg)
  * @gpa: any guest-physical address within the table's width
  * @leaf: out: the leaf (its first gpa, output address, size, prot, level)
  *
- * Lockless under rcu_read_lock(): table pages are freed after a grace period.
+ * A shared walk: the caller is in an RCU read-side section or holds the
+ * owner's lock, or the leaf may describe pages already freed (lockdep
+ * builds check it). Never sees a half-made entry: during a break it reads
+ * the entry being replaced.
  *
  * Return: 0, -ENOENT if nothing maps @gpa, -EINVAL if @gpa is too wide.
  */
 int axas_npt_query(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf)
 {
-	int ret = axas_npt_visit_leaves(npt, gpa, 1, axas_npt_copy_leaf, leaf);
+	int ret = axas_npt_visit_leaves(npt, gpa, 1, axas_npt_copy_leaf, leaf,
+					AXAS_NPT_WALK_SHARED);
 
 	if (ret < 0)
 		return ret;
 	return ret ? 0 : -ENOENT;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_query);
 
 struct axas_npt_table_walk {
 	axas_npt_table_fn fn;
@@ -371,15 +437,15 @@ static int axas_npt_table_visit(const struct axas_npt_visit_ctx *ctx,
 
 /**
  * axas_npt_visit_tables() - call @fn once for every page of the table
- * @npt: the table (writers excluded)
+ * @npt: the table (an exclusive walk: the owner's write lock is held)
  * @fn: callback with the page's physical address and contents; a nonzero
  *	return stops the walk and is returned
  * @arg: its argument
  *
  * The root comes first, one call per 4 KiB page of it, then the other
- * tables in walk order.
+ * tables in walk order. Reschedules as it goes; stops on a fatal signal.
  *
- * Return: 0 or what @fn returned.
+ * Return: 0, -EINTR, or what @fn returned.
  */
 int axas_npt_visit_tables(struct axas_npt *npt, axas_npt_table_fn fn, void *arg)
 {
@@ -387,7 +453,7 @@ int axas_npt_visit_tables(struct axas_npt *npt, axas_npt_table_fn fn, void *arg)
 	const struct axas_npt_walker w = {
 		.cb = axas_npt_table_visit,
 		.arg = &tw,
-		.flags = AXAS_NPT_VISIT_TABLE_PRE,
+		.flags = AXAS_NPT_VISIT_TABLE_PRE | AXAS_NPT_WALK_KILLABLE,
 	};
 	unsigned int i;
 	int ret;
@@ -400,6 +466,7 @@ int axas_npt_visit_tables(struct axas_npt *npt, axas_npt_table_fn fn, void *arg)
 	}
 	return axas_npt_walk(npt, 0, BIT_ULL(npt->gpa_bits), &w);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_visit_tables);
 
 /* --- map ---------------------------------------------------------------- */
 
@@ -447,6 +514,9 @@ static unsigned long axas_npt_map_need(const struct axas_npt_map_args *m, u64 ad
 	if (axas_npt_map_fits(m, addr, end, level))
 		return 0;
 	child = axas_npt_level_size(level - 1);
+	/* Below 2 MiB every child is a leaf: count them in one step. */
+	if (level == 1)
+		return need;
 	for (; addr < end; addr = next) {
 		next = min(ALIGN_DOWN(addr, child) + child, end);
 		need += axas_npt_map_need(m, addr, next, level - 1);
@@ -477,6 +547,7 @@ static int axas_npt_map_visit(const struct axas_npt_visit_ctx *ctx,
 	if (WARN_ON_ONCE(npt->fmt->pte_is_present(ctx->old)))
 		return -EEXIST;
 	if (axas_npt_map_fits(m, ctx->addr, ctx->end, ctx->level)) {
+		/* An empty entry: no break, nothing to invalidate. */
 		WRITE_ONCE(*ctx->ptep,
 			   npt->fmt->mk_leaf(axas_npt_map_pa(m, ctx->addr), m->prot,
 					     ctx->level));
@@ -490,6 +561,27 @@ static int axas_npt_map_visit(const struct axas_npt_visit_ctx *ctx,
 	return 0;
 }
 
+static int axas_npt_unmap_walk(struct axas_npt *npt, u64 gpa, u64 size,
+			       struct axas_npt_gather *g);
+
+/*
+ * A map stopped by a fatal signal takes back what it wrote below
+ * @g->stopped_at. The leaves were live (the hardware may have used them),
+ * so they are invalidated before the tables go and before the caller frees
+ * the pages they pointed to.
+ */
+static void axas_npt_map_undo(struct axas_npt *npt, u64 gpa, struct axas_npt_gather *g)
+{
+	u64 done = g->stopped_at - gpa;
+
+	g->flags &= ~AXAS_NPT_WALK_KILLABLE;
+	if (done)
+		WARN_ON_ONCE(axas_npt_unmap_walk(npt, gpa, done, g));
+	if (g->need_inv)
+		axas_npt_invalidate(npt, gpa, done);
+	axas_npt_free_tables(g);
+}
+
 /*
  * Every table page comes first: once the walk links a table or writes a
  * leaf, the MMU may cache it, and undoing that would need the caller's TLB
@@ -498,20 +590,26 @@ static int axas_npt_map_visit(const struct axas_npt_visit_ctx *ctx,
 static int axas_npt_map_range(struct axas_npt *npt, struct axas_npt_map_args *m, u64 gpa,
 			      u64 size)
 {
+	unsigned int wflags = m->flags & (AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE);
+	struct axas_npt_gather g;
 	const struct axas_npt_walker count_w = {
 		.cb = axas_npt_map_count_visit,
 		.arg = m,
-		.flags = AXAS_NPT_VISIT_LEAF,
+		.flags = AXAS_NPT_VISIT_LEAF | wflags,
+		.gather = &g,
 	};
 	const struct axas_npt_walker w = {
 		.cb = axas_npt_map_visit,
 		.arg = m,
-		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_WALK_MAY_SLEEP,
+		.flags = AXAS_NPT_VISIT_LEAF | wflags,
+		.gather = &g,
 	};
 	struct page *page, *next;
 	unsigned long i;
 	int ret;
 
+	axas_npt_gather_init(&g);
+	g.flags = wflags;
 	INIT_LIST_HEAD(&m->pages);
 	ret = axas_npt_walk(npt, gpa, size, &count_w);
 	for (i = 0; !ret && i < m->need; i++) {
@@ -520,10 +618,19 @@ static int axas_npt_map_range(struct axas_npt *npt, struct axas_npt_map_args *m,
 			ret = -ENOMEM;
 		else
 			list_add(&page->lru, &m->pages);
+		if (!ret && (wflags & AXAS_NPT_WALK_KILLABLE) &&
+		    fatal_signal_pending(current))
+			ret = -EINTR;
+		/* Nothing changed yet: others may come in as they would mid-walk. */
+		if (!ret && axas_npt_should_yield(npt, wflags, i + 1))
+			npt->ops->yield(npt->priv);
 	}
-	if (!ret)
+	if (!ret) {
 		ret = axas_npt_walk(npt, gpa, size, &w);
-	WARN_ON_ONCE(ret && ret != -EEXIST && ret != -ENOMEM);
+		if (ret == -EINTR)
+			axas_npt_map_undo(npt, gpa, &g);
+	}
+	WARN_ON_ONCE(ret && ret != -EEXIST && ret != -ENOMEM && ret != -EINTR);
 	list_for_each_entry_safe(page, next, &m->pages, lru) {
 		list_del(&page->lru);
 		__free_page(page);
@@ -531,21 +638,27 @@ static int axas_npt_map_range(struct axas_npt *npt, struct axas_npt_map_args *m,
 	return ret;
 }
 
+#define AXAS_NPT_MAP_FLAGS	(AXAS_NPT_MAP_NOHUGE | AXAS_NPT_WALK_YIELD | \
+				 AXAS_NPT_WALK_KILLABLE)
+
 /**
  * axas_npt_map() - map [@gpa, @gpa + @size) to [@pa, @pa + @size)
- * @npt: the table (writers excluded)
+ * @npt: the table (an exclusive walk: the owner's write lock is held)
  * @gpa: first guest-physical address, 4 KiB aligned
  * @pa: first output address, 4 KiB aligned
  * @size: bytes, 4 KiB aligned, nonzero
  * @prot: AXAS_MAP_* permission and memory-type bits
- * @flags: AXAS_NPT_MAP_NOHUGE for 4 KiB leaves only
+ * @flags: %AXAS_NPT_MAP_NOHUGE for 4 KiB leaves only;
+ *	%AXAS_NPT_WALK_YIELD to let the owner drop its lock every 2 MiB;
+ *	%AXAS_NPT_WALK_KILLABLE to give up on a fatal signal
  *
  * Uses the largest leaf (4 KiB, 2 MiB, 1 GiB) that the alignment of both
  * addresses allows. The table pages are allocated before anything is
- * linked: on failure the table is exactly as it was.
+ * linked: on failure the table is exactly as it was. A map stopped by a
+ * fatal signal removes what it mapped and invalidates it before returning.
  *
  * Return: 0, -EINVAL for bad arguments, -EEXIST if part of the range is
- * mapped already, -ENOMEM.
+ * mapped already, -ENOMEM, -EINTR.
  */
 int axas_npt_map(struct axas_npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 		 unsigned int flags)
@@ -555,37 +668,41 @@ int axas_npt_map(struct axas_npt *npt, u64 gpa, u64 pa, u64 size, u32 prot,
 	};
 
 	if (!axas_npt_range_is_valid(npt, gpa, size) || !IS_ALIGNED(pa, SZ_4K) ||
-	    !axas_npt_prot_is_valid(prot) || (flags & ~AXAS_NPT_MAP_NOHUGE) ||
+	    !axas_npt_prot_fits(npt, prot) || (flags & ~AXAS_NPT_MAP_FLAGS) ||
 	    pa + size < pa || pa + size > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
 	return axas_npt_map_range(npt, &m, gpa, size);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_map);
 
 /**
  * axas_npt_map_each() - map [@gpa, @gpa + @size) page by page to scattered pages
- * @npt: the table (writers excluded)
+ * @npt: the table (an exclusive walk: the owner's write lock is held)
  * @gpa: first guest-physical address, 4 KiB aligned
  * @size: bytes, 4 KiB aligned, nonzero
  * @prot: AXAS_MAP_* permission and memory-type bits
  * @pa_of: returns the 4 KiB aligned output address of a page; called once
  *	per page, in ascending order, only after every table page was
- *	allocated (so it is never called when the map fails)
+ *	allocated (so it is never called when the map fails for lack of memory)
  * @arg: argument of @pa_of
+ * @flags: %AXAS_NPT_WALK_YIELD and %AXAS_NPT_WALK_KILLABLE as for axas_npt_map()
  *
  * Like axas_npt_map() with 4 KiB leaves, for pages that are not contiguous (the
  * populate of an alloc region).
  *
- * Return: 0, -EINVAL, -EEXIST or -ENOMEM, with the table unchanged on error.
+ * Return: 0, -EINVAL, -EEXIST, -ENOMEM or -EINTR, with the table unchanged
+ * (and invalidated if it ever held a leaf) on error.
  */
 int axas_npt_map_each(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
-		      axas_npt_pa_fn pa_of, void *arg)
+		      axas_npt_pa_fn pa_of, void *arg, unsigned int flags)
 {
 	struct axas_npt_map_args m = {
 		.gpa = gpa, .pa_of = pa_of, .pa_arg = arg, .prot = prot,
-		.flags = AXAS_NPT_MAP_NOHUGE,
+		.flags = AXAS_NPT_MAP_NOHUGE | flags,
 	};
 
-	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_is_valid(prot))
+	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_fits(npt, prot) ||
+	    (flags & ~AXAS_NPT_MAP_FLAGS))
 		return -EINVAL;
 	return axas_npt_map_range(npt, &m, gpa, size);
 }
@@ -607,6 +724,19 @@ static int axas_npt_probe_visit(const struct axas_npt_visit_ctx *ctx,
 	return 0;
 }
 
+/* The entry (leaf or empty) that holds @gpa, and its level. */
+static int axas_npt_probe(struct axas_npt *npt, u64 gpa, unsigned int flags,
+			  struct axas_npt_probe *probe)
+{
+	const struct axas_npt_walker w = {
+		.cb = axas_npt_probe_visit,
+		.arg = probe,
+		.flags = AXAS_NPT_VISIT_LEAF | flags,
+	};
+
+	return axas_npt_walk(npt, ALIGN_DOWN(gpa, SZ_4K), SZ_4K, &w);
+}
+
 struct axas_npt_page_args {
 	u64 leaf;
 	struct axas_npt_cache *cache;
@@ -620,6 +750,7 @@ static int axas_npt_map_page_visit(const struct axas_npt_visit_ctx *ctx,
 	struct page *page;
 	u64 table;
 
+	/* Only empty entries are filled: no break, no invalidation. */
 	if (!ctx->level)
 		return cmpxchg(ctx->ptep, 0, a->leaf) ? -EEXIST : 0;
 	if (npt->fmt->pte_is_present(ctx->old))
@@ -636,14 +767,16 @@ static int axas_npt_map_page_visit(const struct axas_npt_visit_ctx *ctx,
 		return 0;
 	}
 	/* Lost a race: descend into the winner's table, if it is one. */
-	return npt->fmt->pte_is_table(READ_ONCE(*ctx->ptep), ctx->level) ?
+	return npt->fmt->pte_is_table(axas_npt_read_pte(ctx->ptep), ctx->level) ?
 	       0 : -EEXIST;
 }
 
 /**
  * axas_npt_map_page() - install one 4 KiB leaf, racing other axas_npt_map_page() calls
- * @npt: the table (map/unmap/protect excluded; other axas_npt_map_page() calls,
- *	axas_npt_query() and lockless readers allowed)
+ * @npt: the table (a shared walk that installs: the owner's lock is held in
+ *	either mode, so map/unmap/protect are excluded; other
+ *	axas_npt_map_page() calls, axas_npt_query() and lockless readers
+ *	allowed)
  * @gpa: guest-physical address, 4 KiB aligned
  * @pa: output address, 4 KiB aligned
  * @prot: AXAS_MAP_* bits
@@ -657,29 +790,25 @@ static int axas_npt_map_page_visit(const struct axas_npt_visit_ctx *ctx,
  */
 int axas_npt_map_page(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot)
 {
+	const unsigned int flags = AXAS_NPT_WALK_SHARED | AXAS_NPT_WALK_INSTALL;
 	struct axas_npt_cache cache = { 0 };
 	struct axas_npt_page_args a = { .cache = &cache };
 	struct axas_npt_probe probe;
-	const struct axas_npt_walker probe_w = {
-		.cb = axas_npt_probe_visit,
-		.arg = &probe,
-		.flags = AXAS_NPT_VISIT_LEAF,
-	};
 	const struct axas_npt_walker map_w = {
 		.cb = axas_npt_map_page_visit,
 		.arg = &a,
-		.flags = AXAS_NPT_VISIT_LEAF,
+		.flags = AXAS_NPT_VISIT_LEAF | flags,
 	};
 	int ret;
 
 	if (!axas_npt_range_is_valid(npt, gpa, SZ_4K) || !IS_ALIGNED(pa, SZ_4K) ||
-	    !axas_npt_prot_is_valid(prot) ||
+	    !axas_npt_prot_fits(npt, prot) ||
 	    pa + SZ_4K > BIT_ULL(npt->fmt->max_pa_bits))
 		return -EINVAL;
 	a.leaf = npt->fmt->mk_leaf(pa, prot, 0);
 
 	do {
-		ret = axas_npt_walk(npt, gpa, SZ_4K, &probe_w);
+		ret = axas_npt_probe(npt, gpa, flags, &probe);
 		if (ret)
 			break;
 		if (npt->fmt->pte_is_present(probe.pte)) {
@@ -695,12 +824,20 @@ int axas_npt_map_page(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot)
 	axas_npt_cache_drain(&cache);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_map_page);
 
-/* --- unmap and protect: splits come from a cache filled beforehand ------ */
+/* --- unmap and protect: splits come from pages set aside beforehand ----- */
 
-static int axas_npt_split(const struct axas_npt_visit_ctx *ctx, struct axas_npt_cache *cache)
+/*
+ * Replace a huge leaf by a table of equal leaves: break (the leaf becomes
+ * invalid and its range is invalidated), then make (the filled table). The
+ * Arm ARM forbids changing the block size of a live entry in one store
+ * (TLB conflict aborts); on x86 it is the iTLB-multihit hazard.
+ */
+static int axas_npt_split(const struct axas_npt_visit_ctx *ctx)
 {
 	const struct axas_npt_fmt *fmt = ctx->npt->fmt;
+	struct axas_npt_gather *g = ctx->gather;
 	u64 pa = fmt->pte_pa(ctx->old, ctx->level);
 	u32 prot = fmt->pte_prot(ctx->old);
 	u64 step = axas_npt_level_size(ctx->level - 1);
@@ -708,40 +845,69 @@ static int axas_npt_split(const struct axas_npt_visit_ctx *ctx, struct axas_npt_
 	u64 *table;
 	int i;
 
-	if (WARN_ON_ONCE(!cache->nr))
+	if (WARN_ON_ONCE(!g || !g->nr_split))
 		return -ENOMEM;
-	page = cache->pages[--cache->nr];
+	page = g->split[--g->nr_split];
 	table = page_address(page);
 	for (i = 0; i < AXAS_NPT_PTES_PER_PAGE; i++)
 		table[i] = fmt->mk_leaf(pa + i * step, prot, ctx->level - 1);
 
-	/*
-	 * Replace the huge leaf by a table of equal leaves in one store: the
-	 * part of the range outside the cut keeps translating throughout.
-	 */
-	axas_npt_link_table(ctx->npt, ctx->ptep, page);
+	axas_npt_break_pte(ctx);
+	atomic_long_inc(&ctx->npt->table_pages);
+	axas_npt_make_pte(ctx, fmt->mk_table(page_to_phys(page)));
+	trace_axas_split(ctx);
 	return 0;
 }
 
 /* Tables needed to split the leaf that a boundary @addr cuts, if any. */
 static unsigned int axas_npt_split_need(struct axas_npt *npt, u64 addr, u64 probe)
 {
-	struct axas_npt_leaf leaf;
+	struct axas_npt_probe p;
 
-	if (axas_npt_query(npt, probe, &leaf))
+	if (axas_npt_probe(npt, probe, 0, &p) || !npt->fmt->pte_is_present(p.pte))
 		return 0;
-	if (!leaf.level || IS_ALIGNED(addr, leaf.size))
+	if (!p.level || IS_ALIGNED(addr, axas_npt_level_size(p.level)))
 		return 0;
-	return leaf.level;
+	return p.level;
 }
 
-static int axas_npt_prepare_splits(struct axas_npt *npt, u64 gpa, u64 size,
-				   struct axas_npt_cache *cache)
+static void axas_npt_split_drain(struct axas_npt_gather *g)
+{
+	while (g->nr_split)
+		__free_page(g->split[--g->nr_split]);
+}
+
+/**
+ * axas_npt_prepare_splits() - set aside the tables a range's splits need
+ * @npt: the table (an exclusive walk: the owner's write lock is held)
+ * @gpa: first guest-physical address, 4 KiB aligned
+ * @size: bytes, 4 KiB aligned
+ * @g: initialised gather that the next axas_npt_unmap() or
+ *	axas_npt_protect() of this range (which drain it) will use
+ *
+ * Lets a caller do everything that can fail before it changes anything of
+ * its own (axas_npt_unmap() and axas_npt_protect() call it themselves).
+ *
+ * Return: 0 or -ENOMEM (nothing set aside).
+ */
+int axas_npt_prepare_splits(struct axas_npt *npt, u64 gpa, u64 size,
+			    struct axas_npt_gather *g)
 {
 	unsigned int need = axas_npt_split_need(npt, gpa, gpa) +
 			    axas_npt_split_need(npt, gpa + size, gpa + size - 1);
+	struct page *page;
 
-	return axas_npt_cache_topup(npt, cache, need);
+	if (WARN_ON_ONCE(need > AXAS_NPT_SPLIT_MAX))
+		return -EINVAL;
+	while (g->nr_split < need) {
+		page = axas_npt_alloc(npt, 0);
+		if (!page) {
+			axas_npt_split_drain(g);
+			return -ENOMEM;
+		}
+		g->split[g->nr_split++] = page;
+	}
+	return 0;
 }
 
 static bool axas_npt_table_is_empty(const u64 *table)
@@ -749,20 +915,15 @@ static bool axas_npt_table_is_empty(const u64 *table)
 	int i;
 
 	for (i = 0; i < AXAS_NPT_PTES_PER_PAGE; i++)
-		if (READ_ONCE(table[i]))
+		if (axas_npt_read_pte(&table[i]))
 			return false;
 	return true;
 }
 
-struct axas_npt_unmap_args {
-	struct axas_npt_gather *g;
-	struct axas_npt_cache *cache;
-};
-
-static int axas_npt_reclaim_table(const struct axas_npt_visit_ctx *ctx,
-				  struct axas_npt_gather *g)
+static int axas_npt_reclaim_table(const struct axas_npt_visit_ctx *ctx)
 {
 	u64 *table = axas_npt_table_va(ctx->npt, ctx->old, ctx->level);
+	struct axas_npt_gather *g = ctx->gather;
 
 	/* Fully covered tables were emptied by the walk: no need to look. */
 	if (!axas_npt_ctx_covers_entry(ctx) && !axas_npt_table_is_empty(table))
@@ -770,25 +931,27 @@ static int axas_npt_reclaim_table(const struct axas_npt_visit_ctx *ctx,
 	WRITE_ONCE(*ctx->ptep, 0);
 	atomic_long_dec(&ctx->npt->table_pages);
 	list_add_tail(&virt_to_page(table)->lru, &g->tables);
+	axas_npt_gather_pending(ctx);
 	return 0;
 }
 
 static int axas_npt_unmap_visit(const struct axas_npt_visit_ctx *ctx,
 				enum axas_npt_visit visit)
 {
-	struct axas_npt_unmap_args *a = ctx->arg;
-	struct axas_npt_gather *g = a->g;
+	struct axas_npt_gather *g = ctx->gather;
 	struct axas_npt_leaf leaf;
 
 	if (visit == AXAS_NPT_VISIT_TABLE_POST)
-		return axas_npt_reclaim_table(ctx, g);
+		return axas_npt_reclaim_table(ctx);
 	if (!ctx->npt->fmt->pte_is_present(ctx->old))
 		return 0;
 	if (!axas_npt_ctx_covers_entry(ctx))
-		return axas_npt_split(ctx, a->cache);
+		return axas_npt_split(ctx);
 
+	/* Live to invalid is a break; the caller invalidates before freeing. */
 	WRITE_ONCE(*ctx->ptep, 0);
 	g->flush = true;
+	axas_npt_gather_pending(ctx);
 	if (g->leaf_removed) {
 		axas_npt_decode_leaf(ctx, &leaf);
 		g->leaf_removed(&leaf, g->arg);
@@ -797,14 +960,13 @@ static int axas_npt_unmap_visit(const struct axas_npt_visit_ctx *ctx,
 }
 
 static int axas_npt_unmap_walk(struct axas_npt *npt, u64 gpa, u64 size,
-			       struct axas_npt_gather *g, struct axas_npt_cache *cache)
+			       struct axas_npt_gather *g)
 {
-	struct axas_npt_unmap_args a = { .g = g, .cache = cache };
 	const struct axas_npt_walker w = {
 		.cb = axas_npt_unmap_visit,
-		.arg = &a,
 		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_VISIT_TABLE_POST |
-			 AXAS_NPT_WALK_MAY_SLEEP,
+			 (g->flags & (AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE)),
+		.gather = g,
 	};
 
 	return axas_npt_walk(npt, gpa, size, &w);
@@ -812,37 +974,34 @@ static int axas_npt_unmap_walk(struct axas_npt *npt, u64 gpa, u64 size,
 
 /**
  * axas_npt_unmap() - remove every leaf in [@gpa, @gpa + @size)
- * @npt: the table (writers excluded)
+ * @npt: the table (an exclusive walk: the owner's write lock is held)
  * @gpa: first guest-physical address, 4 KiB aligned
  * @size: bytes, 4 KiB aligned; holes are fine
- * @g: initialised gather: receives the unlinked tables and the flush flag,
- *	and its @leaf_removed is called for each removed leaf
+ * @g: initialised gather: receives the unlinked tables and the flush flags,
+ *	its @leaf_removed is called for each removed leaf, and its @flags may
+ *	ask for %AXAS_NPT_WALK_YIELD and %AXAS_NPT_WALK_KILLABLE
  *
- * Huge leaves the range cuts are split first (into tables of equal leaves,
- * so the rest keeps translating); tables left empty are unlinked onto
- * @g->tables. The split tables are allocated before anything changes.
+ * Huge leaves the range cuts are split first, break-before-make, into
+ * tables of equal leaves, so the rest keeps translating; tables left empty
+ * are unlinked onto @g->tables. The split tables are allocated before
+ * anything changes. A killable unmap stopped by a fatal signal has removed
+ * exactly [@gpa, @g->stopped_at).
  *
- * Return: 0, -EINVAL, or -ENOMEM with the table unchanged.
+ * Return: 0, -EINVAL, -ENOMEM with the table unchanged, or -EINTR.
  */
 int axas_npt_unmap(struct axas_npt *npt, u64 gpa, u64 size, struct axas_npt_gather *g)
 {
-	struct axas_npt_cache cache = { 0 };
 	int ret;
 
 	if (!axas_npt_range_is_valid(npt, gpa, size))
 		return -EINVAL;
-	ret = axas_npt_prepare_splits(npt, gpa, size, &cache);
+	ret = axas_npt_prepare_splits(npt, gpa, size, g);
 	if (!ret)
-		ret = axas_npt_unmap_walk(npt, gpa, size, g, &cache);
-	axas_npt_cache_drain(&cache);
+		ret = axas_npt_unmap_walk(npt, gpa, size, g);
+	axas_npt_split_drain(g);
 	return ret;
 }
-
-struct axas_npt_protect_args {
-	u32 prot;
-	struct axas_npt_gather *g;
-	struct axas_npt_cache *cache;
-};
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_unmap);
 
 /* Losing a permission or changing the memory type needs a TLB flush. */
 static bool axas_npt_prot_needs_flush(u32 old, u32 new)
@@ -854,58 +1013,76 @@ static bool axas_npt_prot_needs_flush(u32 old, u32 new)
 static int axas_npt_protect_visit(const struct axas_npt_visit_ctx *ctx,
 				  enum axas_npt_visit visit)
 {
-	struct axas_npt_protect_args *a = ctx->arg;
 	const struct axas_npt_fmt *fmt = ctx->npt->fmt;
+	struct axas_npt_gather *g = ctx->gather;
+	u32 prot = *(u32 *)ctx->arg;
+	u32 old_prot;
 	u64 new;
 
 	if (!fmt->pte_is_present(ctx->old))
 		return 0;
 	if (!axas_npt_ctx_covers_entry(ctx))
-		return axas_npt_split(ctx, a->cache);
+		return axas_npt_split(ctx);
 
-	new = fmt->mk_leaf(fmt->pte_pa(ctx->old, ctx->level), a->prot,
-			   ctx->level);
+	new = fmt->mk_leaf(fmt->pte_pa(ctx->old, ctx->level), prot, ctx->level);
 	if (new == ctx->old)
 		return 0;
-	if (axas_npt_prot_needs_flush(fmt->pte_prot(ctx->old), a->prot))
-		a->g->flush = true;
+	old_prot = fmt->pte_prot(ctx->old);
+	if (axas_npt_prot_needs_flush(old_prot, prot))
+		g->flush = true;
+	if ((old_prot ^ prot) & (AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED)) {
+		/* A new memory type: break, invalidate, make. */
+		axas_npt_break_pte(ctx);
+		axas_npt_make_pte(ctx, new);
+		return 0;
+	}
+	/* Same memory type: permissions may change in place. */
 	WRITE_ONCE(*ctx->ptep, new);
+	if (old_prot & ~prot & AXAS_NPT_PERM_MASK)
+		axas_npt_gather_pending(ctx);
 	return 0;
 }
 
 /**
  * axas_npt_protect() - give every present leaf in a range new AXAS_MAP_* bits
- * @npt: the table (writers excluded)
+ * @npt: the table (an exclusive walk: the owner's write lock is held)
  * @gpa: first guest-physical address, 4 KiB aligned
  * @size: bytes, 4 KiB aligned; entries not present are left alone
  * @prot: the new permission and memory-type bits
- * @g: initialised gather: @g->flush is set if a leaf lost a permission
+ * @g: initialised gather: @g->flush is set if a leaf lost a permission or
+ *	changed memory type, @g->need_inv while a lost permission waits for
+ *	the caller's invalidation; its @flags may ask for %AXAS_NPT_WALK_YIELD
  *
- * Huge leaves the range cuts are split first, from pages allocated before
- * anything changes.
+ * Huge leaves the range cuts are split first (break-before-make), from
+ * pages allocated before anything changes; a leaf that changes memory type
+ * is broken, invalidated and made anew. Permission changes are done in
+ * place. Never stops on a signal: a half-protected range would disagree
+ * with its region.
  *
  * Return: 0, -EINVAL, or -ENOMEM with the table unchanged.
  */
 int axas_npt_protect(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 		     struct axas_npt_gather *g)
 {
-	struct axas_npt_cache cache = { 0 };
-	struct axas_npt_protect_args a = { .prot = prot, .g = g, .cache = &cache };
 	const struct axas_npt_walker w = {
 		.cb = axas_npt_protect_visit,
-		.arg = &a,
-		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_WALK_MAY_SLEEP,
+		.arg = &prot,
+		.flags = AXAS_NPT_VISIT_LEAF | (g->flags & AXAS_NPT_WALK_YIELD),
+		.gather = g,
 	};
 	int ret;
 
-	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_is_valid(prot))
+	if (!axas_npt_range_is_valid(npt, gpa, size) || !axas_npt_prot_fits(npt, prot)) {
+		axas_npt_split_drain(g);
 		return -EINVAL;
-	ret = axas_npt_prepare_splits(npt, gpa, size, &cache);
+	}
+	ret = axas_npt_prepare_splits(npt, gpa, size, g);
 	if (!ret)
 		ret = axas_npt_walk(npt, gpa, size, &w);
-	axas_npt_cache_drain(&cache);
+	axas_npt_split_drain(g);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_protect);
 
 static void axas_npt_free_table_rcu(struct rcu_head *head)
 {
@@ -929,3 +1106,4 @@ void axas_npt_free_tables(struct axas_npt_gather *g)
 		call_rcu(&page->rcu_head, axas_npt_free_table_rcu);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_free_tables);

@@ -8,6 +8,10 @@
  * The entry is re-read after a LEAF or TABLE_PRE visitor returns, so a
  * visitor may install a table (to map below it or to split a huge leaf) and
  * the walk then descends into it.
+ *
+ * A walk is shared (AXAS_NPT_WALK_SHARED: under RCU, entries may change
+ * under it) or exclusive (the owner's lock held for writing). The walker
+ * checks this contract at axas_npt_walk_begin(); see npt.h.
  */
 #ifndef _AXAS_NPT_WALK_H
 #define _AXAS_NPT_WALK_H
@@ -23,12 +27,15 @@ enum axas_npt_visit {
 	AXAS_NPT_VISIT_TABLE_POST	= BIT(2),
 };
 
+/* Internal walker flag: a shared walk that installs entries (faults). */
+#define AXAS_NPT_WALK_INSTALL	BIT(11)
+
 /*
- * Walker flag: the walk may sleep (a writer under a sleeping lock), so it
- * yields the CPU after each last-level table; a map or unmap of a terabyte
- * in 4 KiB pages must not hog it. Never set for walks under RCU.
+ * Entries an exclusive walk visits between two yields: 2 MiB of 4 KiB
+ * leaves; and between two looks at whether someone waits for the lock.
  */
-#define AXAS_NPT_WALK_MAY_SLEEP	BIT(8)
+#define AXAS_NPT_YIELD_EVERY	AXAS_NPT_PTES_PER_PAGE
+#define AXAS_NPT_YIELD_CHECK	16
 
 /**
  * struct axas_npt_visit_ctx - what a visitor sees
@@ -39,6 +46,7 @@ enum axas_npt_visit {
  * @end: end of the walk (exclusive)
  * @level: level of the entry
  * @arg: the walker's argument
+ * @gather: the writer's gather, or NULL
  */
 struct axas_npt_visit_ctx {
 	struct axas_npt *npt;
@@ -48,21 +56,32 @@ struct axas_npt_visit_ctx {
 	u64 end;
 	unsigned int level;
 	void *arg;
+	struct axas_npt_gather *gather;
 };
 
 /**
  * struct axas_npt_walker - a visitor and what it wants to see
  * @cb: the visitor; a nonzero return stops the walk and is returned
  * @arg: passed in &struct axas_npt_visit_ctx.arg
- * @flags: AXAS_NPT_VISIT_* bits, and AXAS_NPT_WALK_MAY_SLEEP
+ * @flags: AXAS_NPT_VISIT_* bits and AXAS_NPT_WALK_* bits
+ * @gather: a writer's gather: invalidations it holds are done before the
+ *	walk yields, and a killable walk records in it where it stopped
  */
 struct axas_npt_walker {
 	int (*cb)(const struct axas_npt_visit_ctx *ctx, enum axas_npt_visit visit);
 	void *arg;
 	unsigned int flags;
+	struct axas_npt_gather *gather;
 };
 
 int axas_npt_walk(struct axas_npt *npt, u64 addr, u64 size, const struct axas_npt_walker *w);
+void axas_npt_walk_begin(struct axas_npt *npt, unsigned int flags);
+void axas_npt_walk_end(struct axas_npt *npt, unsigned int flags);
+void axas_npt_invalidate(struct axas_npt *npt, u64 gpa, u64 size);
+void axas_npt_break_pte(const struct axas_npt_visit_ctx *ctx);
+void axas_npt_make_pte(const struct axas_npt_visit_ctx *ctx, u64 pte);
+void axas_npt_gather_pending(const struct axas_npt_visit_ctx *ctx);
+bool axas_npt_should_yield(struct axas_npt *npt, unsigned int flags, unsigned long count);
 
 static inline u64 *axas_npt_table_va(const struct axas_npt *npt, u64 pte,
 				     unsigned int level)

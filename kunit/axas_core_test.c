@@ -7,9 +7,13 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/delay.h>
 #include <linux/prandom.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -118,11 +122,13 @@ static int fail_every_alloc(struct kunit *test, struct axas_aspace *as,
 	struct snap before, after;
 	int n, ret, left;
 
+	if (!IS_ENABLED(CONFIG_FAULT_INJECTION))
+		kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
 	take_snap(as, probes, nr, &before);
 	for (n = 1; n < 4096; n++) {
 		axas_test_fail_nth(as, n);
 		ret = op(as, arg);
-		left = atomic_read(&as->fail_nth);
+		left = axas_test_fail_left(as);
 		axas_test_fail_nth(as, 0);
 		if (!ret) {
 			/* the n-th allocation was never reached */
@@ -718,7 +724,12 @@ static void invalidate_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, result, AXAS_FAULT_HANDLED);
 	axas_clear(as);
 	KUNIT_EXPECT_EQ(test, stats(as).tlb_gen, gen + 3);
-	KUNIT_EXPECT_EQ(test, log.calls, 3);
+	/*
+	 * Two calls: the walk yields the lock after 512 entries with the leaf
+	 * gone (it invalidates first, as tdp_mmu_iter_cond_resched() flushes),
+	 * then the end of the operation invalidates the space (tables went).
+	 */
+	KUNIT_EXPECT_EQ(test, log.calls, 4);
 	KUNIT_EXPECT_EQ(test, log.size, SZ_1G);
 
 	axas_unregister_invalidate(as);
@@ -726,7 +737,7 @@ static void invalidate_test(struct kunit *test)
 					     RW | AXAS_MAP_POPULATE), 0);
 	KUNIT_ASSERT_EQ(test, axas_unmap(as, 0, SZ_4K), 0);
 	KUNIT_EXPECT_EQ(test, stats(as).tlb_gen, gen + 4);
-	KUNIT_EXPECT_EQ(test, log.calls, 3);
+	KUNIT_EXPECT_EQ(test, log.calls, 4);
 }
 
 /* ---- dump -------------------------------------------------------------- */
@@ -841,12 +852,14 @@ static int op_write(struct axas_aspace *as, void *arg)
 static const u32 all_formats[] = {
 	AXAS_FMT_EPT4, AXAS_FMT_EPT5, AXAS_FMT_ARM_S2,
 	AXAS_FMT_SV39X4, AXAS_FMT_SV48X4, AXAS_FMT_SV57X4,
+	AXAS_FMT_AMD_NPT4, AXAS_FMT_AMD_NPT5,
 };
 
 static void format_desc(const u32 *f, char *desc)
 {
 	static const char * const names[] = {
 		"native", "ept4", "ept5", "arm_s2", "sv39x4", "sv48x4", "sv57x4",
+		"amd_npt4", "amd_npt5",
 	};
 
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", names[*f]);
@@ -1192,8 +1205,11 @@ static void concurrency_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&s.errors), 0);
 
 	/* exactly the touched pages are mapped, each with one data page */
+	rcu_read_lock();
 	KUNIT_EXPECT_EQ(test, axas_npt_visit_leaves(&s.as->npt, 0, SZ_1G,
-						    count_leaf, &leaves), 0);
+						    count_leaf, &leaves,
+						    AXAS_NPT_WALK_SHARED), 0);
+	rcu_read_unlock();
 	KUNIT_EXPECT_EQ(test, leaves,
 			bitmap_weight(s.touched, STRESS_LAZY_PAGES));
 	/* 3 x 400 random picks of 1024 pages touch far more than 500 */
@@ -1263,12 +1279,58 @@ static void fault_race_test(struct kunit *test)
 
 /* ---- teardown ---------------------------------------------------------- */
 
+/* Every page the space holds, each with a reference of ours. */
+struct held_pages {
+	struct page **v;
+	unsigned long n, cap;
+	unsigned long tails;	/* pages of a multi-page root after its first */
+};
+
+static void hold_page(struct held_pages *h, struct page *page)
+{
+	if (h->n < h->cap) {
+		get_page(page);
+		h->v[h->n] = page;
+	}
+	h->n++;
+}
+
+static int hold_leaf_page(const struct axas_npt_leaf *leaf, void *arg)
+{
+	unsigned long i;
+
+	/* linear leaves map no page of ours */
+	if (leaf->pa >= SZ_8G)
+		return 0;
+	for (i = 0; i < leaf->size >> PAGE_SHIFT; i++)
+		hold_page(arg, pfn_to_page(PHYS_PFN(leaf->pa) + i));
+	return 0;
+}
+
+static int hold_table_page(u64 pa, const void *page, void *arg)
+{
+	struct held_pages *h = arg;
+	struct page *p = pfn_to_page(PHYS_PFN(pa));
+
+	/* a non-compound high-order block counts its references on the head */
+	if (!page_ref_count(p))
+		h->tails++;
+	else
+		hold_page(h, p);
+	return 0;
+}
+
 /*
- * The last put must find and free every data page: the release path warns
- * (and the KUnit run fails) if data_pages or table_pages is not zero then.
+ * The last put frees every data page and every table page: each page the
+ * space holds gets a reference of ours first, and after the put (and the
+ * RCU grace period that table pages wait for) ours must be the only one
+ * left on each.
  */
 static void teardown_test(struct kunit *test)
 {
+	struct held_pages h = { .cap = 2048 };
+	struct axas_stats st;
+	unsigned long i, still_held = 0;
 	struct axas_aspace *as = axas_aspace_create(AXAS_FMT_SV48X4, 0, 0,
 						    SZ_16G);
 	u32 result;
@@ -1288,7 +1350,29 @@ static void teardown_test(struct kunit *test)
 	axas_aspace_get(as);
 	axas_aspace_put(as);
 	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 5);
+
+	h.v = kunit_kcalloc(test, h.cap, sizeof(*h.v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h.v);
+	down_write(&as->lock);
+	KUNIT_EXPECT_EQ(test, axas_npt_visit_leaves(&as->npt, 0, SZ_16G,
+						    hold_leaf_page, &h, 0), 0);
+	KUNIT_EXPECT_EQ(test, axas_npt_visit_tables(&as->npt, hold_table_page,
+						    &h), 0);
+	up_write(&as->lock);
+	st = stats(as);
+	KUNIT_ASSERT_LE(test, h.n, h.cap);
+	KUNIT_EXPECT_EQ(test, h.tails, root_pages(as) - 1);
+	KUNIT_EXPECT_EQ(test, h.n + h.tails, st.data_pages + st.table_pages);
+
 	axas_aspace_put(as);
+	rcu_barrier();
+	for (i = 0; i < min(h.n, h.cap); i++) {
+		if (page_ref_count(h.v[i]) != 1)
+			still_held++;
+		put_page(h.v[i]);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, still_held, 0,
+			    "pages the last put did not free");
 }
 
 /* ---- a reference model driven by seeded random operations -------------- */
@@ -1621,6 +1705,234 @@ static void model_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(as).table_pages, root_pages(as));
 }
 
+/*
+ * Execute-only on a format whose leaves are always readable (AMD NPT): every
+ * call that takes permissions refuses it before anything changes, lazy
+ * alloc regions included (their first fault would have nothing to map);
+ * other formats accept it.
+ */
+static void exec_only_test(struct kunit *test)
+{
+	u32 format = param_format(test);
+	struct axas_aspace *as = new_aspace(test, format, 0, SZ_4G);
+	bool amd = format == AXAS_FMT_AMD_NPT4 || format == AXAS_FMT_AMD_NPT5;
+	int want = amd ? -EINVAL : 0;
+	struct axas_stats st;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, 0, SZ_64K, RWX), 0);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, SZ_1M, SZ_64K, AXAS_MAP_EXEC),
+			want);
+	KUNIT_EXPECT_EQ(test, axas_map_alloc(as, SZ_2M, SZ_64K,
+					     AXAS_MAP_EXEC | AXAS_MAP_POPULATE),
+			want);
+	KUNIT_EXPECT_EQ(test, axas_map_linear(as, SZ_1G, SZ_1G, SZ_2M,
+					      AXAS_MAP_EXEC), want);
+	KUNIT_EXPECT_EQ(test, axas_protect(as, 0, SZ_64K, AXAS_MAP_EXEC), want);
+	st = stats(as);
+	KUNIT_EXPECT_EQ(test, st.nr_regions, amd ? 1 : 4);
+	KUNIT_EXPECT_EQ(test, st.data_pages, amd ? 0 : SZ_64K / SZ_4K);
+	if (amd) {
+		KUNIT_EXPECT_EQ(test, st.table_pages, root_pages(as));
+		KUNIT_EXPECT_EQ(test, axas_protect(as, 0, SZ_64K,
+						   AXAS_MAP_READ | AXAS_MAP_EXEC),
+				0);
+	}
+
+/* ---- writers that let go ---------------------------------------------- */
+
+#define YIELD_LINEAR	((u64)SZ_1G)	/* 262144 leaves: 512 yields */
+#define YIELD_GPA	((u64)SZ_1G)
+
+struct yield_run {
+	struct axas_aspace *as;
+	atomic_t inv_calls;	/* pre-yield invalidations seen so far */
+	int kill_at;		/* send ourselves SIGKILL at this call */
+	bool slow;		/* each call takes a while (a real shootdown does) */
+	int ret;
+	bool done;
+	struct completion finished;
+};
+
+static void yield_inv(void *priv, u64 gpa, u64 size)
+{
+	struct yield_run *y = priv;
+
+	if (atomic_inc_return(&y->inv_calls) == y->kill_at)
+		send_sig(SIGKILL, current, 1);
+	if (y->slow)
+		usleep_range(50, 100);
+}
+
+static const struct axas_invalidate_ops yield_inv_ops = {
+	.invalidate = yield_inv,
+};
+
+static int yield_unmapper(void *arg)
+{
+	struct yield_run *y = arg;
+
+	allow_signal(SIGKILL);
+	y->ret = axas_unmap(y->as, YIELD_GPA, YIELD_LINEAR);
+	flush_signals(current);
+	/* y->ret before done: pairs with the test's smp_load_acquire() */
+	smp_store_release(&y->done, true);
+	complete(&y->finished);
+	return 0;
+}
+
+static struct axas_aspace *yield_space(struct kunit *test, struct yield_run *y)
+{
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_EPT4, 0, SZ_4G);
+
+	y->as = as;
+	init_completion(&y->finished);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, YIELD_GPA, SZ_2G, YIELD_LINEAR,
+					      RW | AXAS_MAP_NOHUGE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, 0, SZ_1M, RW), 0);
+	KUNIT_ASSERT_EQ(test, axas_register_invalidate(as, &yield_inv_ops, y), 0);
+	return as;
+}
+
+/*
+ * A 1 GiB unmap of 4 KiB leaves drops the lock every 2 MiB of table: faults
+ * elsewhere in the space complete while it runs, and see its range as a
+ * hole already.
+ */
+static void writer_yield_test(struct kunit *test)
+{
+	struct yield_run y = { .kill_at = -1, .slow = true };
+	struct axas_aspace *as = yield_space(test, &y);
+	unsigned int during = 0, i = 0, holes = 0;
+	struct task_struct *task;
+	struct axas_xlate x;
+	u32 result;
+	int ret;
+
+	task = kthread_run(yield_unmapper, &y, "axas_unmapper");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	/* pairs with the unmapper's smp_store_release() */
+	while (!smp_load_acquire(&y.done)) {
+		bool started = atomic_read(&y.inv_calls) > 0;
+
+		ret = axas_handle_page_fault(as, (i++ % 256) * SZ_4K,
+					     AXAS_MAP_WRITE, &result);
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		if (started && !smp_load_acquire(&y.done)) {	/* as above */
+			during++;
+			/* A page the unmap has not reached yet is a hole too. */
+			ret = axas_handle_page_fault(as, YIELD_GPA + YIELD_LINEAR - SZ_4K,
+						     AXAS_MAP_READ, &result);
+			KUNIT_EXPECT_EQ(test, ret, 0);
+			holes += result == AXAS_FAULT_NOT_MAPPED;
+			KUNIT_EXPECT_EQ(test, axas_translate(as, YIELD_GPA + YIELD_LINEAR - SZ_4K,
+							     &x), -ENOENT);
+		}
+		usleep_range(20, 50);
+	}
+	wait_for_completion(&y.finished);
+	KUNIT_EXPECT_EQ(test, y.ret, 0);
+	kunit_info(test, "%u faults completed while the unmap ran (%d yields flushed)\n",
+		   during, atomic_read(&y.inv_calls));
+	KUNIT_EXPECT_GT(test, during, 10);
+	KUNIT_EXPECT_EQ(test, holes, during);
+	/* Pre-yield flushes: one per 512 entries with leaves removed, and the last. */
+	KUNIT_EXPECT_GT(test, atomic_read(&y.inv_calls), 256);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 1);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, min(i, 256U));
+	axas_unregister_invalidate(as);
+}
+
+static int first_leaf(const struct axas_npt_leaf *leaf, void *arg)
+{
+	*(u64 *)arg = leaf->gpa;
+	return 1;
+}
+
+/*
+ * An unmap whose caller is killed half-way stops at its next yield with
+ * a prefix of its range removed, regions cut to match, and the space
+ * usable; populate and map on a dying caller change nothing.
+ */
+static void writer_killed_test(struct kunit *test)
+{
+	struct yield_run y = { .kill_at = 3 };
+	struct axas_aspace *as = yield_space(test, &y);
+	u64 stop = 0, tables = stats(as).table_pages;
+	struct task_struct *task;
+	struct axas_xlate x;
+	u32 result;
+	int ret;
+
+	task = kthread_run(yield_unmapper, &y, "axas_unmapper");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	wait_for_completion(&y.finished);
+	KUNIT_EXPECT_EQ(test, y.ret, -EINTR);
+
+	down_write(&as->lock);
+	ret = axas_npt_visit_leaves(&as->npt, YIELD_GPA, YIELD_LINEAR, first_leaf,
+				    &stop, 0);
+	up_write(&as->lock);
+	KUNIT_ASSERT_EQ(test, ret, 1);
+	kunit_info(test, "unmap stopped at %#llx\n", stop);
+	KUNIT_EXPECT_GT(test, stop, (u64)YIELD_GPA);
+	KUNIT_EXPECT_LT(test, stop, (u64)YIELD_GPA + YIELD_LINEAR);
+	/* The region starts where the table does. */
+	KUNIT_EXPECT_EQ(test, axas_translate(as, stop - SZ_4K, &x), -ENOENT);
+	KUNIT_ASSERT_EQ(test, axas_translate(as, stop, &x), 0);
+	KUNIT_EXPECT_EQ(test, x.hpa, SZ_2G + (stop - YIELD_GPA));
+	KUNIT_EXPECT_EQ(test, x.limit, YIELD_GPA + YIELD_LINEAR - stop);
+	KUNIT_EXPECT_EQ(test, axas_handle_page_fault(as, stop - SZ_4K, AXAS_MAP_READ,
+						     &result), 0);
+	KUNIT_EXPECT_EQ(test, result, AXAS_FAULT_NOT_MAPPED);
+	KUNIT_EXPECT_EQ(test, axas_handle_page_fault(as, stop, AXAS_MAP_READ,
+						     &result), 0);
+	KUNIT_EXPECT_EQ(test, result, AXAS_FAULT_NOT_LAZY);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 2);
+	KUNIT_EXPECT_LT(test, stats(as).table_pages, tables);
+
+	/* The rest goes normally, and the table is back to what it held. */
+	axas_unregister_invalidate(as);
+	KUNIT_EXPECT_EQ(test, axas_unmap(as, YIELD_GPA, YIELD_LINEAR), 0);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 1);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, root_pages(as));
+}
+
+struct killed_map {
+	struct axas_aspace *as;
+	int populate, linear;
+	struct completion finished;
+};
+
+static int killed_mapper(void *arg)
+{
+	struct killed_map *k = arg;
+
+	allow_signal(SIGKILL);
+	send_sig(SIGKILL, current, 1);
+	k->populate = axas_map_alloc(k->as, SZ_1G, SZ_16M, RW | AXAS_MAP_POPULATE);
+	k->linear = axas_map_linear(k->as, SZ_2G, SZ_2G, SZ_16M, RW | AXAS_MAP_NOHUGE);
+	flush_signals(current);
+	complete(&k->finished);
+	return 0;
+}
+
+static void killed_map_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_SV48X4, 0, SZ_4G);
+	struct killed_map k = { .as = as };
+	struct task_struct *task;
+
+	init_completion(&k.finished);
+	task = kthread_run(killed_mapper, &k, "axas_mapper");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	wait_for_completion(&k.finished);
+	KUNIT_EXPECT_EQ(test, k.populate, -EINTR);
+	KUNIT_EXPECT_EQ(test, k.linear, -EINTR);
+	KUNIT_EXPECT_EQ(test, stats(as).nr_regions, 0);
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 0);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, root_pages(as));
+}
+
 static struct kunit_case axas_core_cases[] = {
 	KUNIT_CASE(create_validation_test),
 	KUNIT_CASE(map_errno_test),
@@ -1638,7 +1950,11 @@ static struct kunit_case axas_core_cases[] = {
 	KUNIT_CASE_PARAM(rollback_split_test, format_gen_params),
 	KUNIT_CASE(fault_race_test),
 	KUNIT_CASE(teardown_test),
+	KUNIT_CASE(writer_yield_test),
+	KUNIT_CASE(writer_killed_test),
+	KUNIT_CASE(killed_map_test),
 	KUNIT_CASE_PARAM(model_test, format_gen_params),
+	KUNIT_CASE_PARAM(exec_only_test, format_gen_params),
 	KUNIT_CASE_SLOW(concurrency_test),
 	{}
 };

@@ -5,15 +5,16 @@
  *
  * Arm stage 2 is checked with AT S12E1R/W at EL2 (kunit/arm64/), RISC-V
  * G-stage with HLV/HLVX/HSV in HS-mode (kunit/riscv/). The verifier also
- * walks the table in software with each architecture's own decoder
- * (written from the architecture manuals, sharing nothing with axas_npt)
- * for what the hardware path cannot observe: execute permission on Arm,
- * memory types, A/D/U bits, reserved bits, and every leaf of the table,
- * not just the sampled ones.
+ * walks the table in software with the reference decoder of
+ * kunit/ref_decode.c (written from the architecture manuals, sharing
+ * nothing with axas_npt; the engine's suites use the same one) for what
+ * the hardware path cannot observe: execute permission on Arm, memory
+ * types, A/D/U bits, reserved bits, and every leaf of the table, not just
+ * the sampled ones.
  *
  * The walk, the sampling of regions and holes, hwv_verify() and the KUnit
  * case bodies are shared (kunit/hwverify/); an architecture supplies the
- * hwv_arch_*() hooks (entry decoding, loading the table, one probe) and a
+ * hwv_arch_*() hooks (root register, loading the table, one probe) and a
  * struct hwv_test_arch.
  */
 #ifndef _AXAS_KUNIT_HWVERIFY_H
@@ -176,7 +177,7 @@ u64 *hwv_lookup(const struct hwv_table *t, u64 gpa, unsigned int *level);
 
 /* --- what the shared verifier (kunit/hwverify/) asks of an architecture -- */
 
-/* What an entry is, at its level, to the architecture's walker. */
+/* What an entry is, at its level, to the hardware's walk (from ref_decode). */
 enum hwv_pte_kind {
 	HWV_PTE_NONE,		/* invalid: maps nothing */
 	HWV_PTE_LEAF,
@@ -238,41 +239,6 @@ bool hwv_arch_pa_is_ram(u64 pa);
  * Return: the physical address in @t->root_reg (not @t->root_pa).
  */
 u64 hwv_arch_root(const struct hwv_table *t);
-
-/**
- * hwv_arch_pte_pa() - output address of a leaf or table entry
- * @pte: the entry
- *
- * Return: the physical address @pte points at.
- */
-u64 hwv_arch_pte_pa(u64 pte);
-
-/**
- * hwv_arch_kind() - what an entry is to the architecture's walker
- * @pte: the entry
- * @level: its level, 0 for the last
- *
- * Return: the kind of @pte.
- */
-enum hwv_pte_kind hwv_arch_kind(u64 pte, unsigned int level);
-
-/**
- * hwv_arch_check_table() - check the bits of a table pointer
- * @rep: where failures go
- * @gpa: first address the pointer covers
- * @pte: the entry (its target is checked by the caller)
- */
-void hwv_arch_check_table(struct hwv_report *rep, u64 gpa, u64 pte);
-
-/**
- * hwv_arch_check_leaf() - check the bits of a leaf
- * @rep: where failures go
- * @gpa: first address the leaf maps
- * @pte: the entry (its output address is checked by the caller)
- * @r: the region holding @gpa, or NULL: then only what needs no region
- */
-void hwv_arch_check_leaf(struct hwv_report *rep, u64 gpa, u64 pte,
-			 const struct hwv_region *r);
 
 /**
  * hwv_arch_check_shape() - check the format, width and root register
@@ -555,8 +521,10 @@ static inline struct hwv_scene *hwv_scene_build(struct kunit *test,
 		      AXAS_MAP_READ);
 	hwv_scene_add(test, s, 2 * SZ_64K, SZ_8K, hwv_small_pa(s, 8),
 		      AXAS_MAP_READ | AXAS_MAP_EXEC);
+	/* execute-only where the format has it (not on x86 paging) */
 	hwv_scene_add(test, s, 3 * SZ_64K, SZ_4K, hwv_small_pa(s, 10),
-		      AXAS_MAP_EXEC);
+		      axas_npt_prot_fits(&s->npt, AXAS_MAP_EXEC) ?
+		      AXAS_MAP_EXEC : AXAS_MAP_READ | AXAS_MAP_EXEC);
 	hwv_scene_add(test, s, 4 * SZ_64K, SZ_8K, hwv_small_pa(s, 11),
 		      rw | AXAS_MAP_DEVICE);
 	hwv_scene_add(test, s, 5 * SZ_64K, SZ_8K, hwv_small_pa(s, 13),

@@ -13,10 +13,15 @@
  * a page whose count has dropped back to ours has been freed by the engine.
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/io.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/rcupdate.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -48,11 +53,16 @@ static const struct nt_param nt_params[] = {
 	{ AXAS_FMT_SV39X4, 0, "sv39x4" },
 	{ AXAS_FMT_SV48X4, 0, "sv48x4" },
 	{ AXAS_FMT_SV57X4, 0, "sv57x4" },
+	{ AXAS_FMT_AMD_NPT4, 0, "amd_npt4" },
+	{ AXAS_FMT_AMD_NPT5, 0, "amd_npt5" },
 };
 
 KUNIT_ARRAY_PARAM_DESC(nt_fmt, nt_params, name);
 
-/* Every permission/memory-type combination a leaf can carry. */
+/*
+ * Every permission/memory-type combination a leaf can carry; on AMD NPT
+ * (x86 paging, every leaf readable) all but execute-only.
+ */
 static const u32 nt_good_prots[] = {
 	AXAS_MAP_READ,
 	AXAS_MAP_READ | AXAS_MAP_WRITE,
@@ -93,6 +103,11 @@ struct nt {
 	unsigned long unaccounted;
 	unsigned long untracked;
 	unsigned long double_freed;
+	struct nt_bbm *bbm;	/* records what the invalidation hook sees */
+	u64 race_gpa;		/* a racer maps this page from inside nt_alloc() */
+	u64 race_pa;
+	int race_ret;
+	unsigned long nr_inv;	/* invalidation hook calls */
 };
 
 static u64 nt_size(unsigned int level)
@@ -125,6 +140,18 @@ static struct page *nt_alloc(void *priv, gfp_t gfp, unsigned int order)
 	int err = 0;
 
 	t->nr_allocs++;
+	if (t->race_gpa) {
+		u64 gpa = t->race_gpa;
+
+		/*
+		 * A fault on another CPU wins the race: it maps the page
+		 * (tables and leaf) between our caller's probe and its
+		 * install walk, exactly where a real racer can.
+		 */
+		t->race_gpa = 0;
+		t->race_ret = axas_npt_map_page(&t->npt, gpa, t->race_pa,
+						AXAS_MAP_READ);
+	}
 	if (!(gfp & __GFP_ACCOUNT))
 		t->unaccounted++;
 	if (t->nr_allocs == t->fail_at) {
@@ -148,8 +175,11 @@ static struct page *nt_alloc(void *priv, gfp_t gfp, unsigned int order)
 	return page;
 }
 
-static const struct axas_npt_mm_ops nt_mm_ops = {
+static void nt_invalidate(void *priv, u64 gpa, u64 size);
+
+static const struct axas_npt_ops nt_mm_ops = {
 	.alloc = nt_alloc,
+	.invalidate = nt_invalidate,
 };
 
 /* A table page the engine allocated through us and has not freed. */
@@ -551,7 +581,9 @@ static void nt_query_one(struct nt *t, u64 gpa)
 
 	rret = axas_npt_ref_translate(&t->g, t->npt.root_pa, gpa, &ref);
 	memset(&leaf, 0, sizeof(leaf));
+	rcu_read_lock();
 	ret = axas_npt_query(&t->npt, gpa, &leaf);
+	rcu_read_unlock();
 	if (rret == -ENOENT || rret == -ERANGE) {
 		KUNIT_EXPECT_LT_MSG(t->test, ret, 0, "axas_npt_query(%#llx)", gpa);
 		if (rret == -ENOENT)
@@ -678,7 +710,7 @@ static void nt_cross_check(struct nt *t)
 	ls.n = 0;
 	axas_npt_ref_walk_all(&w, t->npt.root_pa);
 
-	ret = axas_npt_visit_leaves(&t->npt, 0, nt_top(t), nt_engine_leaf, &ls);
+	ret = axas_npt_visit_leaves(&t->npt, 0, nt_top(t), nt_engine_leaf, &ls, 0);
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	if (!ls.failed)
 		KUNIT_EXPECT_EQ_MSG(test, ls.idx, ls.n,
@@ -687,7 +719,7 @@ static void nt_cross_check(struct nt *t)
 	/* A nonzero return stops the walk and is passed back. */
 	if (ls.n >= 3) {
 		ret = axas_npt_visit_leaves(&t->npt, 0, nt_top(t), nt_stop_leaf,
-					    &n);
+					    &n, 0);
 		KUNIT_EXPECT_EQ(test, ret, 77);
 		KUNIT_EXPECT_EQ(test, n, 2);
 	}
@@ -701,7 +733,7 @@ static void nt_cross_check(struct nt *t)
 		ls.idx = 1;
 		ls.failed = false;
 		ret = axas_npt_visit_leaves(&t->npt, start, end - start,
-					    nt_engine_leaf, &ls);
+					    nt_engine_leaf, &ls, 0);
 		KUNIT_EXPECT_EQ(test, ret, 0);
 		if (!ls.failed)
 			KUNIT_EXPECT_EQ_MSG(test, ls.idx, ls.n - 1,
@@ -747,6 +779,7 @@ static void nt_new_table(struct kunit *test)
 	unsigned long n = 0;
 	const char *why;
 	unsigned int i;
+	int ret;
 
 	KUNIT_EXPECT_EQ(test, t->npt.levels, g->levels);
 	KUNIT_EXPECT_EQ(test, t->npt.gpa_bits, g->gpa_bits);
@@ -775,9 +808,12 @@ static void nt_new_table(struct kunit *test)
 	nt_query_one(t, SZ_2M + 123);
 	nt_query_one(t, nt_top(t) / 2);
 	nt_query_one(t, nt_top(t) - 1);
-	KUNIT_EXPECT_EQ(test, axas_npt_query(&t->npt, nt_top(t), &leaf), -EINVAL);
+	rcu_read_lock();
+	ret = axas_npt_query(&t->npt, nt_top(t), &leaf);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
 	KUNIT_EXPECT_EQ(test, axas_npt_visit_leaves(&t->npt, 0, nt_top(t),
-						    nt_stop_leaf, &n), 0);
+						    nt_stop_leaf, &n, 0), 0);
 	KUNIT_EXPECT_EQ(test, n, 0);
 	nt_cross_check(t);
 	nt_destroy(t);
@@ -793,6 +829,12 @@ static u64 nt_pa(unsigned int level)
 	if (level < 1)
 		pa += 0x75000;
 	return pa;
+}
+
+/* The manuals let the format express @prot (x86: no unreadable leaf). */
+static bool nt_prot_expressible(const struct nt *t, u32 prot)
+{
+	return !t->g.always_readable || (prot & AXAS_MAP_READ);
 }
 
 static void nt_map_leaf(struct kunit *test)
@@ -813,6 +855,15 @@ static void nt_map_leaf(struct kunit *test)
 			u64 pa = nt_pa(level);
 
 			ret = axas_npt_map(&t->npt, gpa, pa, size, prot, 0);
+			if (!nt_prot_expressible(t, prot)) {
+				KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
+						    "map level %u prot %#x",
+						    level, prot);
+				KUNIT_EXPECT_FALSE(test,
+						   axas_npt_prot_fits(&t->npt, prot));
+				nt_expect_empty(t);
+				continue;
+			}
 			KUNIT_ASSERT_EQ_MSG(test, ret, 0,
 					    "map level %u prot %#x", level,
 					    prot);
@@ -1212,7 +1263,9 @@ static void nt_walkers(struct kunit *test)
 					 r, NULL), 0);
 	KUNIT_ASSERT_EQ(test, axas_npt_map_page(&t->npt, base + 3ULL * SZ_1G +
 						SZ_4K, NT_PA_BASE + SZ_8K,
-						AXAS_MAP_EXEC), 0);
+						nt_prot_expressible(t, AXAS_MAP_EXEC) ?
+						AXAS_MAP_EXEC :
+						AXAS_MAP_READ | AXAS_MAP_EXEC), 0);
 	nt_expect(t, NULL, 0);
 	nt_cross_check(t);
 	nt_destroy(t);
@@ -1240,6 +1293,39 @@ static void nt_map_page_case(struct kunit *test)
 			-EEXIST);
 	nt_snap_same(t, &before, "map_page over a page");
 	KUNIT_EXPECT_EQ(test, nt_unmap(t, gpa, SZ_8K, NULL, NULL), 0);
+	nt_expect_empty(t);
+	nt_destroy(t);
+}
+
+/*
+ * The loser of a race: another axas_npt_map_page() links the tables and the
+ * leaf after this one probed the path (and counted the tables it lacks) but
+ * before it installs them. Every cmpxchg of the loser fails: it must
+ * descend into the winner's tables, report -EEXIST for the leaf, leave the
+ * winner's mapping alone and give back every page it set aside.
+ */
+static void nt_map_page_lost_race(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	u32 rw = AXAS_MAP_READ | AXAS_MAP_WRITE;
+	u64 gpa = nt_window(t) + SZ_1G + SZ_2M + SZ_8K, pa = nt_pa(0);
+	struct nt_run run = { gpa, pa + SZ_64K, SZ_4K, 1, AXAS_MAP_READ };
+	unsigned long allocs;
+
+	t->race_gpa = gpa;
+	t->race_pa = pa + SZ_64K;
+	allocs = t->nr_allocs;
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, gpa, pa, rw), -EEXIST);
+	KUNIT_EXPECT_EQ(test, t->race_gpa, 0);
+	KUNIT_EXPECT_EQ(test, t->race_ret, 0);
+	/* the loser allocated its tables, the winner its own: both counted */
+	KUNIT_EXPECT_EQ(test, t->nr_allocs - allocs, 2 * (t->g.levels - 1));
+	nt_expect(t, &run, 1);
+	KUNIT_EXPECT_EQ(test, nt_table_pages(t),
+			(long)(t->g.root_pages + t->g.levels - 1));
+	KUNIT_EXPECT_EQ_MSG(test, nt_settle(t, false), nt_table_pages(t),
+			    "the loser's unused tables were not freed");
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, gpa, SZ_4K, NULL, NULL), 0);
 	nt_expect_empty(t);
 	nt_destroy(t);
 }
@@ -1569,6 +1655,8 @@ static void nt_random_ops(struct kunit *test)
 
 		nt_random_range(t, &rs, &gpa, &size);
 		prot = nt_good_prots[nt_rand(&rs, ARRAY_SIZE(nt_good_prots))];
+		if (!nt_prot_expressible(t, prot))
+			prot |= AXAS_MAP_READ;
 		if (op < 5) {
 			/* pa congruent to gpa modulo 1 GiB, sometimes not */
 			pa = NT_PA_BASE + (u64)nt_rand(&rs, 64) * SZ_1G +
@@ -1669,6 +1757,7 @@ static void nt_widths(struct kunit *test)
 		{ AXAS_FMT_EPT4, 48 }, { AXAS_FMT_EPT5, 57 },
 		{ AXAS_FMT_SV39X4, 41 }, { AXAS_FMT_SV48X4, 50 },
 		{ AXAS_FMT_SV57X4, 59 },
+		{ AXAS_FMT_AMD_NPT4, 48 }, { AXAS_FMT_AMD_NPT5, 57 },
 	};
 	struct nt_run run;
 	struct axas_npt npt;
@@ -1720,8 +1809,411 @@ static void nt_widths(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, axas_npt_init(&npt, AXAS_FMT_ARM_S2, 49, NULL, NULL),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, axas_npt_init(&npt, 7, 0, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, axas_npt_init(&npt, AXAS_FMT_AMD_NPT5 + 1, 0, NULL, NULL),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, axas_npt_init(&npt, 100, 0, NULL, NULL), -EINVAL);
+}
+
+/* ---- break-before-make: the hook sees the break, the make comes after -- */
+
+#define NT_BBM_MAX	16
+
+/**
+ * struct nt_bbm - what the invalidation hook saw
+ * @n: calls
+ * @gpa: range of each call
+ * @size: ...
+ * @valid: the entry covering @gpa at the level of @size, when the hook
+ *	ran, is one the hardware would use (the manuals' rules, from the
+ *	reference decoder): a break must make it invalid
+ * @pte: that entry's raw value
+ * @query: the engine's lockless query of @gpa during the call: 0 and the
+ *	old leaf's size, or the error
+ * @query_size: size of the leaf the query found
+ */
+struct nt_bbm {
+	unsigned int n;
+	u64 gpa[NT_BBM_MAX];
+	u64 size[NT_BBM_MAX];
+	bool valid[NT_BBM_MAX];
+	u64 pte[NT_BBM_MAX];
+	int query[NT_BBM_MAX];
+	u64 query_size[NT_BBM_MAX];
+};
+
+/* The entry mapping @gpa at @level, found by the reference decoder. */
+static u64 *nt_ref_ptep(struct nt *t, u64 gpa, unsigned int level)
+{
+	const struct axas_npt_ref_geom *g = &t->g;
+	u64 *table = (u64 *)axas_npt_ref_table_va(t->npt.root_pa);
+	unsigned int l = g->levels - 1, nr = g->root_entries;
+	struct axas_npt_ref_entry e;
+	u64 *ptep;
+
+	for (;;) {
+		ptep = &table[(gpa >> (PAGE_SHIFT + 9 * l)) & (nr - 1)];
+		if (l == level)
+			return ptep;
+		axas_npt_ref_decode(g, READ_ONCE(*ptep), l, &e);
+		if (e.kind != AXAS_NPT_REF_TABLE)
+			return NULL;
+		table = (u64 *)axas_npt_ref_table_va(e.pa);
+		nr = 512;
+		l--;
+	}
+}
+
+static void nt_invalidate(void *priv, u64 gpa, u64 size)
+{
+	struct nt *t = priv;
+	struct nt_bbm *b = t->bbm;
+	struct axas_npt_leaf leaf;
+	unsigned int level;
+	u64 *ptep;
+	int ret;
+
+	t->nr_inv++;
+	if (!b || b->n >= NT_BBM_MAX)
+		return;
+	level = (ilog2(size) - PAGE_SHIFT) / 9;
+	ptep = nt_ref_ptep(t, gpa, level);
+	b->gpa[b->n] = gpa;
+	b->size[b->n] = size;
+	b->pte[b->n] = ptep ? READ_ONCE(*ptep) : ~0ULL;
+	b->valid[b->n] = !ptep || axas_npt_ref_pte_is_valid(&t->g, b->pte[b->n]);
+	rcu_read_lock();
+	ret = axas_npt_query(&t->npt, gpa, &leaf);
+	rcu_read_unlock();
+	b->query[b->n] = ret;
+	b->query_size[b->n] = ret ? 0 : leaf.size;
+	b->n++;
+}
+
+/* Call @i of the hook was a break of the entry at [@gpa, @gpa + @size). */
+static void nt_expect_break(struct nt *t, const struct nt_bbm *b, unsigned int i,
+			    u64 gpa, u64 size, bool lockless_sees_old)
+{
+	struct kunit *test = t->test;
+
+	if (i >= b->n) {
+		KUNIT_FAIL(test, "no invalidation %u for [%#llx, +%#llx)", i, gpa, size);
+		return;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, b->gpa[i], gpa, "invalidation %u", i);
+	KUNIT_EXPECT_EQ_MSG(test, b->size[i], size, "invalidation %u", i);
+	KUNIT_EXPECT_FALSE_MSG(test, b->valid[i],
+			       "invalidation %u of [%#llx, +%#llx): entry %#llx is not invalid while the hook runs",
+			       i, gpa, size, b->pte[i]);
+	if (lockless_sees_old) {
+		KUNIT_EXPECT_EQ_MSG(test, b->query[i], 0,
+				    "lockless query during break %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, b->query_size[i], size,
+				    "lockless query during break %u reads the old leaf", i);
+	}
+}
+
+/* The entry for @gpa at @level is what the reference decoder calls @kind. */
+static void nt_expect_entry(struct nt *t, u64 gpa, unsigned int level,
+			    enum axas_npt_ref_kind kind, u32 prot)
+{
+	struct axas_npt_ref_entry e = { .kind = AXAS_NPT_REF_BAD };
+	u64 *ptep = nt_ref_ptep(t, gpa, level);
+
+	if (ptep)
+		axas_npt_ref_decode(&t->g, *ptep, level, &e);
+	KUNIT_EXPECT_EQ_MSG(t->test, e.kind, kind, "entry of %#llx at level %u",
+			    gpa, level);
+	if (kind == AXAS_NPT_REF_LEAF)
+		KUNIT_EXPECT_EQ_MSG(t->test, e.prot, prot, "leaf of %#llx", gpa);
+}
+
+/*
+ * Every split and every memory-type change, on every leaf size the format
+ * has: the hook runs with the entry invalid (as the Arm ARM's
+ * break-before-make demands) and a lockless reader still reads the old leaf;
+ * the new table or leaf is there afterwards. Permission changes on whole
+ * leaves and maps into empty entries never call the hook.
+ */
+static void nt_bbm_order(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	const u32 r = AXAS_MAP_READ, rw = r | AXAS_MAP_WRITE;
+	const u32 rwx = rw | AXAS_MAP_EXEC;
+	u64 x = nt_window(t) + SZ_2G;
+	struct nt_bbm b = {};
+	unsigned int level, i;
+	bool flush;
+
+	for (level = 1; level <= t->g.max_leaf_level; level++) {
+		u64 size = nt_size(level), pa = nt_pa(level);
+		u64 cut = x + size / 2 + 3 * SZ_4K;
+
+		/* An unmap that cuts a huge leaf: one break per level. */
+		KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, x, pa, size, rw, 0), 0);
+		memset(&b, 0, sizeof(b));
+		t->bbm = &b;
+		KUNIT_EXPECT_EQ(test, nt_unmap(t, cut, SZ_4K, &flush, NULL), 0);
+		t->bbm = NULL;
+		KUNIT_EXPECT_EQ(test, b.n, level);
+		for (i = 0; i < level; i++)
+			nt_expect_break(t, &b, i, ALIGN_DOWN(cut, nt_size(level - i)),
+					nt_size(level - i), true);
+		for (i = 1; i <= level; i++)
+			nt_expect_entry(t, cut, i, AXAS_NPT_REF_TABLE, 0);
+		nt_expect_entry(t, cut, 0, AXAS_NPT_REF_NONE, 0);
+		nt_expect_entry(t, cut + SZ_4K, 0, AXAS_NPT_REF_LEAF, rw);
+		KUNIT_EXPECT_EQ(test, nt_unmap(t, x, size, NULL, NULL), 0);
+
+		/* A protect that only adds permissions still splits by BBM. */
+		KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, x, pa, size, r, 0), 0);
+		memset(&b, 0, sizeof(b));
+		t->bbm = &b;
+		KUNIT_EXPECT_EQ(test, nt_protect(t, cut, SZ_4K, rwx, &flush), 0);
+		t->bbm = NULL;
+		KUNIT_EXPECT_FALSE(test, flush);
+		KUNIT_EXPECT_EQ(test, b.n, level);
+		for (i = 0; i < level; i++)
+			nt_expect_break(t, &b, i, ALIGN_DOWN(cut, nt_size(level - i)),
+					nt_size(level - i), true);
+		nt_expect_entry(t, cut, 0, AXAS_NPT_REF_LEAF, rwx);
+		nt_expect_entry(t, cut + SZ_4K, 0, AXAS_NPT_REF_LEAF, r);
+		KUNIT_EXPECT_EQ(test, nt_unmap(t, x, size, NULL, NULL), 0);
+
+		/* A new memory type for a whole live huge leaf: break, make. */
+		KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, x, pa, size, rw, 0), 0);
+		memset(&b, 0, sizeof(b));
+		t->bbm = &b;
+		KUNIT_EXPECT_EQ(test, nt_protect(t, x, size, rw | AXAS_MAP_UNCACHED,
+						 &flush), 0);
+		KUNIT_EXPECT_EQ(test, nt_protect(t, x, size, rw | AXAS_MAP_DEVICE,
+						 &flush), 0);
+		t->bbm = NULL;
+		KUNIT_EXPECT_TRUE(test, flush);
+		KUNIT_EXPECT_EQ(test, b.n, 2);
+		nt_expect_break(t, &b, 0, x, size, true);
+		nt_expect_break(t, &b, 1, x, size, true);
+		nt_expect_entry(t, x, level, AXAS_NPT_REF_LEAF, rw | AXAS_MAP_DEVICE);
+
+		/* Permissions alone change in place: no hook. */
+		memset(&b, 0, sizeof(b));
+		t->bbm = &b;
+		KUNIT_EXPECT_EQ(test, nt_protect(t, x, size, r | AXAS_MAP_DEVICE,
+						 &flush), 0);
+		KUNIT_EXPECT_TRUE(test, flush);
+		KUNIT_EXPECT_EQ(test, nt_protect(t, x, size, rw | AXAS_MAP_DEVICE,
+						 &flush), 0);
+		KUNIT_EXPECT_FALSE(test, flush);
+		t->bbm = NULL;
+		KUNIT_EXPECT_EQ(test, b.n, 0);
+		KUNIT_EXPECT_EQ(test, nt_unmap(t, x, size, NULL, NULL), 0);
+	}
+
+	/* 4 KiB leaves changing memory type: one break per leaf, in order. */
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, x, nt_pa(0), 4 * SZ_4K, rwx, 0), 0);
+	memset(&b, 0, sizeof(b));
+	t->bbm = &b;
+	KUNIT_EXPECT_EQ(test, nt_protect(t, x, 4 * SZ_4K, rwx | AXAS_MAP_UNCACHED,
+					 &flush), 0);
+	KUNIT_EXPECT_TRUE(test, flush);
+	KUNIT_EXPECT_EQ(test, b.n, 4);
+	for (i = 0; i < 4; i++) {
+		nt_expect_break(t, &b, i, x + i * SZ_4K, SZ_4K, true);
+		nt_expect_entry(t, x + i * SZ_4K, 0, AXAS_NPT_REF_LEAF,
+				rwx | AXAS_MAP_UNCACHED);
+	}
+
+	/* Maps into empty entries and faults never invalidate. */
+	memset(&b, 0, sizeof(b));
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, x + SZ_1G, nt_pa(2), SZ_1G, rw, 0), 0);
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, x + SZ_2M, nt_pa(0), rw), 0);
+	t->bbm = NULL;
+	KUNIT_EXPECT_EQ(test, b.n, 0);
+	nt_cross_check(t);
+	nt_destroy(t);
+}
+
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+static int nt_splats(struct nt *t)
+{
+	return atomic_read(&t->npt.contract_splats);
+}
+
+static void nt_contract_off(void *arg)
+{
+	struct nt *t = arg;
+
+	axas_npt_set_lock(&t->npt, NULL);
+	t->npt.contract_quiet = false;
+}
+#endif
+
+/*
+ * The walker contract is checked, not only written down: each broken rule
+ * makes the walker report (the report is counted here instead of printed,
+ * so that the kernel log stays clean), each kept rule does not.
+ */
+static void nt_contract(struct kunit *test)
+{
+#ifndef CONFIG_DEBUG_LOCK_ALLOC
+	kunit_skip(test, "the contract is checked by lockdep (CONFIG_DEBUG_LOCK_ALLOC)");
+#else
+	struct nt *t = nt_create(test, AXAS_FMT_EPT4, 0);
+	struct rw_semaphore *sem = kunit_kzalloc(test, sizeof(*sem), GFP_KERNEL);
+	const u32 rw = AXAS_MAP_READ | AXAS_MAP_WRITE;
+	struct axas_npt_leaf leaf;
+	int base;
+
+	KUNIT_ASSERT_NOT_NULL(test, sem);
+	init_rwsem(sem);
+	axas_npt_set_lock(&t->npt, &sem->dep_map);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, nt_contract_off, t), 0);
+	t->npt.contract_quiet = true;
+	base = nt_splats(t);
+
+	/* A writer under the write lock is fine. */
+	down_write(sem);
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, 0, nt_pa(1), SZ_2M, rw, 0), 0);
+	up_write(sem);
+	KUNIT_EXPECT_EQ(test, nt_splats(t), base);
+
+	/* A shared walk (query) outside RCU and the lock: reported. */
+	KUNIT_EXPECT_EQ(test, axas_npt_query(&t->npt, SZ_4K, &leaf), 0);
+	KUNIT_EXPECT_EQ(test, nt_splats(t), base + 1);
+	/* ... inside RCU, or under the owner's lock: not. */
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, axas_npt_query(&t->npt, SZ_4K, &leaf), 0);
+	rcu_read_unlock();
+	down_read(sem);
+	KUNIT_EXPECT_EQ(test, axas_npt_query(&t->npt, SZ_4K, &leaf), 0);
+	up_read(sem);
+	KUNIT_EXPECT_EQ(test, nt_splats(t), base + 1);
+
+	/*
+	 * A writer without the lock, or with it only for reading: every walk
+	 * reports. A map walks twice (count, then map), an unmap three times
+	 * (a probe at each end for splits, then the unmap).
+	 */
+	KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, SZ_1G, nt_pa(0), SZ_4K, rw, 0), 0);
+	KUNIT_EXPECT_EQ(test, nt_splats(t), base + 3);
+	down_read(sem);
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, SZ_1G, SZ_4K, NULL, NULL), 0);
+	up_read(sem);
+	KUNIT_EXPECT_EQ(test, nt_splats(t), base + 6);
+
+	/* The fault path needs the lock in either mode (a probe, a map walk). */
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, SZ_4M, nt_pa(0), rw), 0);
+	KUNIT_EXPECT_EQ(test, nt_splats(t), base + 8);
+	down_read(sem);
+	KUNIT_EXPECT_EQ(test, axas_npt_map_page(&t->npt, SZ_4M + SZ_4K, nt_pa(0), rw), 0);
+	up_read(sem);
+	KUNIT_EXPECT_EQ(test, nt_splats(t), base + 8);
+
+	down_write(sem);
+	nt_contract_off(t);
+	up_write(sem);
+	nt_cross_check(t);
+	nt_destroy(t);
+#endif
+}
+
+/* ---- lockless readers against splits, on every CPU ---- */
+
+struct nt_stress {
+	struct nt *t;
+	u64 a, b;		/* two 2 MiB leaves: A is split and remade, B retyped */
+	u64 pa_a, pa_b;
+	atomic_t remap_seq;	/* odd while A is unmapped and mapped again */
+	atomic_long_t checked;
+	atomic_long_t errors;
+	bool stop;
+};
+
+static int nt_stress_reader(void *arg)
+{
+	struct nt_stress *s = arg;
+	struct axas_npt_leaf leaf;
+	u32 rnd = get_random_u32();
+	u64 off, gpa, want;
+	int seq, ret;
+
+	while (!READ_ONCE(s->stop)) {
+		cond_resched();
+		rnd = rnd * 1103515245 + 12345;
+		/* Never page 0 of A: the writer unmaps it. */
+		off = ((rnd >> 8) % 511 + 1) * SZ_4K + (rnd & 0xff);
+		seq = atomic_read_acquire(&s->remap_seq);
+		gpa = (rnd & 1) ? s->b + off : s->a + off;
+		want = (rnd & 1) ? s->pa_b + off : s->pa_a + off;
+		rcu_read_lock();
+		ret = axas_npt_query(&s->t->npt, gpa, &leaf);
+		rcu_read_unlock();
+		/* the query before the second look at the count (seqcount-like) */
+		smp_rmb();
+		if ((seq & 1) || atomic_read(&s->remap_seq) != seq)
+			continue;	/* a leaf was being unmapped and remade */
+		atomic_long_inc(&s->checked);
+		if (ret || leaf.pa + (gpa - leaf.gpa) != want)
+			atomic_long_inc(&s->errors);
+	}
+	return 0;
+}
+
+/*
+ * Readers on every other CPU query two huge leaves while a writer splits
+ * one of them (break-before-make) and remakes it, and keeps changing the
+ * memory type of the other: a page that stays mapped must always
+ * translate, to the right address, even in the middle of a break.
+ */
+static void nt_smp_stress(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	const u32 rw = AXAS_MAP_READ | AXAS_MAP_WRITE;
+	struct task_struct *readers[8];
+	unsigned int nr = clamp(num_online_cpus(), 2U, 8U), i, iter;
+	struct nt_stress s = { .t = t };
+
+	s.a = nt_window(t) + SZ_2G;
+	s.b = s.a + SZ_1G;
+	s.pa_a = nt_pa(1);
+	s.pa_b = nt_pa(1) + SZ_1G;
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, s.a, s.pa_a, SZ_2M, rw, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, s.b, s.pa_b, SZ_2M, rw, 0), 0);
+
+	for (i = 0; i < nr; i++) {
+		readers[i] = kthread_run(nt_stress_reader, &s, "nt_reader/%u", i);
+		if (IS_ERR(readers[i])) {
+			nr = i;
+			break;
+		}
+	}
+	KUNIT_ASSERT_GT(test, nr, 0);
+
+	for (iter = 0; iter < 300; iter++) {
+		KUNIT_EXPECT_EQ(test, nt_unmap(t, s.a, SZ_4K, NULL, NULL), 0);
+		KUNIT_EXPECT_EQ(test, nt_protect(t, s.b, SZ_2M,
+						 iter & 1 ? rw : rw | AXAS_MAP_UNCACHED,
+						 NULL), 0);
+		atomic_inc_return_release(&s.remap_seq);
+		KUNIT_EXPECT_EQ(test, nt_unmap(t, s.a, SZ_2M, NULL, NULL), 0);
+		KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, s.a, s.pa_a, SZ_2M, rw, 0), 0);
+		atomic_inc_return_release(&s.remap_seq);
+		KUNIT_EXPECT_EQ(test, nt_protect(t, s.b, SZ_4K, rw | AXAS_MAP_EXEC,
+						 NULL), 0);
+		atomic_inc_return_release(&s.remap_seq);
+		KUNIT_EXPECT_EQ(test, nt_unmap(t, s.b, SZ_2M, NULL, NULL), 0);
+		KUNIT_EXPECT_EQ(test, axas_npt_map(&t->npt, s.b, s.pa_b, SZ_2M, rw, 0), 0);
+		atomic_inc_return_release(&s.remap_seq);
+		cond_resched();
+	}
+	WRITE_ONCE(s.stop, true);
+	for (i = 0; i < nr; i++)
+		kthread_stop(readers[i]);
+	kunit_info(test, "%u readers on %u CPUs: %ld lookups checked\n", nr,
+		   num_online_cpus(), atomic_long_read(&s.checked));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s.errors), 0);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&s.checked), 0);
+	nt_cross_check(t);
+	nt_destroy(t);
 }
 
 static struct kunit_case nt_cases[] = {
@@ -1734,10 +2226,14 @@ static struct kunit_case nt_cases[] = {
 	KUNIT_CASE_PARAM(nt_protect_split, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_walkers, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_map_page_case, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_map_page_lost_race, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_alloc_failure, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_map_alloc_first, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_random_ops, nt_fmt_gen_params),
 	KUNIT_CASE(nt_widths),
+	KUNIT_CASE_PARAM(nt_bbm_order, nt_fmt_gen_params),
+	KUNIT_CASE(nt_contract),
+	KUNIT_CASE_PARAM(nt_smp_stress, nt_fmt_gen_params),
 	{}
 };
 

@@ -8,7 +8,10 @@
  *    SH, AF, XN), initial lookup level and concatenated tables (VTCR_EL2),
  *    and VTTBR_EL2;
  *  - RISC-V Privileged ISA, "Hypervisor Extension" (Sv39x4/Sv48x4/Sv57x4,
- *    hgatp), "Sv39" PTE format and "Svpbmt".
+ *    hgatp), "Sv39" PTE format and "Svpbmt";
+ *  - AMD64 APM Vol. 2, 5.3/5.4 (long-mode page-translation-table entries)
+ *    and 15.25 "Nested Paging" (nested walks are user accesses; nCR3), with
+ *    the host PAT as Linux programs it (slots 0 WB, 1 WC, 2 UC-, 3 UC).
  * It deliberately shares nothing with the engine's own encoders/decoders.
  */
 #include <linux/bitfield.h>
@@ -92,6 +95,25 @@
 #define RV_PBMT_IO		2
 #define RV_ROOT_BYTES		SZ_16K
 
+/* AMD64 APM Vol. 2, long-mode PML5E/PML4E/PDPE/PDE/PTE fields. */
+#define X86_P			BIT_ULL(0)
+#define X86_RW			BIT_ULL(1)
+#define X86_US			BIT_ULL(2)
+#define X86_PWT			BIT_ULL(3)
+#define X86_PCD			BIT_ULL(4)
+#define X86_A			BIT_ULL(5)
+#define X86_D			BIT_ULL(6)	/* leaves; ignored in pointers */
+#define X86_PS_OR_PAT		BIT_ULL(7)	/* PS above level 0, PAT at 0 */
+#define X86_G			BIT_ULL(8)
+#define X86_AVL			GENMASK_ULL(11, 9)
+#define X86_PAT_LARGE		BIT_ULL(12)	/* PAT of a 2 MiB / 1 GiB leaf */
+#define X86_ADDR		GENMASK_ULL(51, 12)
+#define X86_AVL_HI		GENMASK_ULL(58, 52)
+#define X86_PKEY		GENMASK_ULL(62, 59)
+#define X86_NX			BIT_ULL(63)
+/* nCR3 takes the root's address and PCD/PWT; everything else is zero. */
+#define X86_NCR3_ADDR		GENMASK_ULL(51, 12)
+
 /* RISC-V hgatp (RV64). */
 #define REF_HGATP_MODE		GENMASK_ULL(63, 60)
 #define REF_HGATP_ZERO		GENMASK_ULL(59, 58)
@@ -111,7 +133,7 @@ static u64 ref_size(unsigned int level)
 /**
  * axas_npt_ref_geom_init() - the geometry the manuals give a format
  * @g: filled in
- * @format: AXAS_FMT_EPT4..AXAS_FMT_SV57X4
+ * @format: AXAS_FMT_EPT4..AXAS_FMT_AMD_NPT5
  * @gpa_bits: 0 for the default, else the width
  *
  * Arm stage 2 with a 4 KiB granule: the walk has (gpa_bits - 8) / 9 levels
@@ -152,6 +174,14 @@ int axas_npt_ref_geom_init(struct axas_npt_ref_geom *g, u32 format, u32 gpa_bits
 		width = 59;
 		levels = 5;
 		break;
+	case AXAS_FMT_AMD_NPT4:
+		width = 48;
+		levels = 4;
+		break;
+	case AXAS_FMT_AMD_NPT5:
+		width = 57;
+		levels = 5;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -165,7 +195,10 @@ int axas_npt_ref_geom_init(struct axas_npt_ref_geom *g, u32 format, u32 gpa_bits
 	g->root_pages = max(1U, g->root_entries / REF_PTES);
 	g->max_leaf_level = min(2U, levels - 1);
 	g->pa_bits = format == AXAS_FMT_ARM_S2 ? 48 :
-		     format <= AXAS_FMT_EPT5 ? 52 : 56;
+		     format <= AXAS_FMT_EPT5 ? 52 :
+		     format >= AXAS_FMT_AMD_NPT4 ? 52 : 56;
+	g->always_readable = format == AXAS_FMT_AMD_NPT4 ||
+			     format == AXAS_FMT_AMD_NPT5;
 	return 0;
 }
 
@@ -199,6 +232,8 @@ static void ref_decode_ept(u64 pte, unsigned int level,
 	}
 	if (pte & EPT_FEATURES)
 		ref_bad(e, "EPT: bits 63:57 (#VE/SSS/SPP/PW/VGP) set");
+	e->shape = level > 0 && !(pte & EPT_LARGE) ? AXAS_NPT_REF_TABLE :
+		   AXAS_NPT_REF_LEAF;
 	if (level > 0 && !(pte & EPT_LARGE)) {
 		if (perm != EPT_RWX)
 			ref_bad(e, "EPT: non-leaf entry without RWX restricts its subtree");
@@ -242,6 +277,10 @@ static void ref_decode_s2(u64 pte, unsigned int level, struct axas_npt_ref_entry
 			ref_bad(e, "S2: invalid descriptor with other bits set");
 		return;
 	}
+	if (pte & S2_TABLE_OR_PAGE)
+		e->shape = level > 0 ? AXAS_NPT_REF_TABLE : AXAS_NPT_REF_LEAF;
+	else
+		e->shape = level > 0 && level <= 2 ? AXAS_NPT_REF_LEAF : AXAS_NPT_REF_BAD;
 	if ((pte & S2_TABLE_OR_PAGE) && level > 0) {
 		if (pte & (S2_HI | S2_OA_HI))
 			ref_bad(e, "S2: table descriptor with RES0 bits (63:59, 50:48) set");
@@ -302,6 +341,10 @@ static void ref_decode_rv(u64 pte, unsigned int level, struct axas_npt_ref_entry
 	}
 	if (pte & (RV_N | RV_RSVD))
 		ref_bad(e, "G-stage: N or reserved bits 60:54 set");
+	if (!(pte & (RV_R | RV_W | RV_X)))
+		e->shape = level > 0 ? AXAS_NPT_REF_TABLE : AXAS_NPT_REF_BAD;
+	else
+		e->shape = AXAS_NPT_REF_LEAF;
 	if (!(pte & (RV_R | RV_W | RV_X))) {
 		if (level == 0)
 			ref_bad(e, "G-stage: pointer at the last level");
@@ -344,6 +387,97 @@ static void ref_decode_rv(u64 pte, unsigned int level, struct axas_npt_ref_entry
 		    "G-stage: misaligned superpage");
 }
 
+/*
+ * A nested walk is a user access and takes the most restrictive R/W, U and
+ * NX of every level, so a pointer must grant all of them; the leaf carries
+ * the mapping's own permissions. Reads cannot be refused by x86 paging.
+ */
+static void ref_decode_npt(u64 pte, unsigned int level,
+			   struct axas_npt_ref_entry *e)
+{
+	unsigned int slot;
+	u64 pa;
+
+	if (!(pte & X86_P)) {
+		if (pte)
+			ref_bad(e, "NPT: non-present entry with other bits set");
+		return;
+	}
+	if (!(pte & X86_US))
+		ref_bad(e, "NPT: U clear: a nested (user) access faults");
+	if (!(pte & X86_A))
+		ref_bad(e, "NPT: A clear: the walker would have to set it");
+	if (pte & (X86_G | X86_AVL | X86_AVL_HI | X86_PKEY))
+		ref_bad(e, "NPT: G, software or protection-key bits set");
+	if (level > 0 && !(pte & X86_PS_OR_PAT)) {
+		if (!(pte & X86_RW) || (pte & X86_NX))
+			ref_bad(e, "NPT: pointer without R/W or with NX restricts its subtree");
+		if (pte & (X86_PCD | X86_PWT | X86_D))
+			ref_bad(e, "NPT: pointer with PCD, PWT or D set");
+		if (e->kind != AXAS_NPT_REF_BAD)
+			e->kind = AXAS_NPT_REF_TABLE;
+		e->pa = pte & X86_ADDR;
+		return;
+	}
+	if (level > 2)
+		ref_bad(e, "NPT: PS in a PML4E/PML5E is reserved (MBZ)");
+	if ((pte & X86_RW) && !(pte & X86_D))
+		ref_bad(e, "NPT: writable leaf without D");
+	/* host PAT slot = PAT:PCD:PWT; PAT is bit 7 at 4 KiB, 12 above */
+	slot = FIELD_GET(X86_PWT, pte) | FIELD_GET(X86_PCD, pte) << 1;
+	if (pte & (level ? X86_PAT_LARGE : X86_PS_OR_PAT))
+		slot |= 4;
+	switch (slot) {
+	case 0:
+		break;
+	case 1:
+		e->prot |= AXAS_MAP_UNCACHED;
+		break;
+	case 3:
+		e->prot |= AXAS_MAP_DEVICE;
+		break;
+	default:
+		ref_bad(e, "NPT: PAT slot is not WB (0), WC (1) or UC (3)");
+	}
+	e->prot |= AXAS_MAP_READ;
+	if (pte & X86_RW)
+		e->prot |= AXAS_MAP_WRITE;
+	if (!(pte & X86_NX))
+		e->prot |= AXAS_MAP_EXEC;
+	pa = pte & X86_ADDR;
+	if (level)
+		pa &= ~X86_PAT_LARGE;
+	ref_leaf_pa(e, pa, level,
+		    "NPT: large-page address bits below the page size set (reserved)");
+}
+
+/**
+ * axas_npt_ref_pte_is_valid() - would the hardware use this entry at all?
+ * @g: the geometry
+ * @pte: the raw entry
+ *
+ * EPT (SDM 3C, "EPT Translation Mechanism"): an entry whose bits 2:0 are
+ * all clear is not present, whatever else it holds (bit 10, execute for
+ * user-mode addresses, counts too when mode-based execute control is on).
+ * Arm (D8, descriptor formats): bit 0 clear is an invalid descriptor, the
+ * other bits are ignored. RISC-V (PTE format): V = 0 is invalid, the other
+ * bits are free for software.
+ *
+ * Return: true if a walk would use the entry (as a table or a leaf).
+ */
+bool axas_npt_ref_pte_is_valid(const struct axas_npt_ref_geom *g, u64 pte)
+{
+	switch (g->format) {
+	case AXAS_FMT_EPT4:
+	case AXAS_FMT_EPT5:
+		return pte & (EPT_RWX | EPT_XU);
+	case AXAS_FMT_ARM_S2:
+		return pte & S2_VALID;
+	default:
+		return pte & RV_V;
+	}
+}
+
 /**
  * axas_npt_ref_decode() - decode one entry as the hardware reads it
  * @g: geometry of the table
@@ -355,6 +489,7 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
 			 struct axas_npt_ref_entry *e)
 {
 	e->kind = AXAS_NPT_REF_NONE;
+	e->shape = AXAS_NPT_REF_NONE;
 	e->pa = 0;
 	e->prot = 0;
 	e->why = NULL;
@@ -367,10 +502,101 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
 	case AXAS_FMT_ARM_S2:
 		ref_decode_s2(pte, level, e);
 		break;
+	case AXAS_FMT_AMD_NPT4:
+	case AXAS_FMT_AMD_NPT5:
+		ref_decode_npt(pte, level, e);
+		break;
 	default:
 		ref_decode_rv(pte, level, e);
 		break;
 	}
+}
+
+/*
+ * The leaf oracle as tables, one per format, read off the manuals' entry
+ * layouts: a rule adds @bits to a leaf when (prot & @mask) == @match and
+ * its level is within [@min_level, @max_level]. Every leaf bit the manuals
+ * give a meaning to appears in exactly one rule per case, so a misread
+ * manual shows as one wrong line here, never as the engine's own code
+ * run twice.
+ */
+struct ref_leaf_rule {
+	u32 mask;
+	u32 match;
+	u32 levels;	/* BIT(level) of the leaves it applies to */
+	u64 bits;
+};
+
+#define REF_MEMTYPE	(AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED)
+#define REF_ANY_LEVEL	(BIT(0) | BIT(1) | BIT(2))
+
+/* Intel SDM Vol. 3C, "EPT Translation Mechanism": an EPT PTE, PDE or PDPTE that maps a page */
+static const struct ref_leaf_rule ref_ept_leaf[] = {
+	/* bits 2:0: read, write, execute access */
+	{ AXAS_MAP_READ,  AXAS_MAP_READ,  REF_ANY_LEVEL, EPT_R },
+	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, EPT_W },
+	{ AXAS_MAP_EXEC,  AXAS_MAP_EXEC,  REF_ANY_LEVEL, EPT_X },
+	/* bits 5:3: EPT memory type ("EPT and Memory Typing"): WB 6, UC 0, WC 1 */
+	{ REF_MEMTYPE, 0,                 REF_ANY_LEVEL, FIELD_PREP_CONST(EPT_MT, EPT_MT_WB) },
+	{ REF_MEMTYPE, AXAS_MAP_DEVICE,   REF_ANY_LEVEL, FIELD_PREP_CONST(EPT_MT, EPT_MT_UC) },
+	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL, FIELD_PREP_CONST(EPT_MT, EPT_MT_WC) },
+	/* bit 7: must be 1 in a PDE/PDPTE that maps a 2 MiB / 1 GiB page */
+	{ 0, 0, BIT(1) | BIT(2), EPT_LARGE },
+};
+
+/* Arm ARM D8, VMSAv8-64 stage 2 block and page descriptors, 4 KiB granule. */
+static const struct ref_leaf_rule ref_s2_leaf[] = {
+	/* bit 0 valid; bit 10 AF (else an Access flag fault) */
+	{ 0, 0, REF_ANY_LEVEL, S2_VALID | S2_AF },
+	/* bit 1: 1 in a level 3 page descriptor, 0 in a block descriptor */
+	{ 0, 0, BIT(0), S2_TABLE_OR_PAGE },
+	/* S2AP[1:0], bits 7:6: bit 6 read, bit 7 write */
+	{ AXAS_MAP_READ,  AXAS_MAP_READ,  REF_ANY_LEVEL, S2_AP_R },
+	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, S2_AP_W },
+	/* XN[1:0], bits 54:53: 0b10 forbids execution at EL1 and EL0 */
+	{ AXAS_MAP_EXEC, 0, REF_ANY_LEVEL, FIELD_PREP_CONST(S2_XN, S2_XN_ALL) },
+	/*
+	 * MemAttr[3:0], bits 5:2 (stage 2 without FWB): Normal Outer and
+	 * Inner Write-Back 0b1111, Device-nGnRE 0b0001, Normal Outer and
+	 * Inner Non-cacheable 0b0101; SH[1:0], bits 9:8: Inner Shareable
+	 * 0b11 (Device and Non-cacheable are Outer Shareable whatever SH says).
+	 */
+	{ REF_MEMTYPE, 0, REF_ANY_LEVEL,
+	  FIELD_PREP_CONST(S2_MEMATTR, S2_MEMATTR_NORMAL_WB) |
+	  FIELD_PREP_CONST(S2_SH, S2_SH_INNER) },
+	{ REF_MEMTYPE, AXAS_MAP_DEVICE, REF_ANY_LEVEL,
+	  FIELD_PREP_CONST(S2_MEMATTR, S2_MEMATTR_DEV_NGNRE) },
+	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL,
+	  FIELD_PREP_CONST(S2_MEMATTR, S2_MEMATTR_NORMAL_NC) },
+};
+
+/* RISC-V Privileged ISA: Sv39/48/57 PTE, the Hypervisor extension's G-stage rules, Svpbmt. */
+static const struct ref_leaf_rule ref_rv_leaf[] = {
+	/*
+	 * V; U = 1 (every G-stage access is a user-mode access); A = 1 (with
+	 * Svade an access to A = 0 faults)
+	 */
+	{ 0, 0, REF_ANY_LEVEL, RV_V | RV_U | RV_A },
+	{ AXAS_MAP_READ,  AXAS_MAP_READ,  REF_ANY_LEVEL, RV_R },
+	/* D = 1 where writable, else the first store faults under Svade */
+	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, RV_W | RV_D },
+	{ AXAS_MAP_EXEC,  AXAS_MAP_EXEC,  REF_ANY_LEVEL, RV_X },
+	/* PBMT, bits 62:61: 0 PMA, 1 NC, 2 IO */
+	{ REF_MEMTYPE, AXAS_MAP_DEVICE,   REF_ANY_LEVEL, FIELD_PREP_CONST(RV_PBMT, RV_PBMT_IO) },
+	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL, FIELD_PREP_CONST(RV_PBMT, RV_PBMT_NC) },
+};
+
+static u64 ref_apply_rules(const struct ref_leaf_rule *rules, unsigned int nr,
+			   u32 prot, unsigned int level)
+{
+	u64 pte = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if ((prot & rules[i].mask) == rules[i].match &&
+		    (rules[i].levels & BIT(level)))
+			pte |= rules[i].bits;
+	return pte;
 }
 
 /**
@@ -380,64 +606,44 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
  * @prot: AXAS_MAP_* bits
  * @level: level of the leaf
  *
+ * The output address goes where each manual puts it (EPT 51:12, stage 2
+ * OA 47:12, RISC-V PPN at 53:10); every other bit comes from the format's
+ * rule table.
+ *
  * Return: the entry, exact except for axas_npt_ref_leaf_free_bits().
  */
 u64 axas_npt_ref_leaf_pte(const struct axas_npt_ref_geom *g, u64 pa, u32 prot,
 			  unsigned int level)
 {
-	u64 pte = 0;
+	u64 pte;
 
 	switch (g->format) {
 	case AXAS_FMT_EPT4:
 	case AXAS_FMT_EPT5:
-		pte = pa;
-		if (prot & AXAS_MAP_READ)
-			pte |= EPT_R;
-		if (prot & AXAS_MAP_WRITE)
-			pte |= EPT_W;
-		if (prot & AXAS_MAP_EXEC)
-			pte |= EPT_X;
-		if (prot & AXAS_MAP_DEVICE)
-			pte |= FIELD_PREP(EPT_MT, EPT_MT_UC);
-		else if (prot & AXAS_MAP_UNCACHED)
-			pte |= FIELD_PREP(EPT_MT, EPT_MT_WC);
-		else
-			pte |= FIELD_PREP(EPT_MT, EPT_MT_WB);
-		if (level > 0)
-			pte |= EPT_LARGE;
-		break;
+		return (pa & EPT_ADDR) |
+		       ref_apply_rules(ref_ept_leaf, ARRAY_SIZE(ref_ept_leaf), prot, level);
 	case AXAS_FMT_ARM_S2:
-		pte = pa | S2_VALID | S2_AF | FIELD_PREP(S2_SH, S2_SH_INNER);
-		if (level == 0)
-			pte |= S2_TABLE_OR_PAGE;
-		if (prot & AXAS_MAP_READ)
-			pte |= S2_AP_R;
+		return (pa & S2_OA) |
+		       ref_apply_rules(ref_s2_leaf, ARRAY_SIZE(ref_s2_leaf), prot, level);
+	case AXAS_FMT_AMD_NPT4:
+	case AXAS_FMT_AMD_NPT5:
+		/* present, user, accessed; readable by construction */
+		pte = pa | X86_P | X86_US | X86_A;
 		if (prot & AXAS_MAP_WRITE)
-			pte |= S2_AP_W;
+			pte |= X86_RW | X86_D;
 		if (!(prot & AXAS_MAP_EXEC))
-			pte |= FIELD_PREP(S2_XN, S2_XN_ALL);
+			pte |= X86_NX;
 		if (prot & AXAS_MAP_DEVICE)
-			pte |= FIELD_PREP(S2_MEMATTR, S2_MEMATTR_DEV_NGNRE);
+			pte |= X86_PCD | X86_PWT;	/* slot 3, UC */
 		else if (prot & AXAS_MAP_UNCACHED)
-			pte |= FIELD_PREP(S2_MEMATTR, S2_MEMATTR_NORMAL_NC);
-		else
-			pte |= FIELD_PREP(S2_MEMATTR, S2_MEMATTR_NORMAL_WB);
-		break;
+			pte |= X86_PWT;			/* slot 1, WC */
+		if (level > 0)
+			pte |= X86_PS_OR_PAT;
+		return pte;
 	default:
-		pte = FIELD_PREP(RV_PPN, pa >> PAGE_SHIFT) | RV_V | RV_U | RV_A;
-		if (prot & AXAS_MAP_READ)
-			pte |= RV_R;
-		if (prot & AXAS_MAP_WRITE)
-			pte |= RV_W | RV_D;
-		if (prot & AXAS_MAP_EXEC)
-			pte |= RV_X;
-		if (prot & AXAS_MAP_DEVICE)
-			pte |= FIELD_PREP(RV_PBMT, RV_PBMT_IO);
-		else if (prot & AXAS_MAP_UNCACHED)
-			pte |= FIELD_PREP(RV_PBMT, RV_PBMT_NC);
-		break;
+		return FIELD_PREP(RV_PPN, pa >> PAGE_SHIFT) |
+		       ref_apply_rules(ref_rv_leaf, ARRAY_SIZE(ref_rv_leaf), prot, level);
 	}
-	return pte;
 }
 
 /**
@@ -448,7 +654,8 @@ u64 axas_npt_ref_leaf_pte(const struct axas_npt_ref_geom *g, u64 pa, u32 prot,
  * EPT: IPAT, accessed/dirty, XU (ignored without mode-based execute
  * control) and the ignored bits 11 and 56:52. Stage 2: the software bits
  * 58:55, and SH for Device and Normal-NC memory (always treated as outer
- * shareable). G-stage: RSW, and D on a leaf that is not writable.
+ * shareable). G-stage: RSW, and D on a leaf that is not writable. AMD
+ * NPT: D on a leaf that is not writable.
  *
  * Return: the mask of bits an engine may set either way.
  */
@@ -463,6 +670,9 @@ u64 axas_npt_ref_leaf_free_bits(const struct axas_npt_ref_geom *g, u32 prot)
 		if (prot & (AXAS_MAP_DEVICE | AXAS_MAP_UNCACHED))
 			return S2_SW | S2_SH;
 		return S2_SW;
+	case AXAS_FMT_AMD_NPT4:
+	case AXAS_FMT_AMD_NPT5:
+		return prot & AXAS_MAP_WRITE ? 0 : X86_D;
 	default:
 		if (prot & AXAS_MAP_WRITE)
 			return RV_RSW;
@@ -505,6 +715,13 @@ const char *axas_npt_ref_check_root_reg(const struct axas_npt_ref_geom *g, u64 r
 			return "VTTBR: CnP set";
 		if (reg != root_pa)
 			return "VTTBR: BADDR is not the root";
+		return NULL;
+	case AXAS_FMT_AMD_NPT4:
+	case AXAS_FMT_AMD_NPT5:
+		if (reg & ~X86_NCR3_ADDR)
+			return "nCR3: PCD, PWT or reserved bits set";
+		if (reg != root_pa)
+			return "nCR3: address is not the root";
 		return NULL;
 	default:
 		mode = g->format == AXAS_FMT_SV39X4 ? 8 :

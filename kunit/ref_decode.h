@@ -22,6 +22,8 @@
  * @max_leaf_level: highest level that holds a leaf (at most 1 GiB)
  * @pa_bits: widest output address an entry holds (EPT: MAXPHYADDR up to
  *	52; Arm 4 KiB granule without LPA2: 48; RISC-V PPN[53:10]: 56)
+ * @always_readable: every present leaf is readable (x86 paging): a
+ *	mapping without READ cannot be expressed
  */
 struct axas_npt_ref_geom {
 	u32 format;
@@ -31,6 +33,7 @@ struct axas_npt_ref_geom {
 	unsigned int root_pages;
 	unsigned int max_leaf_level;
 	unsigned int pa_bits;
+	bool always_readable;
 };
 
 /**
@@ -60,13 +63,17 @@ enum axas_npt_ref_kind {
 
 /**
  * struct axas_npt_ref_entry - one decoded entry
- * @kind: what the hardware would make of it
+ * @kind: what the hardware would make of it, BAD if it breaks a rule
+ * @shape: how the hardware's walk treats it whatever rule it breaks: NONE
+ *	(invalid), TABLE (it follows @pa), LEAF, or BAD (a fault: a block at
+ *	a level without blocks, a pointer at the last level)
  * @pa: next table (TABLE) or output address (LEAF)
  * @prot: AXAS_MAP_* bits of a LEAF
  * @why: for BAD, the rule the entry breaks
  */
 struct axas_npt_ref_entry {
 	enum axas_npt_ref_kind kind;
+	enum axas_npt_ref_kind shape;
 	u64 pa;
 	u32 prot;
 	const char *why;
@@ -101,6 +108,7 @@ struct axas_npt_ref_walk {
 int axas_npt_ref_geom_init(struct axas_npt_ref_geom *g, u32 format, u32 gpa_bits);
 void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned int level,
 			 struct axas_npt_ref_entry *e);
+bool axas_npt_ref_pte_is_valid(const struct axas_npt_ref_geom *g, u64 pte);
 u64 axas_npt_ref_leaf_pte(const struct axas_npt_ref_geom *g, u64 pa, u32 prot,
 			  unsigned int level);
 u64 axas_npt_ref_leaf_free_bits(const struct axas_npt_ref_geom *g, u32 prot);

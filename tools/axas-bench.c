@@ -9,8 +9,12 @@
  *   unmap      AXAS_IOC_UNMAP              vs munmap
  *   tables     table pages per GiB         vs PageTables in /proc/meminfo
  *   parallel   faults from N threads on one address space
+ *   latency    fault latency (median, p99) on an idle space, and on the
+ *              same space while another thread maps and unmaps a large
+ *              linear range with 4 KiB leaves in a loop (the writer drops
+ *              the lock every 2 MiB of table, so faults do not wait for it)
  *
- * Usage: axas-bench [-m MiB] [-t threads]
+ * Usage: axas-bench [-m MiB] [-t threads] [-w GiB]   (-w 0: no latency run)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +74,18 @@ static void map_alloc(int fd, uint64_t gpa, uint64_t len, uint32_t flags)
 
 	if (ioctl(fd, AXAS_IOC_MAP_ALLOC, &m))
 		die("AXAS_IOC_MAP_ALLOC");
+}
+
+static void map_linear(int fd, uint64_t gpa, uint64_t hpa, uint64_t len,
+		       uint32_t flags)
+{
+	struct axas_map m = {
+		.size = sizeof(m), .flags = flags, .gpa = gpa, .length = len,
+		.hpa = hpa,
+	};
+
+	if (ioctl(fd, AXAS_IOC_MAP_LINEAR, &m))
+		die("AXAS_IOC_MAP_LINEAR");
 }
 
 static void unmap(int fd, uint64_t gpa, uint64_t len)
@@ -283,12 +299,114 @@ static void bench_parallel(uint64_t len, int threads)
 	close(fd);
 }
 
+/* The writer of the latency run: map and unmap a large range, again and again. */
+struct writer {
+	int fd;
+	uint64_t gpa, hpa, len;
+	volatile int stop;
+	volatile int started;
+	int cycles;
+	double ns;
+};
+
+static void *writer_loop(void *arg)
+{
+	struct writer *w = arg;
+	double t0;
+
+	while (!w->stop) {
+		t0 = now_ns();
+		w->started = 1;
+		map_linear(w->fd, w->gpa, w->hpa, w->len,
+			   AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_NOHUGE);
+		unmap(w->fd, w->gpa, w->len);
+		w->ns += now_ns() - t0;
+		w->cycles++;
+	}
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define LAT_PAGES	8192		/* 32 MiB of lazy pages per round */
+#define LAT_ROUNDS	4
+#define LAT_GPA		GPA_BASE
+#define WRITER_GPA	(16ULL << 30)
+#define WRITER_HPA	(64ULL << 30)	/* not RAM: axas only builds the table */
+
+/* Fault every page of a fresh lazy region, each fault timed on its own. */
+static void fault_rounds(int fd, double *lat)
+{
+	uint64_t i, r, n = 0;
+	double t0;
+
+	for (r = 0; r < LAT_ROUNDS; r++) {
+		map_alloc(fd, LAT_GPA, LAT_PAGES * PAGE,
+			  AXAS_MAP_READ | AXAS_MAP_WRITE);
+		for (i = 0; i < LAT_PAGES; i++) {
+			t0 = now_ns();
+			if (fault(fd, LAT_GPA + i * PAGE, AXAS_MAP_WRITE) !=
+			    AXAS_FAULT_HANDLED) {
+				fprintf(stderr, "fault at %#llx not handled\n",
+					(unsigned long long)(LAT_GPA + i * PAGE));
+				exit(1);
+			}
+			lat[n++] = now_ns() - t0;
+		}
+		unmap(fd, LAT_GPA, LAT_PAGES * PAGE);
+	}
+	qsort(lat, n, sizeof(*lat), cmp_double);
+}
+
+static void bench_latency(uint64_t writer_len)
+{
+	uint64_t n = LAT_PAGES * LAT_ROUNDS;
+	double *idle = calloc(n, sizeof(double));
+	double *busy = calloc(n, sizeof(double));
+	struct writer w = { .gpa = WRITER_GPA, .hpa = WRITER_HPA,
+			    .len = writer_len };
+	pthread_t tid;
+	int fd;
+
+	if (!idle || !busy)
+		die("calloc");
+	fd = new_space(WRITER_GPA + writer_len);
+	w.fd = fd;
+	fault_rounds(fd, idle);
+
+	pthread_create(&tid, NULL, writer_loop, &w);
+	while (!w.started)
+		usleep(100);
+	usleep(20000);		/* well inside its first map */
+	fault_rounds(fd, busy);
+	w.stop = 1;
+	pthread_join(tid, NULL);
+	close(fd);
+
+	printf("%-10s %8llu faults  idle: median %6.1f us  p99 %6.1f us  max %7.1f us\n",
+	       "latency", (unsigned long long)n, idle[n / 2] / 1e3,
+	       idle[n * 99 / 100] / 1e3, idle[n - 1] / 1e3);
+	printf("%-10s %8s         busy: median %6.1f us  p99 %6.1f us  max %7.1f us"
+	       "  p99 ratio %.2f  (%llu GiB map+unmap, 4 KiB leaves: %d cycles, %.0f ms each)\n",
+	       "", "", busy[n / 2] / 1e3, busy[n * 99 / 100] / 1e3,
+	       busy[n - 1] / 1e3, busy[n * 99 / 100] / idle[n * 99 / 100],
+	       (unsigned long long)(writer_len >> 30), w.cycles,
+	       w.cycles ? w.ns / w.cycles / 1e6 : 0.0);
+	free(idle);
+	free(busy);
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t mib = 64;
+	uint64_t mib = 64, writer_gib = 8;
 	int threads = 2, opt;
 
-	while ((opt = getopt(argc, argv, "m:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:t:w:")) != -1) {
 		switch (opt) {
 		case 'm':
 			mib = strtoull(optarg, NULL, 0);
@@ -298,8 +416,11 @@ int main(int argc, char **argv)
 			if (threads < 1 || threads > 64)
 				threads = 2;
 			break;
+		case 'w':
+			writer_gib = strtoull(optarg, NULL, 0);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-m MiB] [-t threads]\n",
+			fprintf(stderr, "usage: %s [-m MiB] [-t threads] [-w GiB]\n",
 				argv[0]);
 			return 2;
 		}
@@ -312,5 +433,7 @@ int main(int argc, char **argv)
 	bench_populate_unmap(mib << 20);
 	bench_fault_translate(mib << 20);
 	bench_parallel(mib << 20, threads);
+	if (writer_gib)
+		bench_latency(writer_gib << 30);
 	return 0;
 }

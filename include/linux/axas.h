@@ -77,6 +77,7 @@ struct axas_invalidate_ops {
 /* Flags of axas_access_iter(). */
 #define AXAS_ACCESS_WRITE	BIT(0)	/* write to the guest (else read) */
 #define AXAS_ACCESS_LINEAR	BIT(1)	/* linear regions may be accessed */
+#define AXAS_ACCESS_USER	BIT(2)	/* for userspace: /dev/mem's rules apply */
 
 struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 				       u64 size);

@@ -115,69 +115,6 @@ u64 hwv_arch_root(const struct hwv_table *t)
 	return t->root_reg & VTTBR_BADDR;
 }
 
-u64 hwv_arch_pte_pa(u64 desc)
-{
-	return desc & DESC_OA;
-}
-
-/* A descriptor at axas level @level (Arm level 3 - @level). */
-enum hwv_pte_kind hwv_arch_kind(u64 desc, unsigned int level)
-{
-	if (!(desc & DESC_VALID))
-		return HWV_PTE_NONE;
-	/* level 3: pages only; blocks only at levels 1 and 2 (4 KiB granule) */
-	if (!level)
-		return desc & DESC_TABLE ? HWV_PTE_LEAF : HWV_PTE_BAD;
-	if (desc & DESC_TABLE)
-		return HWV_PTE_TABLE;
-	return level > 2 ? HWV_PTE_BAD : HWV_PTE_LEAF;
-}
-
-void hwv_arch_check_table(struct hwv_report *rep, u64 gpa, u64 desc)
-{
-	if (desc & DESC_TABLE_RES)
-		hwv_sw_fail(rep, "gpa %#llx: RES0 bits in table descriptor %#llx",
-			    gpa, desc);
-}
-
-/* S2AP, XN, MemAttr and SH of a leaf against its region's permissions. */
-static void s2_check_prot(struct hwv_report *rep, u64 gpa, u64 desc, u32 prot)
-{
-	bool want = prot & AXAS_MAP_READ;
-
-	if (!!(desc & DESC_S2AP_R) != want)
-		hwv_sw_fail(rep, "gpa %#llx: S2AP read %d, region prot %#x",
-			    gpa, !want, prot);
-	want = prot & AXAS_MAP_WRITE;
-	if (!!(desc & DESC_S2AP_W) != want)
-		hwv_sw_fail(rep, "gpa %#llx: S2AP write %d, region prot %#x",
-			    gpa, !want, prot);
-	if (FIELD_GET(DESC_XN, desc) !=
-	    (prot & AXAS_MAP_EXEC ? XN_NONE : XN_ALL))
-		hwv_sw_fail(rep, "gpa %#llx: XN %llu, region prot %#x",
-			    gpa, FIELD_GET(DESC_XN, desc), prot);
-	if (FIELD_GET(DESC_MEMATTR, desc) !=
-	    hwv_memtype(prot, MEMATTR_DEVICE_NGNRE, MEMATTR_NORMAL_NC,
-			MEMATTR_NORMAL_WB))
-		hwv_sw_fail(rep, "gpa %#llx: MemAttr %#llx, region prot %#x",
-			    gpa, FIELD_GET(DESC_MEMATTR, desc), prot);
-	if (!(prot & AXAS_MAP_DEVICE) && FIELD_GET(DESC_SH, desc) != SH_INNER)
-		hwv_sw_fail(rep, "gpa %#llx: SH %llu for normal memory",
-			    gpa, FIELD_GET(DESC_SH, desc));
-}
-
-void hwv_arch_check_leaf(struct hwv_report *rep, u64 gpa, u64 desc,
-			 const struct hwv_region *r)
-{
-	if (desc & DESC_LEAF_RES)
-		hwv_sw_fail(rep, "gpa %#llx: reserved/DBM/contiguous bits in %#llx",
-			    gpa, desc);
-	if (!(desc & DESC_AF))
-		hwv_sw_fail(rep, "gpa %#llx: AF = 0 in %#llx", gpa, desc);
-	if (r)
-		s2_check_prot(rep, gpa, desc, r->prot);
-}
-
 /* --- the hardware path --------------------------------------------------- */
 
 struct s2_saved {

@@ -3,9 +3,12 @@
  * The architecture-neutral half of the hardware verifier: the software walk
  * of the whole table, the software translation of single pages, the
  * sampling of regions and holes for the hardware path, and hwv_verify()
- * itself. What an entry means, how a table is loaded and how a probe is
- * judged come from the architecture's hwv_arch_*() hooks (kunit/arm64/,
- * kunit/riscv/). Nothing here uses axas_npt's codecs.
+ * itself. What an entry means comes from the reference decoder of
+ * kunit/ref_decode.c, the same oracle the engine's suites use (written
+ * from the manuals, sharing nothing with axas_npt's codecs): there is no
+ * third decoder here. How a table is loaded and how a probe is judged
+ * come from the architecture's hwv_arch_*() hooks (kunit/arm64/,
+ * kunit/riscv/).
  */
 #include <linux/bits.h>
 #include <linux/io.h>
@@ -13,9 +16,11 @@
 #include <linux/slab.h>
 
 #include "kunit/hwverify.h"
+#include "kunit/ref_decode.h"
 
 struct hwv_walk {
 	const struct hwv_table *t;
+	struct axas_npt_ref_geom g;
 	const struct hwv_region *regions;
 	unsigned int nr;
 	struct hwv_report *rep;
@@ -36,31 +41,54 @@ unsigned int hwv_index_bits(const struct hwv_table *t, unsigned int level)
 	return t->gpa_bits - hwv_shift(level);
 }
 
-/* The architecture's verdict, with no table pointer below the last level. */
-static enum hwv_pte_kind hwv_kind(u64 pte, unsigned int level)
+/* How the hardware's walk treats @pte at @level, as the reference reads it. */
+static enum hwv_pte_kind hwv_kind(const struct axas_npt_ref_entry *e)
 {
-	enum hwv_pte_kind kind = hwv_arch_kind(pte, level);
-
-	return kind == HWV_PTE_TABLE && !level ? HWV_PTE_BAD : kind;
+	switch (e->shape) {
+	case AXAS_NPT_REF_NONE:
+		return HWV_PTE_NONE;
+	case AXAS_NPT_REF_TABLE:
+		return HWV_PTE_TABLE;
+	case AXAS_NPT_REF_LEAF:
+		return HWV_PTE_LEAF;
+	default:
+		return HWV_PTE_BAD;
+	}
 }
 
-/* A leaf (level 0: 4 KiB) at @gpa: its output and its region. */
+static int hwv_geom(const struct hwv_table *t, struct axas_npt_ref_geom *g)
+{
+	return axas_npt_ref_geom_init(g, t->format, t->gpa_bits);
+}
+
+/*
+ * A leaf (level 0: 4 KiB) at @gpa: the rules of its format, its output,
+ * and every bit against the leaf the manuals prescribe for its region.
+ */
 static void hwv_check_leaf(struct hwv_walk *w, u64 gpa, unsigned int level,
-			   u64 pte)
+			   u64 pte, const struct axas_npt_ref_entry *e)
 {
 	struct hwv_report *rep = w->rep;
 	u64 size = BIT_ULL(hwv_shift(level));
-	u64 pa = hwv_arch_pte_pa(pte);
+	u64 pa = e->pa, want, free;
 	const struct hwv_region *r;
 	int idx;
 
 	rep->sw_leaves++;
+	if (e->kind == AXAS_NPT_REF_BAD)
+		hwv_sw_fail(rep, "gpa %#llx: leaf %#llx: %s", gpa, pte, e->why);
 	if (pa & (size - 1))
 		hwv_sw_fail(rep, "gpa %#llx: level-%u leaf output %#llx not aligned to %#llx",
 			    gpa, level, pa, size);
 	idx = hwv_region_index(w->regions, w->nr, gpa);
 	r = idx < 0 ? NULL : &w->regions[idx];
-	hwv_arch_check_leaf(rep, gpa, pte, r);
+	if (r) {
+		want = axas_npt_ref_leaf_pte(&w->g, pa, r->prot, level);
+		free = axas_npt_ref_leaf_free_bits(&w->g, r->prot);
+		if ((pte ^ want) & ~free)
+			hwv_sw_fail(rep, "gpa %#llx: leaf %#llx, the manuals want %#llx for prot %#x (bits %#llx differ)",
+				    gpa, pte, want, r->prot, (pte ^ want) & ~free);
+	}
 	if (!r) {
 		hwv_sw_fail(rep, "gpa %#llx: leaf %#llx outside every region",
 			    gpa, pte);
@@ -84,13 +112,17 @@ static void hwv_walk_table(struct hwv_walk *w, const u64 *table,
 static void hwv_walk_entry(struct hwv_walk *w, u64 pte, unsigned int level,
 			   u64 gpa)
 {
+	struct axas_npt_ref_entry e;
 	u64 next;
 
-	switch (hwv_kind(pte, level)) {
+	axas_npt_ref_decode(&w->g, pte, level, &e);
+	switch (hwv_kind(&e)) {
 	case HWV_PTE_NONE:
+		if (e.kind == AXAS_NPT_REF_BAD)
+			hwv_sw_fail(w->rep, "gpa %#llx: %#llx: %s", gpa, pte, e.why);
 		return;
 	case HWV_PTE_LEAF:
-		hwv_check_leaf(w, gpa, level, pte);
+		hwv_check_leaf(w, gpa, level, pte, &e);
 		return;
 	case HWV_PTE_BAD:
 		hwv_sw_fail(w->rep, "gpa %#llx: %#llx is no leaf or table at level %u",
@@ -99,8 +131,10 @@ static void hwv_walk_entry(struct hwv_walk *w, u64 pte, unsigned int level,
 	case HWV_PTE_TABLE:
 		break;
 	}
-	hwv_arch_check_table(w->rep, gpa, pte);
-	next = hwv_arch_pte_pa(pte);
+	/* The hardware follows the pointer whatever rule it breaks. */
+	if (e.kind == AXAS_NPT_REF_BAD)
+		hwv_sw_fail(w->rep, "gpa %#llx: table entry %#llx: %s", gpa, pte, e.why);
+	next = e.pa;
 	if (!hwv_arch_pa_is_ram(next)) {
 		hwv_sw_fail(w->rep, "gpa %#llx: table pointer %#llx leads outside RAM",
 			    gpa, pte);
@@ -123,24 +157,24 @@ static void hwv_walk_table(struct hwv_walk *w, const u64 *table,
 u64 *hwv_lookup(const struct hwv_table *t, u64 gpa, unsigned int *level)
 {
 	u64 *table = phys_to_virt(hwv_arch_root(t));
+	struct axas_npt_ref_geom g;
+	struct axas_npt_ref_entry e;
 	int l;
 
-	if (gpa >> t->gpa_bits)
+	if (gpa >> t->gpa_bits || hwv_geom(t, &g))
 		return NULL;
 	for (l = t->levels - 1; l >= 0; l--) {
 		u64 mask = BIT_ULL(hwv_index_bits(t, l)) - 1;
 		u64 *ptep = &table[(gpa >> hwv_shift(l)) & mask];
-		u64 pte = READ_ONCE(*ptep);
-		enum hwv_pte_kind kind = hwv_kind(pte, l);
 
-		if (kind == HWV_PTE_LEAF) {
+		axas_npt_ref_decode(&g, READ_ONCE(*ptep), l, &e);
+		if (hwv_kind(&e) == HWV_PTE_LEAF) {
 			*level = l;
 			return ptep;
 		}
-		if (kind != HWV_PTE_TABLE ||
-		    !hwv_arch_pa_is_ram(hwv_arch_pte_pa(pte)))
+		if (hwv_kind(&e) != HWV_PTE_TABLE || !hwv_arch_pa_is_ram(e.pa))
 			return NULL;
-		table = phys_to_virt(hwv_arch_pte_pa(pte));
+		table = phys_to_virt(e.pa);
 	}
 	return NULL;
 }
@@ -158,6 +192,8 @@ static void hwv_sw_page(const struct hwv_table *t, struct hwv_report *rep,
 {
 	unsigned int level;
 	u64 *ptep = hwv_lookup(t, gpa, &level);
+	struct axas_npt_ref_geom g;
+	struct axas_npt_ref_entry e;
 	u64 pa, want;
 
 	rep->sw_pages++;
@@ -173,7 +209,10 @@ static void hwv_sw_page(const struct hwv_table *t, struct hwv_report *rep,
 			    gpa, want);
 		return;
 	}
-	pa = hwv_arch_pte_pa(*ptep) + (gpa & (BIT_ULL(hwv_shift(level)) - 1));
+	if (hwv_geom(t, &g))
+		return;
+	axas_npt_ref_decode(&g, READ_ONCE(*ptep), level, &e);
+	pa = e.pa + (gpa & (BIT_ULL(hwv_shift(level)) - 1));
 	if (pa != want)
 		hwv_sw_fail(rep, "gpa %#llx: translates to %#llx, want %#llx",
 			    gpa, pa, want);
@@ -245,6 +284,11 @@ int hwv_verify(const struct hwv_table *t, const struct hwv_region *regions,
 		return -EINVAL;
 	if (!hwv_arch_check_shape(t, rep, &hw_ok))
 		return 0;
+	if (hwv_geom(t, &w.g)) {
+		hwv_sw_fail(rep, "format %u with %u bits: no such geometry in the manuals",
+			    t->format, t->gpa_bits);
+		return 0;
+	}
 	w.mapped = kcalloc(nr ?: 1, sizeof(*w.mapped), GFP_KERNEL);
 	if (!w.mapped)
 		return -ENOMEM;

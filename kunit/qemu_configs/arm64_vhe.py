@@ -6,6 +6,9 @@
 
 from ..qemu_config import QemuArchParams
 
+# Two CPUs: the SMP stress case (axas_npt.nt_smp_stress) runs lockless
+# readers on one while the other splits leaves.
+
 QEMU_ARCH = QemuArchParams(linux_arch='arm64',
 			   kconfig='''
 CONFIG_SERIAL_AMBA_PL011=y
@@ -13,5 +16,5 @@ CONFIG_SERIAL_AMBA_PL011_CONSOLE=y''',
 			   qemu_arch='aarch64',
 			   kernel_path='arch/arm64/boot/Image.gz',
 			   kernel_command_line='console=ttyAMA0',
-			   extra_qemu_params=['-machine', 'virt,virtualization=on',
+			   extra_qemu_params=['-smp', '2', '-machine', 'virt,virtualization=on',
 					      '-cpu', 'max,pauth-impdef=on'])

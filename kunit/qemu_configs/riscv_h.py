@@ -35,6 +35,8 @@ else:
 	print('axas: QEMU 10 not found in ' + QEMU10 +
 	      '; falling back to the system QEMU 7.2: probes above the non-x4 width and HLVX left to software')
 
+# Two CPUs: the SMP stress case (axas_npt.nt_smp_stress) runs lockless
+# readers on one while the other splits leaves.
 QEMU_ARCH = QemuArchParams(linux_arch='riscv',
 			   kconfig='''
 CONFIG_ARCH_VIRT=y
@@ -46,5 +48,5 @@ CONFIG_SERIAL_EARLYCON_RISCV_SBI=y''',
 			   qemu_arch='riscv64',
 			   kernel_path='arch/riscv/boot/Image',
 			   kernel_command_line=CMDLINE,
-			   extra_qemu_params=['-machine', 'virt', '-cpu', CPU,
+			   extra_qemu_params=['-smp', '2', '-machine', 'virt', '-cpu', CPU,
 					      '-bios', BIOS])

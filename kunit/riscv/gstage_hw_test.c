@@ -45,6 +45,9 @@ static void gstage_expect_tables(struct kunit *test,
 	 */
 	if (!hwv_rv_qemu7)
 		KUNIT_EXPECT_LE(test, rep->hw_skipped, HWV_SAMPLES + 2);
+	else if (test->status != KUNIT_FAILURE)
+		kunit_mark_skipped(test, "QEMU 7.2: %u of %u probes left to software",
+				   rep->hw_skipped, rep->hw_probes + rep->hw_skipped);
 }
 
 static void gstage_expect_core(struct kunit *test, unsigned int nr,

@@ -92,64 +92,6 @@ u64 hwv_arch_root(const struct hwv_table *t)
 	return FIELD_GET(HGATP_F_PPN, t->root_reg) << 12;
 }
 
-u64 hwv_arch_pte_pa(u64 pte)
-{
-	return FIELD_GET(PTE_PPN, pte) << 12;
-}
-
-/* Any of R, W, X makes a leaf; a pointer cannot be at the last level. */
-enum hwv_pte_kind hwv_arch_kind(u64 pte, unsigned int level)
-{
-	if (!(pte & PTE_V))
-		return HWV_PTE_NONE;
-	if (pte & PTE_RWX)
-		return HWV_PTE_LEAF;
-	return level ? HWV_PTE_TABLE : HWV_PTE_BAD;
-}
-
-void hwv_arch_check_table(struct hwv_report *rep, u64 gpa, u64 pte)
-{
-	if (pte & (PTE_U | PTE_A | PTE_D | PTE_G | PTE_PBMT | PTE_N | PTE_RSVD))
-		hwv_sw_fail(rep, "gpa %#llx: reserved bits in pointer %#llx",
-			    gpa, pte);
-}
-
-static u64 rv_region_rwx(u32 prot)
-{
-	return (prot & AXAS_MAP_READ ? PTE_R : 0) |
-	       (prot & AXAS_MAP_WRITE ? PTE_W : 0) |
-	       (prot & AXAS_MAP_EXEC ? PTE_X : 0);
-}
-
-/* Every bit of a leaf; RWX and PBMT against its region's @r->prot. */
-void hwv_arch_check_leaf(struct hwv_report *rep, u64 gpa, u64 pte,
-			 const struct hwv_region *r)
-{
-	if (pte & (PTE_RSVD | PTE_N | PTE_G))
-		hwv_sw_fail(rep, "gpa %#llx: reserved/N/G bits set in %#llx",
-			    gpa, pte);
-	if ((pte & (PTE_R | PTE_W)) == PTE_W)
-		hwv_sw_fail(rep, "gpa %#llx: W without R in %#llx", gpa, pte);
-	if (FIELD_GET(PTE_PBMT, pte) == 3)
-		hwv_sw_fail(rep, "gpa %#llx: reserved PBMT in %#llx", gpa, pte);
-	if (!(pte & PTE_U))
-		hwv_sw_fail(rep, "gpa %#llx: U = 0 in %#llx", gpa, pte);
-	if (!(pte & PTE_A))
-		hwv_sw_fail(rep, "gpa %#llx: A = 0 in %#llx", gpa, pte);
-	if ((pte & PTE_W) && !(pte & PTE_D))
-		hwv_sw_fail(rep, "gpa %#llx: writable with D = 0 in %#llx",
-			    gpa, pte);
-	if (!r)
-		return;
-	if ((pte & PTE_RWX) != rv_region_rwx(r->prot))
-		hwv_sw_fail(rep, "gpa %#llx: RWX %#llx, region prot %#x",
-			    gpa, pte & PTE_RWX, r->prot);
-	if (FIELD_GET(PTE_PBMT, pte) !=
-	    hwv_memtype(r->prot, PBMT_IO, PBMT_NC, PBMT_PMA))
-		hwv_sw_fail(rep, "gpa %#llx: PBMT %llu, region prot %#x",
-			    gpa, FIELD_GET(PTE_PBMT, pte), r->prot);
-}
-
 /* --- the hardware path --------------------------------------------------- */
 
 struct rv_saved {

@@ -34,7 +34,7 @@ sync_module_sources "$work"
 log="$AXAS_CACHE/check-build-$ver.log"
 msg "build on $ver with W=1 C=1 (${kargs[*]})"
 rc=0
-make "${kargs[@]}" M="$work" CONFIG_AXAS=m W=1 C=1 -j"$JOBS" modules >"$log" 2>&1 || rc=$?
+make "${kargs[@]}" M="$work" W=1 C=1 -j"$JOBS" modules >"$log" 2>&1 || rc=$?
 sed "s|$work/||g" "$log"
 # Without vmlinux, modpost cannot check the 6.12 build's undefined symbols
 # (the 6.1 headers have Module.symvers, so that build does check them).

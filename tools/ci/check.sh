@@ -4,10 +4,15 @@
 # make check: every test of the project, stopping at the first failure.
 #   1. build on Debian's 6.1 headers, W=1 C=1 (sparse), no warning
 #   2. build on the 6.12 tree, W=1 C=1, no warning
-#   3. checkpatch --strict over every kernel source file
+#   3. checkpatch --strict and kernel-doc -Wall over every kernel source file
 #   4. KUnit under UML
-#   5. KUnit under QEMU for arm64 and riscv (tools/ci/kunit-cross.sh, if present)
-#   6. userspace selftests in Debian 6.1 under QEMU (tools/testing/run.sh, if present)
+#   5. KUnit under QEMU for arm64, riscv and x86_64 (tools/ci/kunit-cross.sh)
+#   6. userspace selftests under QEMU in Debian's 6.1, 6.12 and 6.12-rt
+#      kernels, in parallel (tools/testing/run.sh)
+#   7. the Debian package axas-dkms: built, installed (DKMS builds for the
+#      6.1 headers), dkms build for Debian's 6.12 and 6.12-rt headers
+#   8. a guest on axas tables: riscv64 kernel on QEMU 10, axas_vcpu.ko, axas-vmm
+# A step whose script is missing fails: nothing is skipped silently.
 # The packages are installed by `make deps` (make check depends on it).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -33,23 +38,28 @@ step() {
 	fi
 }
 
+for script in build.sh checkpatch.sh kunit.sh kunit-cross.sh selftests.sh; do
+	[ -f "$ci/$script" ] || die "make check: tools/ci/$script is missing"
+done
+[ -f "$AXAS_REPO/tools/testing/run.sh" ] ||
+	die "make check: tools/testing/run.sh is missing"
+
 step build-6.1 "$ci/build.sh" 6.1
 step build-6.12 "$ci/build.sh" 6.12
 step checkpatch "$ci/checkpatch.sh"
+step kernel-doc "$ci/kernel-doc.sh"
 step kunit "$ci/kunit.sh"
-if [ -f "$ci/kunit-cross.sh" ]; then
-	step kunit-cross bash "$ci/kunit-cross.sh"
-else
-	echo "(tools/ci/kunit-cross.sh absent: no cross-architecture KUnit run)"
-fi
+step kunit-cross bash "$ci/kunit-cross.sh"
 step selftests "$ci/selftests.sh"
+step package "$ci/package.sh"
+step vcpu-riscv "$ci/vcpu-riscv.sh"
 
 # Totals of every step's "NAME: N passed, N failed, N skipped" line; a step
 # that printed none (a cross run, say) is counted from kunit.py's own
 # "Testing complete. Ran N tests: passed: N, ..." lines.
 pass=0 fail=0 skip=0
 for f in "$logs"/*.log; do
-	lines=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$f" || true)
+	lines=$(grep -E '^[a-z0-9_.-]+: [0-9]+ passed, [0-9]+ failed' "$f" || true)
 	if [ -n "$lines" ]; then
 		while read -r l; do
 			pass=$((pass + $(echo "$l" | sed -E 's/.* ([0-9]+) passed.*/\1/')))

@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # checkpatch.pl --strict from the 6.12 source over every kernel source file
-# of the repository (axas_*/, include/, kunit/). Any ERROR, WARNING or CHECK
+# of the repository (axas_*/, include/, kunit/, samples/). Any ERROR, WARNING or CHECK
 # fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 ensure_src612
 cd "$AXAS_REPO"
-mapfile -t files < <(find axas_* include kunit -type f -name '*.[ch]' 2>/dev/null |
+mapfile -t files < <(find axas_* include kunit samples -type f -name '*.[ch]' 2>/dev/null |
 	grep -v '\.mod\.c$' | sort)
 if [ ${#files[@]} -eq 0 ]; then
 	msg "checkpatch: no kernel source files yet"

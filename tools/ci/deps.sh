@@ -19,6 +19,9 @@ pkgs=(
 	# builds of the selftests test compat_ioctl (gcc-12-multilib, not the
 	# gcc-multilib metapackage, which conflicts with the cross compilers)
 	g++ gcc-12-multilib
+	# the Debian package (tools/ci/package.sh) and BTF for the 6.12
+	# kernels' modules (pahole)
+	dkms dh-dkms debhelper dpkg-dev dwarves
 	"$@"
 )
 

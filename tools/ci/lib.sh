@@ -163,3 +163,116 @@ hook_file() {
 		mv -f "$tmp" "$dest"
 	fi
 }
+
+# kernel_select 6.1|6.12|6.12-rt: one of the Debian kernels axas supports.
+# Sets KSEL_ABI (the release, e.g. 6.12.118+deb12-amd64), KSEL_KDIR (its
+# headers, ready for M= builds) and KSEL_ROOT (where its packages are
+# unpacked; empty for 6.1, whose headers are installed by `make deps`).
+#   6.1      the newest installed linux-headers-6.1.0-*-amd64
+#   6.12     linux-headers-6.12.*+deb12-amd64 of the version of
+#            linux-source-6.12 (the tree build-6.12 and KUnit use)
+#   6.12-rt  the same release's PREEMPT_RT flavour (-rt-amd64)
+# The 6.12 headers depend on their kernel image, so they are not installed:
+# the headers, their -common(-rt) and linux-kbuild packages are downloaded
+# and unpacked under $AXAS_CACHE/kernels/<abi>/, never installed.
+kernel_select() {
+	local flavour
+	KSEL_ROOT=
+	case $1 in
+	6.1)
+		KSEL_KDIR=${KDIR:-$(kdir61)}
+		[ -n "$KSEL_KDIR" ] && [ -d "$KSEL_KDIR" ] ||
+			die "no Debian 6.1 headers installed: run 'make deps'"
+		KSEL_ABI=${KSEL_KDIR##*/linux-headers-}
+		return 0
+		;;
+	6.12) flavour=amd64 ;;
+	6.12-rt) flavour=rt-amd64 ;;
+	*) die "unknown kernel '$1' (6.1, 6.12 or 6.12-rt)" ;;
+	esac
+	KSEL_ABI=$(debian612_abi "$flavour")
+	KSEL_ROOT="$AXAS_CACHE/kernels/$KSEL_ABI"
+	KSEL_KDIR="$KSEL_ROOT/usr/src/linux-headers-$KSEL_ABI"
+	[ -f "$KSEL_ROOT/.axas-unpacked" ] && return 0
+	(
+		local common pkg deb upstream
+		exec 7>"$AXAS_CACHE/kernel-$KSEL_ABI.lock"
+		flock 7
+		[ -f "$KSEL_ROOT/.axas-unpacked" ] && exit 0
+		upstream=${KSEL_ABI%-amd64}
+		upstream=${upstream%-rt}
+		common="linux-headers-$upstream-common"
+		[ "$flavour" = rt-amd64 ] && common="$common-rt"
+		msg "unpacking Debian's $KSEL_ABI headers into $KSEL_ROOT (once; never installed)" >&2
+		rm -rf "$KSEL_ROOT"
+		mkdir -p "$KSEL_ROOT"
+		for pkg in "linux-headers-$KSEL_ABI" "$common" "linux-kbuild-$upstream"; do
+			deb=$(apt_download "$AXAS_CACHE/debs" "$pkg") || die "apt-get download $pkg failed"
+			dpkg-deb -x "$deb" "$KSEL_ROOT" || die "cannot unpack $deb"
+		done
+		# The flavour's Makefile includes the -common one by its
+		# installed path: point it at the unpacked copy.
+		sed -i "s|^include /usr/src/|include $KSEL_ROOT/usr/src/|" "$KSEL_KDIR/Makefile"
+		grep -q "^include $KSEL_ROOT/" "$KSEL_KDIR/Makefile" ||
+			die "unexpected $KSEL_KDIR/Makefile: $(head -n 1 "$KSEL_KDIR/Makefile")"
+		touch "$KSEL_ROOT/.axas-unpacked"
+	) || exit 1
+}
+
+# debian612_abi FLAVOUR: the release of Debian's 6.12 kernel of FLAVOUR
+# (amd64, rt-amd64) whose package version is linux-source-6.12's.
+debian612_abi() {
+	local flavour=$1 ver p
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
+		die "linux-source-6.12 is not installed: run 'make deps'"
+	find_abi() {
+		for p in $(apt-cache search --names-only "^linux-headers-6\\.12\\.[0-9]+\\+deb[0-9]+-$flavour\$" | cut -d' ' -f1); do
+			if [ "$(apt-cache show "$p" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)" = "$ver" ]; then
+				echo "${p#linux-headers-}"
+				return 0
+			fi
+		done
+	}
+	p=$(find_abi)
+	[ -n "$p" ] || { apt_update; p=$(find_abi); }
+	[ -n "$p" ] || die "no linux-headers-6.12.*-$flavour package of version $ver in apt's lists"
+	echo "$p"
+}
+
+# kernel_image 6.1|6.12|6.12-rt: after kernel_select, the path of the
+# kernel's vmlinuz, from Debian's linux-image-<abi>(-unsigned) package
+# (downloaded and unpacked once, never installed).
+kernel_image() {
+	local kcache="$AXAS_CACHE/qemu/$KSEL_ABI" pkg deb
+	if [ ! -s "$kcache/vmlinuz" ]; then
+		mkdir -p "$kcache"
+		deb=
+		for pkg in "linux-image-$KSEL_ABI-unsigned" "linux-image-$KSEL_ABI"; do
+			msg "getting $pkg (once; never installed)" >&2
+			deb=$(apt_download "$AXAS_CACHE/debs" "$pkg") && break
+		done
+		[ -n "$deb" ] || die "cannot download linux-image-$KSEL_ABI(-unsigned): is apt's package list current (apt-get update)?"
+		dpkg-deb --fsys-tarfile "$deb" | tar -xO "./boot/vmlinuz-$KSEL_ABI" >"$kcache/vmlinuz.$$" ||
+			die "no /boot/vmlinuz-$KSEL_ABI in $deb"
+		mv "$kcache/vmlinuz.$$" "$kcache/vmlinuz"
+	fi
+	echo "$kcache/vmlinuz"
+}
+
+# module_for 6.1|6.12|6.12-rt: builds axas.ko for that kernel from a synced
+# copy of the sources in $AXAS_CACHE/modules/<abi> (incremental) and prints
+# its path. The build output goes to $AXAS_CACHE/modules/<abi>.log.
+module_for() {
+	local work log
+	kernel_select "$1"
+	work="$AXAS_CACHE/modules/$KSEL_ABI"
+	log="$work.log"
+	(
+		exec 7>"$work.lock"
+		flock 7
+		sync_module_sources "$work"
+		make -C "$KSEL_KDIR" M="$work" -j"$JOBS" modules >"$log" 2>&1 ||
+			{ tail -n 30 "$log" >&2; die "building axas.ko for $KSEL_ABI failed (log: $log)"; }
+	) || exit 1
+	echo "$work/axas.ko"
+}

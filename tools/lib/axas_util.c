@@ -132,7 +132,7 @@ int ax_parse_format(const char *s, uint32_t *format)
 	uint64_t v;
 	uint32_t f;
 
-	for (f = 0; f <= AXAS_FMT_SV57X4; f++) {
+	for (f = 0; f <= AXAS_FMT_AMD_NPT5; f++) {
 		if (!strcasecmp(s, pt_format_name(f))) {
 			*format = f;
 			return 0;

@@ -76,6 +76,25 @@
 #define HGATP_VMID		MASK64(57, 44)
 #define HGATP_PPN		MASK64(43, 0)
 
+/*
+ * AMD64 APM vol. 2, 5.4 "Page-Translation-Table Entry Fields" (long mode)
+ * and 15.25 "Nested Paging": nested walks are user accesses; the host PAT
+ * (as Linux programs it: slot 0 WB, 1 WC, 2 UC-, 3 UC) gives the type.
+ */
+#define NPT_P			BIT64(0)
+#define NPT_RW			BIT64(1)
+#define NPT_US			BIT64(2)
+#define NPT_PWT			BIT64(3)
+#define NPT_PCD			BIT64(4)
+#define NPT_A			BIT64(5)
+#define NPT_D			BIT64(6)
+#define NPT_PS			BIT64(7)	/* above level 0: 2 MiB / 1 GiB leaf */
+#define NPT_PAT_4K		BIT64(7)
+#define NPT_PAT_HUGE		BIT64(12)
+#define NPT_ADDR		MASK64(51, 12)
+#define NPT_NX			BIT64(63)
+#define NCR3_RSVD		(MASK64(11, 0) | MASK64(63, 52))
+
 enum pt_kind { PT_NONE, PT_TABLE, PT_LEAF, PT_BAD };
 
 static const char *const fmt_names[] = {
@@ -86,6 +105,8 @@ static const char *const fmt_names[] = {
 	[AXAS_FMT_SV39X4] = "sv39x4",
 	[AXAS_FMT_SV48X4] = "sv48x4",
 	[AXAS_FMT_SV57X4] = "sv57x4",
+	[AXAS_FMT_AMD_NPT4] = "amd-npt4",
+	[AXAS_FMT_AMD_NPT5] = "amd-npt5",
 };
 
 const char *pt_format_name(uint32_t format)
@@ -130,6 +151,10 @@ int pt_expected_levels(uint32_t format, uint32_t gpa_bits)
 		return gpa_bits == 50 ? 4 : -1;
 	case AXAS_FMT_SV57X4:
 		return gpa_bits == 59 ? 5 : -1;
+	case AXAS_FMT_AMD_NPT4:
+		return gpa_bits == 48 ? 4 : -1;
+	case AXAS_FMT_AMD_NPT5:
+		return gpa_bits == 57 ? 5 : -1;
 	case AXAS_FMT_ARM_S2:
 		/*
 		 * D8.2: with a 4 KiB granule the initial lookup may resolve up
@@ -207,7 +232,7 @@ int pt_image_parse(const void *buf, size_t len, struct pt_image *img,
 		if (p[i])
 			pt_err(err, "header padding byte %llu is not zero",
 			       (unsigned long long)i);
-	if (img->format < AXAS_FMT_EPT4 || img->format > AXAS_FMT_SV57X4) {
+	if (img->format < AXAS_FMT_EPT4 || img->format > AXAS_FMT_AMD_NPT5) {
 		pt_err(err, "unknown format %u", img->format);
 		return -1;
 	}
@@ -451,6 +476,61 @@ static enum pt_kind dec_rv(uint64_t pte, unsigned int level, uint64_t gpa,
 	return PT_LEAF;
 }
 
+static enum pt_kind dec_npt(uint64_t pte, unsigned int level, uint64_t gpa,
+			    uint64_t *pa, uint32_t *prot, struct pt_errors *err)
+{
+	uint64_t lowmask, pat;
+	unsigned int slot;
+
+	if (!(pte & NPT_P))
+		return PT_NONE;
+	*prot = 0;
+	/* every level: a nested walk is a user access, A preset */
+	if (!(pte & NPT_US))
+		pt_err(err, "amd-npt: gpa 0x%llx level %u: U clear (nested walks are user accesses) pte 0x%llx",
+		       (unsigned long long)gpa, level, (unsigned long long)pte);
+	if (!(pte & NPT_A))
+		pt_err(err, "amd-npt: gpa 0x%llx level %u: A clear pte 0x%llx",
+		       (unsigned long long)gpa, level, (unsigned long long)pte);
+	if (level && !(pte & NPT_PS)) {
+		/* a pointer: grants all, so that the leaf decides */
+		if (!(pte & NPT_RW) || (pte & NPT_NX) || (pte & (NPT_PCD | NPT_PWT)))
+			pt_err(err, "amd-npt: gpa 0x%llx level %u: pointer restricts or caches oddly pte 0x%llx",
+			       (unsigned long long)gpa, level,
+			       (unsigned long long)pte);
+		*pa = pte & NPT_ADDR;
+		return PT_TABLE;
+	}
+	if (level > 2) {
+		pt_err(err, "amd-npt: gpa 0x%llx: PS at level %u (reserved)",
+		       (unsigned long long)gpa, level);
+		return PT_BAD;
+	}
+	lowmask = level ? MASK64(level_shift(level) - 1, 13) : 0;
+	if (pte & lowmask) {
+		pt_err(err, "amd-npt: gpa 0x%llx: huge leaf with reserved address bits pte 0x%llx",
+		       (unsigned long long)gpa, (unsigned long long)pte);
+		return PT_BAD;
+	}
+	pat = level ? NPT_PAT_HUGE : NPT_PAT_4K;
+	slot = (pte & pat ? 4 : 0) | (pte & NPT_PCD ? 2 : 0) |
+	       (pte & NPT_PWT ? 1 : 0);
+	*prot = AXAS_MAP_READ | (pte & NPT_RW ? AXAS_MAP_WRITE : 0) |
+		(pte & NPT_NX ? 0 : AXAS_MAP_EXEC);
+	if ((pte & NPT_RW) && !(pte & NPT_D))
+		pt_err(err, "amd-npt: gpa 0x%llx: writable leaf without D",
+		       (unsigned long long)gpa);
+	if (slot == 3)
+		*prot |= AXAS_MAP_DEVICE;
+	else if (slot == 1)
+		*prot |= AXAS_MAP_UNCACHED;
+	else if (slot)
+		pt_err(err, "amd-npt: gpa 0x%llx: PAT slot %u is not WB/WC/UC",
+		       (unsigned long long)gpa, slot);
+	*pa = pte & NPT_ADDR & ~(lowmask | (level ? NPT_PAT_HUGE : 0));
+	return PT_LEAF;
+}
+
 static enum pt_kind dec_entry(uint32_t format, uint64_t pte, unsigned int level,
 			      uint64_t gpa, uint64_t *pa, uint32_t *prot,
 			      struct pt_errors *err)
@@ -461,6 +541,9 @@ static enum pt_kind dec_entry(uint32_t format, uint64_t pte, unsigned int level,
 		return dec_ept(pte, level, gpa, pa, prot, err);
 	case AXAS_FMT_ARM_S2:
 		return dec_arm(pte, level, gpa, pa, prot, err);
+	case AXAS_FMT_AMD_NPT4:
+	case AXAS_FMT_AMD_NPT5:
+		return dec_npt(pte, level, gpa, pa, prot, err);
 	default:
 		return dec_rv(pte, level, gpa, pa, prot, err);
 	}
@@ -493,6 +576,14 @@ static void check_root_reg(const struct pt_image *img, struct pt_errors *err)
 	case AXAS_FMT_ARM_S2:
 		if ((reg & VTTBR_BADDR) != img->root_pa || (reg & VTTBR_VMID))
 			pt_err(err, "VTTBR_EL2 0x%llx does not match root 0x%llx, VMID 0",
+			       (unsigned long long)reg,
+			       (unsigned long long)img->root_pa);
+		break;
+	case AXAS_FMT_AMD_NPT4:
+	case AXAS_FMT_AMD_NPT5:
+		/* nCR3: the root, no PCD/PWT, nothing above bit 51 */
+		if ((reg & NPT_ADDR) != img->root_pa || (reg & NCR3_RSVD))
+			pt_err(err, "nCR3 0x%llx does not match root 0x%llx",
 			       (unsigned long long)reg,
 			       (unsigned long long)img->root_pa);
 		break;

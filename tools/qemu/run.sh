@@ -1,18 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boots Debian's own 6.1 kernel in QEMU with a busybox initramfs holding
+# Boots one of Debian's own kernels (6.1, 6.12, 6.12 PREEMPT_RT) in QEMU
+# with a busybox initramfs holding
 # axas.ko and the userspace tools, loads the module, runs one command as
 # root in the guest, streams the guest's output and exits with the
 # command's exit status.
 #
 # Usage: tools/qemu/run.sh [OPTIONS] -- COMMAND [ARG...]
+#   --kernel K        6.1 (default, or $AXAS_KERNEL), 6.12 or 6.12-rt
 #   --kvm             use KVM instead of TCG (hangs stock kernels on these
 #                     machines, whose /dev/kvm is a software-nesting device)
 #   --timeout SEC     kill the guest after SEC seconds (default 900)
 #   --no-load         do not insmod axas.ko before the command
 #   --params 'A=B'    module parameters for insmod
-#   --module PATH     the module (default: axas.ko at the repository root)
+#   --module PATH     the module (default for 6.1: axas.ko at the repository
+#                     root, as `make` builds it; for 6.12 and 6.12-rt: built
+#                     for that kernel under /var/tmp/axas/modules/<abi>)
 #   --mem SIZE        guest memory (default 1G)
 #
 # In the guest: /axas/axas.ko, /axas/build/* (tools/build: the programs,
@@ -24,10 +28,11 @@
 # panic, an oops, a hang) or if the kernel log shows a BUG, WARNING, Oops,
 # lockdep or other report, even when the command itself succeeded.
 #
-# The kernel is Debian's linux-image-<ABI>-amd64(-unsigned) for the ABI of
-# the newest installed 6.1 headers (so the module's vermagic matches),
-# downloaded with apt-get download and unpacked with dpkg-deb into
-# /var/tmp/axas/qemu/ - never installed.
+# The kernel is Debian's linux-image-<ABI>(-unsigned): for 6.1 the ABI of
+# the newest installed 6.1 headers, for 6.12 and 6.12-rt the release of
+# linux-source-6.12 (tools/ci/lib.sh kernel_select), downloaded with
+# apt-get download and unpacked with dpkg-deb into /var/tmp/axas/qemu/ -
+# never installed. The module's vermagic must name that kernel.
 set -euo pipefail
 AXAS_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$AXAS_REPO/tools/ci/lib.sh"
@@ -37,10 +42,12 @@ accel=(-accel tcg)
 timeout=900
 load=1
 params=
-module="$AXAS_REPO/axas.ko"
+module=
 mem=1G
+kernel=${AXAS_KERNEL:-6.1}
 while [ $# -gt 0 ]; do
 	case $1 in
+	--kernel) kernel=$2; shift ;;
 	--kvm) accel=(-accel kvm -cpu host) ;;
 	--timeout) timeout=$2; shift ;;
 	--no-load) load=0 ;;
@@ -48,29 +55,23 @@ while [ $# -gt 0 ]; do
 	--module) module=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--) shift; break ;;
-	*) die "unknown option $1 (usage: run.sh [--kvm] [--timeout S] [--no-load] [--params P] [--module KO] -- CMD...)" ;;
+	*) die "unknown option $1 (usage: run.sh [--kernel 6.1|6.12|6.12-rt] [--kvm] [--timeout S] [--no-load] [--params P] [--module KO] -- CMD...)" ;;
 	esac
 	shift
 done
 [ $# -gt 0 ] || die "no command (usage: run.sh [OPTIONS] -- CMD...)"
 
-# --- the kernel: Debian's image for the installed headers' ABI
-kdir=${KDIR:-$(kdir61)}
-[ -n "$kdir" ] || die "no Debian 6.1 headers installed: run 'make deps'"
-abi=${kdir##*/linux-headers-}
-kcache="$AXAS_CACHE/qemu/$abi"
-vmlinuz="$kcache/vmlinuz"
-if [ ! -s "$vmlinuz" ]; then
-	mkdir -p "$kcache"
-	deb=
-	for pkg in "linux-image-$abi-unsigned" "linux-image-$abi"; do
-		msg "getting $pkg (once; never installed)"
-		deb=$(apt_download "$AXAS_CACHE/debs" "$pkg") && break
-	done
-	[ -n "$deb" ] || die "cannot download linux-image-$abi(-unsigned): is apt's package list current (apt-get update)?"
-	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./boot/vmlinuz-$abi" >"$vmlinuz.$$" ||
-		die "no /boot/vmlinuz-$abi in $deb"
-	mv "$vmlinuz.$$" "$vmlinuz"
+# --- the kernel: Debian's image for the chosen release
+kernel_select "$kernel"
+abi=$KSEL_ABI
+vmlinuz=$(kernel_image)
+if [ -z "$module" ]; then
+	if [ "$kernel" = 6.1 ]; then
+		module="$AXAS_REPO/axas.ko"
+	elif [ $load -eq 1 ]; then
+		msg "building axas.ko for $abi"
+		module=$(module_for "$kernel")
+	fi
 fi
 
 # --- the module must be built for that kernel
@@ -79,7 +80,7 @@ if [ $load -eq 1 ]; then
 	vermagic=$(modinfo -F vermagic "$module" 2>/dev/null || strings "$module" | sed -n 's/^vermagic=//p')
 	case $vermagic in
 	"$abi "*) ;;
-	*) die "$module was built for '${vermagic%% *}', the guest kernel is $abi: rebuild with 'make'" ;;
+	*) die "$module was built for '${vermagic%% *}', the guest kernel is $abi: rebuild it for that kernel" ;;
 	esac
 fi
 
@@ -129,6 +130,8 @@ mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /dev/shm
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 echo "AXAS-HARNESS: booted in \$(cut -d' ' -f1 /proc/uptime) s"
 rc=0
 if [ $load -eq 1 ]; then

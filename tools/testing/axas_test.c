@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,9 +33,11 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 
@@ -42,6 +45,7 @@
 #include "../lib/ptdecode.h"
 
 #define SZ_4K		0x1000ULL
+#define SZ_8K		0x2000ULL
 #define SZ_64K		0x10000ULL
 #define SZ_2M		0x200000ULL
 #define SZ_16M		0x1000000ULL
@@ -187,9 +191,9 @@ TEST(dev_check_extension)
 	ASSERT_LE(0, dev);
 	mask = ioctl(dev, AXAS_IOC_CHECK_EXTENSION, AXAS_CAP_FORMATS);
 	ASSERT_LT(0, mask);
-	for (f = AXAS_FMT_EPT4; f <= AXAS_FMT_SV57X4; f++)
+	for (f = AXAS_FMT_EPT4; f <= AXAS_FMT_AMD_NPT5; f++)
 		EXPECT_TRUE(mask & (1 << f)) TH_LOG("format %d missing", f);
-	EXPECT_EQ(0, mask & ~0x7f);
+	EXPECT_EQ(0, mask & ~0x1ff);
 	EXPECT_EQ(0, ioctl(dev, AXAS_IOC_CHECK_EXTENSION, 0));
 	EXPECT_EQ(0, ioctl(dev, AXAS_IOC_CHECK_EXTENSION, 0x7fff));
 	close(dev);
@@ -229,6 +233,15 @@ TEST(dev_unknown_ioctls)
 	EXPECT_EQ(-1, ioctl(dev, _IO(AXAS_TYPE + 1, 0x00), 0));
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(-1, ioctl(dev, _IOR(AXAS_TYPE, 0x02, struct axas_new), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	/*
+	 * Not KVM's type: KVM_CREATE_VM (_IO(0xAE, 0x01)) and
+	 * KVM_GET_API_VERSION (_IO(0xAE, 0x00)) mean nothing here.
+	 */
+	EXPECT_EQ(0xB9, _IOC_TYPE(AXAS_IOC_NEW));
+	EXPECT_EQ(-1, ioctl(dev, _IO(0xAE, 0x01), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(dev, _IO(0xAE, 0x00), 0));
 	EXPECT_EQ(ENOTTY, errno);
 	/* address-space ioctls on /dev/axas */
 	EXPECT_EQ(-1, ioctl(dev, AXAS_IOC_INFO, &info));
@@ -274,6 +287,9 @@ static const struct {
 	{ AXAS_FMT_SV39X4, 0, 41, 3, 4 },
 	{ AXAS_FMT_SV48X4, 50, 50, 4, 4 },
 	{ AXAS_FMT_SV57X4, 0, 59, 5, 4 },
+	{ AXAS_FMT_AMD_NPT4, 0, 48, 4, 1 },
+	{ AXAS_FMT_AMD_NPT4, 48, 48, 4, 1 },
+	{ AXAS_FMT_AMD_NPT5, 0, 57, 5, 1 },
 };
 
 TEST(new_every_format)
@@ -318,6 +334,36 @@ TEST(new_every_format)
 	close(dev);
 }
 
+#if defined(__x86_64__)
+/*
+ * What NATIVE must be on this x86 CPU: AMD and Hygon nest through NPT in
+ * the host's own paging mode (5 levels when the kernel runs with LA57, its
+ * "la57" flag), Intel through EPT4.
+ */
+static uint32_t x86_native_format(void)
+{
+	char line[4096];
+	bool amd = false, la57 = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return AXAS_FMT_EPT4;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "vendor_id", 9))
+			amd = strstr(line, "AuthenticAMD") ||
+			      strstr(line, "HygonGenuine");
+		if (!strncmp(line, "flags", 5)) {
+			la57 = strstr(line, " la57") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	if (!amd)
+		return AXAS_FMT_EPT4;
+	return la57 ? AXAS_FMT_AMD_NPT5 : AXAS_FMT_AMD_NPT4;
+}
+#endif
+
 TEST(new_native)
 {
 	struct axas_info i;
@@ -329,7 +375,7 @@ TEST(new_native)
 	ASSERT_EQ(0, ax_info(fd, &i));
 	EXPECT_NE(AXAS_FMT_NATIVE, i.format);
 #if defined(__x86_64__)
-	EXPECT_EQ(AXAS_FMT_EPT4, i.format);
+	EXPECT_EQ(x86_native_format(), i.format);
 #elif defined(__aarch64__)
 	EXPECT_EQ(AXAS_FMT_ARM_S2, i.format);
 #elif defined(__riscv)
@@ -372,7 +418,7 @@ TEST(new_errors)
 		EXPECT_EQ(-1, new_raw(dev, 0, __VA_ARGS__));		\
 		EXPECT_EQ(EINVAL, errno) TH_LOG("NEW(%s)", #__VA_ARGS__);\
 	} while (0)
-	NEW_EINVAL(7, 0, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_AMD_NPT5 + 1, 0, 0, SZ_4G);
 	NEW_EINVAL(0xffffffff, 0, 0, SZ_4G);
 	NEW_EINVAL(AXAS_FMT_EPT4, 47, 0, SZ_4G);
 	NEW_EINVAL(AXAS_FMT_EPT4, 57, 0, SZ_4G);
@@ -383,6 +429,11 @@ TEST(new_errors)
 	NEW_EINVAL(AXAS_FMT_SV39X4, 39, 0, SZ_4G);
 	NEW_EINVAL(AXAS_FMT_SV48X4, 48, 0, SZ_4G);
 	NEW_EINVAL(AXAS_FMT_SV57X4, 57, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_AMD_NPT4, 40, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_AMD_NPT4, 57, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_AMD_NPT5, 48, 0, SZ_4G);
+	NEW_EINVAL(AXAS_FMT_AMD_NPT4, 0, 0, (1ULL << 48) + SZ_4K);
+	NEW_EINVAL(AXAS_FMT_AMD_NPT5, 0, 0, (1ULL << 57) + SZ_4K);
 	NEW_EINVAL(AXAS_FMT_EPT4, 0, 0x800, SZ_4G);
 	NEW_EINVAL(AXAS_FMT_EPT4, 0, 0, SZ_4G + 1);
 	NEW_EINVAL(AXAS_FMT_EPT4, 0, 0, 0);
@@ -397,6 +448,7 @@ TEST(new_errors)
 	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_EPT4, 0, 0, 1ULL << 48));
 	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_SV39X4, 0, 0, 1ULL << 41));
 	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_SV57X4, 0, 0, 1ULL << 59));
+	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_AMD_NPT5, 0, 0, 1ULL << 57));
 	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_ARM_S2, 32, 0, 1ULL << 32));
 	EXPECT_EQ(0, new_raw(dev, 0, AXAS_FMT_EPT4, 0, (1ULL << 48) - SZ_4K,
 			     SZ_4K));
@@ -483,6 +535,44 @@ static void undo_new(int fd, const void *arg)
 	/* The fd NEW returned leaks until exit; harmless in a test child. */
 }
 
+/*
+ * x86 paging has no unreadable leaf: execute-only is EINVAL on both AMD NPT
+ * widths, for every call that takes permissions, and nothing changes; the
+ * same request is fine on EPT.
+ */
+TEST(amd_npt_exec_only)
+{
+	static const uint32_t fmts[] = { AXAS_FMT_AMD_NPT4, AXAS_FMT_AMD_NPT5 };
+	int dev = dev_open(), fd;
+	unsigned int k;
+
+	ASSERT_LE(0, dev);
+	for (k = 0; k < ARRAY_SIZE(fmts); k++) {
+		fd = ax_new(dev, fmts[k], 0, 0, SZ_4G);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, map_alloc(fd, 0, SZ_64K, RWX));
+		EXPECT_FAIL(fd, EINVAL, map_alloc(fd, SZ_2M, SZ_64K,
+						  AXAS_MAP_EXEC));
+		EXPECT_FAIL(fd, EINVAL, map_alloc(fd, SZ_2M, SZ_64K,
+						  AXAS_MAP_EXEC |
+						  AXAS_MAP_POPULATE));
+		EXPECT_FAIL(fd, EINVAL, protect(fd, 0, SZ_64K, AXAS_MAP_EXEC));
+		if (is_root())
+			EXPECT_FAIL(fd, EINVAL, map_linear(fd, SZ_2M, SZ_64K,
+							   LIN_HPA,
+							   AXAS_MAP_EXEC));
+		EXPECT_EQ(0, protect(fd, 0, SZ_64K,
+				     AXAS_MAP_READ | AXAS_MAP_EXEC));
+		EXPECT_EQ(1, INFO(fd, nr_regions));
+		close(fd);
+	}
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, map_alloc(fd, SZ_2M, SZ_64K, AXAS_MAP_EXEC));
+	close(fd);
+	close(dev);
+}
+
 TEST(size_rules_every_struct)
 {
 	struct axas_map m = { .size = sizeof(m), .flags = RW, .gpa = SZ_2M,
@@ -564,6 +654,60 @@ TEST(size_output_not_overrun)
 	close(dev);
 }
 
+/*
+ * A size larger than a page is E2BIG even when every byte is zero (as for
+ * clone3() and openat2()): the kernel never scans an unbounded tail. A page
+ * of zeros is still accepted.
+ */
+TEST(size_capped_at_a_page)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct axas_info info;
+	struct axas_new n = { .format = AXAS_FMT_EPT4, .length = SZ_4G };
+	unsigned char *buf = calloc(1, 2 * page + 64);
+	int dev = dev_open(), fd, fd2;
+	uint32_t usize;
+
+	ASSERT_TRUE(buf != NULL);
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+
+	/* address-space fd: INFO with size page + 1 and page */
+	usize = page + 1;
+	memcpy(buf, &usize, 4);
+	EXPECT_FAIL(fd, E2BIG, ioctl(fd, AXAS_IOC_INFO, buf));
+	usize = 2 * page;
+	memcpy(buf, &usize, 4);
+	EXPECT_FAIL(fd, E2BIG, ioctl(fd, AXAS_IOC_INFO, buf));
+	usize = page;
+	memcpy(buf, &usize, 4);
+	EXPECT_EQ(0, ioctl(fd, AXAS_IOC_INFO, buf));
+	memcpy(&info, buf, sizeof(info));
+	EXPECT_EQ(AXAS_FMT_EPT4, info.format);
+	EXPECT_EQ(SZ_4G, info.length);
+	/* the output stopped at the struct: the rest of the page is zero */
+	EXPECT_EQ(0, buf[sizeof(info)]);
+	EXPECT_EQ(0, buf[page - 1]);
+
+	/* /dev/axas: the same reader */
+	memset(buf, 0, 2 * page + 64);
+	memcpy(buf, &n, sizeof(n));
+	usize = page + 1;
+	memcpy(buf, &usize, 4);
+	EXPECT_EQ(-1, ioctl(dev, AXAS_IOC_NEW, buf));
+	EXPECT_EQ(E2BIG, errno);
+	usize = page;
+	memcpy(buf, &usize, 4);
+	fd2 = ioctl(dev, AXAS_IOC_NEW, buf);
+	EXPECT_LE(0, fd2);
+	if (fd2 >= 0)
+		close(fd2);
+	free(buf);
+	close(fd);
+	close(dev);
+}
+
 /* ---- one address space per format ---- */
 
 FIXTURE(space) {
@@ -589,6 +733,8 @@ FIXTURE_VARIANT_ADD(space, arm_s2_48) { AXAS_FMT_ARM_S2, 48, 4, 1 };
 FIXTURE_VARIANT_ADD(space, sv39x4) { AXAS_FMT_SV39X4, 41, 3, 4 };
 FIXTURE_VARIANT_ADD(space, sv48x4) { AXAS_FMT_SV48X4, 50, 4, 4 };
 FIXTURE_VARIANT_ADD(space, sv57x4) { AXAS_FMT_SV57X4, 59, 5, 4 };
+FIXTURE_VARIANT_ADD(space, amd_npt4) { AXAS_FMT_AMD_NPT4, 48, 4, 1 };
+FIXTURE_VARIANT_ADD(space, amd_npt5) { AXAS_FMT_AMD_NPT5, 57, 5, 1 };
 
 FIXTURE_SETUP(space)
 {
@@ -1506,13 +1652,10 @@ static int enomem_child(const char *cg)
 		return 15;
 	snap_take(fd, &after);
 	/*
-	 * Leaves the failed call had already installed were visible to the
-	 * guest until the rollback removed them: the core announces that
-	 * with tlb_gen (SPEC: it grows when a present leaf is removed). All
-	 * else must be exactly as before.
+	 * The data pages and the tables of a populate are all allocated
+	 * before its first leaf is written: a failure changed nothing, so
+	 * tlb_gen too must be exactly as before.
 	 */
-	if (after.info.tlb_gen >= before.info.tlb_gen)
-		after.info.tlb_gen = before.info.tlb_gen;
 	if (!snap_equal(&before, &after)) {
 		fprintf(stderr, "# ENOMEM changed: table_pages %llu -> %llu, data_pages %llu -> %llu, regions %llu -> %llu, tlb_gen %llu -> %llu\n",
 			(unsigned long long)before.info.table_pages,
@@ -1572,8 +1715,14 @@ TEST_F_TIMEOUT(multi, enomem_rolls_back, 120)
 		_exit(enomem_child(cg));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	rmdir(cg);
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-		SKIP(return, "the memory cgroup's OOM killer ended the child");
+	/*
+	 * ENOMEM without an OOM kill is what this test guards: a populate
+	 * that wakes the OOM killer (the child is unkillable by score, so
+	 * only a kernel that ignores that kills it) is a failure.
+	 */
+	ASSERT_FALSE(WIFSIGNALED(status))
+		TH_LOG("the child was killed by signal %d (OOM kill?)",
+		       WTERMSIG(status));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("child step %d failed (15/21: wrong errno, 16/22: state changed)",
@@ -1629,14 +1778,19 @@ static int frees_child(const char *cg, uint32_t format)
 		return 15;
 	}
 	close(fd);
-	/* table pages are freed after an RCU grace period */
+	/*
+	 * Table pages are freed after an RCU grace period. What may stay
+	 * charged is the memcg's per-CPU charge stock (MEMCG_CHARGE_BATCH,
+	 * 64 pages, on each of the guest's 2 CPUs; 6.12 keeps it), far below
+	 * the 16516 pages freed.
+	 */
 	for (i = 0; i < 50; i++) {
 		after = cg_current(cg);
-		if (after - before < 256 * 1024)
+		if (after - before <= 2 * 64 * 4096)
 			break;
 		usleep(20 * 1000);
 	}
-	if (after - before >= 256 * 1024) {
+	if (after - before > 2 * 64 * 4096) {
 		fprintf(stderr, "# %lld bytes still charged after close\n",
 			after - before);
 		return 16;
@@ -1728,13 +1882,14 @@ TEST(unprivileged)
 
 	if (rootfd >= 0) {
 		/*
-		 * Root's fd: hpa shown (judged at creation), but the linear
-		 * region and DUMP stay out of reach of this process.
+		 * Root's fd: hpa shown and the linear region readable and
+		 * writable (rights judged at creation travel with the fd),
+		 * but new linear maps and DUMP ask this caller.
 		 */
 		ASSERT_EQ(0, ax_translate(rootfd, SZ_1G + 0x10, &t));
 		EXPECT_EQ(LIN_HPA + 0x10, t.hpa);
-		EXPECT_FAIL(rootfd, EPERM, pread(rootfd, buf, 8, SZ_1G));
-		EXPECT_FAIL(rootfd, EPERM, pwrite(rootfd, buf, 8, SZ_1G));
+		EXPECT_EQ(8, pread(rootfd, buf, 8, SZ_1G));
+		EXPECT_EQ(8, pwrite(rootfd, buf, 8, SZ_1G));
 		EXPECT_FAIL(rootfd, EPERM, map_linear(rootfd, 3 * SZ_1G, SZ_4K,
 						      LIN_HPA, RW));
 		d.buf_len = sizeof(buf);
@@ -2133,6 +2288,7 @@ TEST_F_TIMEOUT(multi, many_spaces, 120)
 	static const uint32_t fmts[] = {
 		AXAS_FMT_EPT4, AXAS_FMT_EPT5, AXAS_FMT_ARM_S2,
 		AXAS_FMT_SV39X4, AXAS_FMT_SV48X4, AXAS_FMT_SV57X4,
+		AXAS_FMT_AMD_NPT4, AXAS_FMT_AMD_NPT5,
 	};
 	struct rlimit rl;
 	int fds[N], k;
@@ -2143,7 +2299,7 @@ TEST_F_TIMEOUT(multi, many_spaces, 120)
 		SKIP(return, "RLIMIT_NOFILE %lu too low",
 		     (unsigned long)rl.rlim_cur);
 	for (k = 0; k < N; k++) {
-		fds[k] = ax_new(self->dev, fmts[k % 6], 0, 0, SZ_4G);
+		fds[k] = ax_new(self->dev, fmts[k % ARRAY_SIZE(fmts)], 0, 0, SZ_4G);
 		ASSERT_LE(0, fds[k]) TH_LOG("space %d: %s", k, strerror(errno));
 		ASSERT_EQ(0, map_alloc(fds[k], (k % 7) * SZ_2M, SZ_2M, RW));
 		v = 0xa5a50000 + k;
@@ -2155,10 +2311,597 @@ TEST_F_TIMEOUT(multi, many_spaces, 120)
 		EXPECT_EQ(0xa5a50000 + k, v);
 		EXPECT_EQ(1, INFO(fds[k], data_pages));
 		EXPECT_EQ(1, INFO(fds[k], nr_regions));
-		EXPECT_EQ(fmts[k % 6], INFO(fds[k], format) & 0xffffffff);
+		EXPECT_EQ(fmts[k % ARRAY_SIZE(fmts)], INFO(fds[k], format) & 0xffffffff);
 	}
 	for (k = 0; k < N; k++)
 		EXPECT_EQ(0, close(fds[k]));
+}
+
+/* ---- host memory: /dev/mem's rules, rights, budgets (issue 8) ---- */
+
+#define PARAM_RAM	"/sys/module/axas/parameters/allow_ram_linear"
+
+static bool allow_ram_linear(void)
+{
+	char c = 'N';
+	int fd = open(PARAM_RAM, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = 'N';
+		close(fd);
+	}
+	return c == 'Y';
+}
+
+/* The first line of /proc/iomem named @name at top level or below. */
+static int iomem_find(const char *name, uint64_t *start, uint64_t *end)
+{
+	FILE *f = fopen("/proc/iomem", "re");
+	char line[256];
+	unsigned long long s, e;
+	int n, ret = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %llx-%llx : %n", &s, &e, &n) != 2)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line + n, name))
+			continue;
+		*start = s;
+		*end = e;
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* allow_ram_linear is decided at load time: the parameter is read-only. */
+TEST(allow_ram_linear_load_time_only)
+{
+	struct stat st;
+	bool before = allow_ram_linear();
+	int fd;
+
+	ASSERT_EQ(0, stat(PARAM_RAM, &st));
+	EXPECT_EQ(0444, st.st_mode & 0777);
+	fd = open(PARAM_RAM, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		EXPECT_EQ(-1, write(fd, before ? "N" : "Y", 1));
+		close(fd);
+	}
+	EXPECT_EQ(before, allow_ram_linear());
+}
+
+/*
+ * A range a driver holds busy (the local APIC's registers): refused like
+ * /dev/mem refuses it, as the guest kernel has CONFIG_IO_STRICT_DEVMEM.
+ */
+TEST(linear_busy_range_refused)
+{
+	static const char *const names[] = { "Local APIC", "IOAPIC 0",
+					     "HPET 0" };
+	uint64_t start = 0, end = 0;
+	unsigned int k, tried = 0;
+	int dev = dev_open(), fd;
+
+	if (!is_root())
+		SKIP(return, "MAP_LINEAR needs CAP_SYS_RAWIO");
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	for (k = 0; k < ARRAY_SIZE(names); k++) {
+		if (iomem_find(names[k], &start, &end))
+			continue;
+		tried++;
+		TH_LOG("%s at 0x%llx", names[k], (unsigned long long)start);
+		EXPECT_FAIL(fd, EPERM, map_linear(fd, SZ_1G, SZ_4K,
+						  start & ~(SZ_4K - 1), RW));
+		/* a larger range that only touches it */
+		EXPECT_FAIL(fd, EPERM, map_linear(fd, SZ_1G, SZ_2M,
+						  (start & ~(SZ_2M - 1)), RW));
+	}
+	EXPECT_LT(0, tried) TH_LOG("no busy device range in /proc/iomem");
+	/* negative control: a hole nothing claims */
+	EXPECT_EQ(0, map_linear(fd, SZ_1G, SZ_4K, LIN_HPA, RW));
+	close(fd);
+	close(dev);
+}
+
+/*
+ * System RAM that ends inside a page (x86: 640 KiB RAM ends at 0x9fc00,
+ * the EBDA follows). One pread across the boundary used to reach
+ * memremap()'s mixed-range WARN (run.sh fails on any kernel WARNING); now
+ * each kind is copied on its own. Without allow_ram_linear, the map is
+ * refused.
+ */
+TEST(linear_ram_boundary_in_a_page)
+{
+	FILE *f = fopen("/proc/iomem", "re");
+	unsigned long long s, e, page = 0;
+	char line[256], a[4096], b[4096];
+	int dev, fd, n;
+
+	if (!is_root())
+		SKIP(return, "MAP_LINEAR needs CAP_SYS_RAWIO");
+	ASSERT_TRUE(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx : %n", &s, &e, &n) == 2 &&
+		    !strncmp(line + n, "System RAM", 10) &&
+		    ((e + 1) & (SZ_4K - 1))) {
+			page = e & ~(SZ_4K - 1);
+			break;
+		}
+	}
+	fclose(f);
+	if (!page)
+		SKIP(return, "no System RAM ending inside a page");
+	dev = dev_open();
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	if (!allow_ram_linear()) {
+		EXPECT_FAIL(fd, EPERM, map_linear(fd, SZ_1G, SZ_4K, page, RW));
+		goto out;
+	}
+	ASSERT_EQ(0, map_linear(fd, SZ_1G, SZ_4K, page, RW));
+	memset(a, 0x5a, sizeof(a));
+	EXPECT_EQ(4096, pread(fd, a, sizeof(a), SZ_1G))
+		TH_LOG("pread across 0x%llx: %s", e + 1, strerror(errno));
+	/* the same bytes in two reads, one per kind */
+	n = (e + 1) & (SZ_4K - 1);
+	memset(b, 0xa5, sizeof(b));
+	EXPECT_EQ(n, pread(fd, b, n, SZ_1G));
+	EXPECT_EQ(4096 - n, pread(fd, b + n, 4096 - n, SZ_1G + n));
+	EXPECT_EQ(0, memcmp(a + n, b + n, 4096 - n));
+out:
+	close(fd);
+	close(dev);
+}
+
+/*
+ * The right to reach linear regions through pread/pwrite is the creator's:
+ * root writing into an fd an unprivileged process created (a setuid program
+ * handed a descriptor) cannot reach host memory, even after root mapped it.
+ */
+TEST(linear_rw_right_is_the_creators)
+{
+	struct axas_translate t;
+	char buf[8] = "deputy!";
+	int dev = dev_open(), fd;
+
+	if (!is_root())
+		SKIP(return, "needs root to switch credentials");
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, seteuid(NOBODY));
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_EQ(0, seteuid(0));
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, map_linear(fd, SZ_1G, SZ_2M, LIN_HPA, RW));
+	ASSERT_EQ(0, map_alloc(fd, 0, SZ_2M, RW));
+	EXPECT_FAIL(fd, EPERM, pwrite(fd, buf, 8, SZ_1G));
+	EXPECT_FAIL(fd, EPERM, pread(fd, buf, 8, SZ_1G + 8));
+	/* and host addresses stay hidden from it */
+	ASSERT_EQ(0, ax_translate(fd, SZ_1G, &t));
+	EXPECT_EQ(0, t.hpa);
+	EXPECT_EQ(AXAS_REGION_LINEAR, t.kind);
+	/* negative control: alloc regions are the fd's to use */
+	EXPECT_EQ(8, pwrite(fd, buf, 8, 0x1000));
+	close(fd);
+	close(dev);
+}
+
+/* PROTECT that changes a linear region's memory type needs CAP_SYS_RAWIO. */
+TEST(protect_linear_memtype_needs_rawio)
+{
+	struct axas_translate t;
+	int dev = dev_open(), fd;
+
+	if (!is_root())
+		SKIP(return, "MAP_LINEAR needs CAP_SYS_RAWIO");
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, map_linear(fd, SZ_1G, SZ_2M, LIN_HPA, RW));
+	ASSERT_EQ(0, map_alloc(fd, 0, SZ_2M, RW | AXAS_MAP_POPULATE));
+	ASSERT_EQ(0, seteuid(NOBODY));
+	EXPECT_FAIL(fd, EPERM, protect(fd, SZ_1G, SZ_4K,
+				       RW | AXAS_MAP_UNCACHED));
+	EXPECT_FAIL(fd, EPERM, protect(fd, SZ_1G, SZ_2M,
+				       AXAS_MAP_READ | AXAS_MAP_DEVICE));
+	/* permissions only, or an alloc region: no right needed */
+	EXPECT_EQ(0, protect(fd, SZ_1G, SZ_4K, AXAS_MAP_READ));
+	EXPECT_EQ(0, protect(fd, 0, SZ_4K, RW | AXAS_MAP_UNCACHED));
+	ASSERT_EQ(0, seteuid(0));
+	EXPECT_EQ(0, protect(fd, SZ_1G + SZ_4K, SZ_4K,
+			     RW | AXAS_MAP_UNCACHED));
+	ASSERT_EQ(0, ax_translate(fd, SZ_1G + SZ_4K, &t));
+	EXPECT_EQ(RW | AXAS_MAP_UNCACHED, t.map_flags);
+	close(fd);
+	close(dev);
+}
+
+/* Errno order of SPEC section 4: EINVAL before the capability. */
+TEST(errno_einval_before_eperm)
+{
+	int dev = dev_open(), fd;
+	uint32_t res = 0;
+
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	if (is_root())
+		ASSERT_EQ(0, drop_privileges());
+	/* an hpa range beyond any host's width: EINVAL, not EPERM */
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, SZ_1G, SZ_4K, 1ULL << 62, RW));
+	EXPECT_FAIL(fd, EINVAL, map_linear(fd, SZ_1G, SZ_4K,
+					   ~0ULL - SZ_4K + 1, RW));
+	EXPECT_FAIL(fd, EPERM, map_linear(fd, SZ_1G, SZ_4K, LIN_HPA, RW));
+	/* FAULT with access 0: EINVAL wherever gpa is */
+	EXPECT_FAIL(fd, EINVAL, ax_fault(fd, 0x1000, 0, &res));
+	EXPECT_FAIL(fd, EINVAL, ax_fault(fd, 8 * SZ_4G, 0, &res));
+	EXPECT_EQ(0, ax_fault(fd, 8 * SZ_4G, AXAS_MAP_READ, &res));
+	EXPECT_EQ(AXAS_FAULT_NOT_MAPPED, res);
+	close(fd);
+	close(dev);
+}
+
+/*
+ * Data pages are charged to the creator's RLIMIT_MEMLOCK (locked_vm, per
+ * user, as iommufd and io_uring charge): an unprivileged user cannot make
+ * the kernel hold more than its limit across all its spaces.
+ */
+static int memlock_child(int dev)
+{
+	struct rlimit rl = { 16 * SZ_4K, 16 * SZ_4K };
+	struct snap before, after;
+	uint32_t res;
+	char c = 1;
+	int a, b;
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || drop_privileges())
+		return 2;
+	a = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	b = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	if (a < 0 || b < 0)
+		return 3;
+	snap_take(a, &before);
+	if (!map_alloc(a, 0, 17 * SZ_4K, RW | AXAS_MAP_POPULATE) ||
+	    errno != ENOMEM)
+		return 4;
+	snap_take(a, &after);
+	if (!snap_equal(&before, &after))
+		return 5;
+	if (map_alloc(a, 0, 12 * SZ_4K, RW | AXAS_MAP_POPULATE))
+		return 6;
+	if (map_alloc(a, SZ_1G, SZ_1G, RW) || map_alloc(b, 0, SZ_1G, RW))
+		return 7;
+	/* four more pages, one of them through pwrite */
+	if (fault(a, SZ_1G, AXAS_MAP_WRITE) != AXAS_FAULT_HANDLED ||
+	    fault(b, 0, AXAS_MAP_WRITE) != AXAS_FAULT_HANDLED ||
+	    fault(b, SZ_4K, AXAS_MAP_WRITE) != AXAS_FAULT_HANDLED ||
+	    pwrite(b, &c, 1, 2 * SZ_4K) != 1)
+		return 8;
+	/* 16 pages held by this user: nothing more, in either space */
+	snap_take(b, &before);
+	if (ax_fault(b, 3 * SZ_4K, AXAS_MAP_WRITE, &res) != -1 ||
+	    errno != ENOMEM)
+		return 9;
+	if (pwrite(b, &c, 1, 4 * SZ_4K) != -1 || errno != ENOMEM)
+		return 10;
+	if (ax_fault(a, SZ_1G + SZ_4K, AXAS_MAP_READ, &res) != -1 ||
+	    errno != ENOMEM)
+		return 11;
+	snap_take(b, &after);
+	if (!snap_equal(&before, &after))
+		return 12;
+	/* closing one space gives its pages back to the other */
+	close(a);
+	if (fault(b, 3 * SZ_4K, AXAS_MAP_WRITE) != AXAS_FAULT_HANDLED)
+		return 13;
+	close(b);
+	return 0;
+}
+
+TEST(memlock_limits_data_pages)
+{
+	struct rlimit rl = { 16 * SZ_4K, 16 * SZ_4K }, old;
+	int dev = dev_open(), fd, status;
+	pid_t pid;
+
+	ASSERT_LE(0, dev);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(memlock_child(dev));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("child step %d failed", WEXITSTATUS(status));
+
+	/* negative control: CAP_IPC_LOCK is not limited */
+	if (is_root()) {
+		ASSERT_EQ(0, getrlimit(RLIMIT_MEMLOCK, &old));
+		ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
+		fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+		ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &old));
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(0, map_alloc(fd, 0, SZ_2M, RW | AXAS_MAP_POPULATE));
+		EXPECT_EQ(512, INFO(fd, data_pages));
+		close(fd);
+	}
+	close(dev);
+}
+
+/*
+ * TRANSLATE while another thread flips one gpa between a linear region
+ * (4 KiB, at LIN_HPA) and a populated alloc region (8 KiB): every answer
+ * pairs a region with its own leaf.
+ */
+struct flip {
+	int fd;
+	volatile bool stop;
+	unsigned long flips;
+};
+
+static void *flip_thread(void *arg)
+{
+	struct flip *f = arg;
+
+	while (!f->stop) {
+		map_linear(f->fd, SZ_1G, SZ_4K, LIN_HPA, RW);
+		ax_unmap(f->fd, SZ_1G, SZ_4K);
+		map_alloc(f->fd, SZ_1G, SZ_8K, RW | AXAS_MAP_POPULATE);
+		ax_unmap(f->fd, SZ_1G, SZ_8K);
+		f->flips++;
+	}
+	return NULL;
+}
+
+TEST(translate_never_mixes)
+{
+	struct flip f = { 0 };
+	struct axas_translate t;
+	unsigned long i, seen = 0, bad = 0;
+	pthread_t th;
+	int dev = dev_open();
+
+	if (!is_root())
+		SKIP(return, "MAP_LINEAR needs CAP_SYS_RAWIO");
+	ASSERT_LE(0, dev);
+	f.fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, f.fd);
+	ASSERT_EQ(0, pthread_create(&th, NULL, flip_thread, &f));
+	for (i = 0; i < 200000 && (i < 1000 || f.flips < 3000); i++) {
+		if (ax_translate(f.fd, SZ_1G + 0x10, &t))
+			continue;
+		seen++;
+		if (t.kind == AXAS_REGION_LINEAR)
+			bad += t.hpa != LIN_HPA + 0x10 || t.limit != SZ_4K - 0x10;
+		else
+			bad += t.hpa == LIN_HPA + 0x10 || t.limit != SZ_8K - 0x10;
+	}
+	f.stop = true;
+	pthread_join(th, NULL);
+	TH_LOG("%lu lookups found a mapping, %lu flips", seen, f.flips);
+	EXPECT_EQ(0, bad);
+	EXPECT_LT(0, seen);
+	close(f.fd);
+	close(dev);
+}
+
+/*
+ * No user memory is touched while the space's lock is held: a pwrite from,
+ * a pread into, and a DUMP into a buffer whose page userfaultfd holds back
+ * stall only their own thread, and a writer (MAP_ALLOC, UNMAP) on the same
+ * space completes meanwhile. Then the page is supplied and each call
+ * completes with the right bytes.
+ */
+enum uffd_op { UFFD_PWRITE, UFFD_PREAD, UFFD_DUMP };
+
+struct uffd_call {
+	int fd;
+	enum uffd_op op;
+	char *buf;
+	ssize_t ret;
+	int err;
+	volatile bool done;
+};
+
+static void *uffd_call_thread(void *arg)
+{
+	struct uffd_call *c = arg;
+	struct axas_dump d = { .size = sizeof(d) };
+
+	errno = 0;
+	switch (c->op) {
+	case UFFD_PWRITE:
+		c->ret = pwrite(c->fd, c->buf, 64, 0x1000);
+		break;
+	case UFFD_PREAD:
+		c->ret = pread(c->fd, c->buf, 64, 0x1000);
+		break;
+	case UFFD_DUMP:
+		d.buf = (uintptr_t)c->buf;
+		d.buf_len = 64 * SZ_4K;
+		c->ret = ioctl(c->fd, AXAS_IOC_DUMP, &d);
+		break;
+	}
+	c->err = errno;
+	c->done = true;
+	return NULL;
+}
+
+struct uffd_writer {
+	int fd;
+	volatile bool done;
+};
+
+static void *uffd_writer_thread(void *arg)
+{
+	struct uffd_writer *w = arg;
+
+	if (!map_alloc(w->fd, SZ_1G, SZ_2M, RW | AXAS_MAP_POPULATE) &&
+	    !ax_unmap(w->fd, SZ_1G, SZ_2M))
+		w->done = true;
+	return NULL;
+}
+
+static bool wait_flag(volatile bool *flag, int ms)
+{
+	while (!*flag && ms-- > 0)
+		usleep(1000);
+	return *flag;
+}
+
+static void uffd_case(struct __test_metadata *_metadata, int dev,
+		      enum uffd_op op)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_copy copy = { 0 };
+	struct uffd_call c = { .op = op };
+	struct uffd_writer w = { 0 };
+	struct uffd_msg msg;
+	pthread_t tc, tw;
+	char *area, *src;
+	size_t len = 64 * SZ_4K;
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	src = aligned_alloc(SZ_4K, SZ_4K);
+	ASSERT_TRUE(area != MAP_FAILED);
+	ASSERT_TRUE(src != NULL);
+	reg.range.start = (uintptr_t)area;
+	reg.range.len = len;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	c.fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, c.fd);
+	w.fd = c.fd;
+	ASSERT_EQ(0, map_alloc(c.fd, 0, SZ_2M, RW));
+	ASSERT_EQ(12, pwrite(c.fd, "guest bytes", 12, 0x1000));
+	c.buf = area;
+	ASSERT_EQ(0, pthread_create(&tc, NULL, uffd_call_thread, &c));
+
+	/* the call is stuck on its buffer ... */
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	EXPECT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	EXPECT_FALSE(c.done);
+	/* ... and a writer of the same space is not */
+	ASSERT_EQ(0, pthread_create(&tw, NULL, uffd_writer_thread, &w));
+	EXPECT_TRUE(wait_flag(&w.done, 5000))
+		TH_LOG("a writer waited behind a stalled user copy");
+
+	/* supply the page: the call completes */
+	memset(src, 0, SZ_4K);
+	strcpy(src, "host bytes");
+	copy.dst = msg.arg.pagefault.address & ~(SZ_4K - 1);
+	copy.src = (uintptr_t)src;
+	copy.len = SZ_4K;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	/* a DUMP may fault on further pages of its buffer */
+	while (!wait_flag(&c.done, 200)) {
+		struct pollfd p = { .fd = uffd, .events = POLLIN };
+
+		if (poll(&p, 1, 0) != 1)
+			continue;
+		ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+		copy.dst = msg.arg.pagefault.address & ~(SZ_4K - 1);
+		memset(src, 0, SZ_4K);
+		ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	}
+	pthread_join(tc, NULL);
+	pthread_join(tw, NULL);
+	switch (op) {
+	case UFFD_PWRITE: {
+		char back[16] = "";
+
+		EXPECT_EQ(64, c.ret) TH_LOG("pwrite: %s", strerror(c.err));
+		EXPECT_EQ(11, pread(c.fd, back, 11, 0x1000));
+		EXPECT_STREQ("host bytes", back);
+		break;
+	}
+	case UFFD_PREAD:
+		EXPECT_EQ(64, c.ret) TH_LOG("pread: %s", strerror(c.err));
+		EXPECT_STREQ("guest bytes", area);
+		break;
+	case UFFD_DUMP:
+		EXPECT_EQ(0, c.ret) TH_LOG("dump: %s", strerror(c.err));
+		EXPECT_EQ(AXAS_DUMP_MAGIC,
+			  ((struct axas_dump_header *)area)->magic);
+		break;
+	}
+	close(c.fd);
+	close(uffd);
+	munmap(area, len);
+	free(src);
+}
+
+TEST(user_copy_never_holds_the_lock)
+{
+	int dev = dev_open();
+
+	ASSERT_LE(0, dev);
+	if (!is_root())
+		SKIP(return, "userfaultfd and DUMP need root here");
+	uffd_case(_metadata, dev, UFFD_PWRITE);
+	uffd_case(_metadata, dev, UFFD_PREAD);
+	uffd_case(_metadata, dev, UFFD_DUMP);
+	close(dev);
+}
+
+/*
+ * Kernel lockdown (LOCKDOWN_DEV_MEM, "integrity") closes linear regions to
+ * userspace as it closes /dev/mem: new maps, and access through a region
+ * mapped before. Locking down cannot be undone, so run.sh runs this case
+ * last, alone, with AXAS_TEST_LOCKDOWN=1.
+ */
+TEST(linear_refused_under_lockdown)
+{
+	const char *path = "/sys/kernel/security/lockdown";
+	char buf[8] = "", state[128] = "";
+	int dev, fd, lfd;
+	ssize_t n;
+
+	if (!getenv("AXAS_TEST_LOCKDOWN"))
+		SKIP(return, "irreversible: run.sh runs it last (AXAS_TEST_LOCKDOWN=1)");
+	ASSERT_TRUE(is_root());
+	if (access(path, F_OK))
+		mount("none", "/sys/kernel/security", "securityfs", 0, NULL);
+	dev = dev_open();
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, map_linear(fd, SZ_1G, SZ_2M, LIN_HPA, RW));
+	ASSERT_EQ(0, map_alloc(fd, 0, SZ_2M, RW));
+	/* negative control before the lockdown */
+	EXPECT_EQ(8, pread(fd, buf, 8, SZ_1G));
+
+	lfd = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, lfd) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_EQ(9, write(lfd, "integrity", 9));
+	n = pread(lfd, state, sizeof(state) - 1, 0);
+	close(lfd);
+	ASSERT_LT(0, n);
+	ASSERT_TRUE(strstr(state, "[integrity]") != NULL) TH_LOG("%s", state);
+
+	EXPECT_FAIL(fd, EPERM, pread(fd, buf, 8, SZ_1G));
+	EXPECT_FAIL(fd, EPERM, pwrite(fd, buf, 8, SZ_1G));
+	EXPECT_FAIL(fd, EPERM, map_linear(fd, 2 * SZ_1G, SZ_4K, LIN_HPA, RW));
+	/* guest RAM is not host memory: still fine */
+	EXPECT_EQ(8, pwrite(fd, "lockdown", 8, 0x1000));
+	close(fd);
+	close(dev);
 }
 
 TEST_HARNESS_MAIN

@@ -7,9 +7,12 @@
 #      32-bit builds that go through compat_ioctl) as root,
 #   2. the same binaries as uid 1000 with /dev/axas opened up to 0666 (the
 #      root-only cases skip, the unprivileged ones run for real),
-#   3. axasctl and axas-dump used as a script would use them, including the
-#      allow_ram_linear module parameter,
-#   4. rmmod axas, which must succeed once every fd is closed.
+#   3. axasctl and axas-dump used as a script would use them, then the
+#      module reloaded with allow_ram_linear=1 (a load-time parameter) and
+#      the System RAM cases again,
+#   4. kernel lockdown switched on (irreversible, so last) and the case
+#      that checks linear regions are closed by it,
+#   5. rmmod axas, which must succeed once every fd is closed.
 # Exits nonzero if anything failed.
 
 B=${AXAS_BUILD:-/axas/build}
@@ -30,6 +33,9 @@ for t in $tests; do
 done
 
 chmod 0666 /dev/axas
+# Data pages count against RLIMIT_MEMLOCK (the kernel's default is 8 MiB);
+# a VMM's limit must cover its guest memory, as for VFIO and iommufd.
+ulimit -l unlimited || bad "ulimit -l unlimited"
 for t in $tests; do
 	note "$(basename "$t") as uid 1000"
 	runas 1000 "$t" || bad "$(basename "$t") as uid 1000"
@@ -84,7 +90,10 @@ else
 	sed 's/^/#   /' /tmp/ram.txt
 	bad "linear map of System RAM $ram_hpa was not refused"
 fi
-echo Y >$param
+echo Y >$param 2>/dev/null && bad "allow_ram_linear is writable after load"
+[ "$(cat $param)" = "N" ] || bad "allow_ram_linear changed after load"
+rmmod axas && insmod /axas/axas.ko allow_ram_linear=1 || bad "reload with allow_ram_linear=1"
+[ "$(cat $param)" = "Y" ] || bad "allow_ram_linear=1 at load is not Y"
 if axasctl new ept4 0 4G \; map-linear 0 2M "$ram_hpa" rw \; translate 0x1000 \
 	\; dump >/tmp/ram.txt 2>&1; then
 	sed 's/^/#   /' /tmp/ram.txt
@@ -92,7 +101,14 @@ else
 	sed 's/^/#   /' /tmp/ram.txt
 	bad "linear map of System RAM $ram_hpa with allow_ram_linear=Y"
 fi
-echo N >$param
+note "System RAM cases with allow_ram_linear=Y"
+"$B/axas_test" -t linear_ram_boundary_in_a_page \
+	-t allow_ram_linear_load_time_only || bad "axas_test, allow_ram_linear=Y"
+
+# --- lockdown closes linear regions; it cannot be undone: last
+note "kernel lockdown"
+AXAS_TEST_LOCKDOWN=1 "$B/axas_test" -t linear_refused_under_lockdown ||
+	bad "axas_test under lockdown"
 
 # --- the module goes away once nothing holds it
 note "rmmod"

@@ -15,7 +15,13 @@
 /** AXAS_API_VERSION - value returned by %AXAS_IOC_GET_API_VERSION */
 #define AXAS_API_VERSION	1
 
-#define AXAS_TYPE		0xAE
+/*
+ * AXAS_TYPE - the ioctl type of every axas ioctl. 0xB9 is free in the
+ * kernel's Documentation/userspace-api/ioctl/ioctl-number.rst (0xAE, which
+ * axas used before version 1 was frozen, is KVM's). Numbers within the type
+ * never change; new ioctls take the next free number of their device.
+ */
+#define AXAS_TYPE		0xB9
 
 /**
  * enum axas_format - page-table formats
@@ -26,6 +32,11 @@
  * @AXAS_FMT_SV39X4: RISC-V G-stage Sv39x4, 41-bit guest-physical
  * @AXAS_FMT_SV48X4: RISC-V G-stage Sv48x4, 50-bit guest-physical
  * @AXAS_FMT_SV57X4: RISC-V G-stage Sv57x4, 59-bit guest-physical
+ * @AXAS_FMT_AMD_NPT4: AMD nested paging, 4 levels, 48-bit guest-physical
+ * @AXAS_FMT_AMD_NPT5: AMD nested paging, 5 levels, 57-bit guest-physical
+ *
+ * AMD nested tables are x86 page tables: every leaf is readable, so a
+ * mapping of theirs must include %AXAS_MAP_READ (execute-only: EINVAL).
  */
 enum axas_format {
 	AXAS_FMT_NATIVE = 0,
@@ -35,6 +46,8 @@ enum axas_format {
 	AXAS_FMT_SV39X4 = 4,
 	AXAS_FMT_SV48X4 = 5,
 	AXAS_FMT_SV57X4 = 6,
+	AXAS_FMT_AMD_NPT4 = 7,
+	AXAS_FMT_AMD_NPT5 = 8,
 };
 
 /* Capabilities for AXAS_IOC_CHECK_EXTENSION. */

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the bare-metal guests share: the devices the VMM emulates and the
+ * SBI calls they make. Nothing here is a libc.
+ */
+#ifndef AXAS_GUEST_H
+#define AXAS_GUEST_H
+
+typedef unsigned long u64;
+typedef unsigned int u32;
+typedef unsigned char u8;
+
+/* an ns16550-like UART: the VMM prints what is stored at THR (offset 0) */
+#define GUEST_UART		0x10000000UL
+
+/* SBI: system reset, and the experimental extension the tests report with */
+#define SBI_EXT_SRST		0x53525354UL
+#define GUEST_SBI_EXT_REPORT	0x08A5A500UL
+#define REPORT_TOUCH		1	/* a0 pages, a1 ticks of the write pass */
+#define REPORT_PROBE_FAULT	2	/* a0 stale reads, a1 last value, a2 reads */
+#define REPORT_PROBE_STALE	3	/* a0 stale reads, a1 last value, a2 reads */
+#define REPORT_MEMTEST		4	/* a0 bytes, a1 errors */
+#define REPORT_MMIO		5	/* a0 mask of wrong loads */
+
+struct sbiret {
+	long error;
+	long value;
+};
+
+struct sbiret sbi_call(u64 ext, u64 fid, u64 a0, u64 a1, u64 a2);
+void guest_putc(char c);
+void guest_puts(const char *s);
+void guest_put_hex(u64 v);
+void guest_put_dec(u64 v);
+void guest_report(u64 what, u64 a0, u64 a1, u64 a2);
+void guest_shutdown(void);
+
+static inline u64 guest_time(void)
+{
+	u64 t;
+
+	asm volatile("rdtime %0" : "=r" (t));
+	return t;
+}
+
+#endif
