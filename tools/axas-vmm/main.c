@@ -19,7 +19,16 @@
 
 #define MIB		(1UL << 20)
 #define PAGE		4096UL
+#ifdef __x86_64__
+/* the guest's clock is the TSC: its rate is the host's, taken as 1 GHz for windows */
+#define TIMEBASE_HZ	1000000000ULL
+#define CONSOLE_EXIT	AXAS_VCPU_EXIT_PIO
+#define BANNER_HELLO	"axas guest: hello from SVM guest mode on an axas AMD nested page table (cpu 0)\n"
+#else
 #define TIMEBASE_HZ	10000000ULL	/* QEMU virt: the time CSR counts at 10 MHz */
+#define CONSOLE_EXIT	AXAS_VCPU_EXIT_MMIO
+#define BANNER_HELLO	"axas guest: hello from VS-mode on an axas G-stage table (hart 0)\n"
+#endif
 #define PROBE_READY	0x52454144590a0a0aULL
 #define PROBE_UNMAPPED	0x554e4d4150504544ULL
 #define PROBE_ANSWER	0x414e535745520a0aULL
@@ -163,6 +172,48 @@ static void test_bad_fds(void)
 	vm_close(&vm);
 }
 
+#ifdef __x86_64__
+static void test_regs(void)
+{
+	struct axas_vcpu_regs r, bad, back;
+	int fresh, e[5], i, okset;
+	struct vm vm;
+
+	if (guest_vm(&vm, "/guest/banner.bin", 4 * MIB)) {
+		tap(0, "registers: no vCPU");
+		return;
+	}
+	ioctl(vm.vcpu, AXAS_VCPU_GET_REGS, &r);
+	fresh = r.rip == 0 && r.cr0 == 0x11 && r.cr4 == 0 && r.efer == 0 && r.rflags == 2 &&
+		r.gpr[0] == 0;
+	for (i = 0; i < 5; i++) {
+		bad = r;
+		switch (i) {
+		case 0: bad.cr0 = 0x10; break;			/* no PE */
+		case 1: bad.cr0 |= 0x80000000; break;		/* PG without LME/PAE */
+		case 2: bad.cr4 = 1ULL << 12; break;		/* LA57 */
+		case 3: bad.efer = 1ULL << 12; break;		/* SVME */
+		default: bad.rflags |= 1ULL << 17; break;	/* VM */
+		}
+		e[i] = ioctl(vm.vcpu, AXAS_VCPU_SET_REGS, &bad) < 0 && errno == EINVAL;
+	}
+	r.rip = GUEST_RAM + 3;
+	r.gpr[15] = 0x1234567890abcdefULL;
+	r.gpr[4] = 0x8000;
+	r.cr0 = 0x80000011;
+	r.cr4 = 0x20;
+	r.efer = 0x100;
+	r.cr3 = GUEST_X86_CR3;
+	okset = ioctl(vm.vcpu, AXAS_VCPU_SET_REGS, &r) == 0 &&
+		ioctl(vm.vcpu, AXAS_VCPU_GET_REGS, &back) == 0;
+	r.efer |= 0x400;	/* LMA follows PG and LME */
+	okset = okset && !memcmp(&r, &back, sizeof(r));
+	tap(fresh && e[0] && e[1] && e[2] && e[3] && e[4] && okset,
+	    "registers: fresh vCPU at rip 0 in 32-bit protected mode; no PE, PG without LME, CR4.LA57, EFER.SVME, RFLAGS.VM are EINVAL (%d%d%d%d%d); a valid long-mode set reads back with LMA",
+	    e[0], e[1], e[2], e[3], e[4]);
+	vm_close(&vm);
+}
+#else
 static void test_regs(void)
 {
 	struct axas_vcpu_regs r, bad, back;
@@ -197,6 +248,7 @@ static void test_regs(void)
 	    e[0], e[1], e[2], e[3], e[4]);
 	vm_close(&vm);
 }
+#endif
 
 static void test_banner(void)
 {
@@ -215,7 +267,7 @@ static void test_banner(void)
 	r = vm_run(&vm);
 	vm_summary(&vm, "banner");
 	s = &vm.run->stats;
-	out_ok = console_has(&vm, "axas guest: hello from VS-mode on an axas G-stage table (hart 0)\n") &&
+	out_ok = console_has(&vm, BANNER_HELLO) &&
 		 console_has(&vm, "axas guest: touched 8 MiB at 0x0000000080100000: pattern read back ok\n");
 	tap(r == AXAS_VCPU_EXIT_SHUTDOWN && out_ok,
 	    "banner: the guest printed its banner and read its 8 MiB pattern back, then powered off (exit %d)", r);
@@ -226,10 +278,10 @@ static void test_banner(void)
 	tap(!vm_info(&vm, &info) && info.data_pages == img_pages + mib * 256,
 	    "banner: INFO data_pages %llu == %lu image pages + %lu touched", info.data_pages,
 	    img_pages, mib * 256);
-	tap(s->guest_faults == mib * 256 && s->exits[AXAS_VCPU_EXIT_MMIO] == vm.con.uart_stores &&
+	tap(s->guest_faults == mib * 256 && s->exits[CONSOLE_EXIT] == vm.con.uart_stores &&
 	    s->exits[AXAS_VCPU_EXIT_SBI] == 1 && s->exits[AXAS_VCPU_EXIT_SHUTDOWN] == 1,
-	    "banner: %llu guest-page faults resolved in the kernel without an exit; exits: mmio %llu (== %lu UART stores), sbi %llu, shutdown %llu",
-	    s->guest_faults, s->exits[AXAS_VCPU_EXIT_MMIO], vm.con.uart_stores,
+	    "banner: %llu guest-page faults resolved in the kernel without an exit; exits: %s %llu (== %lu UART stores), sbi %llu, shutdown %llu",
+	    s->guest_faults, vm_exit_names[CONSOLE_EXIT], s->exits[CONSOLE_EXIT], vm.con.uart_stores,
 	    s->exits[AXAS_VCPU_EXIT_SBI], s->exits[AXAS_VCPU_EXIT_SHUTDOWN]);
 	for (i = 0; i < (int)(mib * 256); i += 97) {
 		unsigned long gpa = base + i * PAGE;
@@ -245,6 +297,7 @@ static void test_banner(void)
 	vm_close(&vm);
 }
 
+#ifndef __x86_64__
 /* every load and store width and form the vCPU decodes, at a test device */
 static void test_mmio(int hlvx)
 {
@@ -291,6 +344,7 @@ static void test_mmio(int hlvx)
 	vm_close(&vm);
 	set_param("test_no_htinst", 0);
 }
+#endif
 
 static void test_readonly(void)
 {
@@ -552,8 +606,10 @@ static int run_tests(void)
 	test_regs();
 	test_banner();
 	test_readonly();
+#ifndef __x86_64__
 	test_mmio(0);
 	test_mmio(1);
+#endif
 	test_memtest();
 	test_pause();
 	test_closed_space();
@@ -728,17 +784,58 @@ static long free_kib(void)
 	return total * 4;
 }
 
-static int init_main(const char *mode)
+#ifdef __x86_64__
+/* the guests and axas_vcpu.ko, built into the x86-64 VMM (blobs-x86_64.S) */
+extern const char blob_banner[], blob_banner_end[], blob_probe[], blob_probe_end[];
+extern const char blob_memtest[], blob_memtest_end[], blob_vcpu_ko[], blob_vcpu_ko_end[];
+
+static int put_file(const char *path, const char *p, const char *end)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, p, end - p) == end - p;
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+static int unpack(void)
+{
+	mkdir("/guest", 0755);
+	return put_file("/guest/banner.bin", blob_banner, blob_banner_end) ||
+	       put_file("/guest/probe.bin", blob_probe, blob_probe_end) ||
+	       put_file("/guest/memtest.bin", blob_memtest, blob_memtest_end) ||
+	       put_file("/axas_vcpu.ko", blob_vcpu_ko, blob_vcpu_ko_end);
+}
+#else
+static int unpack(void)
+{
+	return 0;
+}
+#endif
+
+/*
+ * As /init (pid 1) or, with --harness, as the command of tools/qemu/run.sh,
+ * which has loaded axas.ko and mounted everything already.
+ */
+static int init_main(const char *mode, int harness)
 {
 	long free_before, free_after;
 	int ret = 0, unload;
 
-	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-	mount("proc", "/proc", "proc", 0, NULL);
-	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	printf("axas-vmm: /init, mode %s\n", mode);
+	if (!harness) {
+		mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+		mount("proc", "/proc", "proc", 0, NULL);
+		mount("sysfs", "/sys", "sysfs", 0, NULL);
+	}
+	printf("axas-vmm: %s, mode %s\n", harness ? "under the harness" : "/init", mode);
+	if (unpack()) {
+		printf("not ok 1 - cannot unpack the guests (%d)\n", errno);
+		goto out;
+	}
 	free_before = free_kib();
-	if (load_module("/axas.ko") || load_module("/axas_vcpu.ko")) {
+	if ((!harness && load_module("/axas.ko")) || load_module("/axas_vcpu.ko")) {
 		printf("not ok 1 - modules: cannot load axas.ko and axas_vcpu.ko (%d)\n", errno);
 		goto out;
 	}
@@ -760,6 +857,8 @@ static int init_main(const char *mode)
 	}
 out:
 	printf("axas-vmm: done (%s, %d failed)\n", mode, failed + ret);
+	if (harness)
+		return failed + ret ? 1 : 0;
 	reboot(LINUX_REBOOT_CMD_POWER_OFF);
 	return 0;
 }
@@ -771,7 +870,9 @@ int main(int argc, char **argv)
 	int r;
 
 	if (getpid() == 1)
-		return init_main(argc > 1 ? argv[1] : "test");
+		return init_main(argc > 1 ? argv[1] : "test", 0);
+	if (argc > 1 && !strcmp(argv[1], "--harness"))
+		return init_main(argc > 2 ? argv[2] : "test", 1);
 	if (argc < 2) {
 		printf("usage: axas-vmm GUEST.bin [MiB to touch]\n");
 		return 2;
