@@ -184,7 +184,7 @@ static void test_regs(void)
 		return;
 	}
 	ioctl(vm.vcpu, AXAS_VCPU_GET_REGS, &r);
-	fresh = r.rip == 0 && r.cr0 == 0x11 && r.cr4 == 0 && r.efer == 0 && r.rflags == 2 &&
+	fresh = r.rip == 0 && r.cr0 == 0x31 && r.cr4 == 0 && r.efer == 0 && r.rflags == 2 &&
 		r.gpr[0] == 0;
 	for (i = 0; i < 5; i++) {
 		bad = r;
@@ -200,7 +200,7 @@ static void test_regs(void)
 	r.rip = GUEST_RAM + 3;
 	r.gpr[15] = 0x1234567890abcdefULL;
 	r.gpr[4] = 0x8000;
-	r.cr0 = 0x80000011;
+	r.cr0 = 0x80000031;	/* PG, NE, ET, PE */
 	r.cr4 = 0x20;
 	r.efer = 0x100;
 	r.cr3 = GUEST_X86_CR3;
