@@ -22,6 +22,11 @@ blob_memtest:
 	.incbin	"memtest.bin"
 blob_memtest_end:
 	.balign	16
+	.globl	blob_mmio, blob_mmio_end
+blob_mmio:
+	.incbin	"mmio-x86_64.bin"
+blob_mmio_end:
+	.balign	16
 	.globl	blob_vcpu_ko, blob_vcpu_ko_end
 blob_vcpu_ko:
 	.incbin	"axas_vcpu.ko"
