@@ -4,7 +4,7 @@
  * copies only the programs of tools/build into the test kernel): the
  * Makefile points the assembler's include path at the guest build
  * directory (GUESTS=), at the module's (VCPU_KO=) and at Debian's KVM
- * modules for the yardstick (KVM_KO=: kvm.ko, kvm-amd.ko, irqbypass.ko).
+ * modules for the yardstick (KVM_KO=: kvm.ko, kvm-amd.ko, irqbypass.ko, ccp.ko).
  */
 	.section .rodata, "a"
 	.balign	16
@@ -29,7 +29,7 @@ blob_mmio:
 blob_mmio_end:
 	.balign	16
 	.globl	blob_kvm, blob_kvm_end, blob_kvm_amd, blob_kvm_amd_end
-	.globl	blob_irqbypass, blob_irqbypass_end
+	.globl	blob_irqbypass, blob_irqbypass_end, blob_ccp, blob_ccp_end
 blob_kvm:
 	.incbin	"kvm.ko"
 blob_kvm_end:
@@ -41,6 +41,10 @@ blob_kvm_amd_end:
 blob_irqbypass:
 	.incbin	"irqbypass.ko"
 blob_irqbypass_end:
+	.balign	16
+blob_ccp:
+	.incbin	"ccp.ko"
+blob_ccp_end:
 	.balign	16
 	.globl	blob_vcpu_ko, blob_vcpu_ko_end
 blob_vcpu_ko:

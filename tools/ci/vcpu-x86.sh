@@ -38,15 +38,16 @@ bad=$(grep -iE '(warning|error):' "$W/sample.log" || true)
 [ -z "$bad" ] || { echo "$bad"; die "axas_vcpu.ko: the x86-64 build warned"; }
 modinfo -F depends "$W/sample/axas_vcpu.ko" | grep -qx axas || die "axas_vcpu.ko does not depend on axas"
 
-# Debian's kvm.ko, kvm-amd.ko, irqbypass.ko of the 6.1 image, for the yardstick
+# Debian's kvm.ko, kvm-amd.ko and what it needs (irqbypass.ko, ccp.ko) of the 6.1 image, for the yardstick
 kernel_select 6.1
-if [ ! -s "$W/kvm/kvm-amd.ko" ] || [ "$(cat "$W/kvm/abi" 2>/dev/null)" != "$KSEL_ABI" ]; then
+if [ ! -s "$W/kvm/ccp.ko" ] || [ "$(cat "$W/kvm/abi" 2>/dev/null)" != "$KSEL_ABI" ]; then
 	deb=$(apt_download "$AXAS_CACHE/debs" "linux-image-$KSEL_ABI-unsigned") ||
 		die "cannot get linux-image-$KSEL_ABI-unsigned"
 	rm -rf "$W/kvm" && mkdir -p "$W/kvm"
 	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$W/kvm" --strip-components=8 \
 		"./lib/modules/$KSEL_ABI/kernel/arch/x86/kvm/kvm.ko" \
-		"./lib/modules/$KSEL_ABI/kernel/arch/x86/kvm/kvm-amd.ko" ||
+		"./lib/modules/$KSEL_ABI/kernel/arch/x86/kvm/kvm-amd.ko" \
+		"./lib/modules/$KSEL_ABI/kernel/drivers/crypto/ccp/ccp.ko" ||
 		die "no kvm modules in $deb"
 	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$W/kvm" --strip-components=7 \
 		"./lib/modules/$KSEL_ABI/kernel/virt/lib/irqbypass.ko" || die "no irqbypass.ko in $deb"
