@@ -161,6 +161,7 @@ struct axas_vcpu_exit_exception {
  * @port: the I/O port
  * @len: access width in bytes: 1, 2 or 4
  * @is_write: 1 for OUT, 0 for IN
+ * @reserved: zero
  * @data: the value written (OUT) or, for IN, set by the VMM before the
  *	next RUN (the low @len bytes are used)
  *

@@ -95,7 +95,7 @@ struct axas_vcpu_arch {
 	unsigned int mmio_reg;
 	unsigned int mmio_len;	/* bytes the register receives (movzx/sx: 4/8) */
 	bool mmio_signed;
-	bool first_entry;
+	bool flush_next;	/* flush the ASID at the next entry */
 };
 
 static inline unsigned long svm_read_cr8(void)
@@ -396,10 +396,10 @@ static int svm_enter(struct axas_vcpu *vcpu)
 	/* a->cpu and ran before the flush mask: pairs with the invalidation */
 	smp_mb();
 	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	if (cpumask_test_and_clear_cpu(cpu, &a->flush) || a->first_entry ||
+	if (cpumask_test_and_clear_cpu(cpu, &a->flush) || a->flush_next ||
 	    a->last_cpu != cpu)
 		c->tlb_ctl = TLB_CONTROL_FLUSH_ASID;
-	a->first_entry = false;
+	a->flush_next = false;
 	a->last_cpu = cpu;
 	c->clean = 0;
 
@@ -689,8 +689,7 @@ static int svm_handle_exit(struct axas_vcpu *vcpu)
 	case AXAS_FAULT_SPURIOUS:
 		/* the CPU may hold the old entry: flush at the next entry */
 		run->stats.spurious_faults++;
-		cpumask_set_cpu(raw_smp_processor_id(), &a->flush);
-		a->first_entry = true;
+		a->flush_next = true;
 		return 1;
 	case AXAS_FAULT_NOT_MAPPED:
 		svm_exit_mmio(vcpu, gpa, access == AXAS_MAP_EXEC);
@@ -758,7 +757,7 @@ int axas_vcpu_arch_run(struct axas_vcpu *vcpu)
 
 	svm_complete(vcpu);
 	run->exit_reason = AXAS_VCPU_EXIT_UNKNOWN;
-	vcpu->arch->first_entry = true;
+	vcpu->arch->flush_next = true;
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = AXAS_VCPU_EXIT_INTR;
