@@ -18,7 +18,7 @@ CI := $(REPO)/tools/ci
 .PHONY: all module tools clean deps demo check qemu \
 	build-6.1 build-6.12 build-all checkpatch kernel-doc kunit kunit-cross selftests \
 	package bench help \
-	bench-vcpu vcpu-riscv
+	bench-vcpu vcpu-riscv vcpu-x86
 
 all: module
 
@@ -104,13 +104,19 @@ bench: deps
 	@$(REPO)/tools/qemu/run.sh --mem 3G -- axas-bench $(BENCH_ARGS)
 	@$(MAKE) --no-print-directory bench-vcpu
 
-# The yardstick: the same riscv64 guest touching 64 MiB on axas_vcpu and on KVM.
+# The yardstick: the same guest touching 64 MiB on axas_vcpu and on KVM
+# (riscv64, then x86-64 with kvm_amd).
 bench-vcpu: deps
 	@$(CI)/vcpu-riscv.sh bench
+	@$(CI)/vcpu-x86.sh bench
 
 # End to end: a riscv64 guest on axas tables (part of make check).
 vcpu-riscv: deps
 	@$(CI)/vcpu-riscv.sh
+
+# End to end: an x86-64 guest on AMD NPT tables with SVM (part of make check).
+vcpu-x86: deps
+	@$(CI)/vcpu-x86.sh
 
 help:
 	@echo 'make              axas.ko against KDIR (default: newest Debian 6.1 headers)'
@@ -127,7 +133,8 @@ help:
 	@echo 'make selftests    userspace selftests in Debian 6.1, 6.12, 6.12-rt under QEMU'
 	@echo "make qemu CMD='...'  any command in the QEMU guest, module loaded"
 	@echo "make bench        axas-bench in the guest: axas against the kernel's own page tables,"
-	@echo "                  then bench-vcpu: a riscv64 guest's first touch on axas_vcpu vs KVM"
+	@echo "                  then bench-vcpu: a riscv64 and an x86-64 guest's first touch on axas_vcpu vs KVM"
 	@echo 'make vcpu-riscv   a riscv64 guest on axas tables, end to end (part of make check)'
+	@echo 'make vcpu-x86     an x86-64 guest on AMD NPT tables with SVM, end to end (part of make check)'
 	@echo 'make clean        remove build products'
 

@@ -113,7 +113,8 @@ static int axas_arm_regs(const struct axas_npt *npt, u32 vmid, u64 *root_reg,
  * axas_npt_hw_regs() - the registers that load @npt with a VMID
  * @npt: the table
  * @vmid: the VMID (EPT: must be 0, the VPID is the hypervisor's own)
- * @root_reg: EPTP, VTTBR_EL2 with @vmid, or hgatp with @vmid
+ * @root_reg: EPTP, nCR3 (AMD; @vmid is the ASID, which the VMCB holds),
+ *	VTTBR_EL2 with @vmid, or hgatp with @vmid
  * @vtcr: VTCR_EL2 for Arm stage 2, else 0
  *
  * Return: 0, or -EINVAL if @vmid does not fit the format (or, on arm64,
@@ -129,6 +130,11 @@ int axas_npt_hw_regs(const struct axas_npt *npt, u32 vmid, u64 *root_reg,
 	case AXAS_FMT_EPT5:
 		if (vmid)
 			return -EINVAL;
+		*root_reg = axas_npt_root_reg(npt);
+		return 0;
+	case AXAS_FMT_AMD_NPT4:
+	case AXAS_FMT_AMD_NPT5:
+		/* nCR3; the ASID (@vmid) goes into the VMCB, not the register */
 		*root_reg = axas_npt_root_reg(npt);
 		return 0;
 	case AXAS_FMT_ARM_S2:

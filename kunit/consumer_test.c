@@ -909,6 +909,33 @@ static void hw_regs_arm_test(struct kunit *test)
 	}
 }
 
+/*
+ * nCR3 (AMD APM Vol. 2, 15.25.4): the root's address, PWT/PCD and the other
+ * low bits clear. The ASID is the VMCB's, so every VMID is accepted and
+ * changes nothing in the register.
+ */
+static void hw_regs_amd_test(struct kunit *test)
+{
+	static const u32 fmts[] = { AXAS_FMT_AMD_NPT4, AXAS_FMT_AMD_NPT5 };
+	static const u32 vmids[] = { 0, 1, 0x8000, U32_MAX };
+	struct axas_hw_regs regs;
+	struct axas_aspace *as;
+	unsigned int i, v;
+
+	for (i = 0; i < ARRAY_SIZE(fmts); i++) {
+		as = new_aspace(test, fmts[i], 0, SZ_1G);
+		for (v = 0; v < ARRAY_SIZE(vmids); v++) {
+			KUNIT_ASSERT_EQ(test, axas_aspace_hw_regs(as, vmids[v], &regs), 0);
+			KUNIT_EXPECT_EQ(test, regs.format, fmts[i]);
+			KUNIT_EXPECT_EQ(test, regs.vmid, vmids[v]);
+			KUNIT_EXPECT_EQ(test, regs.vtcr, 0);
+			KUNIT_EXPECT_EQ(test, regs.root_reg, axas_aspace_root_pa(as));
+			KUNIT_EXPECT_EQ(test, regs.root_reg & 0xfff, 0);
+			KUNIT_EXPECT_EQ(test, regs.root_reg, axas_aspace_root_reg(as));
+		}
+	}
+}
+
 /* The native format resolves; the VMID-0 values match INFO's root_reg. */
 static void hw_regs_native_test(struct kunit *test)
 {
@@ -934,6 +961,7 @@ static struct kunit_case axas_consumer_cases[] = {
 	KUNIT_CASE(outlive_fd_test),
 	KUNIT_CASE(hw_regs_ept_riscv_test),
 	KUNIT_CASE(hw_regs_arm_test),
+	KUNIT_CASE(hw_regs_amd_test),
 	KUNIT_CASE(hw_regs_native_test),
 	{}
 };

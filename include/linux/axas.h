@@ -169,7 +169,8 @@ struct axas_consumer {
  * struct axas_hw_regs - register values that load a space on the hardware
  * @format: the resolved AXAS_FMT_* value (never AXAS_FMT_NATIVE)
  * @vmid: the VMID the values carry, as asked
- * @root_reg: EPTP (memory type WB, walk length - 1); VTTBR_EL2 with BADDR
+ * @root_reg: EPTP (memory type WB, walk length - 1); nCR3 (AMD NPT: the
+ *	root's address; the ASID is the VMCB's); VTTBR_EL2 with BADDR
  *	and the VMID in bits 63:48; or hgatp with MODE, the VMID (bits 57:44
  *	in RV64) and the root's PPN
  * @vtcr: Arm stage 2 only, else 0: VTCR_EL2 with T0SZ, SL0, IRGN0, ORGN0,

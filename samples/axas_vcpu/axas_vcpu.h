@@ -9,8 +9,9 @@
  * builds it with /dev/axas (AXAS_IOC_NEW, MAP_ALLOC, ...) and hands its fd
  * to AXAS_VCPU_CREATE.
  *
- * Register layout: RISC-V (the only backend so far). On other hosts
- * AXAS_VCPU_CREATE fails with EOPNOTSUPP.
+ * Register layout: per architecture, as in KVM (RISC-V, or x86-64 for the
+ * AMD SVM backend). On hosts without a backend AXAS_VCPU_CREATE fails with
+ * EOPNOTSUPP.
  */
 #ifndef _UAPI_LINUX_AXAS_VCPU_H
 #define _UAPI_LINUX_AXAS_VCPU_H
@@ -23,6 +24,35 @@
 /* 0xD7: free in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define AXAS_VCPU_TYPE		0xD7
 
+#if defined(__x86_64__)
+/**
+ * struct axas_vcpu_regs - guest registers (AXAS_VCPU_GET_REGS/SET_REGS), x86-64
+ * @gpr: general purpose registers in the order of their encoding: RAX,
+ *	RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15
+ * @rip: guest instruction pointer
+ * @rflags: guest RFLAGS (bit 1 reads as 1; SET forces it, and refuses
+ *	VM, VIF, VIP and the reserved bits)
+ * @cr0: PE must be set; with PG the guest runs in long mode, which needs
+ *	@efer LME and @cr4 PAE
+ * @cr3: the guest's own page-table root (with CR0.PG)
+ * @cr4: SET accepts PSE, PAE, PGE, OSFXSR, OSXMMEXCPT only
+ * @efer: SET accepts LME and NX (LMA follows CR0.PG and LME)
+ *
+ * A fresh vCPU starts at rip 0 in 32-bit protected mode without paging
+ * (CR0 = PE | ET | NE), with flat 4 GiB code and data segments and every
+ * other register 0. Long mode (CR0.PG with EFER.LME) gives 64-bit flat
+ * segments instead.
+ */
+struct axas_vcpu_regs {
+	__u64 gpr[16];
+	__u64 rip;
+	__u64 rflags;
+	__u64 cr0;
+	__u64 cr3;
+	__u64 cr4;
+	__u64 efer;
+};
+#else
 /**
  * struct axas_vcpu_regs - guest registers (AXAS_VCPU_GET_REGS/SET_REGS)
  * @x: general purpose registers; x[0] reads as 0 and must be 0 on SET
@@ -50,6 +80,7 @@ struct axas_vcpu_regs {
 	__u64 vscause;
 	__u64 vstval;
 };
+#endif
 
 /* struct axas_vcpu_run.exit_reason */
 #define AXAS_VCPU_EXIT_UNKNOWN		0
@@ -59,7 +90,8 @@ struct axas_vcpu_regs {
 #define AXAS_VCPU_EXIT_INTR		4	/* RUN ended by a signal (EINTR) */
 #define AXAS_VCPU_EXIT_SHUTDOWN		5	/* SBI system reset or shutdown */
 #define AXAS_VCPU_EXIT_EXCEPTION	6	/* other guest trap (illegal insn...) */
-#define AXAS_VCPU_EXIT_NR		7
+#define AXAS_VCPU_EXIT_PIO		7	/* x86 IN or OUT */
+#define AXAS_VCPU_EXIT_NR		8
 
 /**
  * struct axas_vcpu_exit_mmio - %AXAS_VCPU_EXIT_MMIO
@@ -81,10 +113,10 @@ struct axas_vcpu_exit_mmio {
 
 /**
  * struct axas_vcpu_exit_sbi - %AXAS_VCPU_EXIT_SBI and %AXAS_VCPU_EXIT_SHUTDOWN
- * @extension_id: a7 of the ecall
- * @function_id: a6 of the ecall
- * @args: a0..a5 of the ecall
- * @ret: a0 and a1 the guest sees after the ecall; preset to
+ * @extension_id: a7 of the ecall (x86 VMMCALL: RAX)
+ * @function_id: a6 of the ecall (x86: RBX)
+ * @args: a0..a5 of the ecall (x86: RCX, RDX, RSI, RDI, R8, R9)
+ * @ret: a0 and a1 (x86: RAX and RDX) the guest sees after the call; preset to
  *	SBI_ERR_NOT_SUPPORTED (-2) and 0, the VMM may change them before
  *	the next RUN, which steps over the ecall
  */
@@ -125,6 +157,26 @@ struct axas_vcpu_exit_exception {
 };
 
 /**
+ * struct axas_vcpu_exit_pio - %AXAS_VCPU_EXIT_PIO (x86: IN or OUT)
+ * @port: the I/O port
+ * @len: access width in bytes: 1, 2 or 4
+ * @is_write: 1 for OUT, 0 for IN
+ * @reserved: zero
+ * @data: the value written (OUT) or, for IN, set by the VMM before the
+ *	next RUN (the low @len bytes are used)
+ *
+ * String and REP forms exit as %AXAS_VCPU_EXIT_EXCEPTION. The next RUN
+ * completes the access and steps over the instruction.
+ */
+struct axas_vcpu_exit_pio {
+	__u16 port;
+	__u8 len;
+	__u8 is_write;
+	__u32 reserved;
+	__u64 data;
+};
+
+/**
  * struct axas_vcpu_stats - counters of one vCPU since its creation
  * @entries: guest entries
  * @exits: exits to the VMM, by AXAS_VCPU_EXIT_* reason
@@ -133,8 +185,9 @@ struct axas_vcpu_exit_exception {
  * @spurious_faults: guest-page faults that found the page present
  * @irq_exits: guest exits caused by host interrupts
  * @invalidations: invalidation callbacks received from axas
- * @insn_reads: MMIO accesses decoded from the guest's memory (HLVX)
- *	because the CPU gave no transformed instruction in htinst
+ * @insn_reads: MMIO accesses decoded from the guest's memory (HLVX on
+ *	RISC-V, axas_read() at RIP on x86) because the CPU gave no transformed
+ *	instruction (htinst) or no instruction bytes (SVM decode assists)
  */
 struct axas_vcpu_stats {
 	__u64 entries;
@@ -153,7 +206,10 @@ struct axas_vcpu_stats {
  * @mmio: valid for %AXAS_VCPU_EXIT_MMIO
  * @sbi: valid for %AXAS_VCPU_EXIT_SBI and %AXAS_VCPU_EXIT_SHUTDOWN
  * @fault: valid for %AXAS_VCPU_EXIT_FAULT
- * @exception: valid for %AXAS_VCPU_EXIT_EXCEPTION
+ * @exception: valid for %AXAS_VCPU_EXIT_EXCEPTION (x86: @scause is the
+ *	SVM exit code, @stval and @htval EXITINFO1 and EXITINFO2, @htinst the
+ *	guest's RIP)
+ * @pio: valid for %AXAS_VCPU_EXIT_PIO
  * @pad: size of the union
  * @stats: counters, updated by the kernel at every exit
  */
@@ -165,6 +221,7 @@ struct axas_vcpu_run {
 		struct axas_vcpu_exit_sbi sbi;
 		struct axas_vcpu_exit_fault fault;
 		struct axas_vcpu_exit_exception exception;
+		struct axas_vcpu_exit_pio pio;
 		__u64 pad[32];
 	};
 	struct axas_vcpu_stats stats;

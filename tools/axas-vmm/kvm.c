@@ -1,15 +1,167 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The yardstick: the same guest on KVM RISC-V, for make bench only. The
+ * The yardstick: the same guest on KVM RISC-V (or, further down, x86-64
+ * kvm_amd), for make bench only. The
  * smallest VMM KVM allows: KVM_CREATE_VM, one memory slot of anonymous
  * memory at GUEST_RAM, one vCPU, KVM_RUN; the UART and the report calls as
  * in vmm.c. KVM handles SBI system reset itself (KVM_EXIT_SYSTEM_EVENT).
  */
-#include <linux/kvm.h>
-
 #include "sys.h"
 #include "kvm.h"
 #include "vmm.h"
+
+#if defined(__x86_64__)
+/*
+ * x86-64: kvm_amd with nested paging. The guest is entered like on axas
+ * (vm_set_entry() in vmm.c): long mode, CR3 at the image's page tables,
+ * arguments in RDI, RSI, RDX, RCX. KVM handles VMMCALL itself (the report
+ * calls are lost: the bench times whole runs); the guest's HLT after its
+ * shutdown call ends the run (no in-kernel irqchip: KVM_EXIT_HLT).
+ */
+#include <linux/kvm.h>
+
+static void kvm_seg(struct kvm_segment *s, unsigned short sel, int code)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->limit = 0xffffffff;
+	s->type = code ? 11 : 3;
+	s->present = 1;
+	s->s = 1;
+	s->g = 1;
+	s->l = code;
+	s->db = !code;
+}
+
+static int kvm_cpuid(int kvm, int vcpu)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[100];
+	} cpuid = { .c.nent = 100 };
+
+	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) < 0)
+		return -errno;
+	return ioctl(vcpu, KVM_SET_CPUID2, &cpuid) < 0 ? -errno : 0;
+}
+
+static int kvm_entry(int kvm, int vcpu, const unsigned long *args)
+{
+	struct kvm_sregs sr;
+	struct kvm_regs r;
+
+	if (kvm_cpuid(kvm, vcpu) || ioctl(vcpu, KVM_GET_SREGS, &sr) < 0)
+		return -errno;
+	kvm_seg(&sr.cs, 0x08, 1);
+	kvm_seg(&sr.ds, 0x10, 0);
+	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	sr.cr0 = 0x80000031;
+	sr.cr4 = 0x20;
+	sr.efer = 0x500;	/* LME, LMA */
+	sr.cr3 = GUEST_X86_CR3;
+	if (ioctl(vcpu, KVM_SET_SREGS, &sr) < 0)
+		return -errno;
+	memset(&r, 0, sizeof(r));
+	r.rip = GUEST_RAM;
+	r.rflags = 2;
+	r.rdi = args[0];
+	r.rsi = args[1];
+	r.rdx = args[2];
+	r.rcx = args[3];
+	return ioctl(vcpu, KVM_SET_REGS, &r) < 0 ? -errno : 0;
+}
+
+/* 0 once the guest halted after its work; -errno otherwise. *ns: KVM_RUN loop time */
+int kvm_run_guest(const char *image, unsigned long ram_size, const unsigned long *args,
+		  struct guest_console *con, unsigned long long *ns)
+{
+	struct kvm_userspace_memory_region slot = { .slot = 0 };
+	int kvm, vm = -1, vcpu = -1, ret = -EIO;
+	struct kvm_run *run = MAP_FAILED;
+	long run_size = 0, len;
+	unsigned long long t0;
+	void *ram = MAP_FAILED;
+	char *img = NULL, *io;
+
+	*ns = 0;
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		return -errno;
+	len = read_file(image, &img);
+	if (len < 0) {
+		ret = len;
+		goto out;
+	}
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm < 0 || ram == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+	memcpy(ram, img, len);
+	slot.guest_phys_addr = GUEST_RAM;
+	slot.memory_size = ram_size;
+	slot.userspace_addr = (unsigned long)ram;
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot) < 0 ||
+	    (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+	ret = kvm_entry(kvm, vcpu, args);
+	if (ret)
+		goto out;
+	ret = -EIO;
+	t0 = now_ns();
+	for (;;) {
+		if (ioctl(vcpu, KVM_RUN, 0) < 0) {
+			ret = -errno;
+			break;
+		}
+		if (run->exit_reason == KVM_EXIT_IO) {
+			io = (char *)run + run->io.data_offset;
+			if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == GUEST_UART_PORT)
+				console_store(con, GUEST_UART, *io);
+			else if (run->io.direction == KVM_EXIT_IO_IN)
+				*io = run->io.port == GUEST_UART_PORT + 5 ? 0x60 : 0;
+			continue;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT) {
+			ret = 0;
+			break;
+		}
+		printf("kvm: unexpected exit %d\n", run->exit_reason);
+		break;
+	}
+	*ns = now_ns() - t0;
+out:
+	if (run != MAP_FAILED)
+		munmap(run, run_size);
+	if (vcpu >= 0)
+		close(vcpu);
+	if (ram != MAP_FAILED)
+		munmap(ram, ram_size);
+	if (vm >= 0)
+		close(vm);
+	close(kvm);
+	free(img);
+	return ret;
+}
+#elif !defined(__riscv)
+/* no KVM yardstick on other hosts */
+int kvm_run_guest(const char *image, unsigned long ram_size, const unsigned long *args,
+		  struct guest_console *con, unsigned long long *ns)
+{
+	return -ENOSYS;
+}
+#else
+#include <linux/kvm.h>
 
 static int kvm_set_reg(int vcpu, unsigned long idx, unsigned long val)
 {
@@ -115,3 +267,4 @@ out:
 	free(img);
 	return ret;
 }
+#endif

@@ -37,6 +37,28 @@ static inline int pin_to_cpus(unsigned long mask)
 	return __sysret(my_syscall3(__NR_sched_setaffinity, 0, sizeof(mask), &mask));
 }
 
+#ifdef __x86_64__
+/* x86-64 needs sa_restorer: the return from the handler is rt_sigreturn */
+#define VMM_SA_RESTORER	0x04000000UL
+
+__attribute__((naked)) static void vmm_sigreturn(void)
+{
+	asm volatile("mov $15, %eax\n\tsyscall");
+}
+
+struct vmm_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
+static inline int vmm_signal(int sig, void (*handler)(int))
+{
+	struct vmm_sigaction sa = {
+		.handler = handler, .flags = VMM_SA_RESTORER, .restorer = vmm_sigreturn,
+	};
+#else
 /* the generic struct sigaction of the kernel (no sa_restorer on riscv) */
 struct vmm_sigaction {
 	void (*handler)(int);
@@ -47,6 +69,7 @@ struct vmm_sigaction {
 static inline int vmm_signal(int sig, void (*handler)(int))
 {
 	struct vmm_sigaction sa = { .handler = handler };
+#endif
 
 	return __sysret(my_syscall4(__NR_rt_sigaction, sig, &sa, NULL, sizeof(sa.mask)));
 }

@@ -13,7 +13,14 @@ const char *const vm_exit_names[AXAS_VCPU_EXIT_NR] = {
 	[AXAS_VCPU_EXIT_INTR] = "intr",
 	[AXAS_VCPU_EXIT_SHUTDOWN] = "shutdown",
 	[AXAS_VCPU_EXIT_EXCEPTION] = "exception",
+	[AXAS_VCPU_EXIT_PIO] = "pio",
 };
+
+#ifdef __x86_64__
+#define VM_DEFAULT_FORMAT	AXAS_FMT_NATIVE		/* AMD NPT, the host's depth */
+#else
+#define VM_DEFAULT_FORMAT	AXAS_FMT_SV39X4
+#endif
 
 int vm_open(struct vm *vm)
 {
@@ -35,7 +42,7 @@ int vm_open(struct vm *vm)
 int vm_new_space(struct vm *vm, unsigned long ram_size, unsigned int map_flags)
 {
 	struct axas_new n = {
-		.size = sizeof(n), .format = vm->format ? vm->format : AXAS_FMT_SV39X4,
+		.size = sizeof(n), .format = vm->format ? vm->format : VM_DEFAULT_FORMAT,
 		.base = 0, .length = 1UL << 32,
 	};
 	struct axas_map m = {
@@ -102,6 +109,31 @@ int vm_create_vcpu(struct vm *vm)
 	return 0;
 }
 
+#ifdef __x86_64__
+/*
+ * 64-bit mode at the image, CR3 at its page tables (identity, 4 GiB);
+ * RDI, RSI, RDX, RCX the guest's arguments (a0: cpu id)
+ */
+int vm_set_entry(struct vm *vm, unsigned long a0, unsigned long a1,
+		 unsigned long a2, unsigned long a3)
+{
+	struct axas_vcpu_regs r;
+
+	if (ioctl(vm->vcpu, AXAS_VCPU_GET_REGS, &r) < 0)
+		return -errno;
+	r.rip = GUEST_RAM;
+	r.cr0 = 0x80000011;	/* PG, ET, PE */
+	r.cr4 = 0x20;		/* PAE */
+	r.efer = 0x100;		/* LME */
+	r.cr3 = GUEST_X86_CR3;
+	r.rflags = 2;
+	r.gpr[7] = a0;
+	r.gpr[6] = a1;
+	r.gpr[2] = a2;
+	r.gpr[1] = a3;
+	return ioctl(vm->vcpu, AXAS_VCPU_SET_REGS, &r) < 0 ? -errno : 0;
+}
+#else
 /* pc at the image, a0..a3 the guest's arguments (a0: hart id) */
 int vm_set_entry(struct vm *vm, unsigned long a0, unsigned long a1,
 		 unsigned long a2, unsigned long a3)
@@ -117,6 +149,7 @@ int vm_set_entry(struct vm *vm, unsigned long a0, unsigned long a1,
 	r.x[13] = a3;
 	return ioctl(vm->vcpu, AXAS_VCPU_SET_REGS, &r) < 0 ? -errno : 0;
 }
+#endif
 
 void console_store(struct guest_console *con, unsigned long gpa, unsigned long data)
 {
@@ -183,6 +216,16 @@ int vm_run(struct vm *vm)
 				continue;
 			}
 			return AXAS_VCPU_EXIT_MMIO;
+		case AXAS_VCPU_EXIT_PIO:
+			if (run->pio.port == GUEST_UART_PORT && run->pio.is_write) {
+				console_store(&vm->con, GUEST_UART, run->pio.data);
+				continue;
+			}
+			if (run->pio.port == GUEST_UART_PORT + 5 && !run->pio.is_write) {
+				run->pio.data = 0x60;	/* THR empty, idle */
+				continue;
+			}
+			return AXAS_VCPU_EXIT_PIO;
 		case AXAS_VCPU_EXIT_SBI:
 			if (console_sbi(&vm->con, run->sbi.extension_id,
 					run->sbi.function_id, run->sbi.args)) {
@@ -221,7 +264,7 @@ void vm_summary(struct vm *vm, const char *name)
 	struct axas_info info;
 	int i;
 
-	printf("vmm: %s: %llu entries, %llu guest-page faults resolved in the kernel, %llu spurious, %llu host-interrupt exits, %llu invalidations, %llu MMIO instructions read with HLVX\n",
+	printf("vmm: %s: %llu entries, %llu guest-page faults resolved in the kernel, %llu spurious, %llu host-interrupt exits, %llu invalidations, %llu MMIO instructions read from guest memory\n",
 	       name, s->entries, s->guest_faults, s->spurious_faults, s->irq_exits,
 	       s->invalidations, s->insn_reads);
 	printf("vmm: %s: exits to the VMM:", name);

@@ -17,6 +17,10 @@
 
 #define GUEST_UART		0x10000000UL
 #define GUEST_RAM		0x80000000UL
+/* x86-64: the UART is the I/O port UART (THR 0x3f8, LSR 0x3fd) */
+#define GUEST_UART_PORT		0x3f8
+/* x86-64: the guest image's own page tables (tools/guest/start-x86_64.S) */
+#define GUEST_X86_CR3		(GUEST_RAM + 0x1000)
 #define GUEST_SBI_EXT_REPORT	0x08A5A500UL
 #define GUEST_NR_REPORTS	8
 #define SBI_EXT_LEGACY_PUTCHAR	0x1UL
@@ -44,7 +48,7 @@ struct vm {
 	int vcpudev;		/* /dev/axas_vcpu */
 	int vcpu;		/* vCPU fd */
 	struct axas_vcpu_run *run;
-	unsigned int format;	/* AXAS_FMT_*, 0: Sv39x4 */
+	unsigned int format;	/* AXAS_FMT_*, 0: Sv39x4 (x86-64: the native format) */
 	unsigned long ram_size;
 	unsigned long image_len;
 	struct guest_console con;

@@ -51,6 +51,7 @@ step kernel-doc "$ci/kernel-doc.sh"
 step kunit "$ci/kunit.sh"
 step kunit-cross bash "$ci/kunit-cross.sh"
 step selftests "$ci/selftests.sh"
+step vcpu-x86 "$ci/vcpu-x86.sh"
 step package "$ci/package.sh"
 step vcpu-riscv "$ci/vcpu-riscv.sh"
 

@@ -14,7 +14,11 @@ int main(u64 hart, u64 base, u64 mib, u64 seed)
 	u64 pages = mib << 8, bad = 0, t0, t1, i;
 	volatile u64 *p;
 
+#ifdef __x86_64__
+	guest_puts("axas guest: hello from SVM guest mode on an axas AMD nested page table (cpu ");
+#else
 	guest_puts("axas guest: hello from VS-mode on an axas G-stage table (hart ");
+#endif
 	guest_put_dec(hart);
 	guest_puts(")\n");
 

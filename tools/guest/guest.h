@@ -10,8 +10,15 @@ typedef unsigned long u64;
 typedef unsigned int u32;
 typedef unsigned char u8;
 
-/* an ns16550-like UART: the VMM prints what is stored at THR (offset 0) */
+/*
+ * an ns16550-like UART: the VMM prints what is stored at THR (offset 0);
+ * on x86-64 it is the I/O port UART at 0x3f8 (OUT), elsewhere MMIO
+ */
+#ifdef __x86_64__
+#define GUEST_UART_PORT		0x3f8
+#else
 #define GUEST_UART		0x10000000UL
+#endif
 
 /* SBI: system reset, and the experimental extension the tests report with */
 #define SBI_EXT_SRST		0x53525354UL
@@ -35,6 +42,16 @@ void guest_put_dec(u64 v);
 void guest_report(u64 what, u64 a0, u64 a1, u64 a2);
 void guest_shutdown(void);
 
+#ifdef __x86_64__
+/* the TSC; not intercepted, no offset: the host's */
+static inline u64 guest_time(void)
+{
+	unsigned int lo, hi;
+
+	asm volatile("rdtsc" : "=a" (lo), "=d" (hi));
+	return (u64)hi << 32 | lo;
+}
+#else
 static inline u64 guest_time(void)
 {
 	u64 t;
@@ -42,5 +59,6 @@ static inline u64 guest_time(void)
 	asm volatile("rdtime %0" : "=r" (t));
 	return t;
 }
+#endif
 
 #endif

@@ -20,6 +20,8 @@
 #   --mem SIZE        guest memory (default 1G)
 #   --kselftest DIR   an installed kselftest tree (run_kselftest.sh ...) to
 #                     put at /axas/kselftest
+#   --cpu MODEL       QEMU CPU model for TCG (default: QEMU's, qemu64);
+#                     `--cpu max` gives AMD SVM with nested paging
 #
 # In the guest: /axas/axas.ko, /axas/build/* (tools/build: the programs,
 # selftests and `runas UID[:GID] CMD` for unprivileged runs), /axas/testing/*
@@ -47,6 +49,7 @@ load=1
 params=
 module=
 mem=1G
+cpu=()
 kernel=${AXAS_KERNEL:-6.1}
 kselftest=
 while [ $# -gt 0 ]; do
@@ -59,8 +62,9 @@ while [ $# -gt 0 ]; do
 	--module) module=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--kselftest) kselftest=$2; shift ;;
+	--cpu) cpu=(-cpu "$2"); shift ;;
 	--) shift; break ;;
-	*) die "unknown option $1 (usage: run.sh [--kernel 6.1|6.12|6.12-rt] [--kvm] [--timeout S] [--no-load] [--params P] [--module KO] -- CMD...)" ;;
+	*) die "unknown option $1 (usage: run.sh [--kernel 6.1|6.12|6.12-rt] [--kvm] [--timeout S] [--no-load] [--params P] [--module KO] [--cpu MODEL] -- CMD...)" ;;
 	esac
 	shift
 done
@@ -174,7 +178,7 @@ start=$(date +%s.%N)
 stdin=/dev/null
 [ -t 0 ] && stdin=/dev/stdin
 qrc=0
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 "${accel[@]}" -m "$mem" -smp 2 \
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 "${accel[@]}" "${cpu[@]}" -m "$mem" -smp 2 \
 	-nographic -no-reboot -net none -kernel "$vmlinuz" -initrd "$work/initrd" \
 	-append "console=ttyS0 quiet panic=-1 oops=panic" <"$stdin" 2>&1 |
 	sed -u -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' | tee "$log" || qrc=$?

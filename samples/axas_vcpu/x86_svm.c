@@ -1,0 +1,796 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axas_vcpu, x86-64 backend: AMD SVM with nested paging. The guest runs
+ * with VMRUN on a VMCB whose nCR3 is the root register of an axas AMD NPT
+ * space (AXAS_FMT_AMD_NPT4 or _NPT5, the host's paging depth).
+ *
+ * One RUN loops in the kernel like the RISC-V backend: enter the guest with
+ * interrupts disabled and GIF clear, come back on any #VMEXIT, set GIF and
+ * enable interrupts (a host interrupt that ended the guest's slice is taken
+ * there), then handle the exit. #NPF on lazy RAM is resolved with
+ * axas_handle_page_fault() without leaving the ioctl; #NPF where no region
+ * is exits as MMIO (the load or store decoded from the guest's code), IN
+ * and OUT exit as PIO, VMMCALL as an SBI-like call, HLT as shutdown.
+ *
+ * SVM ownership: EFER.SVME and VM_HSAVE_PA are taken per entry, with
+ * interrupts disabled, and restored before they are enabled again. A CPU
+ * on which EFER.SVME is already set belongs to another hypervisor (KVM
+ * sets it while it has VMs, or from kvm_amd's load on 6.12): RUN fails
+ * with EBUSY there rather than share its ASIDs.
+ *
+ * TLB: each vCPU has an ASID of its own (from the top of the range down;
+ * KVM takes them from 1 up). A CPU flushes the ASID (TLB_CONTROL) the first
+ * time the vCPU runs there, at the first entry of every RUN, and whenever
+ * axas invalidated a range since the vCPU last ran there. The invalidation
+ * callback marks every CPU the vCPU ran on and sends an IPI to the CPU
+ * that is running it, if any: the IPI ends the guest's slice (INTR
+ * intercept) and the next entry flushes. on_each_cpu semantics (wait for
+ * the handler) make the callback return only once that CPU is out of the
+ * guest.
+ */
+#include <linux/cpumask.h>
+#include <linux/idr.h>
+#include <linux/io.h>
+#include <linux/irqflags.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/special_insns.h>
+#include <asm/svm.h>
+
+#include "vcpu.h"
+
+void axas_svm_enter(u64 vmcb_pa, u64 host_pa, unsigned long *gpr,
+		    unsigned long irqs);
+
+#define SVM_IOPM_ORDER		2	/* 12 KiB used */
+#define SVM_MSRPM_ORDER		1	/* 8 KiB */
+#define SVM_SBI_EXT_SRST	0x53525354UL
+#define SVM_SBI_ERR_NOT_SUPPORTED (-2L)
+#define SVM_RFLAGS_SETTABLE	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+				 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | \
+				 X86_EFLAGS_IF | X86_EFLAGS_DF | X86_EFLAGS_OF | \
+				 X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF | \
+				 X86_EFLAGS_AC | X86_EFLAGS_ID)
+#define SVM_CR4_SETTABLE	(X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | \
+				 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+#define SVM_CR0_FIXED		(X86_CR0_PE | X86_CR0_ET | X86_CR0_NE)
+#define SVM_CR0_SETTABLE	(SVM_CR0_FIXED | X86_CR0_MP | X86_CR0_WP | \
+				 X86_CR0_AM | X86_CR0_PG)
+/* #NPF EXITINFO1: the page-fault error code bits the sample reads */
+#define SVM_NPF_W		BIT_ULL(1)
+#define SVM_NPF_ID		BIT_ULL(4)
+/* the TPR class that keeps the local timer (0xec) out, not IPIs (0xf?) */
+#define SVM_QUIET_CR8		0xe
+
+/* what the next RUN must finish before entering the guest again */
+enum svm_pending {
+	SVM_PENDING_NONE,
+	SVM_PENDING_MMIO_LOAD,
+	SVM_PENDING_MMIO_STORE,
+	SVM_PENDING_PIO_IN,
+	SVM_PENDING_PIO_OUT,
+	SVM_PENDING_CALL,
+};
+
+struct axas_vcpu_arch {
+	struct vmcb *vmcb;
+	struct page *iopm;
+	struct page *msrpm;
+	unsigned long gpr[16];
+	u32 asid;
+	int cpu;		/* CPU running the guest, or -1 */
+	int last_cpu;
+	cpumask_t ran;		/* CPUs that may hold translations of asid */
+	cpumask_t flush;	/* CPUs that must flush asid before entry */
+	enum svm_pending pending;
+	u64 next_rip;
+	unsigned int mmio_reg;
+	unsigned int mmio_len;	/* bytes the register receives (movzx/sx: 4/8) */
+	bool mmio_signed;
+	bool flush_next;	/* flush the ASID at the next entry */
+};
+
+static inline unsigned long svm_read_cr8(void)
+{
+	unsigned long v;
+
+	asm volatile("mov %%cr8, %0" : "=r" (v));
+	return v;
+}
+
+static inline void svm_write_cr8(unsigned long v)
+{
+	asm volatile("mov %0, %%cr8" : : "r" (v) : "memory");
+}
+
+struct svm_cpu {
+	struct page *hsave;	/* VM_HSAVE_PA */
+	struct page *host;	/* VMSAVE area of the host */
+};
+
+static DEFINE_PER_CPU(struct svm_cpu, svm_cpus);
+static bool svm_ok;
+static u32 svm_nasid;
+static DEFINE_IDA(svm_asid_ida);
+
+static void svm_free_cpus(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *c = per_cpu_ptr(&svm_cpus, cpu);
+
+		if (c->hsave)
+			__free_page(c->hsave);
+		if (c->host)
+			__free_page(c->host);
+		c->hsave = NULL;
+		c->host = NULL;
+	}
+}
+
+int axas_vcpu_arch_init(void)
+{
+	u64 vm_cr;
+	int cpu;
+
+	if (!boot_cpu_has(X86_FEATURE_SVM) || !boot_cpu_has(X86_FEATURE_NPT)) {
+		pr_info("axas_vcpu: no AMD SVM with nested paging: vCPUs cannot be created\n");
+		return 0;
+	}
+	rdmsrl(MSR_VM_CR, vm_cr);
+	if (vm_cr & SVM_VM_CR_SVM_DIS_MASK) {
+		pr_info("axas_vcpu: SVM disabled by the firmware (VM_CR.SVMDIS)\n");
+		return 0;
+	}
+	svm_nasid = cpuid_ebx(SVM_CPUID_FUNC);
+	if (svm_nasid < 2) {
+		pr_info("axas_vcpu: SVM without ASIDs\n");
+		return 0;
+	}
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *c = per_cpu_ptr(&svm_cpus, cpu);
+
+		c->hsave = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
+		c->host = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
+		if (!c->hsave || !c->host) {
+			svm_free_cpus();
+			return -ENOMEM;
+		}
+	}
+	svm_ok = true;
+	pr_info("axas_vcpu: x86-64 AMD SVM with nested paging, %u ASIDs\n", svm_nasid);
+	return 0;
+}
+
+void axas_vcpu_arch_exit(void)
+{
+	svm_free_cpus();
+	ida_destroy(&svm_asid_ida);
+}
+
+static void svm_seg(struct vmcb_seg *seg, u16 sel, u16 attrib, u32 limit)
+{
+	seg->selector = sel;
+	seg->attrib = attrib;
+	seg->limit = limit;
+	seg->base = 0;
+}
+
+/* flat segments for the guest's mode: long mode or 32-bit protected mode */
+static void svm_set_segments(struct vmcb_save_area *s)
+{
+	const u16 p = SVM_SELECTOR_S_MASK | SVM_SELECTOR_P_MASK | SVM_SELECTOR_G_MASK;
+	bool lm = s->efer & EFER_LMA;
+	u16 code = 0xb | p | (lm ? SVM_SELECTOR_L_MASK : SVM_SELECTOR_DB_MASK);
+	u16 data = 0x3 | p | SVM_SELECTOR_DB_MASK;
+
+	svm_seg(&s->cs, 0x08, code, 0xffffffff);
+	svm_seg(&s->ds, 0x10, data, 0xffffffff);
+	svm_seg(&s->es, 0x10, data, 0xffffffff);
+	svm_seg(&s->ss, 0x10, data, 0xffffffff);
+	svm_seg(&s->fs, 0x10, data, 0xffffffff);
+	svm_seg(&s->gs, 0x10, data, 0xffffffff);
+	/* a busy TSS and an empty LDT; the guest has no descriptor tables */
+	svm_seg(&s->tr, 0x18, 0xb | SVM_SELECTOR_P_MASK, 0x67);
+	svm_seg(&s->ldtr, 0, 0x2 | SVM_SELECTOR_P_MASK, 0);
+	svm_seg(&s->gdtr, 0, 0, 0xffff);
+	svm_seg(&s->idtr, 0, 0, 0xffff);
+}
+
+static void svm_build_vmcb(struct axas_vcpu_arch *a, u64 ncr3)
+{
+	struct vmcb_control_area *c = &a->vmcb->control;
+	struct vmcb_save_area *s = &a->vmcb->save;
+	unsigned long *icpt = (unsigned long *)c->intercepts;
+
+	c->intercepts[INTERCEPT_EXCEPTION] = ~0U;
+	__set_bit(INTERCEPT_INTR, icpt);
+	__set_bit(INTERCEPT_NMI, icpt);
+	__set_bit(INTERCEPT_SMI, icpt);
+	__set_bit(INTERCEPT_INIT, icpt);
+	__set_bit(INTERCEPT_HLT, icpt);
+	__set_bit(INTERCEPT_INVLPGA, icpt);
+	__set_bit(INTERCEPT_IOIO_PROT, icpt);
+	__set_bit(INTERCEPT_MSR_PROT, icpt);
+	__set_bit(INTERCEPT_SHUTDOWN, icpt);
+	__set_bit(INTERCEPT_VMRUN, icpt);
+	__set_bit(INTERCEPT_VMMCALL, icpt);
+	__set_bit(INTERCEPT_VMLOAD, icpt);
+	__set_bit(INTERCEPT_VMSAVE, icpt);
+	__set_bit(INTERCEPT_STGI, icpt);
+	__set_bit(INTERCEPT_CLGI, icpt);
+	__set_bit(INTERCEPT_SKINIT, icpt);
+	__set_bit(INTERCEPT_RDTSCP, icpt);
+	__set_bit(INTERCEPT_MONITOR, icpt);
+	__set_bit(INTERCEPT_MWAIT, icpt);
+	c->iopm_base_pa = page_to_phys(a->iopm);
+	c->msrpm_base_pa = page_to_phys(a->msrpm);
+	c->asid = a->asid;
+	/* the host's RFLAGS.IF gates physical interrupts, the guest's virtual ones */
+	c->int_ctl = V_INTR_MASKING_MASK;
+	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	c->nested_cr3 = ncr3;
+
+	s->efer = EFER_SVME;
+	s->cr0 = SVM_CR0_FIXED;
+	s->rflags = X86_EFLAGS_FIXED;
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->g_pat = 0x0007040600070406ULL;	/* the power-on PAT */
+	svm_set_segments(s);
+}
+
+int axas_vcpu_arch_create(struct axas_vcpu *vcpu)
+{
+	struct axas_vcpu_arch *a;
+	struct axas_hw_regs hw;
+	int id, ret;
+
+	if (!svm_ok)
+		return -EOPNOTSUPP;
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	a->cpu = -1;
+	a->last_cpu = -1;
+	id = ida_alloc_max(&svm_asid_ida, svm_nasid - 2, GFP_KERNEL);
+	if (id < 0) {
+		ret = id == -ENOSPC ? -EBUSY : id;
+		goto err_free;
+	}
+	a->asid = svm_nasid - 1 - id;
+	ret = axas_aspace_hw_regs(vcpu->as, a->asid, &hw);
+	if (ret)
+		goto err_asid;
+	if (hw.format != (pgtable_l5_enabled() ? AXAS_FMT_AMD_NPT5 : AXAS_FMT_AMD_NPT4)) {
+		ret = -EINVAL;	/* not a nested table the CPU walks */
+		goto err_asid;
+	}
+	ret = -ENOMEM;
+	a->vmcb = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!a->vmcb)
+		goto err_asid;
+	a->iopm = alloc_pages(GFP_KERNEL_ACCOUNT, SVM_IOPM_ORDER);
+	if (!a->iopm)
+		goto err_vmcb;
+	a->msrpm = alloc_pages(GFP_KERNEL_ACCOUNT, SVM_MSRPM_ORDER);
+	if (!a->msrpm)
+		goto err_iopm;
+	/* every port and every MSR intercepted */
+	memset(page_address(a->iopm), 0xff, PAGE_SIZE << SVM_IOPM_ORDER);
+	memset(page_address(a->msrpm), 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
+	svm_build_vmcb(a, hw.root_reg);
+	vcpu->arch = a;
+	return 0;
+
+err_iopm:
+	__free_pages(a->iopm, SVM_IOPM_ORDER);
+err_vmcb:
+	free_page((unsigned long)a->vmcb);
+err_asid:
+	ida_free(&svm_asid_ida, svm_nasid - 1 - a->asid);
+err_free:
+	kfree(a);
+	return ret;
+}
+
+void axas_vcpu_arch_destroy(struct axas_vcpu *vcpu)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+
+	/* A later owner of the ASID flushes it on each CPU before use. */
+	ida_free(&svm_asid_ida, svm_nasid - 1 - a->asid);
+	__free_pages(a->msrpm, SVM_MSRPM_ORDER);
+	__free_pages(a->iopm, SVM_IOPM_ORDER);
+	free_page((unsigned long)a->vmcb);
+	kfree(a);
+}
+
+void axas_vcpu_arch_get_regs(struct axas_vcpu *vcpu, struct axas_vcpu_regs *regs)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+	const struct vmcb_save_area *s = &a->vmcb->save;
+
+	memcpy(regs->gpr, a->gpr, sizeof(regs->gpr));
+	regs->gpr[0] = s->rax;
+	regs->gpr[4] = s->rsp;
+	regs->rip = s->rip;
+	regs->rflags = s->rflags;
+	regs->cr0 = s->cr0;
+	regs->cr3 = s->cr3;
+	regs->cr4 = s->cr4;
+	regs->efer = s->efer & (EFER_LME | EFER_LMA | EFER_NX);
+}
+
+int axas_vcpu_arch_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *regs)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+	struct vmcb_save_area *s = &a->vmcb->save;
+	bool pg = regs->cr0 & X86_CR0_PG, lme = regs->efer & EFER_LME;
+
+	if ((regs->rflags & ~(SVM_RFLAGS_SETTABLE | X86_EFLAGS_FIXED)) ||
+	    (regs->cr0 & ~SVM_CR0_SETTABLE) || !(regs->cr0 & X86_CR0_PE) ||
+	    (regs->cr4 & ~SVM_CR4_SETTABLE) ||
+	    (regs->efer & ~(EFER_LME | EFER_LMA | EFER_NX)))
+		return -EINVAL;
+	/* 32-bit paging is not offered: paging means long mode */
+	if (pg && (!lme || !(regs->cr4 & X86_CR4_PAE)))
+		return -EINVAL;
+	if ((regs->efer & EFER_LMA) && !(pg && lme))
+		return -EINVAL;
+	if (!pg && regs->rip > U32_MAX)
+		return -EINVAL;
+
+	memcpy(a->gpr, regs->gpr, sizeof(a->gpr));
+	s->rax = regs->gpr[0];
+	s->rsp = regs->gpr[4];
+	s->rip = regs->rip;
+	s->rflags = regs->rflags | X86_EFLAGS_FIXED;
+	s->cr0 = regs->cr0 | X86_CR0_ET | X86_CR0_NE;
+	s->cr3 = regs->cr3;
+	s->cr4 = regs->cr4;
+	s->efer = EFER_SVME | (regs->efer & (EFER_LME | EFER_NX)) |
+		  (pg && lme ? EFER_LMA : 0);
+	svm_set_segments(s);
+	/* new registers: an exit that was not completed is forgotten */
+	a->pending = SVM_PENDING_NONE;
+	return 0;
+}
+
+/* 0, or -EBUSY when another hypervisor owns SVM on this CPU */
+static int svm_enter(struct axas_vcpu *vcpu)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+	struct vmcb_control_area *c = &a->vmcb->control;
+	bool quiet = READ_ONCE(axas_vcpu_test_quiet);
+	u64 efer, hsave, vmcb_pa = virt_to_phys(a->vmcb);
+	unsigned long cr8 = 0;
+	struct svm_cpu *sc;
+	int cpu;
+
+	local_irq_disable();
+	cpu = smp_processor_id();
+	sc = this_cpu_ptr(&svm_cpus);
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME) {
+		local_irq_enable();
+		return -EBUSY;
+	}
+	rdmsrl(MSR_VM_HSAVE_PA, hsave);
+	wrmsrl(MSR_EFER, efer | EFER_SVME);
+	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sc->hsave));
+
+	/* seen by axas_vcpu_arch_invalidate() before the flush mask is read */
+	WRITE_ONCE(a->cpu, cpu);
+	if (!cpumask_test_cpu(cpu, &a->ran))
+		cpumask_set_cpu(cpu, &a->ran);
+	/* a->cpu and ran before the flush mask: pairs with the invalidation */
+	smp_mb();
+	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	if (cpumask_test_and_clear_cpu(cpu, &a->flush) || a->flush_next ||
+	    a->last_cpu != cpu)
+		c->tlb_ctl = TLB_CONTROL_FLUSH_ASID;
+	a->flush_next = false;
+	a->last_cpu = cpu;
+	c->clean = 0;
+
+	/* test only: a TPR that keeps the timer out, IPIs (class 15) in */
+	if (quiet) {
+		cr8 = svm_read_cr8();
+		svm_write_cr8(SVM_QUIET_CR8);
+	}
+	asm volatile("clgi" : : : "memory");
+	axas_svm_enter(vmcb_pa, page_to_phys(sc->host), a->gpr, 1);
+	asm volatile("stgi" : : : "memory");
+	if (quiet)
+		svm_write_cr8(cr8);
+
+	WRITE_ONCE(a->cpu, -1);
+	wrmsrl(MSR_VM_HSAVE_PA, hsave);
+	wrmsrl(MSR_EFER, efer);
+	local_irq_enable();
+	return 0;
+}
+
+static void svm_exit_exception(struct axas_vcpu *vcpu)
+{
+	const struct vmcb *v = vcpu->arch->vmcb;
+	struct axas_vcpu_run *run = vcpu->run;
+
+	run->exit_reason = AXAS_VCPU_EXIT_EXCEPTION;
+	run->exception.scause = v->control.exit_code;
+	run->exception.stval = v->control.exit_info_1;
+	run->exception.htval = v->control.exit_info_2;
+	run->exception.htinst = v->save.rip;
+}
+
+/*
+ * The instruction that faulted: the bytes SVM decode assists give, or
+ * (QEMU gives none) 15 bytes read from guest memory at RIP. With guest
+ * paging that assumes RIP is identity-mapped, as the VMM's tables do.
+ */
+static int svm_fetch(struct axas_vcpu *vcpu, u8 *insn, unsigned int *n)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+	const struct vmcb_control_area *c = &a->vmcb->control;
+	u64 rip = a->vmcb->save.rip;
+
+	if (c->insn_len && c->insn_len <= 15) {
+		memcpy(insn, c->insn_bytes, c->insn_len);
+		*n = c->insn_len;
+		return 0;
+	}
+	if (!(a->vmcb->save.efer & EFER_LMA))
+		rip &= U32_MAX;
+	vcpu->run->stats.insn_reads++;
+	*n = 15;
+	while (*n && axas_read(vcpu->as, rip, insn, *n) != *n)
+		(*n)--;
+	return *n ? 0 : -EFAULT;
+}
+
+/*
+ * Decode the loads and stores the sample emulates: MOV r/m <-> r in 8,
+ * 16, 32 and 64 bits (88, 89, 8a, 8b with 66/REX prefixes), MOVZX and
+ * MOVSX of 8 or 16 bits (0f b6/b7/be/bf). Returns the length, or < 0.
+ */
+static int svm_decode(struct axas_vcpu *vcpu, const u8 *insn, unsigned int n,
+		      bool *store, unsigned int *len)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+	bool lm = a->vmcb->save.efer & EFER_LMA, osz = false, twobyte = false;
+	unsigned int i = 0, rex = 0, op, modrm, mod, rm, reg;
+
+	for (; i < n; i++) {
+		if (insn[i] == 0x66)
+			osz = true;
+		else if (insn[i] == 0x2e || insn[i] == 0x3e || insn[i] == 0x26 ||
+			 insn[i] == 0x36 || insn[i] == 0x64 || insn[i] == 0x65)
+			continue;
+		else
+			break;
+	}
+	if (lm && i < n && (insn[i] & 0xf0) == 0x40)
+		rex = insn[i++];
+	if (i < n && insn[i] == 0x0f) {
+		twobyte = true;
+		i++;
+	}
+	if (i + 1 >= n)
+		return -EINVAL;
+	op = insn[i++];
+	modrm = insn[i++];
+	mod = modrm >> 6;
+	rm = modrm & 7;
+	reg = ((modrm >> 3) & 7) | (rex & 4 ? 8 : 0);
+	if (mod == 3)
+		return -EINVAL;
+	if (rm == 4) {		/* SIB */
+		if (i >= n)
+			return -EINVAL;
+		if (mod == 0 && (insn[i] & 7) == 5)
+			i += 4;
+		i++;
+	} else if (mod == 0 && rm == 5) {
+		i += 4;		/* disp32 or RIP-relative */
+	}
+	i += mod == 1 ? 1 : mod == 2 ? 4 : 0;
+	if (i > n)
+		return -EINVAL;
+
+	a->mmio_reg = reg;
+	a->mmio_signed = false;
+	a->mmio_len = rex & 8 ? 8 : osz ? 2 : 4;
+	if (!twobyte) {
+		switch (op) {
+		case 0x88:
+		case 0x8a:
+			*len = 1;
+			a->mmio_len = 1;
+			/* without REX, registers 4..7 are AH, CH, DH, BH */
+			if (!rex && reg >= 4)
+				return -EINVAL;
+			break;
+		case 0x89:
+		case 0x8b:
+			*len = a->mmio_len;
+			break;
+		default:
+			return -EINVAL;
+		}
+		*store = op == 0x88 || op == 0x89;
+		return i;
+	}
+	switch (op) {
+	case 0xb6:
+	case 0xbe:
+		*len = 1;
+		break;
+	case 0xb7:
+	case 0xbf:
+		*len = 2;
+		break;
+	default:
+		return -EINVAL;
+	}
+	a->mmio_signed = op >= 0xbe;
+	*store = false;
+	return i;
+}
+
+static void svm_exit_mmio(struct axas_vcpu *vcpu, u64 gpa, bool fetch)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+	struct axas_vcpu_run *run = vcpu->run;
+	unsigned int n, len;
+	bool store;
+	u8 insn[15];
+	int ilen;
+
+	if (fetch || svm_fetch(vcpu, insn, &n))
+		goto bad;
+	ilen = svm_decode(vcpu, insn, n, &store, &len);
+	if (ilen < 0)
+		goto bad;
+	run->exit_reason = AXAS_VCPU_EXIT_MMIO;
+	run->mmio.gpa = gpa;
+	run->mmio.len = len;
+	run->mmio.is_write = store;
+	run->mmio.data = 0;
+	if (store) {
+		u64 v = a->mmio_reg == 0 ? a->vmcb->save.rax :
+			a->mmio_reg == 4 ? a->vmcb->save.rsp : a->gpr[a->mmio_reg];
+
+		run->mmio.data = len < 8 ? v & ((1ULL << (8 * len)) - 1) : v;
+		a->pending = SVM_PENDING_MMIO_STORE;
+	} else {
+		a->pending = SVM_PENDING_MMIO_LOAD;
+	}
+	a->next_rip = a->vmcb->save.rip + ilen;
+	return;
+bad:
+	svm_exit_exception(vcpu);
+}
+
+static u64 *svm_reg(struct axas_vcpu_arch *a, unsigned int reg)
+{
+	if (reg == 0)
+		return &a->vmcb->save.rax;
+	if (reg == 4)
+		return &a->vmcb->save.rsp;
+	return (u64 *)&a->gpr[reg];
+}
+
+static void svm_exit_pio(struct axas_vcpu *vcpu)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+	const struct vmcb_control_area *c = &a->vmcb->control;
+	struct axas_vcpu_run *run = vcpu->run;
+	u32 info = c->exit_info_1;
+	unsigned int len = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+
+	if (info & (SVM_IOIO_STR_MASK | SVM_IOIO_REP_MASK) ||
+	    (len != 1 && len != 2 && len != 4)) {
+		svm_exit_exception(vcpu);
+		return;
+	}
+	run->exit_reason = AXAS_VCPU_EXIT_PIO;
+	run->pio.port = info >> 16;
+	run->pio.len = len;
+	run->pio.is_write = !(info & SVM_IOIO_TYPE_MASK);
+	run->pio.reserved = 0;
+	run->pio.data = 0;
+	if (run->pio.is_write) {
+		run->pio.data = a->vmcb->save.rax & ((1ULL << (8 * len)) - 1);
+		a->pending = SVM_PENDING_PIO_OUT;
+	} else {
+		a->pending = SVM_PENDING_PIO_IN;
+	}
+	a->next_rip = c->exit_info_2;
+}
+
+static void svm_exit_call(struct axas_vcpu *vcpu, bool hlt)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+	struct axas_vcpu_run *run = vcpu->run;
+	u64 ext = a->vmcb->save.rax, fid = a->gpr[3];
+	static const unsigned int args[6] = { 1, 2, 6, 7, 8, 9 };
+	int i;
+
+	memset(&run->sbi, 0, sizeof(run->sbi));
+	if (hlt) {
+		run->exit_reason = AXAS_VCPU_EXIT_SHUTDOWN;
+		a->next_rip = a->vmcb->save.rip + 1;
+		a->pending = SVM_PENDING_NONE;
+		return;
+	}
+	run->sbi.extension_id = ext;
+	run->sbi.function_id = fid;
+	for (i = 0; i < 6; i++)
+		run->sbi.args[i] = a->gpr[args[i]];
+	run->sbi.ret[0] = SVM_SBI_ERR_NOT_SUPPORTED;
+	run->sbi.ret[1] = 0;
+	run->exit_reason = ext == SVM_SBI_EXT_SRST && fid == 0 ?
+			   AXAS_VCPU_EXIT_SHUTDOWN : AXAS_VCPU_EXIT_SBI;
+	a->next_rip = a->vmcb->save.rip + 3;
+	a->pending = SVM_PENDING_CALL;
+}
+
+/* 1: resume the guest; 0: exit to the VMM; < 0: RUN fails */
+static int svm_handle_exit(struct axas_vcpu *vcpu)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+	const struct vmcb_control_area *c = &a->vmcb->control;
+	struct axas_vcpu_run *run = vcpu->run;
+	u64 gpa = c->exit_info_2, err = c->exit_info_1;
+	u32 access, result;
+	int ret;
+
+	switch (c->exit_code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+		run->stats.irq_exits++;
+		return 1;
+	case SVM_EXIT_VMMCALL:
+		svm_exit_call(vcpu, false);
+		return 0;
+	case SVM_EXIT_HLT:
+		svm_exit_call(vcpu, true);
+		return 0;
+	case SVM_EXIT_IOIO:
+		svm_exit_pio(vcpu);
+		return 0;
+	case SVM_EXIT_NPF:
+		break;
+	default:
+		svm_exit_exception(vcpu);
+		return 0;
+	}
+
+	access = err & SVM_NPF_W ? AXAS_MAP_WRITE :
+		 err & SVM_NPF_ID ? AXAS_MAP_EXEC : AXAS_MAP_READ;
+	ret = axas_handle_page_fault(vcpu->as, gpa, access, &result);
+	if (ret)
+		return ret;
+	switch (result) {
+	case AXAS_FAULT_HANDLED:
+		run->stats.guest_faults++;
+		return 1;
+	case AXAS_FAULT_SPURIOUS:
+		/* the CPU may hold the old entry: flush at the next entry */
+		run->stats.spurious_faults++;
+		a->flush_next = true;
+		return 1;
+	case AXAS_FAULT_NOT_MAPPED:
+		svm_exit_mmio(vcpu, gpa, access == AXAS_MAP_EXEC);
+		return 0;
+	default:
+		run->exit_reason = AXAS_VCPU_EXIT_FAULT;
+		run->fault.gpa = gpa;
+		run->fault.access = access;
+		run->fault.result = result;
+		return 0;
+	}
+}
+
+/* finish the exit the VMM has seen: load result, step over the instruction */
+static void svm_complete(struct axas_vcpu *vcpu)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+	struct axas_vcpu_run *run = vcpu->run;
+	unsigned int bits;
+	u64 v, *reg;
+
+	switch (a->pending) {
+	case SVM_PENDING_MMIO_LOAD:
+		bits = 8 * run->mmio.len;
+		v = run->mmio.data;
+		if (bits < 64) {
+			v &= (1ULL << bits) - 1;
+			if (a->mmio_signed && (v & (1ULL << (bits - 1))))
+				v |= ~0ULL << bits;
+		}
+		reg = svm_reg(a, a->mmio_reg);
+		/* 32-bit results zero the upper half; 8 and 16 keep the rest */
+		if (a->mmio_len == 4)
+			*reg = (u32)v;
+		else if (a->mmio_len == 8)
+			*reg = v;
+		else
+			*reg = (*reg & ~((1ULL << (8 * a->mmio_len)) - 1)) |
+			       (v & ((1ULL << (8 * a->mmio_len)) - 1));
+		break;
+	case SVM_PENDING_PIO_IN:
+		bits = 8 * run->pio.len;
+		v = run->pio.data & ((1ULL << bits) - 1);
+		reg = &a->vmcb->save.rax;
+		*reg = bits == 32 ? v : (*reg & ~((1ULL << bits) - 1)) | v;
+		break;
+	case SVM_PENDING_CALL:
+		a->vmcb->save.rax = run->sbi.ret[0];
+		a->gpr[2] = run->sbi.ret[1];
+		break;
+	case SVM_PENDING_MMIO_STORE:
+	case SVM_PENDING_PIO_OUT:
+		break;
+	case SVM_PENDING_NONE:
+		return;
+	}
+	a->vmcb->save.rip = a->next_rip;
+	a->pending = SVM_PENDING_NONE;
+}
+
+int axas_vcpu_arch_run(struct axas_vcpu *vcpu)
+{
+	struct axas_vcpu_run *run = vcpu->run;
+	int ret;
+
+	svm_complete(vcpu);
+	run->exit_reason = AXAS_VCPU_EXIT_UNKNOWN;
+	vcpu->arch->flush_next = true;
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = AXAS_VCPU_EXIT_INTR;
+			return -EINTR;
+		}
+		cond_resched();
+		run->stats.entries++;
+		ret = svm_enter(vcpu);
+		if (ret)
+			return ret;
+		ret = svm_handle_exit(vcpu);
+		if (ret <= 0)
+			return ret;
+	}
+}
+
+static void svm_kick(void *arg)
+{
+	/* the interrupt itself ended the guest's slice */
+}
+
+void axas_vcpu_arch_invalidate(struct axas_vcpu *vcpu, u64 gpa, u64 size)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+	int cpu;
+
+	/* the table change before the masks: see svm_enter() */
+	smp_mb();
+	for_each_cpu(cpu, &a->ran)
+		cpumask_set_cpu(cpu, &a->flush);
+	/* the flush mask before a->cpu: pairs with svm_enter() */
+	smp_mb();
+	cpu = READ_ONCE(a->cpu);
+	if (cpu >= 0)
+		smp_call_function_single(cpu, svm_kick, NULL, 1);
+}
