@@ -45,7 +45,7 @@ if [ $layout = kselftest ]; then
 	msg "selftests: building the tools (axasctl, axas-dump, runas) and the kselftest"
 	make -s -C "$AXAS_REPO/tools" progs
 	kselftest_install "$ksft"
-	guest=(--kselftest "$ksft" -- sh -c 'cd /axas/kselftest && ./run_kselftest.sh')
+	guest=(--kselftest "$ksft" -- sh -c 'cd /axas/kselftest && AXAS_TEST_LOCKDOWN=1 ./run_kselftest.sh')
 else
 	ensure_src612
 	make -s -C "$AXAS_REPO/tools" all

@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# axasctl and axas-dump used as a script would use them (one address space,
-# commands on stdin; then arguments), and the allow_ram_linear module
-# parameter. Needs root and the axas tools (axasctl, axas-dump) in PATH.
+# axasctl and axas-dump used as a script would use them: one address space,
+# commands on stdin, the table image decoded. Needs root and the axas tools
+# (axasctl, axas-dump) in PATH.
 ksft_skip=4
 fail=0
 
@@ -48,29 +48,5 @@ echo "$out" | grep -q '00 11 22 33 44 55 66' || bad "axasctl: read back differs"
 echo "$out" | grep -q 'table_pages 4 data_pages 0 nr_regions 0' || bad "axasctl: unmap of everything left pages"
 axas-dump /tmp/img >/tmp/img.txt || bad "axas-dump of an empty sv48x4 table"
 grep -q '0 leaves' /tmp/img.txt || bad "axas-dump: leaves in an empty table"
-
-# --- axasctl, arguments; the allow_ram_linear parameter
-note "allow_ram_linear"
-ram=$(sed -n 's/^ *\([0-9a-f]*\)-\([0-9a-f]*\) : System RAM$/\1 \2/p' /proc/iomem | tail -n 1)
-set -- $ram
-ram_hpa=$(printf '0x%x' $(( (0x$1 + 0x1fffff) / 0x200000 * 0x200000 )))
-param=/sys/module/axas/parameters/allow_ram_linear
-[ "$(cat $param)" = "N" ] || bad "allow_ram_linear is not N by default"
-if axasctl new ept4 0 4G \; expect-fail EPERM map-linear 0 2M "$ram_hpa" rw \
-	>/tmp/ram.txt 2>&1; then
-	sed 's/^/#   /' /tmp/ram.txt
-else
-	sed 's/^/#   /' /tmp/ram.txt
-	bad "linear map of System RAM $ram_hpa was not refused"
-fi
-echo Y >$param
-if axasctl new ept4 0 4G \; map-linear 0 2M "$ram_hpa" rw \; translate 0x1000 \
-	\; dump >/tmp/ram.txt 2>&1; then
-	sed 's/^/#   /' /tmp/ram.txt
-else
-	sed 's/^/#   /' /tmp/ram.txt
-	bad "linear map of System RAM $ram_hpa with allow_ram_linear=Y"
-fi
-echo N >$param
 
 exit $fail
