@@ -59,6 +59,10 @@ struct hwv_region {
  * @gpa_bits: guest-physical width the root covers
  * @root_pa: physical address of the root
  * @root_reg: the VTTBR_EL2 / hgatp value the table's owner would load
+ * @vmid: the VMID @root_reg carries, loaded as it is; 0: none, the
+ *	verifier adds its own
+ * @vtcr: Arm: the VTCR_EL2 the owner would load; 0: the verifier derives
+ *	one from @levels and @gpa_bits
  */
 struct hwv_table {
 	u32 format;
@@ -66,6 +70,8 @@ struct hwv_table {
 	unsigned int gpa_bits;
 	u64 root_pa;
 	u64 root_reg;
+	u32 vmid;
+	u64 vtcr;
 };
 
 #define HWV_MSG_LEN	200
@@ -735,6 +741,10 @@ void hwv_hw_neg_wrong_pa(struct kunit *test);
 void hwv_hw_neg_no_write(struct kunit *test);
 void hwv_hw_neg_stray(struct kunit *test);
 void hwv_hw_neg_root_reg(struct kunit *test);
+void hwv_hw_consumer_regs(struct kunit *test);
+void hwv_hw_neg_consumer_regs(struct kunit *test,
+			      void (*skew)(struct hwv_table *t),
+			      const char *what);
 void hwv_hw_neg_nonram_table(struct kunit *test);
 void hwv_hw_neg_raw(struct kunit *test, unsigned int region, u64 clear,
 		    u64 set, const char *what, enum hwv_hw_sees sees);

@@ -7,6 +7,7 @@
  * (kunit/hwverify/cases.c); here are the stage-2 specifics.
  */
 #include <kunit/test.h>
+#include <linux/bitfield.h>
 #include <linux/bits.h>
 
 #include "kunit/hwverify.h"
@@ -82,6 +83,25 @@ static void s2_hw_neg_xn(struct kunit *test)
 		       HWV_HW_BLIND);
 }
 
+/*
+ * The consumer's VTCR_EL2 with SL0 one level later: the start level then
+ * needs more than 16 concatenated tables, a configuration the CPU refuses
+ * before it reads any memory (a level-0 translation fault).
+ */
+static void s2_skew_sl0(struct hwv_table *t)
+{
+	u64 sl0 = FIELD_GET(GENMASK_ULL(7, 6), t->vtcr);
+
+	t->vtcr &= ~GENMASK_ULL(7, 6);
+	t->vtcr |= FIELD_PREP(GENMASK_ULL(7, 6), (sl0 + 3) & 3);
+}
+
+static void s2_hw_neg_consumer_sl0(struct kunit *test)
+{
+	hwv_hw_neg_consumer_regs(test, s2_skew_sl0,
+				 "consumer VTCR_EL2 with SL0 one level late");
+}
+
 static struct kunit_case s2_hw_cases[] = {
 	KUNIT_CASE_PARAM(hwv_hw_neg_nonram_table, s2_width_gen_params),
 	KUNIT_CASE_PARAM(hwv_hw_core, s2_width_gen_params),
@@ -93,6 +113,8 @@ static struct kunit_case s2_hw_cases[] = {
 	KUNIT_CASE_PARAM(s2_hw_neg_xn, s2_width_gen_params),
 	KUNIT_CASE_PARAM(hwv_hw_neg_stray, s2_width_gen_params),
 	KUNIT_CASE_PARAM(hwv_hw_neg_root_reg, s2_width_gen_params),
+	KUNIT_CASE_PARAM(hwv_hw_consumer_regs, s2_width_gen_params),
+	KUNIT_CASE_PARAM(s2_hw_neg_consumer_sl0, s2_width_gen_params),
 	{}
 };
 

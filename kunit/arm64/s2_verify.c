@@ -55,12 +55,14 @@
 #define VTCR_SH0	GENMASK_ULL(13, 12)
 #define VTCR_TG0	GENMASK_ULL(15, 14)
 #define VTCR_PS		GENMASK_ULL(18, 16)
+#define VTCR_VS		BIT_ULL(19)	/* 16-bit VMID */
 #define VTCR_RES1	BIT_ULL(31)
 #define VTCR_WBWA	1
 #define VTCR_TG0_4K	0
 
 /* VTTBR_EL2 */
 #define VTTBR_VMID	GENMASK_ULL(55, 48)
+#define VTTBR_VMID16	GENMASK_ULL(63, 48)	/* with VTCR_EL2.VS = 1 */
 #define VTTBR_BADDR	GENMASK_ULL(47, 1)
 #define HWV_VMID	0x5a	/* any: nothing else runs a guest here */
 
@@ -166,8 +168,10 @@ static unsigned int s2_hw_enter(const struct hwv_table *t, struct s2_saved *s)
 	pa_bits = s2_parange_bits(&ps);
 	/* stage 1 off: VA == IPA (E2H = 1, so the EL1 register is _EL12) */
 	write_sysreg_s(s->sctlr12 & ~SCTLR_ELx_M, SYS_SCTLR_EL12);
-	write_sysreg(s2_vtcr(t, ps), vtcr_el2);
-	write_sysreg(t->root_reg | FIELD_PREP(VTTBR_VMID, HWV_VMID), vttbr_el2);
+	/* the owner's registers as they are, else our own VMID and VTCR */
+	write_sysreg(t->vtcr ? t->vtcr : s2_vtcr(t, ps), vtcr_el2);
+	write_sysreg(t->vmid ? t->root_reg :
+		     t->root_reg | FIELD_PREP(VTTBR_VMID, HWV_VMID), vttbr_el2);
 	isb();
 	dsb(ishst);
 	/* EL1&0 regime with stage 2 on; DC: stage 1 off means Normal WB */
@@ -284,6 +288,13 @@ int hwv_arch_hw_run(struct hwv_hw *hw)
 	unsigned int pa_bits;
 
 	pa_bits = s2_hw_enter(hw->t, &s);
+	/* the owner's values are all implemented bits: they read back */
+	if (hw->t->vmid && read_sysreg(vttbr_el2) != hw->t->root_reg)
+		hwv_hw_fail(hw->rep, "VTTBR_EL2 %#llx read back as %#llx",
+			    hw->t->root_reg, read_sysreg(vttbr_el2));
+	if (hw->t->vtcr && read_sysreg(vtcr_el2) != hw->t->vtcr)
+		hwv_hw_fail(hw->rep, "VTCR_EL2 %#llx read back as %#llx",
+			    hw->t->vtcr, read_sysreg(vtcr_el2));
 	hwv_hw_probe(hw);
 	/* just past the input size: a stage-2 translation fault */
 	if (hw->t->gpa_bits < pa_bits)
@@ -330,11 +341,21 @@ bool hwv_arch_check_shape(const struct hwv_table *t, struct hwv_report *rep,
 	if (!*hw_ok)
 		hwv_sw_fail(rep, "root %#llx of %u pages is not aligned to its size",
 			    root, pages);
-	if (t->root_reg != t->root_pa)
-		hwv_sw_fail(rep, "VTTBR %#llx: not root %#llx with VMID 0, CnP 0",
-			    t->root_reg, t->root_pa);
+	if (t->root_reg != (t->root_pa | FIELD_PREP(VTTBR_VMID16, t->vmid)))
+		hwv_sw_fail(rep, "VTTBR %#llx: not root %#llx with VMID %#x, CnP 0",
+			    t->root_reg, t->root_pa, t->vmid);
 	/* a wrong root is walked (and judged) as the hardware would walk it */
-	if (t->root_reg & ~VTTBR_BADDR)
+	if ((t->root_reg & ~VTTBR_BADDR) != FIELD_PREP(VTTBR_VMID16, t->vmid))
 		*hw_ok = false;
+	if (t->vtcr) {
+		unsigned int ps;
+		u64 want;
+
+		s2_parange_bits(&ps);
+		want = s2_vtcr(t, ps) | (t->vmid > 0xff ? VTCR_VS : 0);
+		if (t->vtcr != want)
+			hwv_sw_fail(rep, "VTCR_EL2 %#llx, want %#llx", t->vtcr,
+				    want);
+	}
 	return true;
 }

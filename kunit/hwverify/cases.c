@@ -15,6 +15,7 @@
 #include <linux/string.h>
 
 #include "kunit/hwverify.h"
+#include "axas_npt/regs.h"
 
 /* The case's table, or a skip when this CPU has no hardware path. */
 static struct hwv_scene *hwv_test_scene(struct kunit *test)
@@ -184,6 +185,58 @@ void hwv_hw_neg_root_reg(struct kunit *test)
 	hwv_report_log(test, hwv_test_arch.root_what, &rep);
 	KUNIT_EXPECT_GT(test, rep.hw_failures, 0);
 	KUNIT_EXPECT_GT(test, rep.sw_failures, 0);
+}
+
+/* Needs 16 bits on Arm (VTCR_EL2.VS), fits RISC-V's 14. */
+#define HWV_CONSUMER_VMID	0x1a5
+
+/* The scene's table as a consumer loads it (axas_aspace_hw_regs()). */
+static void hwv_consumer_table(struct kunit *test, struct hwv_scene *s)
+{
+	u64 root_reg, vtcr;
+
+	KUNIT_ASSERT_EQ(test, axas_npt_hw_regs(&s->npt, HWV_CONSUMER_VMID,
+					       &root_reg, &vtcr), 0);
+	s->t.root_reg = root_reg;
+	s->t.vtcr = vtcr;
+	s->t.vmid = HWV_CONSUMER_VMID;
+}
+
+/**
+ * hwv_hw_consumer_regs() - the registers of the consumer API (hgatp, or
+ * VTTBR_EL2 and VTCR_EL2, with a VMID) make the hardware walk the table as
+ * built, and read back as written
+ * @test: the case; its parameter picks the format and width
+ */
+void hwv_hw_consumer_regs(struct kunit *test)
+{
+	struct hwv_scene *s = hwv_test_scene(test);
+	struct hwv_report rep;
+
+	hwv_consumer_table(test, s);
+	hwv_test_verify(test, &s->t, s->r, s->nr, "consumer registers", &rep);
+	KUNIT_EXPECT_EQ_MSG(test, hwv_failures(&rep), 0, "%s", rep.first);
+	hwv_test_arch.expect_tables(test, s, &rep);
+}
+
+/**
+ * hwv_hw_neg_consumer_regs() - negative control: the consumer's registers
+ * changed by @skew; the hardware must object
+ * @test: the case; its parameter picks the format and width
+ * @skew: changes the registers in @t
+ * @what: log line
+ */
+void hwv_hw_neg_consumer_regs(struct kunit *test,
+			      void (*skew)(struct hwv_table *t),
+			      const char *what)
+{
+	struct hwv_scene *s = hwv_test_scene(test);
+	struct hwv_report rep;
+
+	hwv_consumer_table(test, s);
+	skew(&s->t);
+	hwv_test_verify(test, &s->t, s->r, s->nr, what, &rep);
+	KUNIT_EXPECT_GT(test, rep.hw_failures, 0);
 }
 
 /**

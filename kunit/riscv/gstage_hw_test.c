@@ -118,6 +118,7 @@ static struct kunit_case gstage_hw_cases[] = {
 	KUNIT_CASE_PARAM(gstage_hw_neg_exec0, gstage_format_gen_params),
 	KUNIT_CASE_PARAM(hwv_hw_neg_stray, gstage_format_gen_params),
 	KUNIT_CASE_PARAM(hwv_hw_neg_root_reg, gstage_format_gen_params),
+	KUNIT_CASE_PARAM(hwv_hw_consumer_regs, gstage_format_gen_params),
 	{}
 };
 

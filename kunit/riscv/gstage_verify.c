@@ -104,8 +104,11 @@ struct rv_saved {
 /* Load the table; false (with a failure recorded) if hgatp refuses it. */
 static bool rv_hw_enter(struct hwv_hw *hw, struct rv_saved *s)
 {
-	u64 hgatp = hw->t->root_reg | FIELD_PREP(HGATP_F_VMID, HWV_VMID);
-	u64 back;
+	const struct hwv_table *t = hw->t;
+	/* the owner's VMID as it is, else our own */
+	u64 hgatp = t->vmid ? t->root_reg :
+		    t->root_reg | FIELD_PREP(HGATP_F_VMID, HWV_VMID);
+	u64 back, mask = t->vmid ? 0 : HGATP_F_VMID;
 
 	local_irq_save(s->flags);
 	s->hgatp = csr_read(CSR_HGATP);
@@ -120,8 +123,11 @@ static bool rv_hw_enter(struct hwv_hw *hw, struct rv_saved *s)
 	back = csr_read(CSR_HGATP);
 	hwv_rv_hfence_gvma_all();
 
-	/* An unsupported MODE makes the whole write ineffective (WARL). */
-	if ((back & ~HGATP_F_VMID) != (hgatp & ~HGATP_F_VMID)) {
+	/*
+	 * An unsupported MODE makes the whole write ineffective (WARL); an
+	 * owner's VMID must survive too (QEMU implements all 14 bits).
+	 */
+	if ((back & ~mask) != (hgatp & ~mask)) {
 		hwv_hw_fail(hw->rep, "hgatp %#llx read back as %#llx",
 			    hgatp, back);
 		return false;
@@ -325,10 +331,10 @@ bool hwv_arch_check_shape(const struct hwv_table *t, struct hwv_report *rep,
 	if (!*hw_ok)
 		hwv_sw_fail(rep, "hgatp %#llx: MODE %u for %u levels",
 			    t->root_reg, mode, t->levels);
-	if (FIELD_GET(HGATP_F_VMID, t->root_reg) ||
+	if (FIELD_GET(HGATP_F_VMID, t->root_reg) != t->vmid ||
 	    (t->root_reg & GENMASK_ULL(59, 58)))
-		hwv_sw_fail(rep, "hgatp %#llx: VMID or reserved bits set",
-			    t->root_reg);
+		hwv_sw_fail(rep, "hgatp %#llx: VMID not %#x, or reserved bits set",
+			    t->root_reg, t->vmid);
 	if (root != t->root_pa)
 		hwv_sw_fail(rep, "hgatp %#llx: PPN is not root %#llx",
 			    t->root_reg, t->root_pa);

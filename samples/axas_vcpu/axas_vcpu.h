@@ -133,6 +133,8 @@ struct axas_vcpu_exit_exception {
  * @spurious_faults: guest-page faults that found the page present
  * @irq_exits: guest exits caused by host interrupts
  * @invalidations: invalidation callbacks received from axas
+ * @insn_reads: MMIO accesses decoded from the guest's memory (HLVX)
+ *	because the CPU gave no transformed instruction in htinst
  */
 struct axas_vcpu_stats {
 	__u64 entries;
@@ -141,6 +143,7 @@ struct axas_vcpu_stats {
 	__u64 spurious_faults;
 	__u64 irq_exits;
 	__u64 invalidations;
+	__u64 insn_reads;
 };
 
 /**

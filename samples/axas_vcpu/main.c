@@ -38,6 +38,11 @@ module_param_named(test_quiet, axas_vcpu_test_quiet, bool, 0644);
 MODULE_PARM_DESC(test_quiet,
 		 "TEST ONLY: mask S-level host interrupts while in the guest, so only the guest's own traps (and M-mode IPIs such as SBI remote fences) end its slice");
 
+bool axas_vcpu_test_no_htinst;
+module_param_named(test_no_htinst, axas_vcpu_test_no_htinst, bool, 0644);
+MODULE_PARM_DESC(test_no_htinst,
+		 "TEST ONLY: decode MMIO accesses from guest memory (HLVX) even when the CPU gives a transformed instruction in htinst");
+
 static void axas_vcpu_invalidate(struct axas_consumer *c, u64 gpa, u64 size)
 {
 	struct axas_vcpu *vcpu = container_of(c, struct axas_vcpu, consumer);

@@ -352,20 +352,23 @@ static int rv_read_insn16(struct axas_vcpu_arch *a, unsigned long gpa, u16 *val)
  * the original was compressed), else the instruction read with HLVX at sepc
  * (vsatp Bare only), compressed c.lw/c.ld/c.sw/c.sd expanded.
  */
-static int rv_fetch_access(struct axas_vcpu_arch *a, const struct rv_trap *t,
+static int rv_fetch_access(struct axas_vcpu *vcpu, const struct rv_trap *t,
 			   u32 *insn, unsigned int *len)
 {
+	struct axas_vcpu_arch *a = vcpu->arch;
 	unsigned long pc = a->ctx.guest.sepc;
+	unsigned long htinst = READ_ONCE(axas_vcpu_test_no_htinst) ? 0 : t->htinst;
 	unsigned int reg, f3;
 	u16 lo, hi;
 
-	if (t->htinst & 1) {
-		*insn = t->htinst | 3;
-		*len = (t->htinst & 2) ? 4 : 2;
+	if (htinst & 1) {
+		*insn = htinst | 3;
+		*len = (htinst & 2) ? 4 : 2;
 		return 0;
 	}
-	if (t->htinst || (a->vsatp >> SATP_MODE_SHIFT))
+	if (htinst || (a->vsatp >> SATP_MODE_SHIFT))
 		return -EINVAL;		/* a pseudoinstruction, or a guest VA */
+	vcpu->run->stats.insn_reads++;
 	if (rv_read_insn16(a, pc, &lo))
 		return -EFAULT;
 	if ((lo & 3) == 3) {
@@ -414,7 +417,7 @@ static void rv_exit_mmio(struct axas_vcpu *vcpu, const struct rv_trap *t, u64 gp
 	u32 insn;
 
 	if (t->scause == EXC_INST_GUEST_PAGE_FAULT ||
-	    rv_fetch_access(a, t, &insn, &len))
+	    rv_fetch_access(vcpu, t, &insn, &len))
 		goto bad;
 	f3 = (insn >> 12) & 7;
 	if (!store && (insn & 0x7f) == 0x03 && f3 != 7) {

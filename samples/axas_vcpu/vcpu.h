@@ -39,6 +39,7 @@ struct axas_vcpu {
 /* Test-only switches (module parameters, see main.c). */
 extern bool axas_vcpu_test_no_invalidate;
 extern bool axas_vcpu_test_quiet;
+extern bool axas_vcpu_test_no_htinst;
 
 /*
  * The backend interface. Every function but axas_vcpu_arch_invalidate()

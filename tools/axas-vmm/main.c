@@ -29,6 +29,9 @@
 #define REPORT_PROBE_FAULT	2
 #define REPORT_PROBE_STALE	3
 #define REPORT_MEMTEST		4
+#define REPORT_MMIO		5
+#define MMIO_DEV		0x10001000UL
+#define MMIO_ANSWER		0x8899aabbccddeeffULL
 
 static int tests, failed;
 
@@ -242,6 +245,53 @@ static void test_banner(void)
 	vm_close(&vm);
 }
 
+/* every load and store width and form the vCPU decodes, at a test device */
+static void test_mmio(int hlvx)
+{
+	static const unsigned long long want[6][2] = {
+		{ 1, 0x11 }, { 2, 0x2233 }, { 4, 0x44556677 }, { 8, 0x0123456789abcdefULL },
+		{ 4, 0x8899aabb }, { 8, 0xfedcba9876543210ULL },
+	};
+	unsigned long long got[8][2];
+	int r, loads = 0, stores = 0, i, ok;
+	struct vm vm;
+
+	if (set_param("test_no_htinst", hlvx) || guest_vm(&vm, "/guest/mmio.bin", 4 * MIB) ||
+	    vm_set_entry(&vm, 0, MMIO_DEV, 0, 0)) {
+		tap(0, "mmio: setup failed");
+		return;
+	}
+	for (;;) {
+		r = vm_run(&vm);
+		if (r != AXAS_VCPU_EXIT_MMIO || vm.run->mmio.gpa != MMIO_DEV)
+			break;
+		if (!vm.run->mmio.is_write) {
+			vm.run->mmio.data = MMIO_ANSWER;
+			loads++;
+		} else if (stores < 8) {
+			got[stores][0] = vm.run->mmio.len;
+			got[stores][1] = vm.run->mmio.data;
+			stores++;
+		}
+	}
+	ok = r == AXAS_VCPU_EXIT_SHUTDOWN && loads == 9 && stores == 6;
+	for (i = 0; ok && i < 6; i++)
+		if (got[i][0] != want[i][0] || got[i][1] != want[i][1]) {
+			note("mmio: store %d: len %llu data 0x%llx, expected len %llu data 0x%llx",
+			     i, got[i][0], got[i][1], want[i][0], want[i][1]);
+			ok = 0;
+		}
+	vm_summary(&vm, hlvx ? "mmio, decoded with HLVX" : "mmio");
+	/* QEMU gives htinst: every access decoded from it, or (test) with HLVX */
+	tap(ok && vm.con.report[REPORT_MMIO].valid && vm.con.report[REPORT_MMIO].a[0] == 0 &&
+	    vm.run->stats.insn_reads == (hlvx ? 15 : 0),
+	    "mmio (%s): lb lbu lh lhu lw lwu ld c.lw c.ld read the VMM's value extended right (wrong: mask 0x%llx); sb sh sw sd c.sw c.sd give the VMM width and data (%d loads, %d stores, %llu read with HLVX)",
+	    hlvx ? "instruction read with HLVX.HU" : "htinst", vm.con.report[REPORT_MMIO].a[0],
+	    loads, stores, vm.run->stats.insn_reads);
+	vm_close(&vm);
+	set_param("test_no_htinst", 0);
+}
+
 static void test_readonly(void)
 {
 	unsigned long base = GUEST_RAM + MIB, ro = base + 5 * PAGE;
@@ -297,8 +347,9 @@ static void on_signal(int sig)
 
 /*
  * The probe guest reads one page in a loop. A second process (sharing the
- * vCPU fd) tries RUN and GET_REGS (EBUSY), then signals us: RUN returns
- * EINTR; paused, we UNMAP the page and resume: the next read exits MMIO.
+ * vCPU fd), once the guest has written its ready word, tries RUN and
+ * GET_REGS (EBUSY), then signals us: RUN returns EINTR; paused, we UNMAP
+ * the page and resume: the next read exits MMIO.
  */
 static void test_pause(void)
 {
@@ -318,9 +369,12 @@ static void test_pause(void)
 	vmm_signal(VMM_SIGUSR1, on_signal);
 	child = fork();
 	if (child == 0) {
+		unsigned long long v = 0, deadline = now_ns() + 20000000000ULL;
 		int busy_run, busy_regs;
 
-		usleep(300000);
+		/* the guest wrote its ready word: the parent is inside RUN */
+		while (v != PROBE_READY && now_ns() < deadline)
+			pread(vm.space, &v, 8, flag);
 		busy_run = ioctl(vm.vcpu, AXAS_VCPU_RUN, 0) < 0 && errno == EBUSY;
 		busy_regs = ioctl(vm.vcpu, AXAS_VCPU_GET_REGS, &regs) < 0 && errno == EBUSY;
 		kill(getppid(), VMM_SIGUSR1);
@@ -498,6 +552,8 @@ static int run_tests(void)
 	test_regs();
 	test_banner();
 	test_readonly();
+	test_mmio(0);
+	test_mmio(1);
 	test_memtest();
 	test_pause();
 	test_closed_space();

@@ -221,9 +221,9 @@ void vm_summary(struct vm *vm, const char *name)
 	struct axas_info info;
 	int i;
 
-	printf("vmm: %s: %llu entries, %llu guest-page faults resolved in the kernel, %llu spurious, %llu host-interrupt exits, %llu invalidations\n",
+	printf("vmm: %s: %llu entries, %llu guest-page faults resolved in the kernel, %llu spurious, %llu host-interrupt exits, %llu invalidations, %llu MMIO instructions read with HLVX\n",
 	       name, s->entries, s->guest_faults, s->spurious_faults, s->irq_exits,
-	       s->invalidations);
+	       s->invalidations, s->insn_reads);
 	printf("vmm: %s: exits to the VMM:", name);
 	for (i = 0; i < AXAS_VCPU_EXIT_NR; i++)
 		if (s->exits[i])

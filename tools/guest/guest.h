@@ -20,6 +20,7 @@ typedef unsigned char u8;
 #define REPORT_PROBE_FAULT	2	/* a0 stale reads, a1 last value, a2 reads */
 #define REPORT_PROBE_STALE	3	/* a0 stale reads, a1 last value, a2 reads */
 #define REPORT_MEMTEST		4	/* a0 bytes, a1 errors */
+#define REPORT_MMIO		5	/* a0 mask of wrong loads */
 
 struct sbiret {
 	long error;
