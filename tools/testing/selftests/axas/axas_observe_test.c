@@ -31,9 +31,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
+#include "../kselftest_harness.h"
 
-#include "../lib/axas_util.h"
+#include "lib/axas_util.h"
 
 #define SZ_4K		0x1000ULL
 #define SZ_16K		0x4000ULL
