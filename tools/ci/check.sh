@@ -8,7 +8,7 @@
 #   4. KUnit under UML
 #   5. KUnit under QEMU for arm64, riscv and x86_64 (tools/ci/kunit-cross.sh)
 #   6. userspace selftests under QEMU in Debian's 6.1, 6.12 and 6.12-rt
-#      kernels, in parallel (tools/testing/run.sh)
+#      kernels, in parallel (the kselftest in tools/testing/selftests/axas)
 #   7. the Debian package axas-dkms: built, installed (DKMS builds for the
 #      6.1 headers), dkms build for Debian's 6.12 and 6.12-rt headers
 #   8. a guest on axas tables: riscv64 kernel on QEMU 10, axas_vcpu.ko, axas-vmm
@@ -41,8 +41,8 @@ step() {
 for script in build.sh checkpatch.sh kunit.sh kunit-cross.sh selftests.sh; do
 	[ -f "$ci/$script" ] || die "make check: tools/ci/$script is missing"
 done
-[ -f "$AXAS_REPO/tools/testing/run.sh" ] ||
-	die "make check: tools/testing/run.sh is missing"
+[ -f "$AXAS_REPO/tools/testing/selftests/axas/Makefile" ] ||
+	die "make check: tools/testing/selftests/axas/Makefile is missing"
 
 step build-6.1 "$ci/build.sh" 6.1
 step build-6.12 "$ci/build.sh" 6.12

@@ -19,7 +19,8 @@
 # Without a filter it also builds the suites as loadable modules
 # (kunit/modules.kunitconfig: axas.ko and axas_test.ko, CONFIG_AXAS=m),
 # so modpost proves that the test module links only against what axas.ko
-# exports to it (EXPORT_SYMBOL_IF_KUNIT) and imports that namespace.
+# exports to it (EXPORT_SYMBOL_IF_KUNIT) and imports that namespace
+# (AXAS_KUNIT_MODULES=0 leaves that build out).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -63,7 +64,7 @@ if [ -f "$kernel_log" ]; then
 	fi
 fi
 
-if [ ${#filter[@]} -eq 0 ]; then
+if [ ${#filter[@]} -eq 0 ] && [ "${AXAS_KUNIT_MODULES:-1}" != 0 ]; then
 	mod_dir="$AXAS_CACHE/kunit-um-modules"
 	msg "KUnit suites as modules: kunit.py build, CONFIG_AXAS=m (build dir $mod_dir)"
 	mkdir -p "$mod_dir"

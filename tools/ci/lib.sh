@@ -101,7 +101,9 @@ src612_version() {
 }
 
 # Copies the module's sources (not its build products, not tools/, not
-# .git) into $1, deleting files that left the repository. Files are compared
+# .git) into $1, deleting files that left the repository. The .mod.c files
+# that modpost writes beside a build in the repository are build products:
+# copied, they would hand one kernel's symbol versions to another's build. Files are compared
 # by content, and a changed file gets the time of the copy, not its time in
 # the repository: a clone whose files are older than objects built from
 # another clone must still rebuild them. Unchanged files keep their time,
@@ -110,10 +112,13 @@ sync_module_sources() {
 	mkdir -p "$1"
 	rsync -rlpD --checksum --delete --prune-empty-dirs \
 		--exclude='/.git/' --exclude='/tools/' --exclude='/Documentation/' \
+		--exclude='*.mod.c' \
 		--include='*/' --include='*.c' --include='*.h' --include='*.S' \
 		--include='Kbuild' --include='Kconfig' \
 		--include='.kunitconfig' --include='*.kunitconfig' \
 		--exclude='*' "$AXAS_REPO/" "$1/"
+	# ones copied by older versions of this function
+	find "$1" -maxdepth 1 -name '*.mod.c' -delete
 }
 
 # A kernel tree for kunit.py: a hard-link farm of the pristine 6.12 source

@@ -22,16 +22,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# Until the selftests move into tools/testing/selftests/axas, the old
-# layout (tools/testing/*.c and its run.sh) still runs. A missing test
-# directory is a failure, never a silent skip.
-if ls "$AXAS_REPO"/tools/testing/selftests/axas/*_test.c >/dev/null 2>&1; then
-	layout=kselftest
-elif [ -f "$AXAS_REPO/tools/testing/run.sh" ]; then
-	layout=old
-else
+# A missing test directory is a failure, never a silent skip.
+ls "$AXAS_REPO"/tools/testing/selftests/axas/*_test.c >/dev/null 2>&1 ||
 	die "selftests: no tools/testing/selftests/axas/*_test.c"
-fi
 if [ $# -gt 0 ]; then
 	kernels=("$@")
 else
@@ -41,16 +34,11 @@ jobs=${AXAS_SELFTEST_JOBS:-$(nproc)}
 [ "$jobs" -le 3 ] || jobs=3
 
 ksft="$AXAS_CACHE/kselftest-install/$AXAS_REPO_ID"
-if [ $layout = kselftest ]; then
-	msg "selftests: building the tools (axasctl, axas-dump, runas) and the kselftest"
-	make -s -C "$AXAS_REPO/tools" progs
-	kselftest_install "$ksft"
-	guest=(--kselftest "$ksft" -- sh -c 'cd /axas/kselftest && ./run_kselftest.sh')
-else
-	ensure_src612
-	make -s -C "$AXAS_REPO/tools" all
-	guest=(-- sh /axas/testing/run.sh)
-fi
+msg "selftests: building the tools (axasctl, axas-dump, runas) and the kselftest"
+make -s -C "$AXAS_REPO/tools" all
+kselftest_install "$ksft"
+# lockdown.sh may lock the throwaway guest down (it runs last but rmmod.sh)
+guest=(--kselftest "$ksft" -- sh -c 'cd /axas/kselftest && AXAS_LOCKDOWN_OK=1 ./run_kselftest.sh')
 declare -A ko
 for k in "${kernels[@]}"; do
 	msg "selftests: building axas.ko for $k"
@@ -92,7 +80,6 @@ for k in "${kernels[@]}"; do
 	# the top-level line for the scripts, which have no cases. The serial
 	# console can carry stray NUL bytes: read the log as text (-a).
 	cases=$(grep -aE '^# (not )?ok [0-9]+ ' "$out" || true)
-	[ $layout = kselftest ] || cases=$(grep -aE '^(not )?ok [0-9]+ ' "$out" | sed 's/^/# /' || true)
 	scripts=$(grep -aE '^(not )?ok [0-9]+ selftests: axas: .*\.sh' "$out" || true)
 	passed=$(printf '%s\n%s\n' "$cases" "$scripts" | grep -aE '^(# )?ok ' | grep -avc '# SKIP' || true)
 	skipped=$(printf '%s\n%s\n' "$cases" "$scripts" | grep -aE '^(# )?ok ' | grep -ac '# SKIP' || true)

@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# axasctl and axas-dump used as a script would use them (one address space,
-# commands on stdin; then arguments), and the allow_ram_linear module
-# parameter. Needs root and the axas tools (axasctl, axas-dump) in PATH.
+# axasctl and axas-dump used as a script would use them: one address space,
+# commands on stdin, the table image decoded. Needs root and the axas tools
+# (axasctl, axas-dump) in PATH.
 ksft_skip=4
 fail=0
 
@@ -49,28 +49,25 @@ echo "$out" | grep -q 'table_pages 4 data_pages 0 nr_regions 0' || bad "axasctl:
 axas-dump /tmp/img >/tmp/img.txt || bad "axas-dump of an empty sv48x4 table"
 grep -q '0 leaves' /tmp/img.txt || bad "axas-dump: leaves in an empty table"
 
-# --- axasctl, arguments; the allow_ram_linear parameter
-note "allow_ram_linear"
-ram=$(sed -n 's/^ *\([0-9a-f]*\)-\([0-9a-f]*\) : System RAM$/\1 \2/p' /proc/iomem | tail -n 1)
-set -- $ram
-ram_hpa=$(printf '0x%x' $(( (0x$1 + 0x1fffff) / 0x200000 * 0x200000 )))
-param=/sys/module/axas/parameters/allow_ram_linear
-[ "$(cat $param)" = "N" ] || bad "allow_ram_linear is not N by default"
-if axasctl new ept4 0 4G \; expect-fail EPERM map-linear 0 2M "$ram_hpa" rw \
-	>/tmp/ram.txt 2>&1; then
-	sed 's/^/#   /' /tmp/ram.txt
+
+# --- guest RAM from a script: a HUGE populate, the region list, a dump
+# --- whose leaves axas-dump labels with it
+note "axasctl regions, axas-dump -r"
+out=$(axasctl new ept4 0 4G \; map-alloc 0 4M rw,huge,populate \; \
+	map-alloc 16M 64K rwx \; fault 0x1000000 w \; regions /tmp/regs \; \
+	dump /tmp/img2 2>&1) || bad "axasctl regions script"
+echo "$out" | sed 's/^/#   /'
+echo "$out" | grep -q 'regions: 2' || bad "axasctl regions: not 2 regions"
+echo "$out" | grep -q 'region: gpa 0x0 length 0x400000 alloc  rw-,populate,huge' ||
+	bad "axasctl regions: the HUGE region"
+if axas-dump -r /tmp/regs /tmp/img2 >/tmp/img2.txt; then
+	sed 's/^/#   /' /tmp/img2.txt
+	grep -q 'rw-,populate,huge *leaves: 0 x 4K, 2 x 2M, 0 x 1G' /tmp/img2.txt ||
+		bad "axas-dump -r: the HUGE region is not two 2 MiB leaves"
+	grep -q 'rwx *leaves: 1 x 4K, 0 x 2M, 0 x 1G' /tmp/img2.txt ||
+		bad "axas-dump -r: the lazy region does not hold its one page"
 else
-	sed 's/^/#   /' /tmp/ram.txt
-	bad "linear map of System RAM $ram_hpa was not refused"
+	bad "axas-dump -r"
 fi
-echo Y >$param
-if axasctl new ept4 0 4G \; map-linear 0 2M "$ram_hpa" rw \; translate 0x1000 \
-	\; dump >/tmp/ram.txt 2>&1; then
-	sed 's/^/#   /' /tmp/ram.txt
-else
-	sed 's/^/#   /' /tmp/ram.txt
-	bad "linear map of System RAM $ram_hpa with allow_ram_linear=Y"
-fi
-echo N >$param
 
 exit $fail

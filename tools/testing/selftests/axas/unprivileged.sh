@@ -14,6 +14,9 @@ command -v runas >/dev/null || { echo "# unprivileged.sh: runas not in PATH"; ex
 
 mode=$(stat -c %a /dev/axas)
 chmod 0666 /dev/axas
+# Data pages count against RLIMIT_MEMLOCK (the kernel's default is 8 MiB);
+# a VMM's limit must cover its guest memory, as for VFIO and iommufd.
+ulimit -l unlimited || { echo "# unprivileged.sh: ulimit -l unlimited failed"; exit 1; }
 cd /tmp || exit 1
 fail=0
 for t in "$dir"/*_test "$dir"/*_test32; do

@@ -39,10 +39,10 @@
 #include <unistd.h>
 #include <linux/userfaultfd.h>
 
-#include "kselftest_harness.h"
+#include "../kselftest_harness.h"
 
-#include "../lib/axas_util.h"
-#include "../lib/ptdecode.h"
+#include "lib/axas_util.h"
+#include "lib/ptdecode.h"
 
 #define SZ_4K		0x1000ULL
 #define SZ_8K		0x2000ULL
