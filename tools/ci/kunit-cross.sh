@@ -82,6 +82,11 @@ kunit_boot() {
 	passed=$(count passed)
 	failed=$(( $(count failed) + $(count crashed) + $(count errors) ))
 	skipped=$(count skipped)
+	# nt_contract proves that lockdep reports a broken walker contract; the
+	# cross kernels run without lockdep (UML runs it), so it skips there.
+	# Every other skip (e.g. probes QEMU 7.2 leaves to software) fails.
+	lockdep_skips=$(grep -cE '\[SKIPPED\] nt_contract$' "$log" || true)
+	[ "$lockdep_skips" -eq 0 ] || echo "kunit-$label: $lockdep_skips nt_contract case(s) skipped: no lockdep in this kernel (UML runs them)"
 	reports=
 	if [ -f "$build_dir/test.log" ]; then
 		reports=$(grep -nE 'BUG:|WARNING:|Oops|Unable to handle|Kernel panic|SError' \
@@ -91,7 +96,7 @@ kunit_boot() {
 	if [ -z "$summary" ]; then
 		echo "FAIL: kunit-$label: no result (build or boot failed, see $log)" >&2
 		rc_all=1
-	elif [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$skipped" -ne 0 ] ||
+	elif [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$skipped" -ne "$lockdep_skips" ] ||
 	     [ "$passed" -eq 0 ]; then
 		echo "FAIL: kunit-$label: kunit.py exit $rc, $failed failed, $skipped skipped, $passed passed" >&2
 		rc_all=1
