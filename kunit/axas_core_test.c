@@ -1737,6 +1737,7 @@ static void exec_only_test(struct kunit *test)
 						   AXAS_MAP_READ | AXAS_MAP_EXEC),
 				0);
 	}
+}
 
 /* ---- writers that let go ---------------------------------------------- */
 
