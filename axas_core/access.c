@@ -55,30 +55,21 @@ static int axas_first_res(struct resource *res, void *arg)
  * How many bytes from @hpa (at most @len) are of one kind, System RAM or
  * not; *@ram tells which. Resource boundaries need not be page aligned (on
  * x86 the RAM below 640 KiB ends at 0x9fc00, inside a page), and one
- * mapping must never cover both kinds.
+ * mapping must never cover both kinds. A hole next to RAM is not RAM
+ * (region_intersects() would not tell: it ignores holes).
  */
 size_t axas_host_span(u64 hpa, size_t len, bool *ram)
 {
 	struct resource res;
 
-	switch (region_intersects(hpa, len, IORESOURCE_SYSTEM_RAM,
-				  IORES_DESC_NONE)) {
-	case REGION_INTERSECTS:
-		*ram = true;
-		return len;
-	case REGION_DISJOINT:
+	if (walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM, hpa,
+				hpa + len - 1, &res, axas_first_res) <= 0) {
 #ifdef CONFIG_UML
 		/* UML lists no System RAM: its own frames are the RAM. */
 		*ram = pfn_valid(PHYS_PFN(hpa));
 #else
 		*ram = false;
 #endif
-		return len;
-	}
-	/* Mixed: up to the first boundary. */
-	if (walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM, hpa,
-				hpa + len - 1, &res, axas_first_res) <= 0) {
-		*ram = false;
 		return len;
 	}
 	if (res.start > hpa) {

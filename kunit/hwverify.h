@@ -4,8 +4,9 @@
  * table against the list of regions it was meant to map.
  *
  * Arm stage 2 is checked with AT S12E1R/W at EL2 (kunit/arm64/), RISC-V
- * G-stage with HLV/HLVX/HSV in HS-mode (kunit/riscv/). The verifier also
- * walks the table in software with the reference decoder of
+ * G-stage with HLV/HLVX/HSV in HS-mode (kunit/riscv/), AMD nested paging
+ * with a guest run by VMRUN (kunit/x86/). The verifier also walks the
+ * table in software with the reference decoder of
  * kunit/ref_decode.c (written from the architecture manuals, sharing
  * nothing with axas_npt; the engine's suites use the same one) for what
  * the hardware path cannot observe: execute permission on Arm, memory
@@ -54,11 +55,12 @@ struct hwv_region {
 
 /**
  * struct hwv_table - the table under test, as the hardware would load it
- * @format: AXAS_FMT_ARM_S2, AXAS_FMT_SV39X4, AXAS_FMT_SV48X4, AXAS_FMT_SV57X4
+ * @format: AXAS_FMT_ARM_S2, AXAS_FMT_SV39X4, AXAS_FMT_SV48X4, AXAS_FMT_SV57X4,
+ *	AXAS_FMT_AMD_NPT4, AXAS_FMT_AMD_NPT5
  * @levels: levels walked (Arm: the start level is 4 - @levels)
  * @gpa_bits: guest-physical width the root covers
  * @root_pa: physical address of the root
- * @root_reg: the VTTBR_EL2 / hgatp value the table's owner would load
+ * @root_reg: the VTTBR_EL2 / hgatp / nCR3 value the table's owner would load
  * @vmid: the VMID @root_reg carries, loaded as it is; 0: none, the
  *	verifier adds its own
  * @vtcr: Arm: the VTCR_EL2 the owner would load; 0: the verifier derives
@@ -204,8 +206,9 @@ struct hwv_hw {
 };
 
 /*
- * Hooks that the architecture built defines (kunit/arm64/, kunit/riscv/): one
- * architecture is compiled at a time, so they are resolved at link time.
+ * Hooks that the architecture built defines (kunit/arm64/, kunit/riscv/,
+ * kunit/x86/): one architecture is compiled at a time, so they are
+ * resolved at link time.
  */
 
 /**

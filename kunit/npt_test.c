@@ -15,6 +15,7 @@
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
+#include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/io.h>
 #include <linux/list.h>

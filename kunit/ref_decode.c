@@ -403,6 +403,11 @@ static void ref_decode_npt(u64 pte, unsigned int level,
 			ref_bad(e, "NPT: non-present entry with other bits set");
 		return;
 	}
+	/* PS makes a leaf in a PDE/PDPE; in a PML4E/PML5E it is MBZ */
+	if (level > 0 && !(pte & X86_PS_OR_PAT))
+		e->shape = AXAS_NPT_REF_TABLE;
+	else
+		e->shape = level <= 2 ? AXAS_NPT_REF_LEAF : AXAS_NPT_REF_BAD;
 	if (!(pte & X86_US))
 		ref_bad(e, "NPT: U clear: a nested (user) access faults");
 	if (!(pte & X86_A))
@@ -461,7 +466,8 @@ static void ref_decode_npt(u64 pte, unsigned int level,
  * user-mode addresses, counts too when mode-based execute control is on).
  * Arm (D8, descriptor formats): bit 0 clear is an invalid descriptor, the
  * other bits are ignored. RISC-V (PTE format): V = 0 is invalid, the other
- * bits are free for software.
+ * bits are free for software. AMD NPT (APM Vol. 2, 5.4.1): P = 0 is not
+ * present, the other bits are available to software.
  *
  * Return: true if a walk would use the entry (as a table or a leaf).
  */
@@ -473,6 +479,9 @@ bool axas_npt_ref_pte_is_valid(const struct axas_npt_ref_geom *g, u64 pte)
 		return pte & (EPT_RWX | EPT_XU);
 	case AXAS_FMT_ARM_S2:
 		return pte & S2_VALID;
+	case AXAS_FMT_AMD_NPT4:
+	case AXAS_FMT_AMD_NPT5:
+		return pte & X86_P;
 	default:
 		return pte & RV_V;
 	}
@@ -586,6 +595,32 @@ static const struct ref_leaf_rule ref_rv_leaf[] = {
 	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL, FIELD_PREP_CONST(RV_PBMT, RV_PBMT_NC) },
 };
 
+/*
+ * AMD64 APM Vol. 2, 5.4 "Page-Translation-Table Entry Fields" (PTE, and the
+ * PDE/PDPE that map a 2 MiB / 1 GiB page), read with 15.25 "Nested Paging"
+ * and the host PAT Linux programs (arch/x86/mm/pat/memtype.c).
+ */
+static const struct ref_leaf_rule ref_npt_leaf[] = {
+	/*
+	 * bit 0 P; bit 2 U/S = 1 (a nested walk is a user access); bit 5 A
+	 * (the walker would otherwise write it). No bit says "readable":
+	 * every present entry is.
+	 */
+	{ 0, 0, REF_ANY_LEVEL, X86_P | X86_US | X86_A },
+	/* bit 1 R/W; bit 6 D, so that a write needs no update of the entry */
+	{ AXAS_MAP_WRITE, AXAS_MAP_WRITE, REF_ANY_LEVEL, X86_RW | X86_D },
+	/* bit 63 NX (EFER.NXE is set on every x86-64 Linux host) */
+	{ AXAS_MAP_EXEC, 0, REF_ANY_LEVEL, X86_NX },
+	/*
+	 * Memory type: the host PAT slot PAT:PCD:PWT; Linux's PAT has WB in
+	 * slot 0, WC in slot 1 and UC in slot 3, none needing the PAT bit
+	 */
+	{ REF_MEMTYPE, AXAS_MAP_DEVICE,   REF_ANY_LEVEL, X86_PCD | X86_PWT },
+	{ REF_MEMTYPE, AXAS_MAP_UNCACHED, REF_ANY_LEVEL, X86_PWT },
+	/* bit 7 PS: 1 in a PDE/PDPE that maps a 2 MiB / 1 GiB page */
+	{ 0, 0, BIT(1) | BIT(2), X86_PS_OR_PAT },
+};
+
 static u64 ref_apply_rules(const struct ref_leaf_rule *rules, unsigned int nr,
 			   u32 prot, unsigned int level)
 {
@@ -607,7 +642,7 @@ static u64 ref_apply_rules(const struct ref_leaf_rule *rules, unsigned int nr,
  * @level: level of the leaf
  *
  * The output address goes where each manual puts it (EPT 51:12, stage 2
- * OA 47:12, RISC-V PPN at 53:10); every other bit comes from the format's
+ * OA 47:12, RISC-V PPN at 53:10, x86 51:12); every other bit comes from the format's
  * rule table.
  *
  * Return: the entry, exact except for axas_npt_ref_leaf_free_bits().
@@ -615,8 +650,6 @@ static u64 ref_apply_rules(const struct ref_leaf_rule *rules, unsigned int nr,
 u64 axas_npt_ref_leaf_pte(const struct axas_npt_ref_geom *g, u64 pa, u32 prot,
 			  unsigned int level)
 {
-	u64 pte;
-
 	switch (g->format) {
 	case AXAS_FMT_EPT4:
 	case AXAS_FMT_EPT5:
@@ -627,19 +660,8 @@ u64 axas_npt_ref_leaf_pte(const struct axas_npt_ref_geom *g, u64 pa, u32 prot,
 		       ref_apply_rules(ref_s2_leaf, ARRAY_SIZE(ref_s2_leaf), prot, level);
 	case AXAS_FMT_AMD_NPT4:
 	case AXAS_FMT_AMD_NPT5:
-		/* present, user, accessed; readable by construction */
-		pte = pa | X86_P | X86_US | X86_A;
-		if (prot & AXAS_MAP_WRITE)
-			pte |= X86_RW | X86_D;
-		if (!(prot & AXAS_MAP_EXEC))
-			pte |= X86_NX;
-		if (prot & AXAS_MAP_DEVICE)
-			pte |= X86_PCD | X86_PWT;	/* slot 3, UC */
-		else if (prot & AXAS_MAP_UNCACHED)
-			pte |= X86_PWT;			/* slot 1, WC */
-		if (level > 0)
-			pte |= X86_PS_OR_PAT;
-		return pte;
+		return (pa & X86_ADDR) |
+		       ref_apply_rules(ref_npt_leaf, ARRAY_SIZE(ref_npt_leaf), prot, level);
 	default:
 		return FIELD_PREP(RV_PPN, pa >> PAGE_SHIFT) |
 		       ref_apply_rules(ref_rv_leaf, ARRAY_SIZE(ref_rv_leaf), prot, level);

@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && ax_parse_format(argv[1], &format)) {
-		fprintf(stderr, "usage: %s [native|ept4|ept5|arm-s2|sv39x4|sv48x4|sv57x4]\n",
+		fprintf(stderr, "usage: %s [native|ept4|ept5|arm-s2|sv39x4|sv48x4|sv57x4|amd-npt4|amd-npt5]\n",
 			argv[0]);
 		return 2;
 	}

@@ -4,11 +4,11 @@
  * tiny guest, run with VMRUN, reads, writes and fetches through it; the
  * #VMEXIT tells what happened (VMMCALL: the access went through, #NPF: it
  * faulted, with the guest-physical address in EXITINFO2 and the page-fault
- * error code in EXITINFO1). The entry decoding for the shared software walk
- * (kunit/hwverify/verify.c) is written from the AMD64 APM Vol. 2 (5.3/5.4
- * long-mode page-translation-table entries; 15.25 "Nested Paging"; 15.5
- * "VMRUN", the VMCB layout of appendix B comes from <asm/svm.h>) and the
- * host PAT Linux programs. Nothing here uses axas_npt's codecs.
+ * error code in EXITINFO1). The shared software walk (kunit/hwverify/)
+ * decodes entries with kunit/ref_decode.c, written from the AMD64 APM
+ * Vol. 2 (5.3/5.4 long-mode page-translation-table entries; 15.25 "Nested
+ * Paging"); the VMCB layout comes from <asm/svm.h>. Nothing here uses
+ * axas_npt's codecs.
  *
  * The guest runs in 64-bit mode at CPL 0 with its own 4-level paging: one
  * 1 GiB page maps its code, a second one is the window onto the 1 GiB block
@@ -40,19 +40,12 @@
 #define X_P		BIT_ULL(0)
 #define X_RW		BIT_ULL(1)
 #define X_US		BIT_ULL(2)
-#define X_PWT		BIT_ULL(3)
-#define X_PCD		BIT_ULL(4)
 #define X_A		BIT_ULL(5)
 #define X_D		BIT_ULL(6)
-#define X_PS		BIT_ULL(7)	/* PAT in a 4 KiB PTE; axas never sets it */
-#define X_G		BIT_ULL(8)
-#define X_PAT_HUGE	BIT_ULL(12)
+#define X_PS		BIT_ULL(7)	/* a guest 1 GiB page */
 #define X_ADDR		GENMASK_ULL(51, 12)
-#define X_AVL_HI	GENMASK_ULL(62, 52)	/* software / protection key */
-#define X_NX		BIT_ULL(63)
-#define X_HUGE_RSVD	GENMASK_ULL(20, 13)	/* MBZ in 2 MiB and 1 GiB leaves */
 
-/* #NPF EXITINFO1 (15.25.6): the #PF error code and where the walk failed */
+/* #NPF EXITINFO1 (APM 15.25): the #PF error code and where the walk failed */
 #define NPF_P		BIT_ULL(0)
 #define NPF_W		BIT_ULL(1)
 #define NPF_U		BIT_ULL(2)
@@ -61,11 +54,6 @@
 #define NPF_GPA		BIT_ULL(32)	/* translating the final address */
 #define NPF_GPT		BIT_ULL(33)	/* translating a guest table */
 #define NPF_MASK	(GENMASK_ULL(4, 0) | NPF_GPA | NPF_GPT)
-
-/* Linux's host PAT slots (arch/x86/mm/pat/memtype.c): 0 WB, 1 WC, 3 UC */
-#define PAT_SLOT_WB	0
-#define PAT_SLOT_WC	1
-#define PAT_SLOT_UC	3
 
 /* Root slot of the guest's code: empty in every table the suites build. */
 #define NPT_CODE_SLOT	5
@@ -133,87 +121,6 @@ bool hwv_arch_pa_is_ram(u64 pa)
 u64 hwv_arch_root(const struct hwv_table *t)
 {
 	return t->root_reg & X_ADDR;
-}
-
-/*
- * Bits 51:12 without the level: a huge leaf with its PAT bit (12) set
- * reads as a misaligned output, which the shared walk reports.
- */
-u64 hwv_arch_pte_pa(u64 pte)
-{
-	return pte & X_ADDR;
-}
-
-/* PS makes a leaf at the 2 MiB and 1 GiB levels; above it is MBZ. */
-enum hwv_pte_kind hwv_arch_kind(u64 pte, unsigned int level)
-{
-	if (!(pte & X_P))
-		return HWV_PTE_NONE;
-	if (!level)
-		return HWV_PTE_LEAF;
-	if (pte & X_PS)
-		return level <= 2 ? HWV_PTE_LEAF : HWV_PTE_BAD;
-	return HWV_PTE_TABLE;
-}
-
-/* Nested walks are user accesses and take the strictest level. */
-void hwv_arch_check_table(struct hwv_report *rep, u64 gpa, u64 pte)
-{
-	if (!(pte & X_US))
-		hwv_sw_fail(rep, "gpa %#llx: U = 0 in pointer %#llx", gpa, pte);
-	if (!(pte & X_RW) || (pte & X_NX))
-		hwv_sw_fail(rep, "gpa %#llx: pointer %#llx takes away W or X",
-			    gpa, pte);
-	if (!(pte & X_A))
-		hwv_sw_fail(rep, "gpa %#llx: A = 0 in pointer %#llx", gpa, pte);
-	if (pte & (X_PCD | X_PWT | X_G | X_AVL_HI))
-		hwv_sw_fail(rep, "gpa %#llx: PCD/PWT/G/high bits in pointer %#llx",
-			    gpa, pte);
-}
-
-/* PAT:PCD:PWT of a leaf; bit 7 is taken as PS (axas sets no 4 KiB PAT). */
-static unsigned int npt_pat_slot(u64 pte)
-{
-	unsigned int slot = (pte & X_PWT ? 1 : 0) | (pte & X_PCD ? 2 : 0);
-
-	if ((pte & X_PS) && (pte & X_PAT_HUGE))
-		slot |= 4;
-	return slot;
-}
-
-void hwv_arch_check_leaf(struct hwv_report *rep, u64 gpa, u64 pte,
-			 const struct hwv_region *r)
-{
-	unsigned int slot = npt_pat_slot(pte);
-
-	if (!(pte & X_US))
-		hwv_sw_fail(rep, "gpa %#llx: U = 0 in %#llx", gpa, pte);
-	if (!(pte & X_A))
-		hwv_sw_fail(rep, "gpa %#llx: A = 0 in %#llx", gpa, pte);
-	if ((pte & X_RW) && !(pte & X_D))
-		hwv_sw_fail(rep, "gpa %#llx: writable with D = 0 in %#llx",
-			    gpa, pte);
-	if ((pte & X_PS) && (pte & X_HUGE_RSVD))
-		hwv_sw_fail(rep, "gpa %#llx: reserved bits 20:13 in huge leaf %#llx",
-			    gpa, pte);
-	if (pte & (X_G | X_AVL_HI))
-		hwv_sw_fail(rep, "gpa %#llx: G or bits 62:52 set in %#llx",
-			    gpa, pte);
-	if (slot != PAT_SLOT_WB && slot != PAT_SLOT_WC && slot != PAT_SLOT_UC)
-		hwv_sw_fail(rep, "gpa %#llx: PAT slot %u in %#llx", gpa, slot,
-			    pte);
-	if (!r)
-		return;
-	if (!(r->prot & AXAS_MAP_READ))
-		hwv_sw_fail(rep, "gpa %#llx: region prot %#x without READ (x86: always readable)",
-			    gpa, r->prot);
-	if (!!(pte & X_RW) != !!(r->prot & AXAS_MAP_WRITE) ||
-	    !(pte & X_NX) != !!(r->prot & AXAS_MAP_EXEC))
-		hwv_sw_fail(rep, "gpa %#llx: RW/NX of %#llx, region prot %#x",
-			    gpa, pte, r->prot);
-	if (slot != hwv_memtype(r->prot, PAT_SLOT_UC, PAT_SLOT_WC, PAT_SLOT_WB))
-		hwv_sw_fail(rep, "gpa %#llx: PAT slot %u, region prot %#x",
-			    gpa, slot, r->prot);
 }
 
 bool hwv_arch_check_shape(const struct hwv_table *t, struct hwv_report *rep,

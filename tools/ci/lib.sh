@@ -13,6 +13,9 @@ SRC612=${SRC612:-$AXAS_CACHE/linux-source-6.12}
 SRC612_TAR=${SRC612_TAR:-/usr/src/linux-source-6.12.tar.xz}
 BUILD612=${BUILD612:-$AXAS_CACHE/build-6.12}
 JOBS=${JOBS:-$(nproc)}
+# Names per-clone outputs in the shared cache (several worktrees or clones
+# of the repository test on one machine at once).
+AXAS_REPO_ID=$(printf '%s' "$AXAS_REPO" | md5sum | cut -c1-8)
 
 # lock NAME: holds $AXAS_CACHE/NAME.lock until the script exits, so two
 # runs sharing a cache directory (several developers on one machine) take
@@ -260,13 +263,14 @@ kernel_image() {
 }
 
 # module_for 6.1|6.12|6.12-rt: builds axas.ko for that kernel from a synced
-# copy of the sources in $AXAS_CACHE/modules/<abi> (incremental) and prints
-# its path. The build output goes to $AXAS_CACHE/modules/<abi>.log.
+# copy of the sources in $AXAS_CACHE/modules/<clone>/<abi> (incremental)
+# and prints its path. The build output goes to <that directory>.log.
 module_for() {
 	local work log
 	kernel_select "$1"
-	work="$AXAS_CACHE/modules/$KSEL_ABI"
+	work="$AXAS_CACHE/modules/$AXAS_REPO_ID/$KSEL_ABI"
 	log="$work.log"
+	mkdir -p "$work"
 	(
 		exec 7>"$work.lock"
 		flock 7
@@ -275,4 +279,37 @@ module_for() {
 			{ tail -n 30 "$log" >&2; die "building axas.ko for $KSEL_ABI failed (log: $log)"; }
 	) || exit 1
 	echo "$work/axas.ko"
+}
+
+# kselftest_install DIR: builds the kselftest of axas
+# (tools/testing/selftests/axas) the kernel's way and installs it into DIR
+# with the kernel's runner (DIR/run_kselftest.sh, DIR/axas/...). The build
+# runs in $AXAS_CACHE/kselftest-src, a hard-link farm of the pristine 6.12
+# source (as for KUnit) into whose tools/testing/selftests/axas the
+# repository's directory is synced, so the Makefile's `include ../lib.mk`
+# is the 6.12 source's own lib.mk, used in place and never copied.
+kselftest_install() {
+	local dest=$1 t="$AXAS_CACHE/kselftest-src" log="$AXAS_CACHE/kselftest-build.log"
+	ensure_src612
+	(
+		exec 7>"$AXAS_CACHE/kselftest.lock"
+		flock 7
+		if [ "$(cat "$t/.axas-farm" 2>/dev/null)" != "$(src612_version)" ]; then
+			msg "making the kselftest source tree $t (hard-link farm of $SRC612)" >&2
+			rm -rf "$t" "$t.tmp"
+			cp -al "$SRC612" "$t.tmp" || die "cannot make a hard-link farm of $SRC612"
+			mv "$t.tmp" "$t"
+			src612_version >"$t/.axas-farm"
+		fi
+		rsync -rlp --checksum --delete "$AXAS_REPO/tools/testing/selftests/axas/" \
+			"$t/tools/testing/selftests/axas/"
+		rm -rf "$dest"
+		make -C "$t/tools/testing/selftests" TARGETS=axas AXAS_REPO="$AXAS_REPO" \
+			O="$AXAS_CACHE/kselftest-build" KSFT_INSTALL_PATH="$dest" \
+			-j"$JOBS" install >"$log" 2>&1 ||
+			{ tail -n 40 "$log" >&2; die "kselftest build failed (log: $log)"; }
+		if grep -E 'warning:' "$log" >&2; then
+			die "the kselftest build printed warnings (log: $log)"
+		fi
+	) || exit 1
 }

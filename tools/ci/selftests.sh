@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The userspace selftests (tools/testing/run.sh) against axas.ko loaded in
-# each of Debian's supported kernels, booted under QEMU:
+# The kselftest of axas (tools/testing/selftests/axas, built and installed
+# the kernel's way, run in the guest by the kernel's run_kselftest.sh)
+# against axas.ko loaded in each of Debian's supported kernels, booted under
+# QEMU:
 #
 #   tools/ci/selftests.sh                   6.1, 6.12 and 6.12-rt
 #   tools/ci/selftests.sh 6.12-rt           one kernel
@@ -14,15 +16,22 @@
 # The guests run in parallel, AXAS_SELFTEST_JOBS at a time (default: the
 # number of CPUs, at most 3): TCG guests are CPU-bound, so on 2 CPUs this
 # overlaps one guest's boot and idle time with another's tests. Each
-# guest's output goes to $AXAS_CACHE/selftests-<kernel>.out and is printed
+# guest's output goes to $AXAS_CACHE/selftests-<clone>-<kernel>.out and is printed
 # when it ends. Fails on any failure reported by the tests, a guest kernel
 # report (BUG, WARNING, lockdep, ...) or the harness.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# A missing script is a failure, never a silent skip.
-[ -f "$AXAS_REPO/tools/testing/run.sh" ] ||
-	die "selftests: tools/testing/run.sh is missing"
+# Until the selftests move into tools/testing/selftests/axas, the old
+# layout (tools/testing/*.c and its run.sh) still runs. A missing test
+# directory is a failure, never a silent skip.
+if ls "$AXAS_REPO"/tools/testing/selftests/axas/*_test.c >/dev/null 2>&1; then
+	layout=kselftest
+elif [ -f "$AXAS_REPO/tools/testing/run.sh" ]; then
+	layout=old
+else
+	die "selftests: no tools/testing/selftests/axas/*_test.c"
+fi
 if [ $# -gt 0 ]; then
 	kernels=("$@")
 else
@@ -31,9 +40,17 @@ fi
 jobs=${AXAS_SELFTEST_JOBS:-$(nproc)}
 [ "$jobs" -le 3 ] || jobs=3
 
-ensure_src612	# kselftest_harness.h for the selftests' build
-msg "selftests: building the tools"
-make -s -C "$AXAS_REPO/tools" all
+ksft="$AXAS_CACHE/kselftest-install/$AXAS_REPO_ID"
+if [ $layout = kselftest ]; then
+	msg "selftests: building the tools (axasctl, axas-dump, runas) and the kselftest"
+	make -s -C "$AXAS_REPO/tools" progs
+	kselftest_install "$ksft"
+	guest=(--kselftest "$ksft" -- sh -c 'cd /axas/kselftest && ./run_kselftest.sh')
+else
+	ensure_src612
+	make -s -C "$AXAS_REPO/tools" all
+	guest=(-- sh /axas/testing/run.sh)
+fi
 declare -A ko
 for k in "${kernels[@]}"; do
 	msg "selftests: building axas.ko for $k"
@@ -43,17 +60,17 @@ done
 
 # One guest; its exit status in $AXAS_CACHE/selftests-<kernel>.rc.
 run_one() {
-	local k=$1 out="$AXAS_CACHE/selftests-$1.out" rc=0 t0=$SECONDS
+	local k=$1 out="$AXAS_CACHE/selftests-$AXAS_REPO_ID-$1.out" rc=0 t0=$SECONDS
 	"$AXAS_REPO/tools/qemu/run.sh" --kernel "$k" --module "${ko[$k]}" \
-		--timeout "${SELFTEST_TIMEOUT:-1200}" -- \
-		sh /axas/testing/run.sh >"$out" 2>&1 </dev/null || rc=$?
-	echo "$rc $((SECONDS - t0))" >"$AXAS_CACHE/selftests-$k.rc"
+		--timeout "${SELFTEST_TIMEOUT:-1200}" "${guest[@]}" \
+		>"$out" 2>&1 </dev/null || rc=$?
+	echo "$rc $((SECONDS - t0))" >"$AXAS_CACHE/selftests-$AXAS_REPO_ID-$k.rc"
 }
 
 msg "selftests: ${kernels[*]} under QEMU, $jobs at a time"
 running=()
 for k in "${kernels[@]}"; do
-	rm -f "$AXAS_CACHE/selftests-$k.rc"
+	rm -f "$AXAS_CACHE/selftests-$AXAS_REPO_ID-$k.rc"
 	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
 		wait -n || true
 	done
@@ -65,15 +82,22 @@ wait "${running[@]}" || true
 fail=0
 summary=()
 for k in "${kernels[@]}"; do
-	out="$AXAS_CACHE/selftests-$k.out"
+	out="$AXAS_CACHE/selftests-$AXAS_REPO_ID-$k.out"
 	printf '\n======== selftests on %s ========\n' "$k"
 	cat "$out"
-	read -r rc secs <"$AXAS_CACHE/selftests-$k.rc" || { rc=125; secs=0; }
-	# TAP results at the start of a line: "ok N ...", "not ok N ...",
-	# with "# SKIP" marking a skipped test.
-	passed=$(grep -E '^ok [0-9]+' "$out" | grep -vc '# SKIP' || true)
-	skipped=$(grep -E '^ok [0-9]+' "$out" | grep -c '# SKIP' || true)
-	failed=$(grep -cE '^not ok [0-9]+' "$out" || true)
+	read -r rc secs <"$AXAS_CACHE/selftests-$AXAS_REPO_ID-$k.rc" || { rc=125; secs=0; }
+	# The runner's TAP: "ok N selftests: axas: PROG" per program, and
+	# each program's own TAP (one line per case, "# SKIP" for a skipped
+	# one) nested under "# ". Cases are counted for the test programs,
+	# the top-level line for the scripts, which have no cases. The serial
+	# console can carry stray NUL bytes: read the log as text (-a).
+	cases=$(grep -aE '^# (not )?ok [0-9]+ ' "$out" || true)
+	[ $layout = kselftest ] || cases=$(grep -aE '^(not )?ok [0-9]+ ' "$out" | sed 's/^/# /' || true)
+	scripts=$(grep -aE '^(not )?ok [0-9]+ selftests: axas: .*\.sh' "$out" || true)
+	passed=$(printf '%s\n%s\n' "$cases" "$scripts" | grep -aE '^(# )?ok ' | grep -avc '# SKIP' || true)
+	skipped=$(printf '%s\n%s\n' "$cases" "$scripts" | grep -aE '^(# )?ok ' | grep -ac '# SKIP' || true)
+	failed=$(( $(printf '%s\n' "$cases" | grep -ac '^# not ok' || true) +
+		   $(grep -acE '^not ok [0-9]+ selftests: ' "$out" || true) ))
 	abi=$(sed -n 's/^==> booting Debian \([^ ]*\) in QEMU.*/\1/p' "$out" | head -n 1)
 	summary+=("selftests-$k: $passed passed, $failed failed, $skipped skipped ($abi, exit $rc, ${secs}s)")
 	if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
@@ -82,4 +106,4 @@ for k in "${kernels[@]}"; do
 done
 echo
 printf '%s\n' "${summary[@]}"
-[ $fail -eq 0 ] || die "selftests failed on at least one kernel (see above; logs in $AXAS_CACHE/selftests-*.out)"
+[ $fail -eq 0 ] || die "selftests failed on at least one kernel (see above; logs in $AXAS_CACHE/selftests-$AXAS_REPO_ID-*.out)"

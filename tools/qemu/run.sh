@@ -18,10 +18,13 @@
 #                     root, as `make` builds it; for 6.12 and 6.12-rt: built
 #                     for that kernel under /var/tmp/axas/modules/<abi>)
 #   --mem SIZE        guest memory (default 1G)
+#   --kselftest DIR   an installed kselftest tree (run_kselftest.sh ...) to
+#                     put at /axas/kselftest
 #
 # In the guest: /axas/axas.ko, /axas/build/* (tools/build: the programs,
 # selftests and `runas UID[:GID] CMD` for unprivileged runs), /axas/testing/*
-# (the scripts of tools/testing), PATH=/axas/build:/bin, users root (0),
+# (the scripts of tools/testing), /axas/kselftest (with --kselftest),
+# PATH=/axas/build:/bin, users root (0),
 # user (1000) and nobody (65534). The command runs in /tmp (a tmpfs).
 #
 # It fails (exit 125, or 126 for a kernel report) if the guest never reports the command's end (a
@@ -45,6 +48,7 @@ params=
 module=
 mem=1G
 kernel=${AXAS_KERNEL:-6.1}
+kselftest=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -54,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--params) params=$2; shift ;;
 	--module) module=$2; shift ;;
 	--mem) mem=$2; shift ;;
+	--kselftest) kselftest=$2; shift ;;
 	--) shift; break ;;
 	*) die "unknown option $1 (usage: run.sh [--kernel 6.1|6.12|6.12-rt] [--kvm] [--timeout S] [--no-load] [--params P] [--module KO] -- CMD...)" ;;
 	esac
@@ -101,6 +106,10 @@ fi
 if [ -d "$AXAS_REPO/tools/testing" ]; then
 	find "$AXAS_REPO/tools/testing" -maxdepth 1 -type f ! -name '*.[ch]' -exec cp -p {} "$root/axas/testing/" \;
 fi
+if [ -n "$kselftest" ]; then
+	[ -f "$kselftest/run_kselftest.sh" ] || die "$kselftest has no run_kselftest.sh"
+	cp -a "$kselftest" "$root/axas/kselftest"
+fi
 cat >"$root/etc/passwd" <<'PASSWD'
 root:x:0:0:root:/root:/bin/sh
 user:x:1000:1000:unprivileged user:/tmp:/bin/sh
@@ -126,6 +135,11 @@ export PATH=/axas/build:/bin:/sbin HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# What udev would add: the runner of kselftest writes to /dev/stdout.
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /tmp

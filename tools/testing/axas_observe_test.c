@@ -250,13 +250,38 @@ TEST_F(trace, events_and_fields)
 	EXPECT_EQ(1, count_lines(tr, "axas_protect: "));
 	EXPECT_EQ(1, count_lines(tr, "gpa=0x0 size=0x200000 flags=R ret=0"));
 
-	/* One per writer that removed or downgraded a leaf; none hooked. */
-	EXPECT_EQ(3, count_lines(tr, "axas_invalidate: "));
+	/*
+	 * Every invalidation leaving the core (axas_tlb_invalidate()): the
+	 * break of break-before-make before the split it makes room for,
+	 * the removed page, the downgrade, and the final unmap's tables and
+	 * leaves, tlb_gen never going back; none hooked.
+	 */
+	EXPECT_LT(3, count_lines(tr, "axas_invalidate: "));
+	p = strstr(tr, "gpa=0x40000000 size=0x200000 tlb_gen=0 hooked=0");
+	EXPECT_TRUE(p && strstr(tr, "axas_split: ") && p < strstr(tr, "axas_split: "))
+		TH_LOG("no break of the 2 MiB leaf before its split");
 	EXPECT_EQ(1, count_lines(tr, "gpa=0x40001000 size=0x1000 tlb_gen=1 hooked=0"));
-	EXPECT_EQ(1, count_lines(tr, "gpa=0x0 size=0x200000 tlb_gen=2 hooked=0"));
+	p = strstr(tr, "axas_unmap: ");
+	EXPECT_TRUE(p && strstr(p, "gpa=0x0 size=0x200000 tlb_gen=2 hooked=0") &&
+		    strstr(p, "gpa=0x0 size=0x200000 tlb_gen=2 hooked=0") <
+		    strstr(tr, "axas_protect: "))
+		TH_LOG("no invalidation of the downgraded page inside protect");
 	snprintf(path, sizeof(path), "gpa=0x0 size=0x100000000 tlb_gen=%llu hooked=0",
 		 (unsigned long long)info.tlb_gen);
 	EXPECT_EQ(1, count_lines(tr, path));
+	EXPECT_EQ(0, count_lines(tr, "hooked=1"));
+	{
+		unsigned long long gen, last = 0;
+		const char *q = tr;
+
+		while ((q = strstr(q, " tlb_gen="))) {
+			gen = strtoull(q + 9, NULL, 10);
+			EXPECT_LE(last, gen);
+			last = gen;
+			q++;
+		}
+		EXPECT_EQ(info.tlb_gen, last);
+	}
 	EXPECT_EQ(3, info.tlb_gen);
 	free(tr);
 

@@ -90,7 +90,7 @@ else
 	sed 's/^/#   /' /tmp/ram.txt
 	bad "linear map of System RAM $ram_hpa was not refused"
 fi
-echo Y >$param 2>/dev/null && bad "allow_ram_linear is writable after load"
+(echo Y >$param) 2>/dev/null && bad "allow_ram_linear is writable after load"
 [ "$(cat $param)" = "N" ] || bad "allow_ram_linear changed after load"
 rmmod axas && insmod /axas/axas.ko allow_ram_linear=1 || bad "reload with allow_ram_linear=1"
 [ "$(cat $param)" = "Y" ] || bad "allow_ram_linear=1 at load is not Y"
