@@ -86,13 +86,8 @@ static void hwv_check_leaf(struct hwv_walk *w, u64 gpa, unsigned int level,
 		want = axas_npt_ref_leaf_pte(&w->g, pa, r->prot, level);
 		free = axas_npt_ref_leaf_free_bits(&w->g, r->prot);
 		if ((pte ^ want) & ~free)
-<<<<<<< HEAD
 			hwv_sw_fail(rep, "gpa %#llx: leaf %#llx, manuals: %#llx for prot %#x",
 				    gpa, pte, want, r->prot);
-=======
-			hwv_sw_fail(rep, "gpa %#llx: leaf %#llx, manuals: %#llx (prot %#x, diff %#llx)",
-				    gpa, pte, want, r->prot, (pte ^ want) & ~free);
->>>>>>> wt/engine
 	}
 	if (!r) {
 		hwv_sw_fail(rep, "gpa %#llx: leaf %#llx outside every region",
