@@ -17,6 +17,7 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/axas.h>
+#include <kunit/visibility.h>
 
 #include "axas_core/user.h"
 #include "axas_chardev/chardev.h"
@@ -397,3 +398,4 @@ free_af:
 	kfree(af);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_aspace_fd_create);

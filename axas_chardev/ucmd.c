@@ -10,6 +10,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include "axas_chardev/chardev.h"
 
@@ -86,6 +87,7 @@ long axas_ucmd_dispatch(const struct axas_ioctl_op *ops, unsigned int nr_ops,
 	}
 	return op->execute(&ucmd);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_ucmd_dispatch);
 
 /**
  * axas_ucmd_respond() - copy a handler's output back to the caller
@@ -104,3 +106,4 @@ int axas_ucmd_respond(struct axas_ucmd *ucmd, size_t len)
 		return -EFAULT;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_ucmd_respond);

@@ -34,11 +34,13 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/axas.h>
+#include <kunit/visibility.h>
 
 #include "axas_core/aspace.h"
 #include "axas_core/user.h"
 
 bool axas_allow_ram_linear;
+EXPORT_SYMBOL_IF_KUNIT(axas_allow_ram_linear);
 module_param_named(allow_ram_linear, axas_allow_ram_linear, bool, 0444);
 MODULE_PARM_DESC(allow_ram_linear,
 		 "Allow linear regions over host System RAM for userspace (set at load time only; default: no)");
@@ -79,6 +81,7 @@ size_t axas_host_span(u64 hpa, size_t len, bool *ram)
 	*ram = true;
 	return min_t(u64, len, res.end + 1 - hpa);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_host_span);
 
 static int axas_res_exclusive(struct resource *res, void *arg)
 {
@@ -111,6 +114,7 @@ bool axas_host_exclusive(u64 hpa, u64 size)
 	return walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_MEM, hpa, end,
 				   NULL, axas_res_exclusive) > 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_host_exclusive);
 
 /**
  * axas_linear_host_check() - may this caller have host memory mapped?
@@ -144,6 +148,7 @@ int axas_linear_host_check(u64 hpa, u64 size, unsigned int caller)
 		return -EPERM;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_linear_host_check);
 
 /* ---- copies that never fault while the lock is held ---- */
 

@@ -19,6 +19,7 @@
 #include "axas_core/aspace.h"
 #include "axas_core/user.h"
 #include <trace/events/axas.h>
+#include <kunit/visibility.h>
 
 /*
  * Allocation-failure injection: table pages, data pages and region
@@ -197,6 +198,7 @@ void __axas_aspace_charge_to(struct axas_aspace *as, struct user_struct *user,
 	as->acct_vm = &as->acct_own;
 #endif
 }
+EXPORT_SYMBOL_IF_KUNIT(__axas_aspace_charge_to);
 
 /**
  * axas_aspace_charge_caller() - charge the space's data pages to the caller

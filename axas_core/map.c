@@ -36,6 +36,7 @@
 #include "axas_core/aspace.h"
 #include "axas_core/user.h"
 #include <trace/events/axas.h>
+#include <kunit/visibility.h>
 
 /* The widest host-physical address the CPU can emit. */
 static unsigned int axas_host_phys_bits(void)
@@ -197,6 +198,7 @@ int axas_map_linear_caller(struct axas_aspace *as, u64 gpa, u64 hpa,
 
 	return axas_add_region(as, &tmpl, axas_fill_linear, NULL);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_map_linear_caller);
 
 /* The pages of a populate, handed to axas_npt_map_each() in list order. */
 static u64 axas_populate_next_pa(void *arg, u64 gpa)
@@ -567,6 +569,7 @@ out:
 	trace_axas_protect(as, gpa, size, flags, ret);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_protect_caller);
 
 /**
  * axas_clear() - remove every region and mapping

@@ -161,6 +161,7 @@ bool axas_npt_prot_fits(const struct axas_npt *npt, u32 prot)
 		return false;
 	return !npt->fmt->read_implied || (prot & AXAS_MAP_READ);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_prot_fits);
 
 static struct page *axas_npt_alloc(struct axas_npt *npt, unsigned int order)
 {
