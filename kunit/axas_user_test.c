@@ -14,6 +14,7 @@
 #include <linux/cpumask.h>
 #include <linux/cred.h>
 #include <linux/delay.h>
+#include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>

@@ -10,6 +10,7 @@
 #include <kunit/test.h>
 #include <linux/bits.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
