@@ -171,6 +171,57 @@ static int axfd_discard(struct axas_ucmd *ucmd)
 	return axas_discard(af->as, r->gpa, r->length);
 }
 
+static int axfd_set_dirty_tracking(struct axas_ucmd *ucmd)
+{
+	struct axas_file *af = ucmd->af;
+	struct axas_range *r = ucmd->cmd;
+
+	return axas_set_dirty_tracking(af->as, r->gpa, r->length, r->flags);
+}
+
+/*
+ * The report is built in kernel memory and copied out with no lock held
+ * (the bitmap may be our own mmap). If the copy fails, the bits it took go
+ * back: a later call reports them.
+ */
+static int axfd_get_dirty_bitmap(struct axas_ucmd *ucmd)
+{
+	struct axas_file *af = ucmd->af;
+	struct axas_dirty_bitmap *d = ucmd->cmd;
+	unsigned long nbits, i, words, *bits;
+	struct axas_stats st;
+	int ret;
+
+	if (d->flags & ~AXAS_DIRTY_NO_CLEAR)
+		return -EINVAL;
+	/* The core checks the range; this bounds the buffer first. */
+	axas_aspace_stats(af->as, &st);
+	if (!d->length || d->length > st.size)
+		return -EINVAL;
+	nbits = d->length >> PAGE_SHIFT;
+	words = BITS_TO_LONGS(nbits);
+	bits = kvcalloc(words, sizeof(*bits), GFP_KERNEL_ACCOUNT);
+	if (!bits)
+		return -ENOMEM;
+	ret = axas_get_dirty_bitmap(af->as, d->gpa, d->length, bits, d->flags);
+	if (ret)
+		goto out;
+	/* 64-bit only (Kconfig): a long is the __u64 word of the ABI. */
+	for (i = 0; i < words; i++)
+		bits[i] = (__force unsigned long)cpu_to_le64(bits[i]);
+	if (copy_to_user(u64_to_user_ptr(d->bitmap), bits,
+			 words * sizeof(*bits))) {
+		for (i = 0; i < words; i++)
+			bits[i] = le64_to_cpu((__force __le64)bits[i]);
+		if (!(d->flags & AXAS_DIRTY_NO_CLEAR))
+			axas_mark_dirty_bitmap(af->as, d->gpa, bits, nbits);
+		ret = -EFAULT;
+	}
+out:
+	kvfree(bits);
+	return ret;
+}
+
 static int axfd_get_regions(struct axas_ucmd *ucmd)
 {
 	struct axas_file *af = ucmd->af;
@@ -239,6 +290,10 @@ static const struct axas_ioctl_op axfd_ioctl_ops[] = {
 		      struct axas_range, length),
 	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_GET_REGIONS, axfd_get_regions,
 		      struct axas_regions, regions),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_SET_DIRTY_TRACKING,
+		      axfd_set_dirty_tracking, struct axas_range, length),
+	AXAS_IOCTL_OP(AXFD_CMD_BASE, AXAS_IOC_GET_DIRTY_BITMAP,
+		      axfd_get_dirty_bitmap, struct axas_dirty_bitmap, bitmap),
 };
 
 static long axfd_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

@@ -48,6 +48,7 @@ union axas_ucmd_buffer {
 	struct axas_dump dump;
 	struct axas_map_user map_user;
 	struct axas_regions regions;
+	struct axas_dirty_bitmap dirty_bitmap;
 };
 
 /**

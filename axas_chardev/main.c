@@ -47,6 +47,7 @@ static int axdev_check_extension(struct axas_ucmd *ucmd)
 	case AXAS_CAP_DISCARD:
 	case AXAS_CAP_REGIONS:
 	case AXAS_CAP_HUGE_ALLOC:
+	case AXAS_CAP_DIRTY_TRACKING:
 	case AXAS_CAP_CONSUMER:
 		return 1;
 	default:

@@ -328,6 +328,7 @@ static ssize_t axas_access_chunk(struct axas_aspace *as, u64 gpa,
 				 struct iov_iter *iter, unsigned int flags)
 {
 	struct axas_region *r;
+	ssize_t ret;
 	size_t len;
 
 	r = axas_region_find(as, gpa);
@@ -346,8 +347,12 @@ static ssize_t axas_access_chunk(struct axas_aspace *as, u64 gpa,
 	if (r->kind == AXAS_REGION_LINEAR)
 		return axas_access_linear(r->hpa + (gpa - r->start), len, iter,
 					  flags);
-	return axas_access_alloc(as, r, gpa, len, iter,
-				 flags & AXAS_ACCESS_WRITE);
+	ret = axas_access_alloc(as, r, gpa, len, iter,
+				flags & AXAS_ACCESS_WRITE);
+	/* Host writes count for dirty tracking as guest writes do. */
+	if (ret > 0 && (flags & AXAS_ACCESS_WRITE))
+		axas_mark_dirty(as, gpa, ret);
+	return ret;
 }
 
 /**

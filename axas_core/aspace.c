@@ -351,6 +351,8 @@ struct axas_aspace *axas_aspace_create(u32 format, u32 gpa_bits, u64 base,
 	atomic64_set(&as->tlb_gen, 0);
 	atomic_long_set(&as->acct_own, 0);
 	atomic_set(&as->fail_huge, 0);
+	xa_init(&as->dirty_chunks);
+	atomic64_set(&as->dirty_logged, 0);
 
 	ret = axas_npt_init(&as->npt, format, gpa_bits, &axas_npt_ops, as);
 	if (ret) {
@@ -418,6 +420,7 @@ static void axas_aspace_release(struct kref *ref)
 	axas_npt_destroy(&as->npt);
 	up_write(&as->lock);
 	axas_region_free_all(as);
+	axas_dirty_destroy(as);
 	if (as->acct_user)
 		free_uid(as->acct_user);
 	kfree(as);

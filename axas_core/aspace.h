@@ -14,6 +14,7 @@
 #include <linux/seqlock.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
+#include <linux/xarray.h>
 #include <linux/axas.h>
 
 #include "axas_npt/npt.h"
@@ -39,7 +40,7 @@
  *
  * @start, @end, @hpa, @kind and @flags never change once the region is in
  * the tree (lockless readers use them): a split replaces it by new regions.
- * @prot is only read under the lock.
+ * @prot is read under the lock, except by translate (READ_ONCE()).
  */
 struct axas_region {
 	struct rb_node rb;
@@ -112,6 +113,11 @@ struct axas_pin {
  *	fails (AXAS_MAP_HUGE regions then fall back to 4 KiB pages)
  * @host_mapping: the VMM mappings of the space (mmap of its fd), or NULL;
  *	removed pages are zapped from it before they are freed
+ * @dirty_chunks: dirty tracking state per 32 MiB (dirty.c)
+ * @dirty_tracked: pages tracked (changed under the writer)
+ * @dirty_logged: write faults dirty tracking resolved
+ * @dirty_wp: use write protection even where the format has a hardware
+ *	dirty bit (a test hook, set before tracking starts)
  */
 struct axas_aspace {
 	struct kref ref;
@@ -137,6 +143,10 @@ struct axas_aspace {
 	unsigned long acct_limit;
 	atomic_t fail_huge;
 	struct address_space *host_mapping;
+	struct xarray dirty_chunks;
+	unsigned long dirty_tracked;
+	atomic64_t dirty_logged;
+	bool dirty_wp;
 };
 
 /* aspace.c */
@@ -177,6 +187,14 @@ int axas_fault_in_locked(struct axas_aspace *as, const struct axas_region *r,
 			 u64 gpa, u32 *result);
 int axas_map_alloc_huge_populated(struct axas_aspace *as,
 				  const struct axas_region *tmpl);
+
+/* dirty.c */
+bool axas_dirty_tracked(struct axas_aspace *as, u64 gpa);
+bool axas_dirty_log_fault(struct axas_aspace *as, u64 gpa, u32 access,
+			  u32 *result);
+bool axas_dirty_block_tracked(struct axas_aspace *as, u64 gpa, u64 size);
+void axas_dirty_forget(struct axas_aspace *as, u64 gpa, u64 end);
+void axas_dirty_destroy(struct axas_aspace *as);
 
 /* map.c */
 int axas_check_flags(u32 flags, u32 allowed);
@@ -256,6 +274,17 @@ static inline int axas_test_fail_left(struct axas_aspace *as)
 static inline void axas_test_fail_huge(struct axas_aspace *as, bool fail)
 {
 	atomic_set(&as->fail_huge, fail);
+}
+
+/**
+ * axas_test_dirty_wp() - make dirty tracking use write protection
+ * @as: the address space, before tracking starts
+ * @wp: true for write protection even where the format has a hardware
+ *	dirty bit
+ */
+static inline void axas_test_dirty_wp(struct axas_aspace *as, bool wp)
+{
+	as->dirty_wp = wp;
 }
 
 #endif /* _AXAS_CORE_ASPACE_H */

@@ -93,7 +93,10 @@ int axas_fault_in_locked(struct axas_aspace *as, const struct axas_region *r,
 {
 	int ret;
 
-	if (axas_block_is_huge(r, gpa)) {
+	/* Tracked pages are logged one by one: no 2 MiB leaf over them. */
+	if (axas_block_is_huge(r, gpa) &&
+	    !axas_dirty_block_tracked(as, ALIGN_DOWN(gpa, AXAS_HUGE_SIZE),
+				      AXAS_HUGE_SIZE)) {
 		ret = axas_fault_in_huge(as, r, gpa, result);
 		if (ret != -EAGAIN)
 			return ret;
@@ -120,7 +123,9 @@ static bool axas_leaf_present(struct axas_aspace *as, u64 gpa,
  * @result: set to an AXAS_FAULT_* value when 0 is returned
  *
  * Checks, in order: no region holds @gpa (%AXAS_FAULT_NOT_MAPPED); the
- * region forbids @access (%AXAS_FAULT_PERM); the region is linear or user
+ * region forbids @access (%AXAS_FAULT_PERM); a write on a page that dirty
+ * tracking made clean (%AXAS_FAULT_LOGGED: the page is marked dirty and
+ * writable again, so the next write needs no fault); the region is linear or user
  * memory, or populated and the page is there (%AXAS_FAULT_NOT_LAZY); the
  * page is already mapped (%AXAS_FAULT_SPURIOUS: the page and its contents
  * are kept); otherwise a zeroed page is allocated and mapped with the
@@ -152,6 +157,8 @@ int axas_handle_page_fault(struct axas_aspace *as, u64 gpa, u32 access,
 		*result = AXAS_FAULT_NOT_MAPPED;
 	else if (access & ~r->prot)
 		*result = AXAS_FAULT_PERM;
+	else if (axas_dirty_log_fault(as, gpa, access, result))
+		;	/* a tracked write on a clean page: logged */
 	else if (r->kind != AXAS_REGION_ALLOC)
 		*result = AXAS_FAULT_NOT_LAZY;
 	else if (axas_leaf_present(as, gpa, &leaf))
@@ -199,6 +206,9 @@ int axas_translate(struct axas_aspace *as, u64 gpa, struct axas_xlate *x)
 		x->limit = r->end - gpa;
 		x->page_size = leaf.size;
 		x->prot = leaf.prot & AXAS_REGION_PROT_MASK;
+		/* A clean tracked page shows what it may become. */
+		if (axas_dirty_tracked(as, gpa))
+			x->prot |= READ_ONCE(r->prot) & AXAS_MAP_WRITE;
 		x->kind = r->kind;
 	}
 	rcu_read_unlock();

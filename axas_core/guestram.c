@@ -459,14 +459,21 @@ EXPORT_SYMBOL_GPL(axas_map_user);
 
 /* --- discard --------------------------------------------------------- */
 
+struct axas_discard_ctx {
+	struct axas_aspace *as;
+	struct list_head pages;
+};
+
+/* A discarded page reads as zeros from now on: a change tracking reports. */
 static void axas_discard_leaf(const struct axas_npt_leaf *leaf, void *arg)
 {
-	struct list_head *pages = arg;
+	struct axas_discard_ctx *ctx = arg;
 	struct page *page = pfn_to_page(PHYS_PFN(leaf->pa));
 	unsigned long i;
 
 	for (i = 0; i < leaf->size >> PAGE_SHIFT; i++)
-		list_add_tail(&nth_page(page, i)->lru, pages);
+		list_add_tail(&nth_page(page, i)->lru, &ctx->pages);
+	axas_mark_dirty(ctx->as, leaf->gpa, leaf->size);
 }
 
 /**
@@ -488,11 +495,12 @@ static void axas_discard_leaf(const struct axas_npt_leaf *leaf, void *arg)
  */
 int axas_discard(struct axas_aspace *as, u64 gpa, u64 size)
 {
+	struct axas_discard_ctx ctx = { .as = as };
 	struct axas_npt_gather g;
 	struct axas_region *r;
-	LIST_HEAD(pages);
 	int ret;
 
+	INIT_LIST_HEAD(&ctx.pages);
 	ret = axas_check_range(as, gpa, size);
 	if (ret)
 		return ret;
@@ -509,7 +517,7 @@ int axas_discard(struct axas_aspace *as, u64 gpa, u64 size)
 	}
 	axas_npt_gather_init(&g);
 	g.leaf_removed = axas_discard_leaf;
-	g.arg = &pages;
+	g.arg = &ctx;
 	/*
 	 * The walk lets faults in every 2 MiB: a page faulted in behind it
 	 * stays (a fresh lazy page), one ahead of it is discarded too.
@@ -517,13 +525,13 @@ int axas_discard(struct axas_aspace *as, u64 gpa, u64 size)
 	g.flags = AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE;
 	ret = axas_npt_unmap(&as->npt, gpa, size, &g);
 	if (ret && ret != -EINTR) {
-		WARN_ON_ONCE(!list_empty(&pages) || !list_empty(&g.tables));
+		WARN_ON_ONCE(!list_empty(&ctx.pages) || !list_empty(&g.tables));
 		goto out;
 	}
 	/* -EINTR: the caller is dying; what was discarded stays discarded. */
 	axas_flush(as, gpa, size, &g);
 	axas_zap_host(as, gpa, size);
-	axas_free_data_pages(as, &pages);
+	axas_free_data_pages(as, &ctx.pages);
 out:
 	axas_writer_unlock(as);
 	return ret;

@@ -438,6 +438,8 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 		axas_region_retire(r);
 	}
 	axas_region_set_dying(as, 0, 0);
+	/* Gone pages are not reported; the range stays tracked. */
+	axas_dirty_forget(as, gpa, end);
 	axas_free_data_pages(as, &ctx.pages);
 out:
 	axas_region_free_spare(&spare);
@@ -455,8 +457,8 @@ static void axas_protect_region(struct axas_aspace *as, struct axas_region *r,
 	struct axas_region *piece;
 
 	if (r->start >= start && r->end <= end) {
-		/* Lockless readers never look at prot: change it in place. */
-		r->prot = prot;
+		/* Only translate reads it locklessly (a u32): change it in place. */
+		WRITE_ONCE(r->prot, prot);
 		return;
 	}
 	axas_region_remove(as, r);
@@ -606,6 +608,8 @@ void axas_clear(struct axas_aspace *as)
 		axas_region_retire(r);
 	}
 	axas_region_set_dying(as, 0, 0);
+	/* Gone pages are not reported; the range stays tracked. */
+	axas_dirty_forget(as, as->base, as->base + as->size);
 	axas_free_data_pages(as, &ctx.pages);
 	axas_writer_unlock(as);
 }

@@ -20,6 +20,7 @@
 #define S2AP_W			BIT_ULL(7)
 #define S2_SH			GENMASK_ULL(9, 8)
 #define S2_AF			BIT_ULL(10)
+#define S2_DBM			BIT_ULL(51)	/* FEAT_HAFDBS: dirty bit modifier */
 #define S2_XN			BIT_ULL(54)	/* XN[1]: no execution at EL1/EL0 */
 #define S2_ADDR			GENMASK_ULL(47, 12)
 
@@ -78,7 +79,8 @@ static u32 s2_pte_prot(u64 pte)
 
 	if (pte & S2AP_R)
 		prot |= AXAS_MAP_READ;
-	if (pte & S2AP_W)
+	/* A clean leaf (DBM, S2AP[1] clear) is writable: the write marks it. */
+	if (pte & (S2AP_W | S2_DBM))
 		prot |= AXAS_MAP_WRITE;
 	if (!(pte & S2_XN))
 		prot |= AXAS_MAP_EXEC;
@@ -114,4 +116,7 @@ const struct axas_npt_fmt axas_npt_fmt_arm_s2 = {
 	.pte_pa = s2_pte_pa,
 	.pte_prot = s2_pte_prot,
 	.root_reg = s2_root_reg,
+	/* With VTCR_EL2.HD a write to a DBM leaf sets S2AP[1]; else it faults. */
+	.hw_dirty = S2AP_W,
+	.hw_clean = S2_DBM,
 };

@@ -922,11 +922,12 @@ int axas_npt_probe_level(struct axas_npt *npt, u64 gpa)
 
 /*
  * Replace a huge leaf by a table of equal leaves: break (the leaf becomes
- * invalid and its range is invalidated), then make (the filled table). The
+ * invalid and its range is invalidated), then make (the filled table), from
+ * a page of @ctx->gather's @split or @spare. The
  * Arm ARM forbids changing the block size of a live entry in one store
  * (TLB conflict aborts); on x86 it is the iTLB-multihit hazard.
  */
-static int axas_npt_split(const struct axas_npt_visit_ctx *ctx)
+int axas_npt_split(const struct axas_npt_visit_ctx *ctx)
 {
 	const struct axas_npt_fmt *fmt = ctx->npt->fmt;
 	struct axas_npt_gather *g = ctx->gather;
@@ -937,9 +938,15 @@ static int axas_npt_split(const struct axas_npt_visit_ctx *ctx)
 	u64 *table;
 	int i;
 
-	if (WARN_ON_ONCE(!g || !g->nr_split))
+	if (g && g->nr_split) {
+		page = g->split[--g->nr_split];
+	} else if (g && !list_empty(&g->spare)) {
+		page = list_first_entry(&g->spare, struct page, lru);
+		list_del(&page->lru);
+	} else {
+		WARN_ON_ONCE(1);
 		return -ENOMEM;
-	page = g->split[--g->nr_split];
+	}
 	table = page_address(page);
 	for (i = 0; i < AXAS_NPT_PTES_PER_PAGE; i++)
 		table[i] = fmt->mk_leaf(pa + i * step, prot, ctx->level - 1);

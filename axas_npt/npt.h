@@ -80,6 +80,10 @@ struct axas_npt;
  * @pte_pa: output address of an entry at @level
  * @pte_prot: AXAS_MAP_* bits of a leaf
  * @root_reg: the value to load into EPTP / VTTBR_EL2 / hgatp
+ * @hw_dirty: the leaf bit a write sets in hardware when the consumer turns
+ *	dirty logging on (RISC-V and AMD NPT: D; Arm: S2AP[1] of a leaf with
+ *	DBM), clear in a clean leaf; 0 when axas uses write protection only
+ * @hw_clean: bits a clean writable leaf carries besides (Arm: DBM)
  */
 struct axas_npt_fmt {
 	u32 id;
@@ -97,6 +101,8 @@ struct axas_npt_fmt {
 	u64 (*pte_pa)(u64 pte, unsigned int level);
 	u32 (*pte_prot)(u64 pte);
 	u64 (*root_reg)(const struct axas_npt *npt);
+	u64 hw_dirty;
+	u64 hw_clean;
 };
 
 /*
@@ -243,6 +249,8 @@ struct axas_npt_leaf {
  *	was done, nothing from here on
  * @nr_split: pages in @split
  * @split: tables set aside for splits before anything changes
+ * @spare: more such tables, for walks that split every huge leaf of a
+ *	range (axas_npt_clean()); linked through page->lru
  */
 struct axas_npt_gather {
 	struct list_head tables;
@@ -256,6 +264,7 @@ struct axas_npt_gather {
 	u64 stopped_at;
 	unsigned int nr_split;
 	struct page *split[AXAS_NPT_SPLIT_MAX];
+	struct list_head spare;
 };
 
 static inline void axas_npt_gather_init(struct axas_npt_gather *g)
@@ -270,6 +279,7 @@ static inline void axas_npt_gather_init(struct axas_npt_gather *g)
 	g->inv_end = 0;
 	g->stopped_at = 0;
 	g->nr_split = 0;
+	INIT_LIST_HEAD(&g->spare);
 }
 
 /* Callbacks of axas_npt_visit_leaves() and axas_npt_visit_tables(). */
@@ -316,5 +326,33 @@ int axas_npt_prepare_splits(struct axas_npt *npt, u64 gpa, u64 size,
 			    struct axas_npt_gather *g);
 int axas_npt_visit_tables(struct axas_npt *npt, axas_npt_table_fn fn, void *arg);
 void axas_npt_free_tables(struct axas_npt_gather *g);
+
+/*
+ * Dirty logging (dirty.c). A clean leaf makes the next guest write visible:
+ * with %AXAS_NPT_DIRTY_HW the format's hardware dirty bit is cleared (the
+ * hardware sets it again, or faults where the consumer did not turn
+ * hardware updates on); without it write permission is removed and the
+ * write faults. Only 4 KiB leaves are ever clean.
+ */
+#define AXAS_NPT_DIRTY_HW	BIT(0)	/* use &axas_npt_fmt.hw_dirty */
+#define AXAS_NPT_DIRTY_PEEK	BIT(1)	/* report dirty leaves, change nothing */
+
+/* Called for each dirty range a walk finds. */
+typedef void (*axas_npt_dirty_fn)(void *arg, u64 gpa, u64 size);
+
+static inline bool axas_npt_has_hw_dirty(const struct axas_npt *npt)
+{
+	return npt->fmt->hw_dirty;
+}
+
+unsigned long axas_npt_split_all_need(struct axas_npt *npt, u64 gpa, u64 size);
+int axas_npt_spare_alloc(struct axas_npt *npt, unsigned long nr,
+			 struct axas_npt_gather *g);
+void axas_npt_spare_drain(struct axas_npt_gather *g);
+int axas_npt_clean(struct axas_npt *npt, u64 gpa, u64 size, unsigned int flags,
+		   axas_npt_dirty_fn report, void *arg, struct axas_npt_gather *g);
+void axas_npt_restore(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
+		      struct axas_npt_gather *g);
+int axas_npt_set_dirty(struct axas_npt *npt, u64 gpa, unsigned int flags);
 
 #endif /* _AXAS_NPT_H */

@@ -81,6 +81,7 @@ void axas_npt_invalidate(struct axas_npt *npt, u64 gpa, u64 size);
 void axas_npt_break_pte(const struct axas_npt_visit_ctx *ctx);
 void axas_npt_make_pte(const struct axas_npt_visit_ctx *ctx, u64 pte);
 void axas_npt_gather_pending(const struct axas_npt_visit_ctx *ctx);
+int axas_npt_split(const struct axas_npt_visit_ctx *ctx);
 bool axas_npt_should_yield(struct axas_npt *npt, unsigned int flags, unsigned long count);
 
 static inline u64 *axas_npt_table_va(const struct axas_npt *npt, u64 pte,

@@ -293,8 +293,11 @@ static void ref_decode_s2(u64 pte, unsigned int level, struct axas_npt_ref_entry
 		ref_bad(e, "S2: block descriptor at level 3 is reserved");
 	if (!(pte & S2_TABLE_OR_PAGE) && level > 2)
 		ref_bad(e, "S2: no block above 1 GiB with the 4 KiB granule");
-	if (pte & (S2_HI | S2_OA_HI | S2_DBM | S2_CONT | S2_NT))
-		ref_bad(e, "S2: leaf with 63:59, DBM, Contiguous, OA[51:48] or nT set");
+	if (pte & (S2_HI | S2_OA_HI | S2_CONT | S2_NT))
+		ref_bad(e, "S2: leaf with 63:59, Contiguous, OA[51:48] or nT set");
+	/* FEAT_HAFDBS: with VTCR_EL2.HD a write sets S2AP[1], else faults. */
+	if ((pte & S2_DBM) && !(pte & S2_AP_W))
+		e->clean = true;
 	if (!(pte & S2_AF))
 		ref_bad(e, "S2: leaf without AF faults on first access");
 	if (FIELD_GET(S2_SH, pte) == 1)
@@ -363,8 +366,9 @@ static void ref_decode_rv(u64 pte, unsigned int level, struct axas_npt_ref_entry
 		ref_bad(e, "G-stage: G must be 0");
 	if (!(pte & RV_A))
 		ref_bad(e, "G-stage: leaf without A");
+	/* Without Svadu the write faults; with henvcfg.ADUE it sets D. */
 	if ((pte & RV_W) && !(pte & RV_D))
-		ref_bad(e, "G-stage: writable leaf without D");
+		e->clean = true;
 	switch (FIELD_GET(RV_PBMT, pte)) {
 	case 0:
 		break;
@@ -426,8 +430,6 @@ static void ref_decode_npt(u64 pte, unsigned int level,
 	}
 	if (level > 2)
 		ref_bad(e, "NPT: PS in a PML4E/PML5E is reserved (MBZ)");
-	if ((pte & X86_RW) && !(pte & X86_D))
-		ref_bad(e, "NPT: writable leaf without D");
 	/* host PAT slot = PAT:PCD:PWT; PAT is bit 7 at 4 KiB, 12 above */
 	slot = FIELD_GET(X86_PWT, pte) | FIELD_GET(X86_PCD, pte) << 1;
 	if (pte & (level ? X86_PAT_LARGE : X86_PS_OR_PAT))
@@ -447,6 +449,9 @@ static void ref_decode_npt(u64 pte, unsigned int level,
 	e->prot |= AXAS_MAP_READ;
 	if (pte & X86_RW)
 		e->prot |= AXAS_MAP_WRITE;
+	/* The CPU sets D on the first write through the leaf (APM 15.25.5). */
+	if ((pte & X86_RW) && !(pte & X86_D))
+		e->clean = true;
 	if (!(pte & X86_NX))
 		e->prot |= AXAS_MAP_EXEC;
 	pa = pte & X86_ADDR;
@@ -501,6 +506,7 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
 	e->shape = AXAS_NPT_REF_NONE;
 	e->pa = 0;
 	e->prot = 0;
+	e->clean = false;
 	e->why = NULL;
 
 	switch (g->format) {
@@ -934,7 +940,36 @@ int axas_npt_ref_translate(const struct axas_npt_ref_geom *g, u64 root_pa, u64 g
 			leaf->prot = e.prot;
 			leaf->level = level;
 			leaf->pte = pte;
+			leaf->clean = e.clean;
+			leaf->ptep = (u64 *)&va[idx % REF_PTES];
 			return 0;
 		}
+	}
+}
+
+/**
+ * axas_npt_ref_hw_dirty_bit() - the leaf bit a CPU sets when it writes
+ * @format: AXAS_FMT_* value
+ *
+ * What a test writes into a clean leaf to act as the hardware: RISC-V D
+ * (bit 7), Arm S2AP[1] (bit 7, set by FEAT_HAFDBS in a DBM leaf), AMD
+ * NPT D (bit 6).
+ *
+ * Return: the bit, or 0 for EPT (axas does not turn EPT A/D flags on).
+ */
+u64 axas_npt_ref_hw_dirty_bit(u32 format)
+{
+	switch (format) {
+	case AXAS_FMT_ARM_S2:
+		return S2_AP_W;
+	case AXAS_FMT_AMD_NPT4:
+	case AXAS_FMT_AMD_NPT5:
+		return X86_D;
+	case AXAS_FMT_SV39X4:
+	case AXAS_FMT_SV48X4:
+	case AXAS_FMT_SV57X4:
+		return RV_D;
+	default:
+		return 0;
 	}
 }

@@ -44,6 +44,10 @@ struct axas_npt_ref_geom {
  * @prot: AXAS_MAP_READ/WRITE/EXEC/DEVICE/UNCACHED
  * @level: level of the entry
  * @pte: the raw entry
+ * @clean: writable, and the next write is seen (a dirty bit the CPU sets,
+ *	or a fault without the hardware feature); @prot shows what the CPU
+ *	allows without that feature
+ * @ptep: where the entry is (tests act as the CPU through it)
  */
 struct axas_npt_ref_leaf {
 	u64 gpa;
@@ -52,6 +56,8 @@ struct axas_npt_ref_leaf {
 	u32 prot;
 	unsigned int level;
 	u64 pte;
+	bool clean;
+	u64 *ptep;
 };
 
 enum axas_npt_ref_kind {
@@ -69,6 +75,7 @@ enum axas_npt_ref_kind {
  *	a level without blocks, a pointer at the last level)
  * @pa: next table (TABLE) or output address (LEAF)
  * @prot: AXAS_MAP_* bits of a LEAF
+ * @clean: a LEAF the next write marks dirty (see &struct axas_npt_ref_leaf)
  * @why: for BAD, the rule the entry breaks
  */
 struct axas_npt_ref_entry {
@@ -76,6 +83,7 @@ struct axas_npt_ref_entry {
 	enum axas_npt_ref_kind shape;
 	u64 pa;
 	u32 prot;
+	bool clean;
 	const char *why;
 };
 
@@ -118,5 +126,7 @@ const u64 *axas_npt_ref_table_va(u64 pa);
 int axas_npt_ref_walk_all(struct axas_npt_ref_walk *w, u64 root_pa);
 int axas_npt_ref_translate(const struct axas_npt_ref_geom *g, u64 root_pa, u64 gpa,
 			   struct axas_npt_ref_leaf *leaf);
+
+u64 axas_npt_ref_hw_dirty_bit(u32 format);
 
 #endif /* _AXAS_KUNIT_REF_DECODE_H */

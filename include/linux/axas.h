@@ -127,6 +127,22 @@ int axas_dump_tables(struct axas_aspace *as,
 				 u64 pa, const void *page),
 		     void *arg);
 
+/* Dirty tracking (SPEC 8.8); what axas_dirty_hw_needs() answers. */
+#define AXAS_DIRTY_HW_NONE	0	/* write protection: writes fault */
+#define AXAS_DIRTY_HW_ADUE	1	/* RISC-V: set henvcfg.ADUE (Svadu) */
+#define AXAS_DIRTY_HW_HD	2	/* Arm: set VTCR_EL2.HD */
+#define AXAS_DIRTY_HW_AMD	3	/* AMD NPT: the CPU sets D by itself */
+
+int axas_set_dirty_tracking(struct axas_aspace *as, u64 gpa, u64 size,
+			    u32 flags);
+int axas_get_dirty_bitmap(struct axas_aspace *as, u64 gpa, u64 size,
+			  unsigned long *bitmap, u32 flags);
+void axas_mark_dirty(struct axas_aspace *as, u64 gpa, u64 size);
+void axas_mark_dirty_bitmap(struct axas_aspace *as, u64 gpa,
+			    const unsigned long *bitmap, unsigned long nbits);
+u32 axas_dirty_hw_needs(struct axas_aspace *as);
+void axas_dirty_stats(struct axas_aspace *as, u64 *tracked, u64 *logged);
+
 int axas_register_invalidate(struct axas_aspace *as,
 			     const struct axas_invalidate_ops *ops,
 			     void *priv);

@@ -172,6 +172,13 @@ chmod 755 "$root/init" "$root/axas/cmd"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initrd"
 
 # --- boot
+# The RT kernel patches its text (static calls, int3 + IPI) while the other
+# vCPU runs; under multi-threaded TCG that once left CPU 1 executing a stale
+# int3 (an Oops in sched_clock_cpu at 2 s of boot, 2026-12-02). One TCG
+# thread makes cross-modifying code coherent; both vCPUs still interleave.
+if [ "$kernel" = 6.12-rt ] && [ "${accel[*]}" = "-accel tcg" ]; then
+	accel=(-accel tcg,thread=single)
+fi
 msg "booting Debian $abi in QEMU (${accel[*]}, timeout ${timeout}s): $*"
 log="$work/console.log"
 start=$(date +%s.%N)

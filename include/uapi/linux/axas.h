@@ -64,6 +64,11 @@ enum axas_format {
 /** AXAS_CAP_HUGE_ALLOC - %AXAS_MAP_HUGE on %AXAS_IOC_MAP_ALLOC */
 #define AXAS_CAP_HUGE_ALLOC	6
 /**
+ * AXAS_CAP_DIRTY_TRACKING - %AXAS_IOC_SET_DIRTY_TRACKING and
+ * %AXAS_IOC_GET_DIRTY_BITMAP
+ */
+#define AXAS_CAP_DIRTY_TRACKING	7
+/**
  * AXAS_CAP_CONSUMER - an in-kernel consumer (a hypervisor module) can take
  * an address-space fd, bind invalidation callbacks and load the space's
  * registers (Documentation/kernel-api.rst, "Consumers")
@@ -95,6 +100,7 @@ enum axas_format {
 #define AXAS_FAULT_NOT_MAPPED	3	/* no region covers the address */
 #define AXAS_FAULT_PERM		4	/* the region forbids this access */
 #define AXAS_FAULT_NOT_LAZY	5	/* linear or populated region */
+#define AXAS_FAULT_LOGGED	6	/* a tracked write: marked dirty, writable */
 
 /**
  * struct axas_new - argument of %AXAS_IOC_NEW
@@ -314,6 +320,30 @@ struct axas_dump_header {
 	__u64 pad[3];
 };
 
+/* struct axas_range.flags of %AXAS_IOC_SET_DIRTY_TRACKING */
+#define AXAS_DIRTY_ENABLE	(1U << 0)	/* start tracking (else stop) */
+/* struct axas_dirty_bitmap.flags */
+#define AXAS_DIRTY_NO_CLEAR	(1U << 0)	/* report, but keep the pages dirty */
+
+/**
+ * struct axas_dirty_bitmap - argument of %AXAS_IOC_GET_DIRTY_BITMAP
+ * @size: sizeof(struct axas_dirty_bitmap) as the caller compiled it
+ * @flags: 0 or %AXAS_DIRTY_NO_CLEAR
+ * @gpa: first guest-physical address (4 KiB aligned)
+ * @length: bytes (4 KiB aligned, nonzero)
+ * @bitmap: user pointer to length / 4096 bits rounded up to whole __u64
+ *	words; bit i of the little-endian __u64 array is the page at
+ *	gpa + i * 4096, set if it was written since tracking started or the
+ *	last report that cleared it
+ */
+struct axas_dirty_bitmap {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 gpa;
+	__aligned_u64 length;
+	__aligned_u64 bitmap;
+};
+
 /* ioctls on /dev/axas */
 #define AXAS_IOC_GET_API_VERSION	_IO(AXAS_TYPE, 0x00)
 #define AXAS_IOC_CHECK_EXTENSION	_IO(AXAS_TYPE, 0x01)
@@ -331,5 +361,7 @@ struct axas_dump_header {
 #define AXAS_IOC_MAP_USER		_IO(AXAS_TYPE, 0x18)
 #define AXAS_IOC_DISCARD		_IO(AXAS_TYPE, 0x19)
 #define AXAS_IOC_GET_REGIONS		_IO(AXAS_TYPE, 0x1a)
+#define AXAS_IOC_SET_DIRTY_TRACKING	_IO(AXAS_TYPE, 0x1b)
+#define AXAS_IOC_GET_DIRTY_BITMAP	_IO(AXAS_TYPE, 0x1c)
 
 #endif /* _UAPI_LINUX_AXAS_H */

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty logging on a nested page table. A writable 4 KiB leaf is either
+ * dirty (it may have been written) or clean (the next write is seen):
+ *
+ *   mode                      clean leaf              next guest store
+ *   write protection          write permission gone   faults
+ *   AXAS_NPT_DIRTY_HW, RISC-V D clear (W kept)        sets D (henvcfg.ADUE)
+ *                                                     or faults
+ *   AXAS_NPT_DIRTY_HW, Arm    DBM set, S2AP[1] clear  sets S2AP[1]
+ *                                                     (VTCR_EL2.HD) or faults
+ *   AXAS_NPT_DIRTY_HW, AMD    D clear (RW kept)       sets D
+ *
+ * (RISC-V Privileged ISA, Svadu and the G-stage PTE; Arm ARM D8 "Hardware
+ * management of the dirty state", stage 2 DBM; AMD APM vol. 2, 15.25.5.)
+ * Huge leaves are never clean: cleaning a range splits them first, from
+ * table pages counted and allocated before anything changes.
+ */
+#include <linux/atomic.h>
+#include <linux/export.h>
+#include <linux/mm.h>
+#include <kunit/visibility.h>
+
+#include "axas_npt/npt.h"
+#include "axas_npt/walk.h"
+
+static bool axas_npt_leaf_is_dirty(const struct axas_npt *npt, u64 pte,
+				   unsigned int flags)
+{
+	const struct axas_npt_fmt *fmt = npt->fmt;
+
+	if (!(fmt->pte_prot(pte) & AXAS_MAP_WRITE))
+		return false;
+	return !(flags & AXAS_NPT_DIRTY_HW) || (pte & fmt->hw_dirty);
+}
+
+static u64 axas_npt_leaf_clean(const struct axas_npt *npt, u64 pte,
+			       unsigned int flags)
+{
+	const struct axas_npt_fmt *fmt = npt->fmt;
+
+	if (flags & AXAS_NPT_DIRTY_HW)
+		return (pte & ~fmt->hw_dirty) | fmt->hw_clean;
+	return fmt->mk_leaf(fmt->pte_pa(pte, 0),
+			    fmt->pte_prot(pte) & ~AXAS_MAP_WRITE, 0);
+}
+
+static u64 axas_npt_leaf_dirty(const struct axas_npt *npt, u64 pte,
+			       unsigned int flags)
+{
+	const struct axas_npt_fmt *fmt = npt->fmt;
+
+	if (flags & AXAS_NPT_DIRTY_HW)
+		return pte | fmt->hw_dirty;
+	return fmt->mk_leaf(fmt->pte_pa(pte, 0),
+			    fmt->pte_prot(pte) | AXAS_MAP_WRITE, 0);
+}
+
+static int axas_npt_count_huge_visit(const struct axas_npt_visit_ctx *ctx,
+				     enum axas_npt_visit visit)
+{
+	unsigned long *need = ctx->arg;
+
+	if (!ctx->level || !ctx->npt->fmt->pte_is_present(ctx->old))
+		return 0;
+	/* A 1 GiB leaf becomes 2 MiB leaves, each of which is split again. */
+	*need += ctx->level == 1 ? 1 : 1 + AXAS_NPT_PTES_PER_PAGE;
+	return 0;
+}
+
+/**
+ * axas_npt_split_all_need() - tables needed to split every huge leaf of a range
+ * @npt: the table (an exclusive walk: the owner's write lock is held)
+ * @gpa: first guest-physical address, 4 KiB aligned
+ * @size: bytes, 4 KiB aligned
+ *
+ * Return: the number of table pages axas_npt_clean() of the range may take.
+ */
+unsigned long axas_npt_split_all_need(struct axas_npt *npt, u64 gpa, u64 size)
+{
+	unsigned long need = 0;
+	const struct axas_npt_walker w = {
+		.cb = axas_npt_count_huge_visit,
+		.arg = &need,
+		.flags = AXAS_NPT_VISIT_LEAF,
+	};
+
+	return axas_npt_walk(npt, gpa, size, &w) ? 0 : need;
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_split_all_need);
+
+/**
+ * axas_npt_spare_alloc() - set table pages aside for the splits of a walk
+ * @npt: the table
+ * @nr: pages wanted (axas_npt_split_all_need())
+ * @g: initialised gather; the pages go on @g->spare
+ *
+ * Return: 0, or -ENOMEM with nothing set aside.
+ */
+int axas_npt_spare_alloc(struct axas_npt *npt, unsigned long nr,
+			 struct axas_npt_gather *g)
+{
+	struct page *page;
+
+	while (nr--) {
+		page = npt->ops && npt->ops->alloc ?
+		       npt->ops->alloc(npt->priv, GFP_KERNEL_ACCOUNT, 0) :
+		       alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!page) {
+			axas_npt_spare_drain(g);
+			return -ENOMEM;
+		}
+		list_add(&page->lru, &g->spare);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_spare_alloc);
+
+/**
+ * axas_npt_spare_drain() - free the pages axas_npt_spare_alloc() set aside
+ * @g: the gather
+ */
+void axas_npt_spare_drain(struct axas_npt_gather *g)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &g->spare, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_spare_drain);
+
+struct axas_npt_clean_args {
+	unsigned int flags;
+	axas_npt_dirty_fn report;
+	void *arg;
+};
+
+static void axas_npt_report(const struct axas_npt_clean_args *a, u64 gpa,
+			    u64 size)
+{
+	if (a->report)
+		a->report(a->arg, gpa, size);
+}
+
+static int axas_npt_clean_visit(const struct axas_npt_visit_ctx *ctx,
+				enum axas_npt_visit visit)
+{
+	const struct axas_npt_clean_args *a = ctx->arg;
+	struct axas_npt *npt = ctx->npt;
+	u64 old = ctx->old, new, prev;
+
+	if (!npt->fmt->pte_is_present(old))
+		return 0;
+	if (ctx->level) {
+		u64 start = max(ctx->addr, axas_npt_ctx_entry_start(ctx));
+		u64 end = min(ctx->end, axas_npt_ctx_entry_start(ctx) +
+					axas_npt_level_size(ctx->level));
+
+		/* Huge leaves are never clean: all of it may be written. */
+		if (npt->fmt->pte_prot(old) & AXAS_MAP_WRITE)
+			axas_npt_report(a, start, end - start);
+		if (a->flags & AXAS_NPT_DIRTY_PEEK)
+			return 0;
+		/* Split; the walk then visits the new table's leaves. */
+		return axas_npt_split(ctx);
+	}
+	if (!axas_npt_leaf_is_dirty(npt, old, a->flags))
+		return 0;
+	axas_npt_report(a, ctx->addr, SZ_4K);
+	if (a->flags & AXAS_NPT_DIRTY_PEEK)
+		return 0;
+	/*
+	 * Only the hardware writes the entry meanwhile (an accessed or dirty
+	 * bit): clean what it holds now.
+	 */
+	for (;;) {
+		new = axas_npt_leaf_clean(npt, old, a->flags);
+		prev = cmpxchg64(ctx->ptep, old, new);
+		if (prev == old)
+			break;
+		old = prev;
+	}
+	/* The write permission cached in TLBs goes: the tlb_gen rule. */
+	ctx->gather->flush = true;
+	axas_npt_gather_pending(ctx);
+	return 0;
+}
+
+/**
+ * axas_npt_clean() - report the dirty leaves of a range and make them clean
+ * @npt: the table (an exclusive walk: the owner's write lock is held)
+ * @gpa: first guest-physical address, 4 KiB aligned
+ * @size: bytes, 4 KiB aligned; holes are fine
+ * @flags: %AXAS_NPT_DIRTY_HW to use the format's hardware dirty bit (else
+ *	write permission), %AXAS_NPT_DIRTY_PEEK to report without changing
+ *	anything
+ * @report: called for every dirty range found (4 KiB leaves, or the part
+ *	of a writable huge leaf in the range); may be NULL
+ * @arg: its argument
+ * @g: initialised gather whose @spare holds axas_npt_split_all_need()
+ *	pages (none with %AXAS_NPT_DIRTY_PEEK); its @flags may ask for
+ *	%AXAS_NPT_WALK_YIELD. Leaves made clean set @g->flush and wait in it
+ *	for the caller's invalidation.
+ *
+ * Every huge leaf of the range is split (break-before-make) into 4 KiB
+ * leaves, and every writable dirty 4 KiB leaf is made clean with an atomic
+ * exchange, so a dirty bit the hardware sets meanwhile is not lost.
+ *
+ * Return: 0, -EINVAL, or -ENOMEM if @g->spare ran out (the leaves before
+ * were done).
+ */
+int axas_npt_clean(struct axas_npt *npt, u64 gpa, u64 size, unsigned int flags,
+		   axas_npt_dirty_fn report, void *arg, struct axas_npt_gather *g)
+{
+	struct axas_npt_clean_args a = {
+		.flags = flags, .report = report, .arg = arg,
+	};
+	const struct axas_npt_walker w = {
+		.cb = axas_npt_clean_visit,
+		.arg = &a,
+		.flags = AXAS_NPT_VISIT_LEAF | (g->flags & AXAS_NPT_WALK_YIELD),
+		.gather = g,
+	};
+
+	if (!IS_ALIGNED(gpa | size, SZ_4K) || !size ||
+	    gpa + size > BIT_ULL(npt->gpa_bits) || gpa + size < gpa)
+		return -EINVAL;
+	if ((flags & AXAS_NPT_DIRTY_HW) && !npt->fmt->hw_dirty)
+		return -EINVAL;
+	return axas_npt_walk(npt, gpa, size, &w);
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_clean);
+
+static int axas_npt_restore_visit(const struct axas_npt_visit_ctx *ctx,
+				  enum axas_npt_visit visit)
+{
+	const struct axas_npt_fmt *fmt = ctx->npt->fmt;
+	u32 prot = *(u32 *)ctx->arg;
+	u64 old = ctx->old, new;
+
+	/* Clean leaves are 4 KiB leaves of the region's own output. */
+	if (ctx->level || !fmt->pte_is_present(old))
+		return 0;
+	for (;;) {
+		new = fmt->mk_leaf(fmt->pte_pa(old, 0), prot, 0);
+		if (new == old || cmpxchg64(ctx->ptep, old, new) == old)
+			return 0;
+		old = axas_npt_read_pte(ctx->ptep);
+	}
+}
+
+/**
+ * axas_npt_restore() - give the 4 KiB leaves of a range their plain encoding
+ * @npt: the table (an exclusive walk: the owner's write lock is held)
+ * @gpa: first guest-physical address, 4 KiB aligned
+ * @size: bytes, 4 KiB aligned, within one region
+ * @prot: the region's AXAS_MAP_* bits
+ * @g: initialised gather; its @flags may ask for %AXAS_NPT_WALK_YIELD
+ *
+ * Ends dirty logging: clean leaves become dirty ones again. Only
+ * permissions are added, so nothing needs an invalidation, and nothing is
+ * split.
+ */
+void axas_npt_restore(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
+		      struct axas_npt_gather *g)
+{
+	const struct axas_npt_walker w = {
+		.cb = axas_npt_restore_visit,
+		.arg = &prot,
+		.flags = AXAS_NPT_VISIT_LEAF | (g->flags & AXAS_NPT_WALK_YIELD),
+		.gather = g,
+	};
+
+	WARN_ON_ONCE(axas_npt_walk(npt, gpa, size, &w));
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_restore);
+
+struct axas_npt_set_dirty_args {
+	unsigned int flags;
+};
+
+static int axas_npt_set_dirty_visit(const struct axas_npt_visit_ctx *ctx,
+				    enum axas_npt_visit visit)
+{
+	const struct axas_npt_set_dirty_args *a = ctx->arg;
+	struct axas_npt *npt = ctx->npt;
+	u64 old = ctx->old;
+
+	if (!npt->fmt->pte_is_present(old))
+		return -ENOENT;
+	if (ctx->level || axas_npt_leaf_is_dirty(npt, old, a->flags))
+		return -EEXIST;
+	if (cmpxchg64(ctx->ptep, old, axas_npt_leaf_dirty(npt, old, a->flags)) != old)
+		return -EAGAIN;
+	return 0;
+}
+
+/**
+ * axas_npt_set_dirty() - make the clean 4 KiB leaf at @gpa dirty (writable)
+ * @npt: the table (a shared walk: the owner's lock is held in either mode)
+ * @gpa: guest-physical address, 4 KiB aligned
+ * @flags: %AXAS_NPT_DIRTY_HW as the range was cleaned with
+ *
+ * What a write fault on a clean leaf does: the leaf gets back its write
+ * permission (or its hardware dirty bit) with a compare-and-exchange;
+ * adding a permission needs no invalidation.
+ *
+ * Return: 0; -ENOENT when no leaf maps @gpa; -EEXIST when the leaf is dirty
+ * already, read-only or huge; -EAGAIN when the entry changed under the
+ * exchange (the caller may retry).
+ */
+int axas_npt_set_dirty(struct axas_npt *npt, u64 gpa, unsigned int flags)
+{
+	struct axas_npt_set_dirty_args a = { .flags = flags };
+	const struct axas_npt_walker w = {
+		.cb = axas_npt_set_dirty_visit,
+		.arg = &a,
+		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_WALK_SHARED |
+			 AXAS_NPT_WALK_INSTALL,
+	};
+
+	if (!IS_ALIGNED(gpa, SZ_4K) || gpa >= BIT_ULL(npt->gpa_bits))
+		return -EINVAL;
+	return axas_npt_walk(npt, gpa, SZ_4K, &w);
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_set_dirty);
