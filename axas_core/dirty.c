@@ -95,7 +95,7 @@ bool axas_dirty_tracked(struct axas_aspace *as, u64 gpa)
 }
 
 /* Apply @fn to the bits of [gpa, end) in each chunk that exists. */
-static void axas_dirty_for_each(struct axas_aspace *as, u64 gpa, u64 end,
+static void axas_dirty_apply(struct axas_aspace *as, u64 gpa, u64 end,
 				void (*fn)(struct axas_dirty_chunk *c,
 					   unsigned long bit, unsigned long nr,
 					   u64 gpa, void *arg),
@@ -144,7 +144,7 @@ void axas_mark_dirty(struct axas_aspace *as, u64 gpa, u64 size)
 	if (!size || !READ_ONCE(as->dirty_tracked) ||
 	    gpa + size > as->base + as->size || gpa + size < gpa)
 		return;
-	axas_dirty_for_each(as, ALIGN_DOWN(gpa, PAGE_SIZE),
+	axas_dirty_apply(as, ALIGN_DOWN(gpa, PAGE_SIZE),
 			    ALIGN(gpa + size, PAGE_SIZE),
 			    axas_dirty_mark_chunk, NULL);
 }
@@ -164,7 +164,7 @@ typedef int (*axas_dirty_run_fn)(struct axas_aspace *as,
  * The tracked runs of [gpa, end) that alloc and user regions hold, one call
  * of @fn each (the region's permissions with it). Under the writer.
  */
-static int axas_dirty_for_each_run(struct axas_aspace *as, u64 gpa, u64 end,
+static int axas_dirty_runs(struct axas_aspace *as, u64 gpa, u64 end,
 				   axas_dirty_run_fn fn, void *arg)
 {
 	struct axas_region *r;
@@ -314,12 +314,12 @@ static int axas_dirty_clean_range(struct axas_aspace *as, u64 gpa, u64 end,
 	axas_npt_gather_init(&g);
 	g.flags = AXAS_NPT_WALK_YIELD;
 	if (!peek) {
-		axas_dirty_for_each_run(as, gpa, end, axas_dirty_count_run, &w);
+		axas_dirty_runs(as, gpa, end, axas_dirty_count_run, &w);
 		ret = axas_npt_spare_alloc(&as->npt, w.need, &g);
 		if (ret)
 			return ret;
 	}
-	ret = axas_dirty_for_each_run(as, gpa, end, axas_dirty_clean_run, &w);
+	ret = axas_dirty_runs(as, gpa, end, axas_dirty_clean_run, &w);
 	/* Only a table the count missed could fail: nothing to undo. */
 	WARN_ON_ONCE(ret);
 	axas_flush(as, gpa, end - gpa, &g);
@@ -364,7 +364,7 @@ static int axas_dirty_enable(struct axas_aspace *as, u64 gpa, u64 end)
 	}
 
 	/* From here on nothing fails. Faults see the pages tracked first. */
-	axas_dirty_for_each(as, gpa, end, axas_dirty_track_chunk, as);
+	axas_dirty_apply(as, gpa, end, axas_dirty_track_chunk, as);
 	for (r = axas_region_first_after(as, gpa); r && r->start < end;
 	     r = axas_region_next(r))
 		WARN_ON_ONCE(axas_dirty_clean_run(as, r, max(r->start, gpa),
@@ -403,10 +403,10 @@ static void axas_dirty_disable(struct axas_aspace *as, u64 gpa, u64 end)
 
 	axas_npt_gather_init(&g);
 	g.flags = AXAS_NPT_WALK_YIELD;
-	axas_dirty_for_each_run(as, gpa, end, axas_dirty_restore_run, &g);
+	axas_dirty_runs(as, gpa, end, axas_dirty_restore_run, &g);
 	/* Only permissions were added: no invalidation, no table freed. */
 	WARN_ON_ONCE(g.need_inv || !list_empty(&g.tables));
-	axas_dirty_for_each(as, gpa, end, axas_dirty_untrack_chunk, as);
+	axas_dirty_apply(as, gpa, end, axas_dirty_untrack_chunk, as);
 	/* Chunks left with nothing tracked go (fresh marks them). */
 	axas_dirty_drop_fresh(as, gpa, end);
 }
@@ -516,7 +516,7 @@ int axas_get_dirty_bitmap(struct axas_aspace *as, u64 gpa, u64 size,
 		return ret;
 	ret = axas_dirty_clean_range(as, gpa, gpa + size, true, !o.clear);
 	if (!ret)
-		axas_dirty_for_each(as, gpa, gpa + size, axas_dirty_take_chunk, &o);
+		axas_dirty_apply(as, gpa, gpa + size, axas_dirty_take_chunk, &o);
 	axas_writer_unlock(as);
 	return ret;
 }
@@ -614,7 +614,7 @@ static void axas_dirty_clear_chunk(struct axas_dirty_chunk *c, unsigned long bit
 void axas_dirty_forget(struct axas_aspace *as, u64 gpa, u64 end)
 {
 	if (READ_ONCE(as->dirty_tracked))
-		axas_dirty_for_each(as, gpa, end, axas_dirty_clear_chunk, NULL);
+		axas_dirty_apply(as, gpa, end, axas_dirty_clear_chunk, NULL);
 }
 
 /**
