@@ -96,10 +96,10 @@ bool axas_dirty_tracked(struct axas_aspace *as, u64 gpa)
 
 /* Apply @fn to the bits of [gpa, end) in each chunk that exists. */
 static void axas_dirty_apply(struct axas_aspace *as, u64 gpa, u64 end,
-				void (*fn)(struct axas_dirty_chunk *c,
-					   unsigned long bit, unsigned long nr,
-					   u64 gpa, void *arg),
-				void *arg)
+			     void (*fn)(struct axas_dirty_chunk *c,
+					unsigned long bit, unsigned long nr,
+					u64 gpa, void *arg),
+			     void *arg)
 {
 	struct axas_dirty_chunk *c;
 	u64 next;
@@ -145,8 +145,7 @@ void axas_mark_dirty(struct axas_aspace *as, u64 gpa, u64 size)
 	    gpa + size > as->base + as->size || gpa + size < gpa)
 		return;
 	axas_dirty_apply(as, ALIGN_DOWN(gpa, PAGE_SIZE),
-			    ALIGN(gpa + size, PAGE_SIZE),
-			    axas_dirty_mark_chunk, NULL);
+			 ALIGN(gpa + size, PAGE_SIZE), axas_dirty_mark_chunk, NULL);
 }
 EXPORT_SYMBOL_GPL(axas_mark_dirty);
 
@@ -165,7 +164,7 @@ typedef int (*axas_dirty_run_fn)(struct axas_aspace *as,
  * of @fn each (the region's permissions with it). Under the writer.
  */
 static int axas_dirty_runs(struct axas_aspace *as, u64 gpa, u64 end,
-				   axas_dirty_run_fn fn, void *arg)
+			   axas_dirty_run_fn fn, void *arg)
 {
 	struct axas_region *r;
 	struct axas_dirty_chunk *c;
