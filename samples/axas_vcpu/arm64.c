@@ -590,5 +590,5 @@ int axas_vcpu_arch_run(struct axas_vcpu *vcpu)
 
 void axas_vcpu_arch_invalidate(struct axas_vcpu *vcpu, u64 gpa, u64 size)
 {
-	a64_tlbi(vcpu->arch, gpa, size ? size : PAGE_SIZE);
+	a64_tlbi(vcpu->arch, gpa, size);
 }

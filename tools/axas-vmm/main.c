@@ -978,7 +978,11 @@ static int run_demo(void)
 	struct vm vm;
 	int r;
 
+#ifdef __aarch64__
+	printf("axas-vmm: demo: an Arm stage-2 space with 32 MiB of lazy RAM at 0x80000000, the banner guest loaded with pwrite, one vCPU\n");
+#else
 	printf("axas-vmm: demo: a Sv39x4 space with 32 MiB of lazy RAM at 0x80000000, the banner guest loaded with pwrite, one vCPU\n");
+#endif
 	if (guest_vm(&vm, "/guest/banner.bin", 32 * MIB) ||
 	    vm_set_entry(&vm, 0, GUEST_RAM + MIB, 16, 1))
 		return 1;
