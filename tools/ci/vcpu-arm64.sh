@@ -116,8 +116,9 @@ msg "QEMU exited with $rc after $secs s (console log: $log)"
 reports=$(tr -d '\r' <"$log" | grep -nE 'BUG:|WARNING:|Oops|Unable to handle|Kernel panic|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU usage|INFO: task|sleeping function called|stack-protector|rcu_sched self-detected|RCU stall|SError' || true)
 [ -z "$reports" ] || { echo "$reports"; die "vcpu-arm64: the kernel log has BUG/WARNING/lockdep reports"; }
 [ $rc -eq 0 ] || die "vcpu-arm64: QEMU failed or timed out (exit $rc)"
-tr -d '\r' <"$log" | grep -q 'CPU: All CPU(s) started at EL2' ||
-	die "vcpu-arm64: the kernel did not run at EL2 (VHE): see $log"
+tr -d '\r' <"$log" | grep -q 'CPU: All CPU(s) started at EL2' &&
+	tr -d '\r' <"$log" | grep -q 'detected: Virtualization Host Extensions' ||
+	die "vcpu-arm64: the kernel did not run at EL2 with VHE: see $log"
 
 case $mode in
 test)
