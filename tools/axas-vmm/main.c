@@ -8,6 +8,7 @@
  *   test    the end-to-end tests, TAP lines (make check)
  *   bench   64 MiB first touch: axas_vcpu against KVM (make bench)
  *   demo    the banner guest (make demo)
+ *   nohyp   a kernel without the backend's hardware: CREATE is EOPNOTSUPP
  *
  * As a program: axas-vmm GUEST.bin [MiB-to-touch]   (banner-style guests)
  */
@@ -971,6 +972,33 @@ static int run_bench(void)
 }
 #endif
 
+/*
+ * A kernel without the backend's hardware (arm64: booted with
+ * kvm-arm.mode=nvhe, so it runs at EL1): the module loads, the device
+ * answers, but CREATE is EOPNOTSUPP.
+ */
+static int run_nohyp(void)
+{
+	struct vm vm;
+	int fd = -1, err = 0, ret = vm_open(&vm);
+
+	if (!ret)
+		ret = vm_new_space(&vm, 4 * MIB, 0);
+	if (!ret) {
+		fd = ioctl(vm.vcpudev, AXAS_VCPU_CREATE, (void *)(long)vm.space);
+		err = fd < 0 ? errno : 0;
+	}
+	tap(!ret && fd < 0 && err == EOPNOTSUPP &&
+	    ioctl(vm.vcpudev, AXAS_VCPU_GET_API_VERSION, 0) == AXAS_VCPU_API_VERSION,
+	    "no hypervisor mode: the module loads and answers, CREATE on a valid space is EOPNOTSUPP (setup %d, errno %d)",
+	    ret, err);
+	if (fd >= 0)
+		close(fd);
+	if (!ret)
+		vm_close(&vm);
+	return 0;
+}
+
 static int run_demo(void)
 {
 	unsigned long long t0 = now_ns();
@@ -1090,12 +1118,14 @@ static int init_main(const char *mode, int harness)
 		ret = run_bench();
 	else if (!strcmp(mode, "demo"))
 		ret = run_demo();
+	else if (!strcmp(mode, "nohyp"))
+		ret = run_nohyp();
 	else
 		ret = run_tests();
 
 	unload = delete_module("axas_vcpu", 0) == 0 && delete_module("axas", 0) == 0;
 	free_after = free_kib();
-	if (!strcmp(mode, "test")) {
+	if (!strcmp(mode, "test") || !strcmp(mode, "nohyp")) {
 		tap(unload, "modules: axas_vcpu and axas unload");
 		tap(free_before > 0 && free_after > 0 && free_before - free_after < 1024,
 		    "nothing leaked: %ld KiB free (buddy + per-CPU lists) before loading, %ld KiB after unloading",

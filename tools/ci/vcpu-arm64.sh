@@ -98,39 +98,50 @@ list=$W/initramfs.list
 } >"$list"
 "$KO/usr/gen_init_cpio" "$list" >"$W/initramfs.cpio" || die "gen_init_cpio failed"
 
-# ---- boot
-log=$W/console-$mode.log
-msg "booting the arm64 kernel on QEMU $(qemu-system-aarch64 --version | head -n 1 | grep -oE '[0-9]+\.[0-9]+(\.[0-9]+)?' | head -n 1) (virt at EL2, VHE, 2 CPUs): /init $mode"
-t0=$(date +%s)
-rc=0
-timeout --foreground 600 qemu-system-aarch64 \
-	-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -smp 2 -m 512M \
-	-kernel "$KO/arch/arm64/boot/Image" -initrd "$W/initramfs.cpio" \
-	-append "console=ttyAMA0 loglevel=7 -- $mode" \
-	-nographic -no-reboot -monitor none -serial stdio </dev/null >"$log" 2>&1 || rc=$?
-secs=$(($(date +%s) - t0))
-# what /init printed, and the kernel's lines about axas and KVM
-tr -d '\r' <"$log" | grep -E '^(axas-vmm|ok |not ok |# |1\.\.|vmm|guest|bench|kvm)|axas|kvm \[' || true
-msg "QEMU exited with $rc after $secs s (console log: $log)"
+# ---- boot: boot LOGNAME /init-MODE [kernel arguments]
+qver=$(qemu-system-aarch64 --version | head -n 1 | grep -oE '[0-9]+\.[0-9]+(\.[0-9]+)?' | head -n 1)
+boot() {
+	local name=$1 imode=$2 extra=${3:-} rc=0 t0 reports
+	log=$W/console-$name.log
+	msg "booting the arm64 kernel on QEMU $qver (virt at EL2, 2 CPUs${extra:+, $extra}): /init $imode"
+	t0=$(date +%s)
+	timeout --foreground 600 qemu-system-aarch64 \
+		-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -smp 2 -m 512M \
+		-kernel "$KO/arch/arm64/boot/Image" -initrd "$W/initramfs.cpio" \
+		-append "console=ttyAMA0 loglevel=7 $extra -- $imode" \
+		-nographic -no-reboot -monitor none -serial stdio </dev/null >"$log" 2>&1 || rc=$?
+	# what /init printed, and the kernel's lines about axas and KVM
+	tr -d '\r' <"$log" | grep -E '^(axas-vmm|ok |not ok |# |1\.\.|vmm|guest|bench|kvm)|axas|kvm \[' || true
+	msg "QEMU exited with $rc after $(($(date +%s) - t0)) s (console log: $log)"
+	reports=$(tr -d '\r' <"$log" | grep -nE 'BUG:|WARNING:|Oops|Unable to handle|Kernel panic|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU usage|INFO: task|sleeping function called|stack-protector|rcu_sched self-detected|RCU stall|SError' || true)
+	[ -z "$reports" ] || { echo "$reports"; die "vcpu-arm64: the kernel log has BUG/WARNING/lockdep reports"; }
+	[ $rc -eq 0 ] || die "vcpu-arm64: QEMU failed or timed out (exit $rc)"
+	tr -d '\r' <"$log" | grep -q '^axas-vmm: done' || die "vcpu-arm64: /init did not finish (see $log)"
+}
+# TAP totals over the console logs given
+tap_count() {
+	cat "$@" | tr -d '\r' | grep -cE "$tap_re" || true
+}
 
-reports=$(tr -d '\r' <"$log" | grep -nE 'BUG:|WARNING:|Oops|Unable to handle|Kernel panic|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU usage|INFO: task|sleeping function called|stack-protector|rcu_sched self-detected|RCU stall|SError' || true)
-[ -z "$reports" ] || { echo "$reports"; die "vcpu-arm64: the kernel log has BUG/WARNING/lockdep reports"; }
-[ $rc -eq 0 ] || die "vcpu-arm64: QEMU failed or timed out (exit $rc)"
+boot "$mode" "$mode"
 tr -d '\r' <"$log" | grep -q 'CPU: All CPU(s) started at EL2' &&
 	tr -d '\r' <"$log" | grep -q 'detected: Virtualization Host Extensions' ||
 	die "vcpu-arm64: the kernel did not run at EL2 with VHE: see $log"
+[ "$mode" = test ] || exit 0
+main_log=$log
 
-case $mode in
-test)
-	pass=$(tr -d '\r' <"$log" | grep -cE '^ok [0-9]+ ' || true)
-	fail=$(tr -d '\r' <"$log" | grep -cE '^not ok [0-9]+ ' || true)
-	skip=$(tr -d '\r' <"$log" | grep -cE '^ok [0-9]+ .*# SKIP' || true)
-	pass=$((pass - skip))
-	echo "vcpu-arm64: $pass passed, $fail failed, $skip skipped"
-	tr -d '\r' <"$log" | grep -q '^axas-vmm: done' || die "vcpu-arm64: /init did not finish (see $log)"
-	[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ] && [ "$skip" -eq 0 ] || die "vcpu-arm64: $fail failed, $skip skipped, $pass passed"
-	;;
-bench | demo)
-	tr -d '\r' <"$log" | grep -q '^axas-vmm: done' || die "vcpu-arm64: /init did not finish (see $log)"
-	;;
-esac
+# The gate: the same kernel kept out of EL2 (nVHE: KVM's hypervisor owns
+# EL2, the kernel runs at EL1), where CREATE must be EOPNOTSUPP.
+boot nohyp nohyp kvm-arm.mode=nvhe
+tr -d '\r' <"$log" | grep -q 'kvm \[1\]: Hyp nVHE mode initialized successfully' ||
+	die "vcpu-arm64: kvm-arm.mode=nvhe did not give an nVHE kernel: see $log"
+
+tap_re='^ok [0-9]+ '
+pass=$(tap_count "$main_log" "$log")
+tap_re='^not ok [0-9]+ '
+fail=$(tap_count "$main_log" "$log")
+tap_re='^ok [0-9]+ .*# SKIP'
+skip=$(tap_count "$main_log" "$log")
+pass=$((pass - skip))
+echo "vcpu-arm64: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ] && [ "$skip" -eq 0 ] || die "vcpu-arm64: $fail failed, $skip skipped, $pass passed"
