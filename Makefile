@@ -18,7 +18,7 @@ CI := $(REPO)/tools/ci
 .PHONY: all module tools clean deps demo check qemu \
 	build-6.1 build-6.12 build-all checkpatch kernel-doc kunit kunit-cross selftests \
 	package bench help \
-	bench-vcpu vcpu-riscv vcpu-x86
+	bench-vcpu vcpu-riscv vcpu-x86 vcpu-arm64 bench-vcpu-arm64
 
 all: module
 
@@ -118,6 +118,15 @@ vcpu-riscv: deps
 vcpu-x86: deps
 	@$(CI)/vcpu-x86.sh
 
+# End to end: an arm64 guest at EL1 on Arm stage-2 tables, from a VHE host
+# at EL2 (QEMU virt,virtualization=on); not yet part of make check.
+vcpu-arm64: deps
+	@$(CI)/vcpu-arm64.sh
+
+# The arm64 yardstick: 64 MiB first touch on axas_vcpu and on KVM (VHE).
+bench-vcpu-arm64: deps
+	@$(CI)/vcpu-arm64.sh bench
+
 help:
 	@echo 'make              axas.ko against KDIR (default: newest Debian 6.1 headers)'
 	@echo 'make demo         build, boot Debian 6.1 in QEMU, run the demo VMM (tools/axas-demo.c)'
@@ -136,5 +145,7 @@ help:
 	@echo "                  then bench-vcpu: a riscv64 and an x86-64 guest's first touch on axas_vcpu vs KVM"
 	@echo 'make vcpu-riscv   a riscv64 guest on axas tables, end to end (part of make check)'
 	@echo 'make vcpu-x86     an x86-64 guest on AMD NPT tables with SVM, end to end (part of make check)'
+	@echo 'make vcpu-arm64   an arm64 guest on stage-2 tables from an EL2 VHE host, end to end'
+	@echo 'make bench-vcpu-arm64  the arm64 guest'"'"'s 64 MiB first touch on axas_vcpu vs KVM'
 	@echo 'make clean        remove build products'
 

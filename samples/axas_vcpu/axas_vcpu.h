@@ -9,9 +9,9 @@
  * builds it with /dev/axas (AXAS_IOC_NEW, MAP_ALLOC, ...) and hands its fd
  * to AXAS_VCPU_CREATE.
  *
- * Register layout: per architecture, as in KVM (RISC-V, or x86-64 for the
- * AMD SVM backend). On hosts without a backend AXAS_VCPU_CREATE fails with
- * EOPNOTSUPP.
+ * Register layout: per architecture, as in KVM (RISC-V, x86-64 for the
+ * AMD SVM backend, arm64 for the EL2/VHE backend). On hosts without a
+ * backend AXAS_VCPU_CREATE fails with EOPNOTSUPP.
  */
 #ifndef _UAPI_LINUX_AXAS_VCPU_H
 #define _UAPI_LINUX_AXAS_VCPU_H
@@ -51,6 +51,49 @@ struct axas_vcpu_regs {
 	__u64 cr3;
 	__u64 cr4;
 	__u64 efer;
+};
+#elif defined(__aarch64__)
+/**
+ * struct axas_vcpu_regs - guest registers (AXAS_VCPU_GET_REGS/SET_REGS), arm64
+ * @x: general purpose registers x0..x30
+ * @pc: guest program counter (4-byte aligned)
+ * @pstate: guest PSTATE (SPSR layout); SET accepts NZCV, DAIF and the
+ *	AArch64 modes EL0t, EL1t and EL1h only
+ * @sp_el0: the guest's SP_EL0
+ * @sp_el1: the guest's SP_EL1
+ * @elr_el1: the guest's ELR_EL1
+ * @spsr_el1: the guest's SPSR_EL1
+ * @sctlr_el1: the guest's SCTLR_EL1 (M clear: stage 1 off, guest-physical
+ *	addresses used directly)
+ * @tcr_el1: the guest's TCR_EL1
+ * @ttbr0_el1: the guest's TTBR0_EL1
+ * @ttbr1_el1: the guest's TTBR1_EL1
+ * @mair_el1: the guest's MAIR_EL1
+ * @vbar_el1: the guest's VBAR_EL1
+ * @esr_el1: the guest's ESR_EL1
+ * @far_el1: the guest's FAR_EL1
+ * @tpidr_el1: the guest's TPIDR_EL1
+ *
+ * A fresh vCPU starts at pc 0 in EL1h with DAIF masked, SCTLR_EL1 with
+ * its RES1 bits only (stage 1 off) and every other register 0.
+ */
+struct axas_vcpu_regs {
+	__u64 x[31];
+	__u64 pc;
+	__u64 pstate;
+	__u64 sp_el0;
+	__u64 sp_el1;
+	__u64 elr_el1;
+	__u64 spsr_el1;
+	__u64 sctlr_el1;
+	__u64 tcr_el1;
+	__u64 ttbr0_el1;
+	__u64 ttbr1_el1;
+	__u64 mair_el1;
+	__u64 vbar_el1;
+	__u64 esr_el1;
+	__u64 far_el1;
+	__u64 tpidr_el1;
 };
 #else
 /**
@@ -113,10 +156,13 @@ struct axas_vcpu_exit_mmio {
 
 /**
  * struct axas_vcpu_exit_sbi - %AXAS_VCPU_EXIT_SBI and %AXAS_VCPU_EXIT_SHUTDOWN
- * @extension_id: a7 of the ecall (x86 VMMCALL: RAX)
- * @function_id: a6 of the ecall (x86: RBX)
- * @args: a0..a5 of the ecall (x86: RCX, RDX, RSI, RDI, R8, R9)
- * @ret: a0 and a1 (x86: RAX and RDX) the guest sees after the call; preset to
+ * @extension_id: a7 of the ecall (x86 VMMCALL: RAX; arm64 HVC: x0, the
+ *	SMCCC function ID)
+ * @function_id: a6 of the ecall (x86: RBX; arm64: x1)
+ * @args: a0..a5 of the ecall (x86: RCX, RDX, RSI, RDI, R8, R9; arm64:
+ *	x2..x7)
+ * @ret: a0 and a1 (x86: RAX and RDX; arm64: x0 and x1) the guest sees
+ *	after the call; preset to
  *	SBI_ERR_NOT_SUPPORTED (-2) and 0, the VMM may change them before
  *	the next RUN, which steps over the ecall
  */
@@ -208,7 +254,9 @@ struct axas_vcpu_stats {
  * @fault: valid for %AXAS_VCPU_EXIT_FAULT
  * @exception: valid for %AXAS_VCPU_EXIT_EXCEPTION (x86: @scause is the
  *	SVM exit code, @stval and @htval EXITINFO1 and EXITINFO2, @htinst the
- *	guest's RIP)
+ *	guest's RIP; arm64: @scause is ESR_EL2, @stval FAR_EL2, @htval the
+ *	faulting guest-physical address from HPFAR_EL2 for stage-2 aborts,
+ *	@htinst the guest's pc)
  * @pio: valid for %AXAS_VCPU_EXIT_PIO
  * @pad: size of the union
  * @stats: counters, updated by the kernel at every exit

@@ -2,13 +2,14 @@
 /*
  * axas_vcpu: a reference hypervisor module built on axas.
  *
- * /dev/axas_vcpu creates vCPUs that run a guest on the G-stage (or, with
- * more backends, stage-2/EPT) table of an axas address space. It uses only
+ * /dev/axas_vcpu creates vCPUs that run a guest on the G-stage (RISC-V),
+ * stage-2 (arm64) or AMD NPT (x86-64) table of an axas address space. It uses only
  * axas's exported consumer API (include/linux/axas.h, SPEC section 8.7):
  *
  *   axas_aspace_fget()         the space from the fd the VMM passes
  *   axas_consumer_bind()       the invalidation callback: fence the TLBs
- *   axas_aspace_hw_regs()      hgatp for the VMID the backend chose
+ *   axas_aspace_hw_regs()      hgatp, VTTBR_EL2/VTCR_EL2 or nCR3 for the
+ *                              VMID/ASID the backend chose
  *   axas_handle_page_fault()   resolve guest faults on lazy RAM
  *
  * The userspace API (axas_vcpu.h) follows KVM's: a vCPU fd, GET/SET_REGS,
@@ -36,7 +37,7 @@ MODULE_PARM_DESC(test_no_invalidate,
 bool axas_vcpu_test_quiet;
 module_param_named(test_quiet, axas_vcpu_test_quiet, bool, 0644);
 MODULE_PARM_DESC(test_quiet,
-		 "TEST ONLY: mask S-level host interrupts while in the guest, so only the guest's own traps (and M-mode IPIs such as SBI remote fences) end its slice");
+		 "TEST ONLY: keep host interrupts from ending the guest's slice (RISC-V: S-level interrupts masked; arm64: HCR_EL2.IMO/FMO clear, so they wait at the guest's masked EL1), so only the guest's own traps end it");
 
 bool axas_vcpu_test_no_htinst;
 module_param_named(test_no_htinst, axas_vcpu_test_no_htinst, bool, 0644);

@@ -8,6 +8,7 @@
  *   test    the end-to-end tests, TAP lines (make check)
  *   bench   64 MiB first touch: axas_vcpu against KVM (make bench)
  *   demo    the banner guest (make demo)
+ *   nohyp   a kernel without the backend's hardware: CREATE is EOPNOTSUPP
  *
  * As a program: axas-vmm GUEST.bin [MiB-to-touch]   (banner-style guests)
  */
@@ -24,6 +25,19 @@
 #define TIMEBASE_HZ	1000000000ULL
 #define CONSOLE_EXIT	AXAS_VCPU_EXIT_PIO
 #define BANNER_HELLO	"axas guest: hello from SVM guest mode on an axas AMD nested page table (cpu 0)\n"
+#elif defined(__aarch64__)
+/* the guest reads the virtual counter: the rate is CNTFRQ_EL0, readable here too */
+static unsigned long long cntfrq(void)
+{
+	unsigned long long f;
+
+	asm volatile("mrs %0, cntfrq_el0" : "=r" (f));
+	return f;
+}
+
+#define TIMEBASE_HZ	cntfrq()
+#define CONSOLE_EXIT	AXAS_VCPU_EXIT_MMIO
+#define BANNER_HELLO	"axas guest: hello from EL1 on an axas stage-2 table (cpu 0)\n"
 #else
 #define TIMEBASE_HZ	10000000ULL	/* QEMU virt: the time CSR counts at 10 MHz */
 #define CONSOLE_EXIT	AXAS_VCPU_EXIT_MMIO
@@ -213,6 +227,45 @@ static void test_regs(void)
 	    e[0], e[1], e[2], e[3], e[4]);
 	vm_close(&vm);
 }
+#elif defined(__aarch64__)
+static void test_regs(void)
+{
+	struct axas_vcpu_regs r, bad, back;
+	int fresh, e[5], i, okset;
+	struct vm vm;
+
+	if (guest_vm(&vm, "/guest/banner.bin", 4 * MIB)) {
+		tap(0, "registers: no vCPU");
+		return;
+	}
+	ioctl(vm.vcpu, AXAS_VCPU_GET_REGS, &r);
+	/* EL1h, DAIF masked; SCTLR_EL1 RES1 bits only: M (stage 1) clear */
+	fresh = r.pc == 0 && r.pstate == 0x3c5 && !(r.sctlr_el1 & 1) && r.sctlr_el1 &&
+		r.x[0] == 0 && r.ttbr0_el1 == 0;
+	for (i = 0; i < 5; i++) {
+		bad = r;
+		switch (i) {
+		case 0: bad.pc = GUEST_RAM + 2; break;		/* unaligned */
+		case 1: bad.pstate = 0x3c9; break;		/* EL2h */
+		case 2: bad.pstate = 0x3d3; break;		/* AArch32 SVC */
+		case 3: bad.pstate |= 1ULL << 21; break;	/* SS */
+		default: bad.pstate = 0x3c6; break;		/* mode 6: reserved */
+		}
+		e[i] = ioctl(vm.vcpu, AXAS_VCPU_SET_REGS, &bad) < 0 && errno == EINVAL;
+	}
+	r.pc = GUEST_RAM + 4;
+	r.x[30] = 0x1234567890abcdefULL;
+	r.pstate = 0x80000004;		/* N, EL1t */
+	r.sp_el1 = GUEST_RAM + 0x8000;
+	r.vbar_el1 = GUEST_RAM + 0x800;
+	r.tpidr_el1 = 77;
+	okset = ioctl(vm.vcpu, AXAS_VCPU_SET_REGS, &r) == 0 &&
+		ioctl(vm.vcpu, AXAS_VCPU_GET_REGS, &back) == 0 && !memcmp(&r, &back, sizeof(r));
+	tap(fresh && e[0] && e[1] && e[2] && e[3] && e[4] && okset,
+	    "registers: fresh vCPU at pc 0 in EL1h, DAIF masked, stage 1 off; unaligned pc, EL2h, AArch32, PSTATE.SS, a reserved mode are EINVAL (%d%d%d%d%d); a valid set reads back",
+	    e[0], e[1], e[2], e[3], e[4]);
+	vm_close(&vm);
+}
 #else
 static void test_regs(void)
 {
@@ -343,6 +396,66 @@ static void test_mmio_x86(void)
 	    vm.run->stats.insn_reads == 15,
 	    "mmio: mov 8/16/32/64-bit loads (a REX register too), movzx and movsx read the VMM's value right (wrong: mask 0x%llx); mov stores of 1, 2, 4, 8 bytes give the VMM width and data (%d loads, %d stores, %llu read from guest memory)",
 	    vm.con.report[REPORT_MMIO].a[0], loads, stores, vm.run->stats.insn_reads);
+	vm_close(&vm);
+}
+#elif defined(__aarch64__)
+/*
+ * every load and store width the arm64 backend decodes from the syndrome,
+ * at a test device; then an LDP, whose syndrome has no ISV: an exception
+ * exit, stepped over by the VMM
+ */
+static void test_mmio_arm64(void)
+{
+	static const unsigned long long want[6][2] = {
+		{ 1, 0x11 }, { 2, 0x2233 }, { 4, 0x44556677 }, { 8, 0x0123456789abcdefULL },
+		{ 4, 0x8899aabb }, { 8, 0 },
+	};
+	unsigned long long got[8][2], esr = 0;
+	int r, loads = 0, stores = 0, i, ok, ldp = 0;
+	struct axas_vcpu_regs regs;
+	struct vm vm;
+
+	if (guest_vm(&vm, "/guest/mmio.bin", 4 * MIB) || vm_set_entry(&vm, 0, MMIO_DEV, 0, 0)) {
+		tap(0, "mmio: setup failed");
+		return;
+	}
+	for (;;) {
+		r = vm_run(&vm);
+		if (r == AXAS_VCPU_EXIT_EXCEPTION && !ldp) {
+			/* the LDP: data abort from EL1 (EC 0x24), ISV (bit 24) clear */
+			esr = vm.run->exception.scause;
+			ldp = 1;
+			if ((esr >> 26) != 0x24 || (esr & (1 << 24)) ||
+			    vm.run->exception.htval != MMIO_DEV ||
+			    ioctl(vm.vcpu, AXAS_VCPU_GET_REGS, &regs) < 0)
+				break;
+			regs.pc += 4;
+			if (ioctl(vm.vcpu, AXAS_VCPU_SET_REGS, &regs) < 0)
+				break;
+			continue;
+		}
+		if (r != AXAS_VCPU_EXIT_MMIO || vm.run->mmio.gpa != MMIO_DEV)
+			break;
+		if (!vm.run->mmio.is_write) {
+			vm.run->mmio.data = MMIO_ANSWER;
+			loads++;
+		} else if (stores < 8) {
+			got[stores][0] = vm.run->mmio.len;
+			got[stores][1] = vm.run->mmio.data;
+			stores++;
+		}
+	}
+	ok = r == AXAS_VCPU_EXIT_SHUTDOWN && loads == 9 && stores == 6 && ldp;
+	for (i = 0; ok && i < 6; i++)
+		if (got[i][0] != want[i][0] || got[i][1] != want[i][1]) {
+			note("mmio: store %d: len %llu data 0x%llx, expected len %llu data 0x%llx",
+			     i, got[i][0], got[i][1], want[i][0], want[i][1]);
+			ok = 0;
+		}
+	vm_summary(&vm, "mmio");
+	tap(ok && vm.con.report[REPORT_MMIO].valid && vm.con.report[REPORT_MMIO].a[0] == 0,
+	    "mmio: ldrb ldrsb(x,w) ldrh ldrsh(x,w) ldr(w) ldrsw ldr(x) read the VMM's value extended right (wrong: mask 0x%llx); strb strh str(w,x) stur str xzr give the VMM width and data (%d loads, %d stores); an LDP (no ISV, ESR 0x%llx) exits as an exception",
+	    vm.con.report[REPORT_MMIO].a[0], loads, stores, esr);
 	vm_close(&vm);
 }
 #else
@@ -532,7 +645,8 @@ static void test_closed_space(void)
  * Invalidation under a running guest. This process, on hart 0, runs the
  * probe guest in the test-only quiet mode (no S-level host interrupt can
  * take hart 0 out of the guest, so QEMU's TLB for hart 0 is not flushed
- * by a V=1 -> V=0 switch; see Documentation/vcpu-sample.rst). A child on
+ * by a V=1 -> V=0 switch, or on arm64 by the HCR_EL2 writes of an exit;
+ * see Documentation/vcpu-sample.rst). A child on
  * hart 1 waits for the guest's ready word, UNMAPs the page the guest
  * reads, then writes "unmapped" into a word the guest reads before each
  * read of the page. With the callback, axas_vcpu has fenced the VMID on
@@ -658,6 +772,8 @@ static int run_tests(void)
 	test_readonly();
 #ifdef __x86_64__
 	test_mmio_x86();
+#elif defined(__aarch64__)
+	test_mmio_arm64();
 #else
 	test_mmio(0);
 	test_mmio(1);
@@ -798,6 +914,30 @@ static int run_bench(void)
 	}
 	return err ? 1 : 0;
 }
+#elif defined(__aarch64__)
+/* KVM is built into the arm64 kernel: no module to load */
+static int run_bench(void)
+{
+	struct bench_row rows[2] = { { .name = "axas_vcpu Arm stage 2" }, { .name = "kvm (VHE)" } };
+	unsigned long mib = 64, pages = mib * 256;
+	int i, err = 0;
+
+	err |= bench_one(&rows[0], 0, AXAS_FMT_ARM_S2, mib);
+	err |= bench_one(&rows[1], 1, 0, mib);
+	printf("bench: 64 MiB of fresh guest RAM touched once per page (%lu pages), best of %d runs, QEMU 7.2 TCG -M virt,virtualization=on -cpu max, -smp 2:\n",
+	       pages, BENCH_RUNS);
+	for (i = 0; i < 2; i++) {
+		printf("bench:   %s: first touch %llu ns/page, whole run %llu ms",
+		       rows[i].name, rows[i].touch / pages, rows[i].run / 1000000);
+		if (i == 0) {
+			bench_ratio(";", rows[0].touch, rows[1].touch);
+			bench_ratio(",", rows[0].run, rows[1].run);
+			printf(" of KVM");
+		}
+		printf("\n");
+	}
+	return err ? 1 : 0;
+}
 #else
 static int run_bench(void)
 {
@@ -832,6 +972,33 @@ static int run_bench(void)
 }
 #endif
 
+/*
+ * A kernel without the backend's hardware (arm64: booted with
+ * kvm-arm.mode=nvhe, so it runs at EL1): the module loads, the device
+ * answers, but CREATE is EOPNOTSUPP.
+ */
+static int run_nohyp(void)
+{
+	struct vm vm;
+	int fd = -1, err = 0, ret = vm_open(&vm);
+
+	if (!ret)
+		ret = vm_new_space(&vm, 4 * MIB, 0);
+	if (!ret) {
+		fd = ioctl(vm.vcpudev, AXAS_VCPU_CREATE, (void *)(long)vm.space);
+		err = fd < 0 ? errno : 0;
+	}
+	tap(!ret && fd < 0 && err == EOPNOTSUPP &&
+	    ioctl(vm.vcpudev, AXAS_VCPU_GET_API_VERSION, 0) == AXAS_VCPU_API_VERSION,
+	    "no hypervisor mode: the module loads and answers, CREATE on a valid space is EOPNOTSUPP (setup %d, errno %d)",
+	    ret, err);
+	if (fd >= 0)
+		close(fd);
+	if (!ret)
+		vm_close(&vm);
+	return 0;
+}
+
 static int run_demo(void)
 {
 	unsigned long long t0 = now_ns();
@@ -839,7 +1006,11 @@ static int run_demo(void)
 	struct vm vm;
 	int r;
 
+#ifdef __aarch64__
+	printf("axas-vmm: demo: an Arm stage-2 space with 32 MiB of lazy RAM at 0x80000000, the banner guest loaded with pwrite, one vCPU\n");
+#else
 	printf("axas-vmm: demo: a Sv39x4 space with 32 MiB of lazy RAM at 0x80000000, the banner guest loaded with pwrite, one vCPU\n");
+#endif
 	if (guest_vm(&vm, "/guest/banner.bin", 32 * MIB) ||
 	    vm_set_entry(&vm, 0, GUEST_RAM + MIB, 16, 1))
 		return 1;
@@ -947,12 +1118,14 @@ static int init_main(const char *mode, int harness)
 		ret = run_bench();
 	else if (!strcmp(mode, "demo"))
 		ret = run_demo();
+	else if (!strcmp(mode, "nohyp"))
+		ret = run_nohyp();
 	else
 		ret = run_tests();
 
 	unload = delete_module("axas_vcpu", 0) == 0 && delete_module("axas", 0) == 0;
 	free_after = free_kib();
-	if (!strcmp(mode, "test")) {
+	if (!strcmp(mode, "test") || !strcmp(mode, "nohyp")) {
 		tap(unload, "modules: axas_vcpu and axas unload");
 		tap(free_before > 0 && free_after > 0 && free_before - free_after < 1024,
 		    "nothing leaked: %ld KiB free (buddy + per-CPU lists) before loading, %ld KiB after unloading",

@@ -58,6 +58,18 @@ static inline int vmm_signal(int sig, void (*handler)(int))
 	struct vmm_sigaction sa = {
 		.handler = handler, .flags = VMM_SA_RESTORER, .restorer = vmm_sigreturn,
 	};
+#elif defined(__aarch64__)
+/* arm64 has sa_restorer; without SA_RESTORER the vDSO's trampoline returns */
+struct vmm_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
+static inline int vmm_signal(int sig, void (*handler)(int))
+{
+	struct vmm_sigaction sa = { .handler = handler };
 #else
 /* the generic struct sigaction of the kernel (no sa_restorer on riscv) */
 struct vmm_sigaction {

@@ -18,6 +18,8 @@ const char *const vm_exit_names[AXAS_VCPU_EXIT_NR] = {
 
 #ifdef __x86_64__
 #define VM_DEFAULT_FORMAT	AXAS_FMT_NATIVE		/* AMD NPT, the host's depth */
+#elif defined(__aarch64__)
+#define VM_DEFAULT_FORMAT	AXAS_FMT_ARM_S2
 #else
 #define VM_DEFAULT_FORMAT	AXAS_FMT_SV39X4
 #endif
@@ -131,6 +133,22 @@ int vm_set_entry(struct vm *vm, unsigned long a0, unsigned long a1,
 	r.gpr[6] = a1;
 	r.gpr[2] = a2;
 	r.gpr[1] = a3;
+	return ioctl(vm->vcpu, AXAS_VCPU_SET_REGS, &r) < 0 ? -errno : 0;
+}
+#elif defined(__aarch64__)
+/* EL1h as created, pc at the image, x0..x3 the guest's arguments (x0: cpu id) */
+int vm_set_entry(struct vm *vm, unsigned long a0, unsigned long a1,
+		 unsigned long a2, unsigned long a3)
+{
+	struct axas_vcpu_regs r;
+
+	if (ioctl(vm->vcpu, AXAS_VCPU_GET_REGS, &r) < 0)
+		return -errno;
+	r.pc = GUEST_RAM;
+	r.x[0] = a0;
+	r.x[1] = a1;
+	r.x[2] = a2;
+	r.x[3] = a3;
 	return ioctl(vm->vcpu, AXAS_VCPU_SET_REGS, &r) < 0 ? -errno : 0;
 }
 #else

@@ -16,6 +16,8 @@ int main(u64 hart, u64 base, u64 mib, u64 seed)
 
 #ifdef __x86_64__
 	guest_puts("axas guest: hello from SVM guest mode on an axas AMD nested page table (cpu ");
+#elif defined(__aarch64__)
+	guest_puts("axas guest: hello from EL1 on an axas stage-2 table (cpu ");
 #else
 	guest_puts("axas guest: hello from VS-mode on an axas G-stage table (hart ");
 #endif

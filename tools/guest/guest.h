@@ -20,8 +20,12 @@ typedef unsigned char u8;
 #define GUEST_UART		0x10000000UL
 #endif
 
-/* SBI: system reset, and the experimental extension the tests report with */
+/*
+ * SBI: system reset, and the experimental extension the tests report with
+ * (arm64: HVC with x0 the extension, x1 the function; PSCI SYSTEM_OFF)
+ */
 #define SBI_EXT_SRST		0x53525354UL
+#define PSCI_SYSTEM_OFF		0x84000008UL
 #define GUEST_SBI_EXT_REPORT	0x08A5A500UL
 #define REPORT_TOUCH		1	/* a0 pages, a1 ticks of the write pass */
 #define REPORT_PROBE_FAULT	2	/* a0 stale reads, a1 last value, a2 reads */
@@ -50,6 +54,15 @@ static inline u64 guest_time(void)
 
 	asm volatile("rdtsc" : "=a" (lo), "=d" (hi));
 	return (u64)hi << 32 | lo;
+}
+#elif defined(__aarch64__)
+/* the virtual counter (CNTFRQ_EL0 ticks per second) */
+static inline u64 guest_time(void)
+{
+	u64 t;
+
+	asm volatile("isb; mrs %0, cntvct_el0" : "=r" (t));
+	return t;
 }
 #else
 static inline u64 guest_time(void)

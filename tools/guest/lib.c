@@ -22,6 +22,30 @@ void guest_putc(char c)
 {
 	asm volatile("outb %b0, %w1" : : "a" (c), "Nd" (GUEST_UART_PORT));
 }
+#elif defined(__aarch64__)
+/* HVC: x0 extension, x1 function, x2..x4 arguments; x0 x1 back */
+struct sbiret sbi_call(u64 ext, u64 fid, u64 a0, u64 a1, u64 a2)
+{
+	register u64 r0 asm("x0") = ext;
+	register u64 r1 asm("x1") = fid;
+	register u64 r2 asm("x2") = a0;
+	register u64 r3 asm("x3") = a1;
+	register u64 r4 asm("x4") = a2;
+	struct sbiret ret;
+
+	asm volatile("hvc #0"
+		     : "+r" (r0), "+r" (r1)
+		     : "r" (r2), "r" (r3), "r" (r4)
+		     : "memory");
+	ret.error = r0;
+	ret.value = r1;
+	return ret;
+}
+
+void guest_putc(char c)
+{
+	*(volatile u8 *)GUEST_UART = c;
+}
 #else
 struct sbiret sbi_call(u64 ext, u64 fid, u64 a0, u64 a1, u64 a2)
 {
@@ -82,8 +106,13 @@ void guest_report(u64 what, u64 a0, u64 a1, u64 a2)
 
 void guest_shutdown(void)
 {
+#ifdef __aarch64__
+	/* PSCI SYSTEM_OFF (x0 is the function ID) */
+	sbi_call(PSCI_SYSTEM_OFF, 0, 0, 0, 0);
+#else
 	/* SRST: shutdown, no reason */
 	sbi_call(SBI_EXT_SRST, 0, 0, 0, 0);
+#endif
 	for (;;) {
 #ifdef __x86_64__
 		/* KVM takes VMMCALL itself: its VMM sees HLT */
