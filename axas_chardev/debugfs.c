@@ -150,6 +150,7 @@ void axas_debugfs_add(struct axas_file *af, int fd)
 			    &axdbg_regions_fops);
 	debugfs_create_file("table", 0400, af->debugfs, af->as,
 			    &axdbg_table_fops);
+	axas_bench_debugfs_add(af, af->debugfs);
 }
 
 /**

@@ -23,8 +23,16 @@
  *                                          vs first touch of anonymous pages
  *   memcpy     memcpy through the mmap      vs pread in 4 KiB calls
  *
- * Usage: axas-bench [-m MiB] [-t threads] [-w GiB] [-u MiB] [-g]
- *        (-w 0: no latency run; -u: MAP_USER size; -g: guest RAM only)
+ * Hot paths (-H runs only these), medians of 5 runs in one boot:
+ *   FAULT (spurious) and TRANSLATE ioctls  vs a null ioctl on the same fd
+ *   MAP_LINEAR|NOHUGE + UNMAP per entry    vs mprotect twice, per PTE
+ *   in-kernel axas_translate() and spurious axas_handle_page_fault()
+ *                                          vs get_user_pages_fast() of one
+ *                                          page (debugfs "bench" file)
+ *
+ * Usage: axas-bench [-m MiB] [-t threads] [-w GiB] [-u MiB] [-g] [-H]
+ *        (-w 0: no latency run; -u: MAP_USER size; -g: guest RAM only;
+ *         -H: hot paths only)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -411,6 +419,154 @@ static void bench_latency(uint64_t writer_len)
 	free(busy);
 }
 
+/* ---- hot paths: each beside the null ioctl or the kernel, medians ------- */
+
+#define HOT_REPS	5
+#define HOT_CALLS	20000
+#define HOT_PAGES	64		/* the pages the lookups cycle over */
+#define HOT_MAP_LEN	(64ULL << 20)	/* 16384 entries of 4 KiB */
+#define HOT_MAP_GPA	(1ULL << 40)
+#define HOT_MAP_HPA	(64ULL << 30)	/* not RAM: axas only builds the table */
+#define HOT_NULL_IOC	_IO(AXAS_TYPE, 0x7f)	/* no such ioctl: -ENOTTY */
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/* ns per call of one ioctl over the HOT_PAGES pages, HOT_CALLS times. */
+static double hot_ioctl(int fd, unsigned long cmd)
+{
+	struct axas_translate x;
+	struct axas_fault f;
+	double t0 = now_ns();
+	int i;
+
+	for (i = 0; i < HOT_CALLS; i++) {
+		uint64_t gpa = GPA_BASE + (i % HOT_PAGES) * PAGE;
+
+		if (cmd == AXAS_IOC_TRANSLATE) {
+			x = (struct axas_translate){ .size = sizeof(x), .gpa = gpa };
+			if (ioctl(fd, cmd, &x))
+				die("AXAS_IOC_TRANSLATE");
+		} else if (cmd == AXAS_IOC_FAULT) {
+			f = (struct axas_fault){ .size = sizeof(f), .gpa = gpa,
+						 .access = AXAS_MAP_READ };
+			if (ioctl(fd, cmd, &f) || f.result != AXAS_FAULT_SPURIOUS)
+				die("AXAS_IOC_FAULT (spurious)");
+		} else if (ioctl(fd, cmd, &x) != -1 || errno != ENOTTY) {
+			die("null ioctl");
+		}
+	}
+	return (now_ns() - t0) / HOT_CALLS;
+}
+
+/* The in-kernel figures of the space's debugfs "bench" file, or 0. */
+static int hot_kernel(int fd, void *va, double *out)
+{
+	char path[96], buf[160];
+	unsigned int calls;
+	unsigned long long t, f, g;
+	int bfd, n;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/axas/%d-%d/bench",
+		 (int)getpid(), fd);
+	bfd = open(path, O_RDWR);
+	if (bfd < 0)
+		return 0;
+	n = snprintf(buf, sizeof(buf), "%llx %llx %u", GPA_BASE,
+		     (unsigned long long)(uintptr_t)va, HOT_CALLS);
+	if (write(bfd, buf, n) != n)
+		die("bench write");
+	n = pread(bfd, buf, sizeof(buf) - 1, 0);
+	close(bfd);
+	if (n <= 0)
+		die("bench read");
+	buf[n] = '\0';
+	if (sscanf(buf, "calls %u translate_ns %llu fault_ns %llu gup_ns %llu",
+		   &calls, &t, &f, &g) != 4)
+		return 0;
+	out[0] = t;
+	out[1] = f;
+	out[2] = g;
+	return 1;
+}
+
+static void hot_row(const char *what, double a, const char *ref_what,
+		    double ref, const char *goal)
+{
+	printf("%-34s %9.0f ns  %-32s %9.0f ns  ratio %5.2f  (goal %s)\n",
+	       what, a, ref_what, ref, a / ref, goal);
+}
+
+static void bench_hot(void)
+{
+	double nul[HOT_REPS], xl[HOT_REPS], flt[HOT_REPS], map[HOT_REPS];
+	double mprot[HOT_REPS], kx[HOT_REPS], kf[HOT_REPS], kg[HOT_REPS];
+	uint64_t entries = HOT_MAP_LEN / PAGE, i;
+	double t0, k[3] = { 0 };
+	int fd, r, have_k = 1;
+	char *p;
+
+	fd = new_space(HOT_MAP_GPA + HOT_MAP_LEN);
+	map_alloc(fd, GPA_BASE, HOT_PAGES * PAGE, AXAS_MAP_READ | AXAS_MAP_WRITE);
+	for (i = 0; i < HOT_PAGES; i++)
+		if (fault(fd, GPA_BASE + i * PAGE, AXAS_MAP_WRITE) !=
+		    AXAS_FAULT_HANDLED)
+			die("fault in");
+	p = mmap(NULL, HOT_MAP_LEN, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap");
+	if (madvise(p, HOT_MAP_LEN, MADV_NOHUGEPAGE) ||
+	    madvise(p, HOT_MAP_LEN, MADV_POPULATE_WRITE))
+		die("madvise");
+
+	for (r = 0; r < HOT_REPS; r++) {
+		nul[r] = hot_ioctl(fd, HOT_NULL_IOC);
+		flt[r] = hot_ioctl(fd, AXAS_IOC_FAULT);
+		xl[r] = hot_ioctl(fd, AXAS_IOC_TRANSLATE);
+
+		t0 = now_ns();
+		map_linear(fd, HOT_MAP_GPA, HOT_MAP_HPA, HOT_MAP_LEN,
+			   AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_NOHUGE);
+		unmap(fd, HOT_MAP_GPA, HOT_MAP_LEN);
+		map[r] = (now_ns() - t0) / entries;
+		t0 = now_ns();
+		if (mprotect(p, HOT_MAP_LEN, PROT_READ) ||
+		    mprotect(p, HOT_MAP_LEN, PROT_READ | PROT_WRITE))
+			die("mprotect");
+		mprot[r] = (now_ns() - t0) / entries;
+
+		if (have_k)
+			have_k = hot_kernel(fd, p, k);
+		kx[r] = k[0];
+		kf[r] = k[1];
+		kg[r] = k[2];
+	}
+
+	printf("hot paths: medians of %d runs, %d calls each (map: %llu entries)\n",
+	       HOT_REPS, HOT_CALLS, (unsigned long long)entries);
+	hot_row("FAULT ioctl, spurious", median(flt, HOT_REPS),
+		"null ioctl", median(nul, HOT_REPS), "<= 1.5");
+	hot_row("TRANSLATE ioctl", median(xl, HOT_REPS),
+		"null ioctl", median(nul, HOT_REPS), "<= 1.5");
+	hot_row("MAP_LINEAR|NOHUGE + UNMAP /entry", median(map, HOT_REPS),
+		"mprotect x2 /PTE", median(mprot, HOT_REPS), "<= 1.0");
+	if (!have_k) {
+		printf("(no /sys/kernel/debug/axas/<pid>-<fd>/bench: no in-kernel figures)\n");
+	} else {
+		hot_row("in-kernel axas_translate()", median(kx, HOT_REPS),
+			"get_user_pages_fast(1)+put", median(kg, HOT_REPS),
+			"<= 1.0");
+		hot_row("in-kernel page fault, spurious", median(kf, HOT_REPS),
+			"get_user_pages_fast(1)+put", median(kg, HOT_REPS), "-");
+	}
+	munmap(p, HOT_MAP_LEN);
+	close(fd);
+}
+
 /* ---- guest RAM ---------------------------------------------------------- */
 
 #define SZ_2M		(2ULL << 20)
@@ -646,12 +802,15 @@ static void bench_vmm(uint64_t len)
 int main(int argc, char **argv)
 {
 	uint64_t mib = 64, writer_gib = 8, huge_mib = 256, user_mib = 1024;
-	int threads = 2, opt, only_ram = 0;
+	int threads = 2, opt, only_ram = 0, only_hot = 0;
 
-	while ((opt = getopt(argc, argv, "m:t:w:u:g")) != -1) {
+	while ((opt = getopt(argc, argv, "m:t:w:u:gH")) != -1) {
 		switch (opt) {
 		case 'g':
 			only_ram = 1;
+			break;
+		case 'H':
+			only_hot = 1;
 			break;
 		case 'u':
 			user_mib = strtoull(optarg, NULL, 0);
@@ -668,7 +827,7 @@ int main(int argc, char **argv)
 			writer_gib = strtoull(optarg, NULL, 0);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-m MiB] [-t threads] [-w GiB] [-u MiB] [-g]\n",
+			fprintf(stderr, "usage: %s [-m MiB] [-t threads] [-w GiB] [-u MiB] [-g] [-H]\n",
 				argv[0]);
 			return 2;
 		}
@@ -678,6 +837,10 @@ int main(int argc, char **argv)
 		die("/dev/axas");
 	printf("axas-bench: %llu MiB, 4 KiB pages, EPT4; kernel baseline in the same run\n",
 	       (unsigned long long)mib);
+	if (!only_ram)
+		bench_hot();
+	if (only_hot)
+		return 0;
 	if (!only_ram) {
 		bench_populate_unmap(mib << 20);
 		bench_fault_translate(mib << 20);
