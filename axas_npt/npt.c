@@ -392,12 +392,6 @@ int axas_npt_visit_leaves(struct axas_npt *npt, u64 gpa, u64 size, axas_npt_leaf
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_visit_leaves);
 
-static int axas_npt_copy_leaf(const struct axas_npt_leaf *leaf, void *arg)
-{
-	*(struct axas_npt_leaf *)arg = *leaf;
-	return 1;
-}
-
 /**
  * axas_npt_query() - the leaf mapping a guest-physical address
  * @npt: the table
@@ -413,12 +407,8 @@ static int axas_npt_copy_leaf(const struct axas_npt_leaf *leaf, void *arg)
  */
 int axas_npt_query(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf)
 {
-	int ret = axas_npt_visit_leaves(npt, gpa, 1, axas_npt_copy_leaf, leaf,
-					AXAS_NPT_WALK_SHARED);
-
-	if (ret < 0)
-		return ret;
-	return ret ? 0 : -ENOENT;
+	/* No visitor: the iterator of iter.c. */
+	return axas_npt_lookup(npt, gpa, leaf);
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_query);
 

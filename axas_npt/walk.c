@@ -111,14 +111,20 @@ void axas_npt_invalidate(struct axas_npt *npt, u64 gpa, u64 size)
 		npt->ops->invalidate(npt->priv, gpa, size);
 }
 
-/*
+/**
+ * axas_npt_read_shared() - read an entry in a shared walk
+ * @npt: the table
+ * @ptep: the entry
+ *
  * A shared walk that meets a locked entry reads the entry it replaces: until
  * the make, that is still what the table means. The writer publishes the old
  * value before it stores the lock (release), so a reader that sees the lock
  * sees the value, unless the writer has moved on, and then the entry no
  * longer holds the lock either.
+ *
+ * Return: the entry, or the one a break in progress replaces.
  */
-static u64 axas_npt_read_shared(struct axas_npt *npt, u64 *ptep)
+u64 axas_npt_read_shared(struct axas_npt *npt, u64 *ptep)
 {
 	u64 pte = axas_npt_read_pte(ptep);
 	unsigned int seq;

@@ -78,6 +78,7 @@ int axas_npt_walk(struct axas_npt *npt, u64 addr, u64 size, const struct axas_np
 void axas_npt_walk_begin(struct axas_npt *npt, unsigned int flags);
 void axas_npt_walk_end(struct axas_npt *npt, unsigned int flags);
 void axas_npt_invalidate(struct axas_npt *npt, u64 gpa, u64 size);
+u64 axas_npt_read_shared(struct axas_npt *npt, u64 *ptep);
 void axas_npt_break_pte(const struct axas_npt_visit_ctx *ctx);
 void axas_npt_make_pte(const struct axas_npt_visit_ctx *ctx, u64 pte);
 void axas_npt_gather_pending(const struct axas_npt_visit_ctx *ctx);
