@@ -101,6 +101,19 @@ static __always_inline bool axas_npt_fam_is_present(const struct axas_npt_fmt *f
 	}
 }
 
+/* The output address of a leaf (for a table: of the next table). */
+static __always_inline u64 axas_npt_fam_leaf_pa(const struct axas_npt_fmt *fmt,
+						enum axas_npt_family fam,
+						u64 pte, unsigned int level)
+{
+	/* A large AMD leaf keeps its PAT bit at 12: not part of the address. */
+	if (fam == AXAS_NPT_FAM_AMD && level && (pte & ITER_AMD_PS))
+		return pte & ITER_X86_ADDR & ~(axas_npt_level_size(level) - 1);
+	if (fam == AXAS_NPT_FAM_OTHER)
+		return fmt->pte_pa(pte, level);
+	return axas_npt_fam_table_pa(fmt, fam, pte, level);
+}
+
 static enum axas_npt_family axas_npt_family(const struct axas_npt_fmt *fmt)
 {
 	switch (fmt->id) {
@@ -129,6 +142,29 @@ static __always_inline u64 axas_npt_iter_read(struct axas_npt_iter *it)
 	if (unlikely(pte == AXAS_NPT_PTE_LOCKED))
 		pte = axas_npt_read_shared(it->npt, it->ptep);
 	return pte;
+}
+
+/*
+ * A shared walk's entry and exit. Without lockdep there is no contract to
+ * check and axas_npt_walk_begin() is only rcu_read_lock(): say so inline,
+ * the call is a good part of a lookup.
+ */
+static __always_inline void axas_npt_iter_begin(struct axas_npt *npt)
+	__acquires(RCU)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC))
+		axas_npt_walk_begin(npt, AXAS_NPT_WALK_SHARED);
+	else
+		rcu_read_lock();
+}
+
+static __always_inline void axas_npt_iter_end(struct axas_npt *npt)
+	__releases(RCU)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC))
+		axas_npt_walk_end(npt, AXAS_NPT_WALK_SHARED);
+	else
+		rcu_read_unlock();
 }
 
 /**
@@ -194,7 +230,7 @@ static __always_inline int axas_npt_lookup_fam(struct axas_npt *npt, u64 gpa,
 		return -ENOENT;
 	leaf->size = axas_npt_level_size(it.level);
 	leaf->gpa = ALIGN_DOWN(gpa, leaf->size);
-	leaf->pa = fmt->pte_pa(it.pte, it.level);
+	leaf->pa = axas_npt_fam_leaf_pa(fmt, fam, it.pte, it.level);
 	leaf->prot = fmt->pte_prot(it.pte);
 	leaf->level = it.level;
 	leaf->pte = it.pte;
@@ -219,7 +255,7 @@ int axas_npt_lookup(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf)
 
 	if (gpa >> npt->gpa_bits)
 		return -EINVAL;
-	axas_npt_walk_begin(npt, AXAS_NPT_WALK_SHARED);
+	axas_npt_iter_begin(npt);
 	switch (axas_npt_family(npt->fmt)) {
 	case AXAS_NPT_FAM_EPT:
 		ret = axas_npt_lookup_fam(npt, gpa, leaf, AXAS_NPT_FAM_EPT);
@@ -237,7 +273,7 @@ int axas_npt_lookup(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf)
 		ret = axas_npt_lookup_fam(npt, gpa, leaf, AXAS_NPT_FAM_OTHER);
 		break;
 	}
-	axas_npt_walk_end(npt, AXAS_NPT_WALK_SHARED);
+	axas_npt_iter_end(npt);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_lookup);
