@@ -29,6 +29,15 @@ enum axas_npt_visit {
 
 /* Internal walker flag: a shared walk that installs entries (faults). */
 #define AXAS_NPT_WALK_INSTALL	BIT(11)
+/*
+ * Internal walker flag: the visitor may return AXAS_NPT_VISIT_SKIP from a
+ * LEAF or TABLE_PRE visit to say it dealt with the entry's whole range (it
+ * filled a new last-level table, or took a covered one down): the walk
+ * goes on after the entry without descending into it, and counts it as a
+ * table's worth of entries for its yields.
+ */
+#define AXAS_NPT_WALK_SKIPS	BIT(12)
+#define AXAS_NPT_VISIT_SKIP	1
 
 /*
  * Entries an exclusive walk visits between two yields: 2 MiB of 4 KiB
