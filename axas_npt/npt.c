@@ -749,6 +749,7 @@ int axas_npt_map_each(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 		return -EINVAL;
 	return axas_npt_map_range(npt, &m, gpa, size);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_map_each);
 
 /**
  * axas_npt_map_pages() - map [@gpa, @gpa + @size) to pages found by lookup

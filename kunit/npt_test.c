@@ -2349,6 +2349,14 @@ static void nt_lookup_iter(struct kunit *test)
 	nt_destroy(t);
 }
 
+/* Page n of a run maps to page (n * 7) mod 4096 of a 16 MiB block: scattered. */
+static u64 nt_scattered_pa(void *arg, u64 gpa)
+{
+	u64 n = (gpa - *(u64 *)arg) >> PAGE_SHIFT;
+
+	return nt_pa(0) + ((n * 7) % 4096) * SZ_4K;
+}
+
 /*
  * 4 KiB maps fill a new last-level table in one pass and unmap takes a
  * covered one down in one pass: from mid-table to mid-table over several
@@ -2401,6 +2409,20 @@ static void nt_map_fill(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nt_table_pages(t), tables1 - 3);
 	nt_cross_check(t);
 
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, base, size, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, nt_table_pages(t), tables0);
+
+	/* Scattered pages (populate's way) fill new tables one by one. */
+	KUNIT_ASSERT_EQ(test, axas_npt_map_each(&t->npt, base, size, rw,
+						nt_scattered_pa, &base, 0), 0);
+	for (off = 0; off < size; off += SZ_4K) {
+		rcu_read_lock();
+		KUNIT_ASSERT_EQ(test, axas_npt_query(&t->npt, base + off, &leaf), 0);
+		rcu_read_unlock();
+		KUNIT_ASSERT_EQ(test, leaf.pa, nt_scattered_pa(&base, base + off));
+		KUNIT_ASSERT_EQ(test, leaf.size, SZ_4K);
+	}
+	nt_cross_check(t);
 	KUNIT_EXPECT_EQ(test, nt_unmap(t, base, size, NULL, NULL), 0);
 	KUNIT_EXPECT_EQ(test, nt_table_pages(t), tables0);
 	nt_cross_check(t);
