@@ -120,5 +120,7 @@ void axas_aspace_show_fdinfo(struct seq_file *m, struct file *file);
 void axas_debugfs_add(struct axas_file *af, int fd);
 void axas_debugfs_remove(struct axas_file *af);
 void axas_debugfs_exit(void);
+/* bench.c */
+void axas_bench_debugfs_add(struct axas_file *af, struct dentry *dir);
 
 #endif /* _AXAS_CHARDEV_H */

@@ -8,7 +8,8 @@
  * - debugfs, one directory per fd as KVM has one per VM:
  *   /sys/kernel/debug/axas/<pid>-<fd>/ with "regions" (the region list) and
  *   "table" (every present leaf, decoded). Both show host physical addresses,
- *   so both are 0400 and debugfs itself is root-only.
+ *   so both are 0400 and debugfs itself is root-only. "bench" (bench.c,
+ *   0600) times the lookup paths of the space in the kernel.
  *
  * The debugfs files read the space through the fd's reference: the directory
  * is removed in ->release() before that reference is dropped, and debugfs
@@ -150,6 +151,7 @@ void axas_debugfs_add(struct axas_file *af, int fd)
 			    &axdbg_regions_fops);
 	debugfs_create_file("table", 0400, af->debugfs, af->as,
 			    &axdbg_table_fops);
+	axas_bench_debugfs_add(af, af->debugfs);
 }
 
 /**

@@ -361,6 +361,18 @@ static void axas_unmap_ctx_init(struct axas_unmap_ctx *ctx,
 	g->arg = ctx;
 }
 
+/* Does an alloc region overlap [@start, @end)? (Regions are stable: as->writer.) */
+static bool axas_range_has_alloc(struct axas_aspace *as, u64 start, u64 end)
+{
+	struct axas_region *r;
+
+	for (r = axas_region_first_after(as, start); r && r->start < end;
+	     r = axas_region_next(r))
+		if (r->kind == AXAS_REGION_ALLOC)
+			return true;
+	return false;
+}
+
 /**
  * axas_unmap() - remove every mapping of a range
  * @as: the address space
@@ -401,6 +413,9 @@ int axas_unmap(struct axas_aspace *as, u64 gpa, u64 size)
 	if (ret)
 		goto out;
 	axas_unmap_ctx_init(&ctx, as, &g);
+	/* Only alloc leaves have pages to collect: others need no report. */
+	if (!axas_range_has_alloc(as, gpa, end))
+		g.leaf_removed = NULL;
 	g.flags = AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE;
 	axas_region_set_dying(as, gpa, end);
 	ret = axas_npt_unmap(&as->npt, gpa, size, &g);

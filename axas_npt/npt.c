@@ -392,12 +392,6 @@ int axas_npt_visit_leaves(struct axas_npt *npt, u64 gpa, u64 size, axas_npt_leaf
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_visit_leaves);
 
-static int axas_npt_copy_leaf(const struct axas_npt_leaf *leaf, void *arg)
-{
-	*(struct axas_npt_leaf *)arg = *leaf;
-	return 1;
-}
-
 /**
  * axas_npt_query() - the leaf mapping a guest-physical address
  * @npt: the table
@@ -413,12 +407,8 @@ static int axas_npt_copy_leaf(const struct axas_npt_leaf *leaf, void *arg)
  */
 int axas_npt_query(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf)
 {
-	int ret = axas_npt_visit_leaves(npt, gpa, 1, axas_npt_copy_leaf, leaf,
-					AXAS_NPT_WALK_SHARED);
-
-	if (ret < 0)
-		return ret;
-	return ret ? 0 : -ENOENT;
+	/* No visitor: the iterator of iter.c. */
+	return axas_npt_lookup(npt, gpa, leaf);
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_query);
 
@@ -542,6 +532,49 @@ static int axas_npt_map_count_visit(const struct axas_npt_visit_ctx *ctx,
 	return 0;
 }
 
+/*
+ * Every format keeps the output address of a 4 KiB leaf in one field of
+ * its own, so consecutive pages differ by a constant: encode the first two
+ * and add. The last entry is encoded in full too and compared, so that a
+ * format for which this does not hold is filled entry by entry instead.
+ */
+static bool axas_npt_map_fill_linear(const struct axas_npt_fmt *fmt,
+				     const struct axas_npt_map_args *m,
+				     u64 addr, u64 end, u64 *ptes)
+{
+	u64 pa = axas_npt_map_pa(m, addr);
+	u64 first = fmt->mk_leaf(pa, m->prot, 0);
+	u64 step = fmt->mk_leaf(pa + SZ_4K, m->prot, 0) - first;
+	unsigned int i, n = (end - addr) >> AXAS_NPT_PAGE_SHIFT;
+
+	if (n < 2)
+		return false;
+	for (i = 0; i < n; i++)
+		ptes[i] = first + i * step;
+	return ptes[n - 1] == fmt->mk_leaf(pa + (u64)(n - 1) * SZ_4K, m->prot, 0);
+}
+
+/*
+ * A new last-level table gets all its leaves in [@ctx->addr, @ctx->end) in
+ * one pass before it is linked (nobody can see it yet), instead of one
+ * visit per entry after.
+ */
+static void axas_npt_map_fill(const struct axas_npt_visit_ctx *ctx,
+			      const struct axas_npt_map_args *m, u64 *table)
+{
+	const struct axas_npt_fmt *fmt = ctx->npt->fmt;
+	u64 end = axas_npt_ctx_entry_start(ctx) + axas_npt_level_size(1);
+	unsigned int i = (ctx->addr >> AXAS_NPT_PAGE_SHIFT) &
+			 (AXAS_NPT_PTES_PER_PAGE - 1);
+	u64 gpa;
+
+	end = min(end, ctx->end);
+	if (!m->pa_of && axas_npt_map_fill_linear(fmt, m, ctx->addr, end, &table[i]))
+		return;
+	for (gpa = ctx->addr; gpa < end; gpa += SZ_4K, i++)
+		table[i] = fmt->mk_leaf(axas_npt_map_pa(m, gpa), m->prot, 0);
+}
+
 static int axas_npt_map_visit(const struct axas_npt_visit_ctx *ctx,
 			      enum axas_npt_visit visit)
 {
@@ -562,6 +595,11 @@ static int axas_npt_map_visit(const struct axas_npt_visit_ctx *ctx,
 	if (WARN_ON_ONCE(!ctx->level || !page))
 		return -EINVAL;
 	list_del(&page->lru);
+	if (ctx->level == 1) {
+		axas_npt_map_fill(ctx, m, page_address(page));
+		axas_npt_link_table(npt, ctx->ptep, page);
+		return AXAS_NPT_VISIT_SKIP;
+	}
 	axas_npt_link_table(npt, ctx->ptep, page);
 	return 0;
 }
@@ -606,7 +644,7 @@ static int axas_npt_map_range(struct axas_npt *npt, struct axas_npt_map_args *m,
 	const struct axas_npt_walker w = {
 		.cb = axas_npt_map_visit,
 		.arg = m,
-		.flags = AXAS_NPT_VISIT_LEAF | wflags,
+		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_WALK_SKIPS | wflags,
 		.gather = &g,
 	};
 	struct page *page, *next;
@@ -711,6 +749,7 @@ int axas_npt_map_each(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 		return -EINVAL;
 	return axas_npt_map_range(npt, &m, gpa, size);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_map_each);
 
 /**
  * axas_npt_map_pages() - map [@gpa, @gpa + @size) to pages found by lookup
@@ -1034,6 +1073,45 @@ static int axas_npt_reclaim_table(const struct axas_npt_visit_ctx *ctx)
 	return 0;
 }
 
+/*
+ * A last-level table the range covers goes as a whole: one pass reports its
+ * leaves, then the table is unlinked with them in it. Nothing can reach it
+ * any more but lockless readers that already hold it (they see the leaves
+ * as they were before the unmap, which they may) and walk caches, which are
+ * invalidated before it is freed, an RCU grace period later.
+ */
+static int axas_npt_unmap_table(const struct axas_npt_visit_ctx *ctx)
+{
+	const struct axas_npt_fmt *fmt = ctx->npt->fmt;
+	u64 *table = axas_npt_table_va(ctx->npt, ctx->old, ctx->level);
+	struct axas_npt_gather *g = ctx->gather;
+	u64 gpa = axas_npt_ctx_entry_start(ctx);
+	struct axas_npt_leaf leaf;
+	unsigned int i;
+	u64 pte;
+
+	for (i = 0; i < AXAS_NPT_PTES_PER_PAGE; i++, gpa += SZ_4K) {
+		pte = axas_npt_read_pte(&table[i]);
+		if (!fmt->pte_is_present(pte))
+			continue;
+		g->flush = true;
+		if (!g->leaf_removed)
+			continue;
+		leaf.gpa = gpa;
+		leaf.size = SZ_4K;
+		leaf.pa = fmt->pte_pa(pte, 0);
+		leaf.prot = fmt->pte_prot(pte);
+		leaf.level = 0;
+		leaf.pte = pte;
+		g->leaf_removed(&leaf, g->arg);
+	}
+	WRITE_ONCE(*ctx->ptep, 0);
+	atomic_long_dec(&ctx->npt->table_pages);
+	list_add_tail(&virt_to_page(table)->lru, &g->tables);
+	axas_npt_gather_pending(ctx);
+	return AXAS_NPT_VISIT_SKIP;
+}
+
 static int axas_npt_unmap_visit(const struct axas_npt_visit_ctx *ctx,
 				enum axas_npt_visit visit)
 {
@@ -1042,6 +1120,9 @@ static int axas_npt_unmap_visit(const struct axas_npt_visit_ctx *ctx,
 
 	if (visit == AXAS_NPT_VISIT_TABLE_POST)
 		return axas_npt_reclaim_table(ctx);
+	if (visit == AXAS_NPT_VISIT_TABLE_PRE)
+		return ctx->level == 1 && axas_npt_ctx_covers_entry(ctx) ?
+		       axas_npt_unmap_table(ctx) : 0;
 	if (!ctx->npt->fmt->pte_is_present(ctx->old))
 		return 0;
 	if (!axas_npt_ctx_covers_entry(ctx))
@@ -1063,7 +1144,8 @@ static int axas_npt_unmap_walk(struct axas_npt *npt, u64 gpa, u64 size,
 {
 	const struct axas_npt_walker w = {
 		.cb = axas_npt_unmap_visit,
-		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_VISIT_TABLE_POST |
+		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_VISIT_TABLE_PRE |
+			 AXAS_NPT_VISIT_TABLE_POST | AXAS_NPT_WALK_SKIPS |
 			 (g->flags & (AXAS_NPT_WALK_YIELD | AXAS_NPT_WALK_KILLABLE)),
 		.gather = g,
 	};

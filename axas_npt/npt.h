@@ -355,4 +355,30 @@ void axas_npt_restore(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 		      struct axas_npt_gather *g);
 int axas_npt_set_dirty(struct axas_npt *npt, u64 gpa, unsigned int flags);
 
+/* --- lookups by iteration (iter.c) -------------------------------------- */
+
+/**
+ * struct axas_npt_iter - a lockless descent towards one address
+ * @npt: the table
+ * @gpa: the address looked up
+ * @level: level of @ptep
+ * @ptep: the entry for @gpa at @level
+ * @pte: its value as read (for a locked entry, the entry it replaces)
+ *
+ * Only valid inside a shared walk (axas_npt_walk_begin() with
+ * %AXAS_NPT_WALK_SHARED): the tables it points into are freed after an RCU
+ * grace period.
+ */
+struct axas_npt_iter {
+	struct axas_npt *npt;
+	u64 gpa;
+	unsigned int level;
+	u64 *ptep;
+	u64 pte;
+};
+
+void axas_npt_iter_start(struct axas_npt_iter *it, struct axas_npt *npt, u64 gpa);
+bool axas_npt_iter_down(struct axas_npt_iter *it);
+int axas_npt_lookup(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf);
+
 #endif /* _AXAS_NPT_H */

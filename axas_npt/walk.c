@@ -9,6 +9,7 @@
 #include <linux/compiler.h>
 #include <linux/io.h>
 #include <linux/lockdep.h>
+#include <linux/math.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -22,6 +23,7 @@ struct axas_npt_walk_data {
 	u64 addr;
 	u64 end;
 	unsigned int visited;	/* entries since the last yield */
+	bool skipped;		/* the last entry's visitor did its subtree */
 };
 
 static int axas_npt_walk_table(struct axas_npt_walk_data *d, u64 *table,
@@ -111,14 +113,20 @@ void axas_npt_invalidate(struct axas_npt *npt, u64 gpa, u64 size)
 		npt->ops->invalidate(npt->priv, gpa, size);
 }
 
-/*
+/**
+ * axas_npt_read_shared() - read an entry in a shared walk
+ * @npt: the table
+ * @ptep: the entry
+ *
  * A shared walk that meets a locked entry reads the entry it replaces: until
  * the make, that is still what the table means. The writer publishes the old
  * value before it stores the lock (release), so a reader that sees the lock
  * sees the value, unless the writer has moved on, and then the entry no
  * longer holds the lock either.
+ *
+ * Return: the entry, or the one a break in progress replaces.
  */
-static u64 axas_npt_read_shared(struct axas_npt *npt, u64 *ptep)
+u64 axas_npt_read_shared(struct axas_npt *npt, u64 *ptep)
 {
 	u64 pte = axas_npt_read_pte(ptep);
 	unsigned int seq;
@@ -230,6 +238,11 @@ static int axas_npt_visit_entry(struct axas_npt_walk_data *d, u64 *ptep,
 		ret = w->cb(&ctx, AXAS_NPT_VISIT_TABLE_PRE);
 	else if (!table && (w->flags & AXAS_NPT_VISIT_LEAF))
 		ret = w->cb(&ctx, AXAS_NPT_VISIT_LEAF);
+	if (ret == AXAS_NPT_VISIT_SKIP && (w->flags & AXAS_NPT_WALK_SKIPS)) {
+		d->skipped = true;
+		d->addr = ALIGN_DOWN(d->addr, size) + size;
+		return 0;
+	}
 	if (ret)
 		return ret;
 
@@ -318,11 +331,16 @@ static int axas_npt_walk_table(struct axas_npt_walk_data *d, u64 *table,
 	int ret = 0;
 
 	for (; idx < nr_entries && d->addr < d->end; idx++) {
+		d->skipped = false;
 		ret = axas_npt_visit_entry(d, &table[idx], level);
 		if (ret)
 			break;
-		if (exclusive && !(++d->visited % AXAS_NPT_YIELD_CHECK) &&
-		    d->addr < d->end) {
+		if (!exclusive)
+			continue;
+		/* A skipped entry was a table's worth: a yield point. */
+		if (d->skipped)
+			d->visited = round_up(d->visited + 1, AXAS_NPT_YIELD_EVERY) - 1;
+		if (!(++d->visited % AXAS_NPT_YIELD_CHECK) && d->addr < d->end) {
 			ret = axas_npt_walk_yield(d);
 			if (ret)
 				break;

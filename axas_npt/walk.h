@@ -29,6 +29,15 @@ enum axas_npt_visit {
 
 /* Internal walker flag: a shared walk that installs entries (faults). */
 #define AXAS_NPT_WALK_INSTALL	BIT(11)
+/*
+ * Internal walker flag: the visitor may return AXAS_NPT_VISIT_SKIP from a
+ * LEAF or TABLE_PRE visit to say it dealt with the entry's whole range (it
+ * filled a new last-level table, or took a covered one down): the walk
+ * goes on after the entry without descending into it, and counts it as a
+ * table's worth of entries for its yields.
+ */
+#define AXAS_NPT_WALK_SKIPS	BIT(12)
+#define AXAS_NPT_VISIT_SKIP	1
 
 /*
  * Entries an exclusive walk visits between two yields: 2 MiB of 4 KiB
@@ -78,6 +87,7 @@ int axas_npt_walk(struct axas_npt *npt, u64 addr, u64 size, const struct axas_np
 void axas_npt_walk_begin(struct axas_npt *npt, unsigned int flags);
 void axas_npt_walk_end(struct axas_npt *npt, unsigned int flags);
 void axas_npt_invalidate(struct axas_npt *npt, u64 gpa, u64 size);
+u64 axas_npt_read_shared(struct axas_npt *npt, u64 *ptep);
 void axas_npt_break_pte(const struct axas_npt_visit_ctx *ctx);
 void axas_npt_make_pte(const struct axas_npt_visit_ctx *ctx, u64 pte);
 void axas_npt_gather_pending(const struct axas_npt_visit_ctx *ctx);

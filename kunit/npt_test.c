@@ -2220,6 +2220,215 @@ static void nt_smp_stress(struct kunit *test)
 	nt_destroy(t);
 }
 
+static int nt_copy_first_leaf(const struct axas_npt_leaf *leaf, void *arg)
+{
+	*(struct axas_npt_leaf *)arg = *leaf;
+	return 1;
+}
+
+/* What the generic walker finds at @gpa: the reference for the iterator. */
+static int nt_walker_query(struct nt *t, u64 gpa, struct axas_npt_leaf *leaf)
+{
+	int ret;
+
+	rcu_read_lock();
+	ret = axas_npt_visit_leaves(&t->npt, gpa, 1, nt_copy_first_leaf, leaf,
+				    AXAS_NPT_WALK_SHARED);
+	rcu_read_unlock();
+	if (ret < 0)
+		return ret;
+	return ret ? 0 : -ENOENT;
+}
+
+static void nt_expect_same_lookup(struct nt *t, u64 gpa)
+{
+	struct kunit *test = t->test;
+	struct axas_npt_leaf want = {}, got = {};
+	struct axas_npt_iter it;
+	unsigned int downs = 0;
+	int ret_want, ret_got;
+
+	ret_want = nt_walker_query(t, gpa, &want);
+	rcu_read_lock();
+	ret_got = axas_npt_lookup(&t->npt, gpa, &got);
+	axas_npt_iter_start(&it, &t->npt, gpa);
+	while (axas_npt_iter_down(&it))
+		downs++;
+	rcu_read_unlock();
+
+	KUNIT_EXPECT_EQ_MSG(test, ret_got, ret_want, "gpa %#llx", gpa);
+	if (ret_got || ret_want)
+		return;
+	KUNIT_EXPECT_EQ_MSG(test, got.gpa, want.gpa, "gpa %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(test, got.pa, want.pa, "gpa %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(test, got.size, want.size, "gpa %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(test, got.prot, want.prot, "gpa %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(test, got.level, want.level, "gpa %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(test, got.pte, want.pte, "gpa %#llx", gpa);
+	/* The generic iterator steps as many levels as the lookup did. */
+	KUNIT_EXPECT_EQ(test, it.level, want.level);
+	KUNIT_EXPECT_EQ(test, it.pte, want.pte);
+	KUNIT_EXPECT_EQ(test, downs, t->npt.levels - 1 - want.level);
+}
+
+/*
+ * The iterator (axas_npt_lookup(), the one behind axas_npt_query()) against
+ * the generic walker on leaves of every size, every permission the format
+ * takes, holes and the edges of each, and through a break in progress.
+ */
+static void nt_lookup_iter(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	u64 base = nt_window(t), gpa, probe, old;
+	struct axas_npt_leaf leaf;
+	struct axas_npt_iter it;
+	unsigned long flags;
+	struct rnd_state rs;
+	unsigned int i;
+	u32 prot;
+
+	/* A 1 GiB leaf, two 2 MiB leaves, 4 KiB leaves of each permission. */
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, base, nt_pa(2), SZ_1G,
+					   AXAS_MAP_READ, 0), 0);
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, base + SZ_1G, nt_pa(1),
+					   SZ_4M, AXAS_MAP_READ | AXAS_MAP_WRITE, 0), 0);
+	gpa = base + SZ_2G + SZ_64K;
+	for (i = 0; i < ARRAY_SIZE(nt_good_prots); i++) {
+		prot = nt_good_prots[i];
+		if (!nt_prot_expressible(t, prot))
+			continue;
+		KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, gpa + i * SZ_8K,
+						   nt_pa(0) + i * SZ_4K, SZ_4K,
+						   prot, 0), 0);
+	}
+
+	for (probe = base; probe < base + SZ_1G + SZ_8M; probe += SZ_1M - SZ_4K)
+		nt_expect_same_lookup(t, probe);
+	for (i = 0; i < 2 * ARRAY_SIZE(nt_good_prots) + 2; i++) {
+		nt_expect_same_lookup(t, gpa + i * SZ_4K);
+		nt_expect_same_lookup(t, gpa + i * SZ_4K + 0xfff);
+	}
+	nt_expect_same_lookup(t, 0);
+	nt_expect_same_lookup(t, nt_top(t) - 1);
+	prandom_seed_state(&rs, 14);
+	for (i = 0; i < 512; i++)
+		nt_expect_same_lookup(t, base + (prandom_u32_state(&rs) % SZ_4G));
+	KUNIT_EXPECT_EQ(test, axas_npt_lookup(&t->npt, nt_top(t), &leaf), -EINVAL);
+
+	/*
+	 * A break in progress, by hand: the entry holds the lock value, bbm
+	 * the entry it replaces. A reader that decoded the lock value itself
+	 * would answer -ENOENT (no format reads it as present).
+	 */
+	KUNIT_ASSERT_FALSE(test, t->npt.fmt->pte_is_present(AXAS_NPT_PTE_LOCKED));
+	rcu_read_lock();
+	axas_npt_iter_start(&it, &t->npt, gpa);
+	while (axas_npt_iter_down(&it))
+		;
+	rcu_read_unlock();
+	KUNIT_ASSERT_EQ(test, it.level, 0);
+	old = it.pte;
+	local_irq_save(flags);
+	write_seqcount_begin(&t->npt.bbm.seq);
+	WRITE_ONCE(t->npt.bbm.ptep, it.ptep);
+	WRITE_ONCE(t->npt.bbm.old, old);
+	write_seqcount_end(&t->npt.bbm.seq);
+	local_irq_restore(flags);
+	/* The old value before the lock, as axas_npt_break_pte() orders them. */
+	smp_store_release(it.ptep, AXAS_NPT_PTE_LOCKED);
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, axas_npt_lookup(&t->npt, gpa, &leaf), 0);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, leaf.pte, old);
+	KUNIT_EXPECT_EQ(test, leaf.pa, nt_pa(0));
+	WRITE_ONCE(*it.ptep, old);
+	WRITE_ONCE(t->npt.bbm.ptep, NULL);
+	nt_expect_same_lookup(t, gpa);
+
+	nt_cross_check(t);
+	nt_destroy(t);
+}
+
+/* Page n of a run maps to page (n * 7) mod 4096 of a 16 MiB block: scattered. */
+static u64 nt_scattered_pa(void *arg, u64 gpa)
+{
+	u64 n = (gpa - *(u64 *)arg) >> PAGE_SHIFT;
+
+	return nt_pa(0) + ((n * 7) % 4096) * SZ_4K;
+}
+
+/*
+ * 4 KiB maps fill a new last-level table in one pass and unmap takes a
+ * covered one down in one pass: from mid-table to mid-table over several
+ * tables, every page maps where it should, nothing beyond the ends does,
+ * each removed leaf is reported once and the tables come back.
+ */
+static void nt_map_fill(struct kunit *test)
+{
+	struct nt *t = nt_create_param(test);
+	const u32 rw = AXAS_MAP_READ | AXAS_MAP_WRITE;
+	u64 base = nt_window(t) + SZ_2M - 5 * SZ_4K, size = 3 * SZ_2M + 9 * SZ_4K;
+	long tables0 = nt_table_pages(t), tables1;
+	struct nt_removed rm = {};
+	struct axas_npt_leaf leaf;
+	bool flush = false;
+	u64 off;
+
+	KUNIT_ASSERT_EQ(test, axas_npt_map(&t->npt, base, nt_pa(0), size, rw,
+					   AXAS_NPT_MAP_NOHUGE), 0);
+	/* Five last-level tables (parts of two, three whole), their parents. */
+	tables1 = nt_table_pages(t);
+	KUNIT_EXPECT_GE(test, tables1 - tables0, 5);
+	for (off = 0; off < size; off += SZ_4K) {
+		rcu_read_lock();
+		KUNIT_ASSERT_EQ(test, axas_npt_query(&t->npt, base + off, &leaf), 0);
+		rcu_read_unlock();
+		KUNIT_ASSERT_EQ(test, leaf.pa, nt_pa(0) + off);
+		KUNIT_ASSERT_EQ(test, leaf.size, SZ_4K);
+		KUNIT_ASSERT_EQ(test, leaf.prot, rw);
+	}
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, axas_npt_query(&t->npt, base - SZ_4K, &leaf), -ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_npt_query(&t->npt, base + size, &leaf), -ENOENT);
+	rcu_read_unlock();
+	nt_cross_check(t);
+
+	/* A page less at each end: two tables keep a leaf each. */
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, base + SZ_4K, size - SZ_8K, &flush, &rm), 0);
+	KUNIT_EXPECT_TRUE(test, flush);
+	KUNIT_EXPECT_EQ(test, rm.count, size / SZ_4K - 2);
+	KUNIT_EXPECT_EQ(test, rm.bytes, size - SZ_8K);
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, axas_npt_query(&t->npt, base, &leaf), 0);
+	KUNIT_EXPECT_EQ(test, axas_npt_query(&t->npt, base + SZ_4K, &leaf), -ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_npt_query(&t->npt, base + size - SZ_8K, &leaf),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, axas_npt_query(&t->npt, base + size - SZ_4K, &leaf), 0);
+	rcu_read_unlock();
+	/* The three tables in the middle went. */
+	KUNIT_EXPECT_EQ(test, nt_table_pages(t), tables1 - 3);
+	nt_cross_check(t);
+
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, base, size, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, nt_table_pages(t), tables0);
+
+	/* Scattered pages (populate's way) fill new tables one by one. */
+	KUNIT_ASSERT_EQ(test, axas_npt_map_each(&t->npt, base, size, rw,
+						nt_scattered_pa, &base, 0), 0);
+	for (off = 0; off < size; off += SZ_4K) {
+		rcu_read_lock();
+		KUNIT_ASSERT_EQ(test, axas_npt_query(&t->npt, base + off, &leaf), 0);
+		rcu_read_unlock();
+		KUNIT_ASSERT_EQ(test, leaf.pa, nt_scattered_pa(&base, base + off));
+		KUNIT_ASSERT_EQ(test, leaf.size, SZ_4K);
+	}
+	nt_cross_check(t);
+	KUNIT_EXPECT_EQ(test, nt_unmap(t, base, size, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, nt_table_pages(t), tables0);
+	nt_cross_check(t);
+	nt_destroy(t);
+}
+
 static struct kunit_case nt_cases[] = {
 	KUNIT_CASE_PARAM(nt_new_table, nt_fmt_gen_params),
 	KUNIT_CASE_PARAM(nt_map_leaf, nt_fmt_gen_params),
@@ -2238,6 +2447,8 @@ static struct kunit_case nt_cases[] = {
 	KUNIT_CASE_PARAM(nt_bbm_order, nt_fmt_gen_params),
 	KUNIT_CASE(nt_contract),
 	KUNIT_CASE_PARAM(nt_smp_stress, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_lookup_iter, nt_fmt_gen_params),
+	KUNIT_CASE_PARAM(nt_map_fill, nt_fmt_gen_params),
 	{}
 };
 
