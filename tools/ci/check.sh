@@ -12,6 +12,7 @@
 #   7. the Debian package axas-dkms: built, installed (DKMS builds for the
 #      6.1 headers), dkms build for Debian's 6.12 and 6.12-rt headers
 #   8. a guest on axas tables: riscv64 kernel on QEMU 10, axas_vcpu.ko, axas-vmm
+#   9. the same on arm64 (EL2 with VHE, QEMU virt,virtualization=on)
 # A step whose script is missing fails: nothing is skipped silently.
 # The packages are installed by `make deps` (make check depends on it).
 set -euo pipefail
@@ -54,6 +55,7 @@ step selftests "$ci/selftests.sh"
 step vcpu-x86 "$ci/vcpu-x86.sh"
 step package "$ci/package.sh"
 step vcpu-riscv "$ci/vcpu-riscv.sh"
+step vcpu-arm64 "$ci/vcpu-arm64.sh"
 
 # Totals of every step's "NAME: N passed, N failed, N skipped" line; a step
 # that printed none (a cross run, say) is counted from kunit.py's own
