@@ -3957,4 +3957,157 @@ TEST(linear_refused_under_lockdown)
 	close(dev);
 }
 
+/* ==== dirty tracking (SPEC 8.8) ==== */
+
+#ifndef SZ_32M
+#define SZ_32M		0x2000000ULL
+#endif
+
+static int dirty_set(int fd, uint64_t gpa, uint64_t len, uint32_t flags)
+{
+	struct axas_range r = { .size = sizeof(r), .flags = flags, .gpa = gpa,
+				.length = len };
+
+	return ioctl(fd, AXAS_IOC_SET_DIRTY_TRACKING, &r);
+}
+
+static int dirty_get(int fd, uint64_t gpa, uint64_t len, void *bitmap,
+		     uint32_t flags)
+{
+	struct axas_dirty_bitmap d = { .size = sizeof(d), .flags = flags,
+				       .gpa = gpa, .length = len,
+				       .bitmap = (uintptr_t)bitmap };
+
+	return ioctl(fd, AXAS_IOC_GET_DIRTY_BITMAP, &d);
+}
+
+/* The bits set in @bm (@nbits of them), in order, into @out; their count. */
+static int dirty_bits(const uint64_t *bm, unsigned int nbits, unsigned int *out,
+		      int max)
+{
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < nbits; i++)
+		if (bm[i / 64] & (1ULL << (i % 64))) {
+			if (n < max)
+				out[n] = i;
+			n++;
+		}
+	return n;
+}
+
+TEST(dev_cap_dirty_tracking)
+{
+	int dev = dev_open();
+
+	ASSERT_LE(0, dev);
+	EXPECT_LT(0, ioctl(dev, AXAS_IOC_CHECK_EXTENSION,
+			   AXAS_CAP_DIRTY_TRACKING));
+	EXPECT_EQ(7, AXAS_CAP_DIRTY_TRACKING);
+	EXPECT_EQ(6, AXAS_FAULT_LOGGED);
+	EXPECT_EQ(0x1b, _IOC_NR(AXAS_IOC_SET_DIRTY_TRACKING));
+	EXPECT_EQ(0x1c, _IOC_NR(AXAS_IOC_GET_DIRTY_BITMAP));
+	close(dev);
+}
+
+/*
+ * Guest writes (FAULT), host writes (pwrite) and lazy pages are reported
+ * exactly, once per harvest; errors change nothing; a bitmap that faults
+ * halfway loses no bit.
+ */
+TEST_F(space, dirty_tracking)
+{
+	const uint64_t a = SZ_16M, l = SZ_32M, t = SZ_16M, tlen = SZ_32M;
+	const unsigned int nbits = tlen / SZ_4K;
+	uint64_t bm[SZ_32M / SZ_4K / 64];
+	unsigned int got[8];
+	char byte = 1, *pages;
+	long psz = sysconf(_SC_PAGESIZE);
+
+	ASSERT_EQ(0, map_alloc(self->fd, a, SZ_1M, RW | AXAS_MAP_POPULATE));
+	ASSERT_EQ(0, map_alloc(self->fd, l, SZ_1M, RW));
+	ASSERT_EQ(0, dirty_set(self->fd, t, tlen, AXAS_DIRTY_ENABLE));
+	memset(bm, 0xff, sizeof(bm));
+	ASSERT_EQ(0, dirty_get(self->fd, t, tlen, bm, 0));
+	EXPECT_EQ(0, dirty_bits(bm, nbits, got, 8));
+
+	/* a tracked guest write faults once */
+	EXPECT_EQ(AXAS_FAULT_LOGGED, fault(self->fd, a + 5 * SZ_4K, AXAS_MAP_WRITE));
+	EXPECT_NE(AXAS_FAULT_LOGGED, fault(self->fd, a + 5 * SZ_4K, AXAS_MAP_WRITE));
+	EXPECT_NE(AXAS_FAULT_LOGGED, fault(self->fd, a, AXAS_MAP_READ));
+	/* the host writes; the guest writes a lazy page */
+	EXPECT_EQ(1, pwrite(self->fd, &byte, 1, a + 9 * SZ_4K + 17));
+	EXPECT_EQ(AXAS_FAULT_HANDLED, fault(self->fd, l + SZ_4K, AXAS_MAP_WRITE));
+
+	ASSERT_EQ(0, dirty_get(self->fd, t, tlen, bm, AXAS_DIRTY_NO_CLEAR));
+	ASSERT_EQ(3, dirty_bits(bm, nbits, got, 8));
+	EXPECT_EQ(5, got[0]);
+	EXPECT_EQ(9, got[1]);
+	EXPECT_EQ((l - t) / SZ_4K + 1, got[2]);
+	memset(bm, 0, sizeof(bm));
+	ASSERT_EQ(0, dirty_get(self->fd, t, tlen, bm, 0));
+	EXPECT_EQ(3, dirty_bits(bm, nbits, got, 8));
+	ASSERT_EQ(0, dirty_get(self->fd, t, tlen, bm, 0));
+	EXPECT_EQ(0, dirty_bits(bm, nbits, got, 8));
+
+	/* armed again by the harvest */
+	EXPECT_EQ(AXAS_FAULT_LOGGED, fault(self->fd, a + 5 * SZ_4K, AXAS_MAP_WRITE));
+
+	/* bad input: EINVAL, nothing changed */
+	EXPECT_FAIL(self->fd, EINVAL, dirty_set(self->fd, t, tlen, 2));
+	EXPECT_FAIL(self->fd, EINVAL, dirty_set(self->fd, t + 1, SZ_4K,
+						AXAS_DIRTY_ENABLE));
+	EXPECT_FAIL(self->fd, EINVAL, dirty_set(self->fd, t, 0,
+						AXAS_DIRTY_ENABLE));
+	EXPECT_FAIL(self->fd, EINVAL, dirty_set(self->fd, self->end - SZ_4K,
+						SZ_8K, AXAS_DIRTY_ENABLE));
+	EXPECT_FAIL(self->fd, EINVAL, dirty_get(self->fd, t, tlen, bm, 2));
+	EXPECT_FAIL(self->fd, EINVAL, dirty_get(self->fd, t, SZ_4K + 1, bm, 0));
+	EXPECT_FAIL(self->fd, EINVAL, dirty_get(self->fd, self->end, SZ_4K,
+						bm, 0));
+	EXPECT_FAIL(self->fd, EFAULT, dirty_get(self->fd, t, tlen, bad_ptr, 0));
+
+	/* a bitmap that ends in an unmapped page: EFAULT, nothing lost */
+	pages = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(pages != MAP_FAILED);
+	ASSERT_EQ(0, munmap(pages + psz, psz));
+	EXPECT_EQ(-1, dirty_get(self->fd, t, tlen, pages + psz - 256, 0));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(pages, psz);
+	memset(bm, 0, sizeof(bm));
+	ASSERT_EQ(0, dirty_get(self->fd, t, tlen, bm, 0));
+	ASSERT_EQ(1, dirty_bits(bm, nbits, got, 8));
+	EXPECT_EQ(5, got[0]);
+
+	/* stopped: writes no longer fault, nothing is reported */
+	ASSERT_EQ(0, dirty_set(self->fd, t, tlen, 0));
+	EXPECT_NE(AXAS_FAULT_LOGGED, fault(self->fd, a + 6 * SZ_4K, AXAS_MAP_WRITE));
+	EXPECT_EQ(1, pwrite(self->fd, &byte, 1, a));
+	ASSERT_EQ(0, dirty_get(self->fd, t, tlen, bm, 0));
+	EXPECT_EQ(0, dirty_bits(bm, nbits, got, 8));
+}
+
+TEST(dirty_size_rules)
+{
+	struct axas_range r = { .size = sizeof(r), .flags = AXAS_DIRTY_ENABLE,
+				.gpa = SZ_1G, .length = SZ_2M };
+	uint64_t bm[8];
+	struct axas_dirty_bitmap d = { .size = sizeof(d), .gpa = SZ_1G,
+				       .length = SZ_2M, .bitmap = (uintptr_t)bm };
+	int dev = dev_open(), fd;
+
+	ASSERT_LE(0, dev);
+	fd = ax_new(dev, AXAS_FMT_EPT4, 0, 0, SZ_4G);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, map_alloc(fd, SZ_1G, SZ_2M, RW | AXAS_MAP_POPULATE));
+	size_rules(_metadata, fd, AXAS_IOC_SET_DIRTY_TRACKING, &r, sizeof(r),
+		   NULL);
+	size_rules(_metadata, fd, AXAS_IOC_GET_DIRTY_BITMAP, &d, sizeof(d),
+		   NULL);
+	close(fd);
+	close(dev);
+}
+
 TEST_HARNESS_MAIN
