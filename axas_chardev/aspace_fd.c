@@ -181,8 +181,8 @@ static int axfd_set_dirty_tracking(struct axas_ucmd *ucmd)
 
 /*
  * The report is built in kernel memory and copied out with no lock held
- * (the bitmap may be our own mmap). If the copy fails, the bits it took go
- * back: a later call reports them.
+ * (the bitmap may be our own mmap). If the copy still fails (the bitmap was
+ * unmapped meanwhile), the bits it took go back: a later call reports them.
  */
 static int axfd_get_dirty_bitmap(struct axas_ucmd *ucmd)
 {
@@ -203,6 +203,11 @@ static int axfd_get_dirty_bitmap(struct axas_ucmd *ucmd)
 	bits = kvcalloc(words, sizeof(*bits), GFP_KERNEL_ACCOUNT);
 	if (!bits)
 		return -ENOMEM;
+	/* A bitmap that cannot take the report fails before anything changes. */
+	if (clear_user(u64_to_user_ptr(d->bitmap), words * sizeof(*bits))) {
+		ret = -EFAULT;
+		goto out;
+	}
 	ret = axas_get_dirty_bitmap(af->as, d->gpa, d->length, bits, d->flags);
 	if (ret)
 		goto out;
