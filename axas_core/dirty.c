@@ -79,6 +79,7 @@ static unsigned int axas_dirty_npt_flags(struct axas_aspace *as)
  * @gpa: the address
  *
  * Context: any; takes RCU itself.
+ * Return: true if a harvest reports writes to it.
  */
 bool axas_dirty_tracked(struct axas_aspace *as, u64 gpa)
 {
@@ -579,6 +580,8 @@ bool axas_dirty_log_fault(struct axas_aspace *as, u64 gpa, u32 access,
  * @as: the address space (its lock held)
  * @gpa: first address
  * @size: bytes
+ *
+ * Return: true if at least one page of the block is tracked.
  */
 bool axas_dirty_block_tracked(struct axas_aspace *as, u64 gpa, u64 size)
 {
