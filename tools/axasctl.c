@@ -18,6 +18,9 @@
  *   dump [FILE]                          (decoded; raw image into FILE)
  *   read GPA LENGTH                      (hex dump)
  *   write GPA TEXT                       (TEXT as bytes; "hex:0011aa" too)
+ *   dirty-track GPA LENGTH on|off        (start or stop dirty tracking)
+ *   dirty GPA LENGTH [keep]              (harvest: counts and dirty runs;
+ *                                        keep: AXAS_DIRTY_NO_CLEAR)
  *   expect-fail ERRNO COMMAND ARGS...    (succeeds if COMMAND fails so)
  *
  * Exits 0 when every command succeeded; otherwise stops at the first
@@ -259,6 +262,74 @@ static int cmd_regions(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_dirty_track(int argc, char **argv)
+{
+	struct axas_range r = { .size = sizeof(r) };
+	uint64_t gpa, len;
+
+	if (argc != 4 || ax_parse_u64(argv[1], &gpa) ||
+	    ax_parse_u64(argv[2], &len) ||
+	    (strcmp(argv[3], "on") && strcmp(argv[3], "off")))
+		return usage_err(argv[0]);
+	r.gpa = gpa;
+	r.length = len;
+	r.flags = strcmp(argv[3], "on") ? 0 : AXAS_DIRTY_ENABLE;
+	if (need_space() || ioctl(as_fd, AXAS_IOC_SET_DIRTY_TRACKING, &r))
+		return -1;
+	printf("dirty-track: gpa 0x%llx length 0x%llx %s\n",
+	       (unsigned long long)r.gpa, (unsigned long long)r.length, argv[3]);
+	return 0;
+}
+
+/* Harvest and print: how many pages were written, and where (runs). */
+static int cmd_dirty(int argc, char **argv)
+{
+	struct axas_dirty_bitmap d = { .size = sizeof(d) };
+	uint64_t pages, i, dirty = 0, runs = 0, start = 0, *bm, gpa, len;
+	int in_run = 0, shown = 0;
+
+	if (argc < 3 || argc > 4 || ax_parse_u64(argv[1], &gpa) ||
+	    ax_parse_u64(argv[2], &len) ||
+	    (argc == 4 && strcmp(argv[3], "keep")))
+		return usage_err(argv[0]);
+	d.gpa = gpa;
+	d.length = len;
+	if (argc == 4)
+		d.flags = AXAS_DIRTY_NO_CLEAR;
+	if (need_space())
+		return -1;
+	pages = d.length / 4096;
+	bm = calloc((pages + 63) / 64 + 1, sizeof(*bm));
+	if (!bm)
+		return -1;
+	d.bitmap = (uintptr_t)bm;
+	if (ioctl(as_fd, AXAS_IOC_GET_DIRTY_BITMAP, &d)) {
+		free(bm);
+		return -1;
+	}
+	for (i = 0; i <= pages; i++) {
+		int set = i < pages && (bm[i / 64] >> (i % 64) & 1);
+
+		dirty += set;
+		if (set && !in_run)
+			start = i;
+		if (!set && in_run) {
+			runs++;
+			if (shown++ < 16)
+				printf("dirty-run: gpa 0x%llx pages %llu\n",
+				       (unsigned long long)(d.gpa + start * 4096),
+				       (unsigned long long)(i - start));
+		}
+		in_run = set;
+	}
+	printf("dirty: gpa 0x%llx pages %llu dirty %llu (%.2f%%) runs %llu%s\n",
+	       (unsigned long long)d.gpa, (unsigned long long)pages,
+	       (unsigned long long)dirty, pages ? 100.0 * dirty / pages : 0.0,
+	       (unsigned long long)runs, argc == 4 ? " (kept)" : "");
+	free(bm);
+	return 0;
+}
+
 static int cmd_read(int argc, char **argv)
 {
 	uint64_t gpa, length;
@@ -399,6 +470,10 @@ static int run_cmd(int argc, char **argv)
 		return cmd_read(argc, argv);
 	if (!strcmp(c, "write"))
 		return cmd_write(argc, argv);
+	if (!strcmp(c, "dirty-track"))
+		return cmd_dirty_track(argc, argv);
+	if (!strcmp(c, "dirty"))
+		return cmd_dirty(argc, argv);
 	if (!strcmp(c, "expect-fail"))
 		return cmd_expect_fail(argc, argv);
 	fprintf(stderr, "axasctl: unknown command '%s'\n", c);
@@ -454,7 +529,7 @@ int main(int argc, char **argv)
 			"commands: new FORMAT BASE LENGTH [GPA_BITS] | map-alloc GPA LEN FLAGS |\n"
 			"  map-linear GPA LEN HPA FLAGS | unmap GPA LEN | protect GPA LEN FLAGS |\n"
 			"  fault GPA ACCESS | translate GPA | info | dump [FILE] |\n"
-			"  regions [FILE] |\n"
+			"  regions [FILE] | dirty-track GPA LEN on|off | dirty GPA LEN [keep] |\n"
 			"  read GPA LEN | write GPA TEXT|hex:.. | expect-fail ERRNO CMD ...\n");
 		return 0;
 	}

@@ -163,6 +163,8 @@ const char *ax_fault_str(uint32_t result)
 		return "permission";
 	case AXAS_FAULT_NOT_LAZY:
 		return "not-lazy";
+	case AXAS_FAULT_LOGGED:
+		return "logged";
 	default:
 		return "?";
 	}

@@ -70,4 +70,18 @@ else
 	bad "axas-dump -r"
 fi
 
+# --- dirty tracking from a script: a logged write, a host write, statistics
+note "axasctl dirty-track, dirty"
+out=$(axasctl new arm-s2 0 4G \; map-alloc 16M 1M rw,populate \; \
+	dirty-track 16M 16M on \; fault 0x1005000 w \; fault 0x1005000 w \; \
+	write 0x1009000 hex:01 \; dirty 16M 16M keep \; dirty 16M 16M \; \
+	dirty 16M 16M \; dirty-track 16M 16M off 2>&1) || bad "axasctl dirty script"
+echo "$out" | sed 's/^/#   /'
+echo "$out" | grep -q 'fault: gpa 0x1005000 w -> logged' || bad "axasctl: tracked write not logged"
+echo "$out" | grep -q 'dirty: gpa 0x1000000 pages 4096 dirty 2 (0.05%) runs 2 (kept)' ||
+	bad "axasctl dirty keep: not 2 pages"
+echo "$out" | grep -q 'dirty-run: gpa 0x1009000 pages 1' || bad "axasctl dirty: host write not listed"
+echo "$out" | grep -q 'dirty: gpa 0x1000000 pages 4096 dirty 0 (0.00%) runs 0$' ||
+	bad "axasctl dirty: second harvest not empty"
+
 exit $fail
