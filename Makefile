@@ -105,10 +105,11 @@ bench: deps
 	@$(MAKE) --no-print-directory bench-vcpu
 
 # The yardstick: the same guest touching 64 MiB on axas_vcpu and on KVM
-# (riscv64, then x86-64 with kvm_amd).
+# (riscv64, then x86-64 with kvm_amd, then arm64 at EL2 with VHE).
 bench-vcpu: deps
 	@$(CI)/vcpu-riscv.sh bench
 	@$(CI)/vcpu-x86.sh bench
+	@$(CI)/vcpu-arm64.sh bench
 
 # End to end: a riscv64 guest on axas tables (part of make check).
 vcpu-riscv: deps
