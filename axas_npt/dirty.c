@@ -24,14 +24,17 @@
 #include "axas_npt/npt.h"
 #include "axas_npt/walk.h"
 
+/*
+ * Bit operations only (the format's masks): these run for every leaf of a
+ * harvested range. The hardware's dirty bit is only ever set in a writable
+ * leaf.
+ */
 static bool axas_npt_leaf_is_dirty(const struct axas_npt *npt, u64 pte,
 				   unsigned int flags)
 {
 	const struct axas_npt_fmt *fmt = npt->fmt;
 
-	if (!(fmt->pte_prot(pte) & AXAS_MAP_WRITE))
-		return false;
-	return !(flags & AXAS_NPT_DIRTY_HW) || (pte & fmt->hw_dirty);
+	return pte & (flags & AXAS_NPT_DIRTY_HW ? fmt->hw_dirty : fmt->wp_write);
 }
 
 static u64 axas_npt_leaf_clean(const struct axas_npt *npt, u64 pte,
@@ -41,8 +44,7 @@ static u64 axas_npt_leaf_clean(const struct axas_npt *npt, u64 pte,
 
 	if (flags & AXAS_NPT_DIRTY_HW)
 		return (pte & ~fmt->hw_dirty) | fmt->hw_clean;
-	return fmt->mk_leaf(fmt->pte_pa(pte, 0),
-			    fmt->pte_prot(pte) & ~AXAS_MAP_WRITE, 0);
+	return pte & ~fmt->wp_clear;
 }
 
 static u64 axas_npt_leaf_dirty(const struct axas_npt *npt, u64 pte,
@@ -50,16 +52,17 @@ static u64 axas_npt_leaf_dirty(const struct axas_npt *npt, u64 pte,
 {
 	const struct axas_npt_fmt *fmt = npt->fmt;
 
-	if (flags & AXAS_NPT_DIRTY_HW)
-		return pte | fmt->hw_dirty;
-	return fmt->mk_leaf(fmt->pte_pa(pte, 0),
-			    fmt->pte_prot(pte) | AXAS_MAP_WRITE, 0);
+	return pte | (flags & AXAS_NPT_DIRTY_HW ? fmt->hw_dirty : fmt->wp_clear);
 }
 
 static int axas_npt_count_huge_visit(const struct axas_npt_visit_ctx *ctx,
 				     enum axas_npt_visit visit)
 {
 	unsigned long *need = ctx->arg;
+
+	/* Nothing below a last-level table can be huge: do not look. */
+	if (visit == AXAS_NPT_VISIT_TABLE_PRE)
+		return ctx->level == 1 ? AXAS_NPT_VISIT_SKIP : 0;
 
 	if (!ctx->level || !ctx->npt->fmt->pte_is_present(ctx->old))
 		return 0;
@@ -82,7 +85,8 @@ unsigned long axas_npt_split_all_need(struct axas_npt *npt, u64 gpa, u64 size)
 	const struct axas_npt_walker w = {
 		.cb = axas_npt_count_huge_visit,
 		.arg = &need,
-		.flags = AXAS_NPT_VISIT_LEAF,
+		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_VISIT_TABLE_PRE |
+			 AXAS_NPT_WALK_SKIPS,
 	};
 
 	return axas_npt_walk(npt, gpa, size, &w) ? 0 : need;
@@ -144,13 +148,66 @@ static void axas_npt_report(const struct axas_npt_clean_args *a, u64 gpa,
 		a->report(a->arg, gpa, size);
 }
 
+/* Make the dirty leaf *@ptep (read as @old) clean, whatever the CPU does. */
+static void axas_npt_clean_pte(const struct axas_npt *npt, u64 *ptep, u64 old,
+			       unsigned int flags)
+{
+	u64 new, prev;
+
+	/*
+	 * Only the hardware writes the entry meanwhile (an accessed or dirty
+	 * bit): clean what it holds now.
+	 */
+	for (;;) {
+		new = axas_npt_leaf_clean(npt, old, flags);
+		prev = cmpxchg64(ptep, old, new);
+		if (prev == old)
+			return;
+		old = prev;
+	}
+}
+
+/*
+ * A last-level table the range covers, in one pass: no visit per entry.
+ * The whole 2 MiB waits for one invalidation if a leaf was cleaned.
+ */
+static int axas_npt_clean_table(const struct axas_npt_visit_ctx *ctx,
+				const struct axas_npt_clean_args *a)
+{
+	struct axas_npt *npt = ctx->npt;
+	u64 *table = axas_npt_table_va(npt, ctx->old, ctx->level);
+	u64 base = axas_npt_ctx_entry_start(ctx), pte;
+	bool cleaned = false;
+	int i;
+
+	for (i = 0; i < AXAS_NPT_PTES_PER_PAGE; i++) {
+		pte = axas_npt_read_pte(&table[i]);
+		if (!npt->fmt->pte_is_present(pte) ||
+		    !axas_npt_leaf_is_dirty(npt, pte, a->flags))
+			continue;
+		axas_npt_report(a, base + (u64)i * SZ_4K, SZ_4K);
+		if (a->flags & AXAS_NPT_DIRTY_PEEK)
+			continue;
+		axas_npt_clean_pte(npt, &table[i], pte, a->flags);
+		cleaned = true;
+	}
+	if (cleaned) {
+		ctx->gather->flush = true;
+		axas_npt_gather_pending(ctx);
+	}
+	return AXAS_NPT_VISIT_SKIP;
+}
+
 static int axas_npt_clean_visit(const struct axas_npt_visit_ctx *ctx,
 				enum axas_npt_visit visit)
 {
 	const struct axas_npt_clean_args *a = ctx->arg;
 	struct axas_npt *npt = ctx->npt;
-	u64 old = ctx->old, new, prev;
+	u64 old = ctx->old;
 
+	if (visit == AXAS_NPT_VISIT_TABLE_PRE)
+		return ctx->level == 1 && axas_npt_ctx_covers_entry(ctx) ?
+		       axas_npt_clean_table(ctx, a) : 0;
 	if (!npt->fmt->pte_is_present(old))
 		return 0;
 	if (ctx->level) {
@@ -171,17 +228,7 @@ static int axas_npt_clean_visit(const struct axas_npt_visit_ctx *ctx,
 	axas_npt_report(a, ctx->addr, SZ_4K);
 	if (a->flags & AXAS_NPT_DIRTY_PEEK)
 		return 0;
-	/*
-	 * Only the hardware writes the entry meanwhile (an accessed or dirty
-	 * bit): clean what it holds now.
-	 */
-	for (;;) {
-		new = axas_npt_leaf_clean(npt, old, a->flags);
-		prev = cmpxchg64(ctx->ptep, old, new);
-		if (prev == old)
-			break;
-		old = prev;
-	}
+	axas_npt_clean_pte(npt, ctx->ptep, old, a->flags);
 	/* The write permission cached in TLBs goes: the tlb_gen rule. */
 	ctx->gather->flush = true;
 	axas_npt_gather_pending(ctx);
@@ -220,7 +267,8 @@ int axas_npt_clean(struct axas_npt *npt, u64 gpa, u64 size, unsigned int flags,
 	const struct axas_npt_walker w = {
 		.cb = axas_npt_clean_visit,
 		.arg = &a,
-		.flags = AXAS_NPT_VISIT_LEAF | (g->flags & AXAS_NPT_WALK_YIELD),
+		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_VISIT_TABLE_PRE |
+			 AXAS_NPT_WALK_SKIPS | (g->flags & AXAS_NPT_WALK_YIELD),
 		.gather = g,
 	};
 

@@ -128,6 +128,8 @@ static u64 npt_root_reg(const struct axas_npt *npt)
 		.pte_prot = npt_pte_prot,		\
 		.root_reg = npt_root_reg,		\
 		.hw_dirty = NPT_D,			\
+		.wp_write = NPT_RW,			\
+		.wp_clear = NPT_RW | NPT_D,		\
 	}
 
 const struct axas_npt_fmt axas_npt_fmt_amd_npt4 =

@@ -119,4 +119,6 @@ const struct axas_npt_fmt axas_npt_fmt_arm_s2 = {
 	/* With VTCR_EL2.HD a write to a DBM leaf sets S2AP[1]; else it faults. */
 	.hw_dirty = S2AP_W,
 	.hw_clean = S2_DBM,
+	.wp_write = S2AP_W,
+	.wp_clear = S2AP_W,
 };

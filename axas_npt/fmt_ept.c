@@ -108,6 +108,8 @@ static u64 ept_root_reg(const struct axas_npt *npt)
 		.pte_pa = ept_pte_pa,			\
 		.pte_prot = ept_pte_prot,		\
 		.root_reg = ept_root_reg,		\
+		.wp_write = EPT_W,			\
+		.wp_clear = EPT_W,			\
 	}
 
 const struct axas_npt_fmt axas_npt_fmt_ept4 = EPT_FMT(AXAS_FMT_EPT4, "ept4", 48);

@@ -84,6 +84,10 @@ struct axas_npt;
  *	dirty logging on (RISC-V and AMD NPT: D; Arm: S2AP[1] of a leaf with
  *	DBM), clear in a clean leaf; 0 when axas uses write protection only
  * @hw_clean: bits a clean writable leaf carries besides (Arm: DBM)
+ * @wp_write: the leaf bit that grants write permission
+ * @wp_clear: the bits a leaf loses when write protection makes it clean
+ *	(write permission, and the preset dirty bit where there is one); a
+ *	leaf with them cleared is what @mk_leaf makes without AXAS_MAP_WRITE
  */
 struct axas_npt_fmt {
 	u32 id;
@@ -103,6 +107,8 @@ struct axas_npt_fmt {
 	u64 (*root_reg)(const struct axas_npt *npt);
 	u64 hw_dirty;
 	u64 hw_clean;
+	u64 wp_write;
+	u64 wp_clear;
 };
 
 /*

@@ -32,9 +32,19 @@
  *   TRANSLATE from 2 threads over 1 while a third maps and unmaps
  *                                          vs the same for the null ioctl
  *
- * Usage: axas-bench [-m MiB] [-t threads] [-w GiB] [-u MiB] [-g] [-H]
- *        (-w 0: no latency run; -u: MAP_USER size; -g: guest RAM only;
- *         -H: hot paths only)
+ * Dirty tracking (-D runs only these), against soft-dirty of the same
+ * amount of process memory in the same boot:
+ *   arm        SET_DIRTY_TRACKING of populated memory
+ *                                          vs echo 4 > /proc/self/clear_refs
+ *   harvest    GET_DIRTY_BITMAP with 1% of the pages written
+ *                                          vs reading /proc/self/pagemap
+ *   logged     a tracked write (FAULT ioctl, AXAS_FAULT_LOGGED) per page
+ *                                          vs a write fault on a soft-dirty
+ *                                          clean page
+ *
+ * Usage: axas-bench [-m MiB] [-t threads] [-w GiB] [-u MiB] [-d MiB] [-g] [-H] [-D]
+ *        (-w 0: no latency run; -u: MAP_USER size; -d: dirty-tracking size;
+ *         -g: guest RAM only; -H: hot paths only; -D: dirty tracking only)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -910,13 +920,125 @@ static void bench_vmm(uint64_t len)
 	free(buf);
 }
 
+static void dirty_set(int fd, uint64_t gpa, uint64_t len, uint32_t flags)
+{
+	struct axas_range r = { .size = sizeof(r), .flags = flags, .gpa = gpa,
+				.length = len };
+
+	if (ioctl(fd, AXAS_IOC_SET_DIRTY_TRACKING, &r))
+		die("SET_DIRTY_TRACKING");
+}
+
+static void clear_refs(void)
+{
+	int f = open("/proc/self/clear_refs", O_WRONLY);
+
+	if (f < 0 || write(f, "4", 1) != 1)
+		die("/proc/self/clear_refs");
+	close(f);
+}
+
+/* Soft-dirty pages of [va, va + len) from pagemap (bit 55). */
+static uint64_t pagemap_soft_dirty(int pm, const char *va, uint64_t len,
+				   uint64_t *buf)
+{
+	uint64_t pages = len / PAGE, i, n = 0;
+	size_t bytes = pages * 8;
+
+	if (pread(pm, buf, bytes, (uintptr_t)va / PAGE * 8) != (ssize_t)bytes)
+		die("pagemap");
+	for (i = 0; i < pages; i++)
+		n += buf[i] >> 55 & 1;
+	return n;
+}
+
+static void bench_dirty(uint64_t len)
+{
+	uint64_t pages = len / PAGE, i, n, *bm, *pmbuf;
+	double t0, t_arm, t_clear, t_get, t_pm, t_log, t_sd;
+	struct axas_dirty_bitmap d = { .size = sizeof(d), .length = len };
+	int fd = new_space(len), pm;
+	char *mem;
+
+	bm = calloc(pages / 64 + 1, 8);
+	pmbuf = malloc(pages * 8);
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pm = open("/proc/self/pagemap", O_RDONLY);
+	if (!bm || !pmbuf || mem == MAP_FAILED || pm < 0)
+		die("dirty bench setup");
+	madvise(mem, len, MADV_NOHUGEPAGE);
+	memset(mem, 1, len);
+	map_alloc(fd, 0, len, AXAS_MAP_READ | AXAS_MAP_WRITE | AXAS_MAP_POPULATE);
+	d.bitmap = (uintptr_t)bm;
+
+	/* arming: every page made clean */
+	t0 = now_ns();
+	dirty_set(fd, 0, len, AXAS_DIRTY_ENABLE);
+	t_arm = now_ns() - t0;
+	t0 = now_ns();
+	clear_refs();
+	t_clear = now_ns() - t0;
+	ratio_row("arm", t_arm, "SET_DIRTY_TRACKING", t_clear,
+		  "clear_refs 4 (soft-dirty)", 1.0);
+
+	/* 1% written, then harvested */
+	for (i = 0; i < pages; i += 100) {
+		if (fault(fd, i * PAGE, AXAS_MAP_WRITE) != AXAS_FAULT_LOGGED)
+			die("tracked write not logged");
+		mem[i * PAGE] = 2;
+	}
+	t0 = now_ns();
+	if (ioctl(fd, AXAS_IOC_GET_DIRTY_BITMAP, &d))
+		die("GET_DIRTY_BITMAP");
+	t_get = now_ns() - t0;
+	for (i = 0, n = 0; i < pages / 64 + 1; i++)
+		n += __builtin_popcountll(bm[i]);
+	if (n != (pages + 99) / 100)
+		die("harvest: wrong number of dirty pages");
+	t0 = now_ns();
+	n = pagemap_soft_dirty(pm, mem, len, pmbuf);
+	t_pm = now_ns() - t0;
+	if (n < (pages + 99) / 100)
+		die("pagemap: soft-dirty pages missing");
+	ratio_row("harvest", t_get, "GET_DIRTY_BITMAP (1%)", t_pm,
+		  "pagemap read (soft-dirty)", 0.5);
+
+	/* a logged write per page, against a soft-dirty write fault */
+	clear_refs();
+	t0 = now_ns();
+	for (i = 0; i < pages; i++)
+		if (fault(fd, i * PAGE, AXAS_MAP_WRITE) != AXAS_FAULT_LOGGED &&
+		    i % 100)
+			die("tracked write not logged");
+	t_log = now_ns() - t0;
+	t0 = now_ns();
+	for (i = 0; i < pages; i++)
+		mem[i * PAGE] = 3;
+	t_sd = now_ns() - t0;
+	row("logged", pages, t_log, t_sd, "soft-dirty write fault");
+
+	munmap(mem, len);
+	close(pm);
+	close(fd);
+	free(bm);
+	free(pmbuf);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t mib = 64, writer_gib = 8, huge_mib = 256, user_mib = 1024;
-	int threads = 2, opt, only_ram = 0, only_hot = 0;
+	uint64_t dirty_mib = 1024;
+	int threads = 2, opt, only_ram = 0, only_hot = 0, only_dirty = 0;
 
-	while ((opt = getopt(argc, argv, "m:t:w:u:gH")) != -1) {
+	while ((opt = getopt(argc, argv, "m:t:w:u:d:gHD")) != -1) {
 		switch (opt) {
+		case 'd':
+			dirty_mib = strtoull(optarg, NULL, 0);
+			break;
+		case 'D':
+			only_dirty = 1;
+			break;
 		case 'g':
 			only_ram = 1;
 			break;
@@ -938,7 +1060,7 @@ int main(int argc, char **argv)
 			writer_gib = strtoull(optarg, NULL, 0);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-m MiB] [-t threads] [-w GiB] [-u MiB] [-g] [-H]\n",
+			fprintf(stderr, "usage: %s [-m MiB] [-t threads] [-w GiB] [-u MiB] [-d MiB] [-g] [-H] [-D]\n",
 				argv[0]);
 			return 2;
 		}
@@ -948,6 +1070,12 @@ int main(int argc, char **argv)
 		die("/dev/axas");
 	printf("axas-bench: %llu MiB, 4 KiB pages, EPT4; kernel baseline in the same run\n",
 	       (unsigned long long)mib);
+	if (only_dirty || (!only_ram && !only_hot)) {
+		printf("dirty tracking: %llu MiB\n", (unsigned long long)dirty_mib);
+		bench_dirty(dirty_mib << 20);
+	}
+	if (only_dirty)
+		return 0;
 	if (!only_ram)
 		bench_hot();
 	if (only_hot)
