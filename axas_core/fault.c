@@ -7,6 +7,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
+#include <linux/seqlock.h>
 #include <linux/axas.h>
 
 #include "axas_core/aspace.h"
@@ -16,7 +17,9 @@
  * Map a fresh zeroed page at @gpa of lazy region @r. The caller holds the
  * lock for reading or writing. axas_npt_map_page() installs the leaf with a
  * cmpxchg: of two racing faults one maps its page, the other sees -EEXIST,
- * frees its page and reports a spurious fault.
+ * frees its page and reports a spurious fault. This is also how a locked
+ * fault learns that the page is there: it descends the table once, and
+ * the lockless check before it makes that case a race.
  */
 static int axas_fault_in(struct axas_aspace *as,
 			 const struct axas_region *r, u64 gpa, u32 *result)
@@ -34,7 +37,9 @@ static int axas_fault_in(struct axas_aspace *as,
 		axas_put_data_page(as, page);
 		if (ret != -EEXIST)
 			return ret;
-		*result = AXAS_FAULT_SPURIOUS;
+		/* A racing fault, or a populated page that is there. */
+		*result = r->flags & AXAS_MAP_POPULATE ? AXAS_FAULT_NOT_LAZY :
+							  AXAS_FAULT_SPURIOUS;
 		return 0;
 	}
 	atomic_long_inc(&as->data_pages);
@@ -80,8 +85,9 @@ static int axas_fault_in_huge(struct axas_aspace *as,
  * @as: the address space, its lock held for reading or writing
  * @r: the alloc region holding @gpa
  * @gpa: the address
- * @result: AXAS_FAULT_HANDLED, or AXAS_FAULT_SPURIOUS if a racing fault
- *	mapped it first
+ * @result: AXAS_FAULT_HANDLED; if the page is there already (a racing
+ *	fault mapped it first), AXAS_FAULT_SPURIOUS, or AXAS_FAULT_NOT_LAZY
+ *	in a populated region
  *
  * The one path by which a page of an alloc region comes into being on
  * demand: guest faults, host writes and the VMM's mmap all use it.
@@ -104,15 +110,49 @@ int axas_fault_in_locked(struct axas_aspace *as, const struct axas_region *r,
 	return axas_fault_in(as, r, gpa, result);
 }
 
-static bool axas_leaf_present(struct axas_aspace *as, u64 gpa,
-			      struct axas_npt_leaf *leaf)
+/*
+ * The answers a fault can have without changing anything, found under RCU
+ * with no lock: no region, a forbidden access, memory that is not lazy, a
+ * page already there. The region is read under the sequence count, so it
+ * is the one a locked lookup would find at some instant between the two
+ * counter reads; the leaf is looked up inside that window too. A write in
+ * a tracked range goes the locked way (it may have to be logged), and so
+ * does a lazy page that is missing. Any answer given here is the one the
+ * locked path would have given at that instant; a racing writer can at
+ * worst make it a spurious one, which the guest resolves by retrying.
+ *
+ * Return: true if @result is set.
+ */
+static bool axas_fault_lockless(struct axas_aspace *as, u64 gpa, u32 access,
+				u32 *result)
 {
-	int ret;
+	struct axas_npt_leaf leaf;
+	struct axas_region *r;
+	unsigned int seq;
+	bool done;
 
 	rcu_read_lock();
-	ret = axas_npt_query(&as->npt, gpa, leaf);
+	do {
+		seq = read_seqcount_begin(&as->seq);
+		done = true;
+		r = axas_region_find_rcu(as, gpa);
+		if (!r)
+			*result = AXAS_FAULT_NOT_MAPPED;
+		else if (access & ~READ_ONCE(r->prot))
+			*result = AXAS_FAULT_PERM;
+		else if ((access & AXAS_MAP_WRITE) &&
+			 axas_dirty_tracked(as, gpa))
+			done = false;
+		else if (r->kind != AXAS_REGION_ALLOC)
+			*result = AXAS_FAULT_NOT_LAZY;
+		else if (!axas_npt_query(&as->npt, gpa, &leaf))
+			*result = r->flags & AXAS_MAP_POPULATE ?
+				  AXAS_FAULT_NOT_LAZY : AXAS_FAULT_SPURIOUS;
+		else
+			done = false;
+	} while (read_seqcount_retry(&as->seq, seq));
 	rcu_read_unlock();
-	return !ret;
+	return done;
 }
 
 /**
@@ -135,8 +175,10 @@ static bool axas_leaf_present(struct axas_aspace *as, u64 gpa,
  * two faults racing on one page, one maps a page and the other reports
  * %AXAS_FAULT_SPURIOUS.
  *
- * Context: may sleep; a fatal signal ends the wait for the lock. Faults on
- * different pages run in parallel.
+ * Context: may sleep; a fatal signal ends the wait for the lock. Only a
+ * fault that maps a page or logs a write takes the lock (for reading):
+ * the other answers are found under RCU and never wait for a writer.
+ * Faults on different pages run in parallel.
  * Return: 0; -EINVAL for a bad @access; -ENOMEM, with nothing changed;
  * -EINTR.
  */
@@ -144,12 +186,13 @@ int axas_handle_page_fault(struct axas_aspace *as, u64 gpa, u32 access,
 			   u32 *result)
 {
 	struct axas_region *r;
-	struct axas_npt_leaf leaf;
 	int ret = 0;
 
 	if (!access || (access & ~AXAS_PERM_MASK))
 		return -EINVAL;
 
+	if (axas_fault_lockless(as, gpa, access, result))
+		goto out;
 	if (down_read_killable(&as->lock))
 		return -EINTR;
 	r = axas_region_find(as, gpa);
@@ -161,12 +204,10 @@ int axas_handle_page_fault(struct axas_aspace *as, u64 gpa, u32 access,
 		;	/* a tracked write on a clean page: logged */
 	else if (r->kind != AXAS_REGION_ALLOC)
 		*result = AXAS_FAULT_NOT_LAZY;
-	else if (axas_leaf_present(as, gpa, &leaf))
-		*result = r->flags & AXAS_MAP_POPULATE ? AXAS_FAULT_NOT_LAZY :
-							  AXAS_FAULT_SPURIOUS;
 	else	/* lazy, or a populated page given back by a discard */
 		ret = axas_fault_in_locked(as, r, gpa, result);
 	up_read(&as->lock);
+out:
 	trace_axas_fault(as, gpa, access, result, ret);
 	return ret;
 }

@@ -537,6 +537,94 @@ static void fault_results_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(as).data_pages, 16);
 }
 
+/*
+ * Faults whose answer changes nothing take no lock: with the lock held for
+ * writing, they still complete. A fault that must map a page, and a write
+ * that tracking must log, wait for the lock (the negative controls: they
+ * only complete once it is released).
+ */
+struct fault_probe {
+	struct axas_aspace *as;
+	u64 gpa;
+	u32 access;
+	u32 result;
+	int ret;
+	struct completion done;
+};
+
+static int fault_probe_fn(void *arg)
+{
+	struct fault_probe *p = arg;
+
+	p->ret = axas_handle_page_fault(p->as, p->gpa, p->access, &p->result);
+	complete(&p->done);
+	return 0;
+}
+
+/* Fault from a kthread while the test holds the lock; did it wait? */
+static bool fault_waits(struct kunit *test, struct axas_aspace *as, u64 gpa,
+			u32 access, u32 want)
+{
+	struct fault_probe p = { .as = as, .gpa = gpa, .access = access };
+	struct task_struct *task;
+	bool waited;
+
+	init_completion(&p.done);
+	down_write(&as->lock);
+	task = kthread_run(fault_probe_fn, &p, "axas_fault_probe");
+	if (IS_ERR(task)) {
+		up_write(&as->lock);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(task));
+		return false;
+	}
+	waited = !wait_for_completion_timeout(&p.done, HZ / 2);
+	up_write(&as->lock);
+	if (waited)
+		wait_for_completion(&p.done);
+	KUNIT_EXPECT_EQ_MSG(test, p.ret, 0, "gpa %#llx", gpa);
+	KUNIT_EXPECT_EQ_MSG(test, p.result, want, "gpa %#llx", gpa);
+	return waited;
+}
+
+static void fault_lockless_test(struct kunit *test)
+{
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_EPT4, 0, SZ_1T);
+	struct axas_stats before;
+
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, 0, SZ_2M, RW), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_alloc(as, SZ_4M, SZ_64K,
+					     RW | AXAS_MAP_POPULATE), 0);
+	KUNIT_ASSERT_EQ(test, axas_map_linear(as, SZ_1G, SZ_1G, SZ_2M,
+					      AXAS_MAP_READ), 0);
+	expect_fault(test, as, SZ_4K, AXAS_MAP_WRITE, AXAS_FAULT_HANDLED);
+	before = stats(as);
+
+	KUNIT_EXPECT_FALSE(test, fault_waits(test, as, SZ_4K, AXAS_MAP_WRITE,
+					     AXAS_FAULT_SPURIOUS));
+	KUNIT_EXPECT_FALSE(test, fault_waits(test, as, SZ_1M * 3, AXAS_MAP_READ,
+					     AXAS_FAULT_NOT_MAPPED));
+	KUNIT_EXPECT_FALSE(test, fault_waits(test, as, SZ_4K, AXAS_MAP_EXEC,
+					     AXAS_FAULT_PERM));
+	KUNIT_EXPECT_FALSE(test, fault_waits(test, as, SZ_1G, AXAS_MAP_READ,
+					     AXAS_FAULT_NOT_LAZY));
+	KUNIT_EXPECT_FALSE(test, fault_waits(test, as, SZ_4M, AXAS_MAP_WRITE,
+					     AXAS_FAULT_NOT_LAZY));
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, before.data_pages);
+	KUNIT_EXPECT_EQ(test, stats(as).table_pages, before.table_pages);
+
+	/* The controls: these change the space, so they take the lock. */
+	KUNIT_EXPECT_TRUE(test, fault_waits(test, as, SZ_8K, AXAS_MAP_READ,
+					    AXAS_FAULT_HANDLED));
+	KUNIT_EXPECT_EQ(test, stats(as).data_pages, before.data_pages + 1);
+	KUNIT_ASSERT_EQ(test, axas_set_dirty_tracking(as, 0, SZ_2M,
+						      AXAS_DIRTY_ENABLE), 0);
+	KUNIT_EXPECT_TRUE(test, fault_waits(test, as, SZ_4K, AXAS_MAP_WRITE,
+					    AXAS_FAULT_LOGGED));
+	/* A read of a tracked page changes nothing: no lock. */
+	KUNIT_EXPECT_FALSE(test, fault_waits(test, as, SZ_8K, AXAS_MAP_READ,
+					     AXAS_FAULT_SPURIOUS));
+}
+
 /* The hpa of translate includes the offset; the limit runs to region end. */
 static void translate_limit_test(struct kunit *test)
 {
@@ -1941,6 +2029,7 @@ static struct kunit_case axas_core_cases[] = {
 	KUNIT_CASE(region_split_test),
 	KUNIT_CASE(linear_split_test),
 	KUNIT_CASE(fault_results_test),
+	KUNIT_CASE(fault_lockless_test),
 	KUNIT_CASE(translate_limit_test),
 	KUNIT_CASE(access_test),
 	KUNIT_CASE(invalidate_test),
