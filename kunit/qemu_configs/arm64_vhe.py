@@ -6,11 +6,10 @@
 
 from ..qemu_config import QemuArchParams
 
-# One CPU: with -smp 2 under TCG the engine suites ran 100-300 times
-# slower (nt_random_ops alone exceeded kunit.py's 1200 s timeout), so the
-# SMP stress case runs its threads preemptively on one CPU here; real
-# parallelism is exercised by the 2-CPU QEMU guests of the selftests and
-# the vCPU tests.
+# One CPU by default: with -smp 2 under TCG the engine's random-ops model
+# ran 100-300 times slower (past kunit.py's 1200 s timeout). The suites
+# whose threads race boot a second time with --qemu_args='-smp 2'
+# (tools/ci/kunit-cross.sh), where they take seconds.
 
 QEMU_ARCH = QemuArchParams(linux_arch='arm64',
 			   kconfig='''

@@ -35,11 +35,10 @@ else:
 	print('axas: QEMU 10 not found in ' + QEMU10 +
 	      '; falling back to the system QEMU 7.2: probes above the non-x4 width and HLVX left to software')
 
-# One CPU: with -smp 2 under TCG the engine suites ran 100-300 times
-# slower (nt_random_ops alone exceeded kunit.py's 1200 s timeout), so the
-# SMP stress case runs its threads preemptively on one CPU here; real
-# parallelism is exercised by the 2-CPU QEMU guests of the selftests and
-# the vCPU tests.
+# One CPU by default: with -smp 2 under TCG the engine's random-ops model
+# ran 100-300 times slower (past kunit.py's 1200 s timeout). The suites
+# whose threads race boot a second time with --qemu_args='-smp 2'
+# (tools/ci/kunit-cross.sh), where they take seconds.
 QEMU_ARCH = QemuArchParams(linux_arch='riscv',
 			   kconfig='''
 CONFIG_ARCH_VIRT=y
