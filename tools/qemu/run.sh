@@ -22,6 +22,7 @@
 #                     put at /axas/kselftest
 #   --cpu MODEL       QEMU CPU model for TCG (default: QEMU's, qemu64);
 #                     `--cpu max` gives AMD SVM with nested paging
+#   --append ARGS     more kernel command-line arguments
 #
 # In the guest: /axas/axas.ko, /axas/build/* (tools/build: the programs,
 # selftests and `runas UID[:GID] CMD` for unprivileged runs), /axas/testing/*
@@ -49,6 +50,7 @@ load=1
 params=
 module=
 mem=1G
+append=
 cpu=()
 kernel=${AXAS_KERNEL:-6.1}
 kselftest=
@@ -63,8 +65,9 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift ;;
 	--kselftest) kselftest=$2; shift ;;
 	--cpu) cpu=(-cpu "$2"); shift ;;
+	--append) append=" $2"; shift ;;
 	--) shift; break ;;
-	*) die "unknown option $1 (usage: run.sh [--kernel 6.1|6.12|6.12-rt] [--kvm] [--timeout S] [--no-load] [--params P] [--module KO] [--cpu MODEL] -- CMD...)" ;;
+	*) die "unknown option $1 (usage: run.sh [--kernel 6.1|6.12|6.12-rt] [--kvm] [--timeout S] [--no-load] [--params P] [--module KO] [--cpu MODEL] [--append ARGS] -- CMD...)" ;;
 	esac
 	shift
 done
@@ -187,7 +190,7 @@ stdin=/dev/null
 qrc=0
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 "${accel[@]}" "${cpu[@]}" -m "$mem" -smp 2 \
 	-nographic -no-reboot -net none -kernel "$vmlinuz" -initrd "$work/initrd" \
-	-append "console=ttyS0 quiet panic=-1 oops=panic" <"$stdin" 2>&1 |
+	-append "console=ttyS0 quiet panic=-1 oops=panic$append" <"$stdin" 2>&1 |
 	sed -u -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' | tee "$log" || qrc=$?
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 printf '==> guest ran for %.1f s\n' "$elapsed"
