@@ -24,6 +24,17 @@
 #include "axas_core/aspace.h"
 #include "axas_npt/walk.h"
 
+/* AXAS_MAP_* bits by name (permissions, memory type, region flags). */
+#define axas_show_map_flags(flags)					\
+	__print_flags(flags, "|",					\
+		      { AXAS_MAP_READ, "R" }, { AXAS_MAP_WRITE, "W" },	\
+		      { AXAS_MAP_EXEC, "X" },				\
+		      { AXAS_MAP_DEVICE, "DEVICE" },			\
+		      { AXAS_MAP_UNCACHED, "UNCACHED" },			\
+		      { AXAS_MAP_POPULATE, "POPULATE" },			\
+		      { AXAS_MAP_NOHUGE, "NOHUGE" },			\
+		      { 1U << 10, "HUGE" })
+
 /* A new region (@r: its shape) and whether it was added. */
 TRACE_EVENT(axas_map,
 	    TP_PROTO(const struct axas_aspace *as, const struct axas_region *r,
@@ -49,14 +60,7 @@ TRACE_EVENT(axas_map,
 				       { AXAS_REGION_LINEAR, "linear" },
 				       { AXAS_REGION_ALLOC, "alloc" },
 				       { 3, "user" }),
-		      __print_flags(__entry->flags, "|",
-				    { AXAS_MAP_READ, "R" }, { AXAS_MAP_WRITE, "W" },
-				    { AXAS_MAP_EXEC, "X" },
-				    { AXAS_MAP_DEVICE, "DEVICE" },
-				    { AXAS_MAP_UNCACHED, "UNCACHED" },
-				    { AXAS_MAP_POPULATE, "POPULATE" },
-				    { AXAS_MAP_NOHUGE, "NOHUGE" },
-				    { 1U << 10, "HUGE" }),
+		      axas_show_map_flags(__entry->flags),
 		      __entry->ret)
 );
 
@@ -92,14 +96,7 @@ TRACE_EVENT(axas_protect,
 			   __entry->ret = ret;),
 	    TP_printk("space=%p gpa=%#llx size=%#llx flags=%s ret=%d",
 		      __entry->space, __entry->gpa, __entry->size,
-		      __print_flags(__entry->flags, "|",
-				    { AXAS_MAP_READ, "R" }, { AXAS_MAP_WRITE, "W" },
-				    { AXAS_MAP_EXEC, "X" },
-				    { AXAS_MAP_DEVICE, "DEVICE" },
-				    { AXAS_MAP_UNCACHED, "UNCACHED" },
-				    { AXAS_MAP_POPULATE, "POPULATE" },
-				    { AXAS_MAP_NOHUGE, "NOHUGE" },
-				    { 1U << 10, "HUGE" }),
+		      axas_show_map_flags(__entry->flags),
 		      __entry->ret)
 );
 
@@ -123,14 +120,7 @@ TRACE_EVENT(axas_fault,
 			   __entry->ret = ret;),
 	    TP_printk("space=%p gpa=%#llx access=%s result=%s ret=%d",
 		      __entry->space, __entry->gpa,
-		      __print_flags(__entry->access, "|",
-				    { AXAS_MAP_READ, "R" }, { AXAS_MAP_WRITE, "W" },
-				    { AXAS_MAP_EXEC, "X" },
-				    { AXAS_MAP_DEVICE, "DEVICE" },
-				    { AXAS_MAP_UNCACHED, "UNCACHED" },
-				    { AXAS_MAP_POPULATE, "POPULATE" },
-				    { AXAS_MAP_NOHUGE, "NOHUGE" },
-				    { 1U << 10, "HUGE" }),
+		      axas_show_map_flags(__entry->access),
 		      __print_symbolic(__entry->result, { 0, "none" },
 				       { AXAS_FAULT_HANDLED, "handled" },
 				       { AXAS_FAULT_SPURIOUS, "spurious" },
