@@ -10,7 +10,9 @@
 #          QEMU 10 unpacked from Debian's bookworm-backports into
 #          $AXAS_QEMU10 (Debian 12's QEMU 7.2 cannot translate the upper
 #          half of Sv39x4; if QEMU 10 cannot be had, the run falls back to
-#          7.2 and says which checks it skipped);
+#          7.2 and says which checks it skipped); on QEMU 10 the kernel
+#          boots a second time with Svadu (svadu=true, svade=false) for
+#          axas_hw_riscv_svadu, where G-stage stores set D themselves;
 #   x86_64: -cpu max (SVM with nested paging), AMD NPT tables judged by a
 #          guest run with VMRUN. The nested walk uses the host's paging
 #          mode, so the kernel boots twice: with no5lvl (every suite, NPT4
@@ -147,6 +149,15 @@ for arch in "${arches[@]}"; do
 		esac
 	else
 		kunit_boot run "$arch" "$filter"
+	fi
+	# hardware-updated D (Svadu): only QEMU 10 has it
+	if [ "$arch" = riscv ] && qemu10_ok; then
+		case axas_hw_riscv_svadu in
+		$filter)
+			qconf=$AXAS_REPO/kunit/qemu_configs/riscv_h_svadu.py
+			kunit_boot exec riscv-svadu 'axas_hw_riscv_svadu*'
+			;;
+		esac
 	fi
 done
 exit "$rc_all"
