@@ -5,7 +5,7 @@
  *
  *   mode                      clean leaf              next guest store
  *   write protection          write permission gone   faults
- *   AXAS_NPT_DIRTY_HW, RISC-V D clear (W kept)        sets D (henvcfg.ADUE)
+ *   AXAS_NPT_DIRTY_HW, RISC-V D clear (W kept)        sets D (menvcfg.ADUE)
  *                                                     or faults
  *   AXAS_NPT_DIRTY_HW, Arm    DBM set, S2AP[1] clear  sets S2AP[1]
  *                                                     (VTCR_EL2.HD) or faults

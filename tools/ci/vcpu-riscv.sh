@@ -114,13 +114,14 @@ list=$W/initramfs.list
 } >"$list"
 "$KO/usr/gen_init_cpio" "$list" >"$W/initramfs.cpio" || die "gen_init_cpio failed"
 
-# ---- boot
+# ---- boot (Svadu on, QEMU 10's default, spelled out: the dirty test
+# expects G-stage walks to set D without a fault)
 log=$W/console-$mode.log
 msg "booting the riscv64 kernel on QEMU 10 (2 harts, H extension): /init $mode"
 t0=$(date +%s)
 rc=0
 timeout --foreground 600 "$QEMU10/usr/bin/qemu-system-riscv64" \
-	-M virt -cpu rv64,h=true,svpbmt=true -smp 2 -m 512M \
+	-M virt -cpu rv64,h=true,svpbmt=true,svadu=true,svade=false -smp 2 -m 512M \
 	-bios "$QEMU10/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin" \
 	-kernel "$KO/arch/riscv/boot/Image" -initrd "$W/initramfs.cpio" \
 	-append "console=ttyS0 loglevel=7 -- $mode" \
