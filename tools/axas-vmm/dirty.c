@@ -139,12 +139,17 @@ static void d_restore_check(tap_fn tap, struct vm *vm, int fd, const char *mode,
 		close(ns);
 }
 
+/*
+ * expect_hw: 1 if the CPU sets the dirty state itself (no logged faults),
+ * 0 for write protection, -1 to decide by the space's format
+ */
 void test_dirty(tap_fn tap, int expect_hw, const char *mode)
 {
 	static unsigned long long bm[D_WORDS];
 	struct d_pass p[4] = { { 0 } };
 	unsigned long logged = 0, logged_win = 0, full = 0, image_pages, want;
 	unsigned long long n, gpa;
+	struct axas_info info;
 	struct vm vm;
 	int r, fd = -1, ret, i, ok;
 
@@ -161,6 +166,10 @@ void test_dirty(tap_fn tap, int expect_hw, const char *mode)
 	}
 	vm.con.echo = 0;
 	image_pages = (vm.image_len + D_PAGE - 1) / D_PAGE;
+	/* -1: by the format (x86: AMD NPT sets D, EPT is write-protected) */
+	if (expect_hw < 0)
+		expect_hw = vm_info(&vm, &info) ||
+			    (info.format != AXAS_FMT_EPT4 && info.format != AXAS_FMT_EPT5);
 
 	/* armed over all of RAM: what was written before is not reported */
 	ret = vm_dirty_track(vm.space, GUEST_RAM, D_RAM, 1);
