@@ -267,8 +267,10 @@ static int axas_npt_clean_visit(const struct axas_npt_visit_ctx *ctx,
  *	for the caller's invalidation.
  *
  * Every huge leaf of the range is split (break-before-make) into 4 KiB
- * leaves, and every writable dirty 4 KiB leaf is made clean with an atomic
- * exchange, so a dirty bit the hardware sets meanwhile is not lost.
+ * leaves, and every writable dirty 4 KiB leaf is made clean: with a plain
+ * store when it has every bit the CPU could set (the CPU then never writes
+ * it), else with an atomic exchange, so a dirty bit the hardware sets
+ * meanwhile is not lost.
  *
  * Return: 0, -EINVAL, or -ENOMEM if @g->spare ran out (the leaves before
  * were done).
