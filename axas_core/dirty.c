@@ -654,7 +654,9 @@ EXPORT_SYMBOL_GPL(axas_dirty_stats);
  * first write after a harvest is a fault, resolved by
  * axas_handle_page_fault() as %AXAS_FAULT_LOGGED); otherwise the hardware
  * feature that lets the CPU set the dirty bit itself: %AXAS_DIRTY_HW_ADUE
- * (RISC-V henvcfg.ADUE, Svadu), %AXAS_DIRTY_HW_HD (Arm VTCR_EL2.HD), or
+ * (RISC-V Svadu: G-stage updates follow menvcfg.ADUE, which the firmware
+ * owns and S-mode requests with SBI FWFT PTE_AD_HW_UPDATING; henvcfg.ADUE
+ * only covers the VS-stage), %AXAS_DIRTY_HW_HD (Arm VTCR_EL2.HD), or
  * %AXAS_DIRTY_HW_AMD (nothing: AMD nested paging always sets D). Without
  * it the write faults and is logged the same way.
  */

@@ -5,7 +5,7 @@
  *
  *   mode                      clean leaf              next guest store
  *   write protection          write permission gone   faults
- *   AXAS_NPT_DIRTY_HW, RISC-V D clear (W kept)        sets D (henvcfg.ADUE)
+ *   AXAS_NPT_DIRTY_HW, RISC-V D clear (W kept)        sets D (menvcfg.ADUE)
  *                                                     or faults
  *   AXAS_NPT_DIRTY_HW, Arm    DBM set, S2AP[1] clear  sets S2AP[1]
  *                                                     (VTCR_EL2.HD) or faults
@@ -148,16 +148,22 @@ static void axas_npt_report(const struct axas_npt_clean_args *a, u64 gpa,
 		a->report(a->arg, gpa, size);
 }
 
-/* Make the dirty leaf *@ptep (read as @old) clean, whatever the CPU does. */
+/*
+ * Make the dirty leaf *@ptep (read as @old) clean, whatever the CPU does.
+ * The CPU only ever sets accessed and dirty flags that are clear: a leaf
+ * that has all of them (every dirty leaf axas made) takes a plain store,
+ * any other an exchange that keeps what the CPU set meanwhile.
+ */
 static void axas_npt_clean_pte(const struct axas_npt *npt, u64 *ptep, u64 old,
 			       unsigned int flags)
 {
+	const u64 hw_sets = npt->fmt->hw_sets;
 	u64 new, prev;
 
-	/*
-	 * Only the hardware writes the entry meanwhile (an accessed or dirty
-	 * bit): clean what it holds now.
-	 */
+	if ((old & hw_sets) == hw_sets) {
+		WRITE_ONCE(*ptep, axas_npt_leaf_clean(npt, old, flags));
+		return;
+	}
 	for (;;) {
 		new = axas_npt_leaf_clean(npt, old, flags);
 		prev = cmpxchg64(ptep, old, new);
@@ -168,13 +174,20 @@ static void axas_npt_clean_pte(const struct axas_npt *npt, u64 *ptep, u64 old,
 }
 
 /*
- * A last-level table the range covers, in one pass: no visit per entry.
- * The whole 2 MiB waits for one invalidation if a leaf was cleaned.
+ * A last-level table the range covers, in one pass: no visit and no call
+ * per entry, the format's masks in registers. The whole 2 MiB waits for
+ * one invalidation if a leaf was cleaned.
  */
 static int axas_npt_clean_table(const struct axas_npt_visit_ctx *ctx,
 				const struct axas_npt_clean_args *a)
 {
 	struct axas_npt *npt = ctx->npt;
+	const struct axas_npt_fmt *fmt = npt->fmt;
+	const bool hw = a->flags & AXAS_NPT_DIRTY_HW;
+	const u64 present = fmt->present, hw_sets = fmt->hw_sets;
+	const u64 dirty = hw ? fmt->hw_dirty : fmt->wp_write;
+	const u64 clear = hw ? fmt->hw_dirty : fmt->wp_clear;
+	const u64 set = hw ? fmt->hw_clean : 0;
 	u64 *table = axas_npt_table_va(npt, ctx->old, ctx->level);
 	u64 base = axas_npt_ctx_entry_start(ctx), pte;
 	bool cleaned = false;
@@ -182,13 +195,15 @@ static int axas_npt_clean_table(const struct axas_npt_visit_ctx *ctx,
 
 	for (i = 0; i < AXAS_NPT_PTES_PER_PAGE; i++) {
 		pte = axas_npt_read_pte(&table[i]);
-		if (!npt->fmt->pte_is_present(pte) ||
-		    !axas_npt_leaf_is_dirty(npt, pte, a->flags))
+		if (!(pte & present) || !(pte & dirty))
 			continue;
 		axas_npt_report(a, base + (u64)i * SZ_4K, SZ_4K);
 		if (a->flags & AXAS_NPT_DIRTY_PEEK)
 			continue;
-		axas_npt_clean_pte(npt, &table[i], pte, a->flags);
+		if ((pte & hw_sets) == hw_sets)
+			WRITE_ONCE(table[i], (pte & ~clear) | set);
+		else
+			axas_npt_clean_pte(npt, &table[i], pte, a->flags);
 		cleaned = true;
 	}
 	if (cleaned) {
@@ -252,8 +267,10 @@ static int axas_npt_clean_visit(const struct axas_npt_visit_ctx *ctx,
  *	for the caller's invalidation.
  *
  * Every huge leaf of the range is split (break-before-make) into 4 KiB
- * leaves, and every writable dirty 4 KiB leaf is made clean with an atomic
- * exchange, so a dirty bit the hardware sets meanwhile is not lost.
+ * leaves, and every writable dirty 4 KiB leaf is made clean: with a plain
+ * store when it has every bit the CPU could set (the CPU then never writes
+ * it), else with an atomic exchange, so a dirty bit the hardware sets
+ * meanwhile is not lost.
  *
  * Return: 0, -EINVAL, or -ENOMEM if @g->spare ran out (the leaves before
  * were done).

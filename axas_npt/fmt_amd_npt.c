@@ -130,6 +130,8 @@ static u64 npt_root_reg(const struct axas_npt *npt)
 		.hw_dirty = NPT_D,			\
 		.wp_write = NPT_RW,			\
 		.wp_clear = NPT_RW | NPT_D,		\
+		.present = NPT_P,			\
+		.hw_sets = NPT_A | NPT_D,		\
 	}
 
 const struct axas_npt_fmt axas_npt_fmt_amd_npt4 =

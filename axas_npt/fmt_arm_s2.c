@@ -121,4 +121,7 @@ const struct axas_npt_fmt axas_npt_fmt_arm_s2 = {
 	.hw_clean = S2_DBM,
 	.wp_write = S2AP_W,
 	.wp_clear = S2AP_W,
+	.present = S2_VALID,
+	/* HA sets AF where it is clear, HD sets S2AP[1] of a DBM leaf */
+	.hw_sets = S2_AF | S2AP_W,
 };

@@ -110,6 +110,9 @@ static u64 ept_root_reg(const struct axas_npt *npt)
 		.root_reg = ept_root_reg,		\
 		.wp_write = EPT_W,			\
 		.wp_clear = EPT_W,			\
+		.present = EPT_RWX,			\
+		/* EPTP bit 6 clear: no accessed/dirty flags */	\
+		.hw_sets = 0,				\
 	}
 
 const struct axas_npt_fmt axas_npt_fmt_ept4 = EPT_FMT(AXAS_FMT_EPT4, "ept4", 48);

@@ -119,6 +119,8 @@ static u64 rv_root_reg(const struct axas_npt *npt)
 		.hw_dirty = RV_D,			\
 		.wp_write = RV_W,			\
 		.wp_clear = RV_W | RV_D,		\
+		.present = RV_V,			\
+		.hw_sets = RV_A | RV_D,			\
 	}
 
 const struct axas_npt_fmt axas_npt_fmt_sv39x4 = RV_FMT(AXAS_FMT_SV39X4, "sv39x4", 41);

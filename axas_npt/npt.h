@@ -88,6 +88,12 @@ struct axas_npt;
  * @wp_clear: the bits a leaf loses when write protection makes it clean
  *	(write permission, and the preset dirty bit where there is one); a
  *	leaf with them cleared is what @mk_leaf makes without AXAS_MAP_WRITE
+ * @present: @pte_is_present as a mask: an entry is present if it has one
+ *	of these bits (for loops over whole tables, without a call per entry)
+ * @hw_sets: the leaf bits the CPU may set by itself (accessed and dirty
+ *	flags) as axas's root_reg configures it; it sets them only where they
+ *	are clear, so a leaf that has all of them is never written by the
+ *	hardware and software may rewrite it with a plain store
  */
 struct axas_npt_fmt {
 	u32 id;
@@ -109,6 +115,8 @@ struct axas_npt_fmt {
 	u64 hw_clean;
 	u64 wp_write;
 	u64 wp_clear;
+	u64 present;
+	u64 hw_sets;
 };
 
 /*

@@ -558,6 +558,64 @@ static void dirty_hw_needs_test(struct kunit *test)
 	}
 }
 
+/*
+ * The masks the one-pass table loop uses instead of the codecs: @present
+ * answers as pte_is_present() does, bit by bit and for what the codecs
+ * make; every leaf axas makes writable carries all of @hw_sets (so its
+ * cleaning is a plain store), a clean hardware-mode leaf does not (the
+ * CPU may set its dirty bit: an exchange).
+ */
+static void dirty_masks_test(struct kunit *test)
+{
+	static const u32 formats[] = {
+		AXAS_FMT_EPT4, AXAS_FMT_EPT5, AXAS_FMT_ARM_S2, AXAS_FMT_SV39X4,
+		AXAS_FMT_SV48X4, AXAS_FMT_SV57X4, AXAS_FMT_AMD_NPT4,
+		AXAS_FMT_AMD_NPT5,
+	};
+	static const u32 prots[] = {
+		AXAS_MAP_READ, RW, RW | AXAS_MAP_EXEC, AXAS_MAP_EXEC,
+	};
+	const struct axas_npt_fmt *fmt;
+	struct axas_aspace *as;
+	u64 pte, pa = SZ_1G + SZ_2M;
+	unsigned int b, i, j, level;
+
+	for (i = 0; i < ARRAY_SIZE(formats); i++) {
+		as = axas_aspace_create(formats[i], 0, 0, SZ_4G);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, as);
+		fmt = as->npt.fmt;
+		KUNIT_EXPECT_NE_MSG(test, fmt->present, 0, "%s", fmt->name);
+		for (b = 0; b < 64; b++)
+			KUNIT_EXPECT_EQ_MSG(test, fmt->pte_is_present(BIT_ULL(b)),
+					    !!(BIT_ULL(b) & fmt->present),
+					    "%s bit %u", fmt->name, b);
+		KUNIT_EXPECT_EQ(test, !!(AXAS_NPT_PTE_LOCKED & fmt->present),
+				fmt->pte_is_present(AXAS_NPT_PTE_LOCKED));
+		KUNIT_EXPECT_TRUE(test, fmt->mk_table(pa) & fmt->present);
+		for (j = 0; j < ARRAY_SIZE(prots); j++) {
+			if (fmt->read_implied && !(prots[j] & AXAS_MAP_READ))
+				continue;
+			for (level = 0; level < 2; level++) {
+				pte = fmt->mk_leaf(pa, prots[j], level);
+				KUNIT_EXPECT_TRUE_MSG(test, pte & fmt->present,
+						      "%s 0x%llx", fmt->name, pte);
+				if (prots[j] & AXAS_MAP_WRITE)
+					KUNIT_EXPECT_EQ_MSG(test, pte & fmt->hw_sets,
+							    fmt->hw_sets, "%s 0x%llx",
+							    fmt->name, pte);
+			}
+		}
+		if (fmt->hw_dirty) {
+			pte = fmt->mk_leaf(pa, RW, 0);
+			pte = (pte & ~fmt->hw_dirty) | fmt->hw_clean;
+			KUNIT_EXPECT_NE_MSG(test, pte & fmt->hw_sets, fmt->hw_sets,
+					    "%s: a clean leaf the CPU may write",
+					    fmt->name);
+		}
+		axas_aspace_put(as);
+	}
+}
+
 static struct kunit_case dirty_cases[] = {
 	KUNIT_CASE_PARAM(dirty_basic_test, dt_gen_params),
 	KUNIT_CASE_PARAM(dirty_partial_test, dt_gen_params),
@@ -566,6 +624,7 @@ static struct kunit_case dirty_cases[] = {
 	KUNIT_CASE_PARAM(dirty_errors_test, dt_gen_params),
 	KUNIT_CASE_PARAM(dirty_rollback_test, dt_gen_params),
 	KUNIT_CASE(dirty_hw_needs_test),
+	KUNIT_CASE(dirty_masks_test),
 	{}
 };
 

@@ -129,7 +129,7 @@ int axas_dump_tables(struct axas_aspace *as,
 
 /* Dirty tracking (SPEC 8.8); what axas_dirty_hw_needs() answers. */
 #define AXAS_DIRTY_HW_NONE	0	/* write protection: writes fault */
-#define AXAS_DIRTY_HW_ADUE	1	/* RISC-V: set henvcfg.ADUE (Svadu) */
+#define AXAS_DIRTY_HW_ADUE	1	/* RISC-V: Svadu, menvcfg.ADUE (SBI FWFT) */
 #define AXAS_DIRTY_HW_HD	2	/* Arm: set VTCR_EL2.HD */
 #define AXAS_DIRTY_HW_AMD	3	/* AMD NPT: the CPU sets D by itself */
 

@@ -10,7 +10,7 @@
 # an x4 format (bit 40 and up on Sv39x4: the upper half of its 2 TiB),
 # checks R instead of X for HLVX and has no svade switch. Without QEMU 10
 # this falls back to the system QEMU and tells the tests so on the kernel
-# command line (axas.hwverify_qemu7=1), which leaves exactly those probes to
+# command line (axas_test.hwverify_qemu7=1), which leaves exactly those probes to
 # the software walk.
 
 import os
@@ -31,7 +31,7 @@ if os.access(os.path.join(QEMU10_BIN, 'qemu-system-riscv64'), os.X_OK) and \
 else:
 	BIOS = '/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin'
 	CPU = 'rv64,h=true,svpbmt=true'
-	CMDLINE = 'console=ttyS0 axas.hwverify_qemu7=1'
+	CMDLINE = 'console=ttyS0 axas_test.hwverify_qemu7=1'
 	print('axas: QEMU 10 not found in ' + QEMU10 +
 	      '; falling back to the system QEMU 7.2: probes above the non-x4 width and HLVX left to software')
 

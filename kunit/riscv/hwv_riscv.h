@@ -27,7 +27,7 @@ struct hwv_rv_trap {
 	unsigned long htinst;
 };
 
-/* set by axas.hwverify_qemu7=1: QEMU 7.2 cannot judge some accesses */
+/* set by axas_test.hwverify_qemu7=1: QEMU 7.2 cannot judge some accesses */
 extern bool hwv_rv_qemu7;
 
 unsigned long hwv_rv_hlv_d(unsigned long gpa, struct hwv_rv_trap *trap);

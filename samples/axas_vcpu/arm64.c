@@ -16,6 +16,13 @@
  * the VMM (PSCI SYSTEM_OFF/RESET as SHUTDOWN); everything else exits as an
  * exception with ESR_EL2.
  *
+ * Dirty tracking: when axas_dirty_hw_needs() asks for VTCR_EL2.HD and the
+ * CPU has FEAT_HAFDBS with dirty state, the vCPU's VTCR_EL2 gets HA and HD,
+ * so a guest store to a DBM leaf sets its S2AP write bit without a fault.
+ * Otherwise (or with test_no_hd) the store is a permission fault that
+ * axas_handle_page_fault() logs (AXAS_FAULT_LOGGED), exited to the VMM as
+ * FAULT; the next RUN retries the store.
+ *
  * TLB: each vCPU has an 8-bit VMID of its own, allocated from 255 down
  * (KVM allocates from 1 up). axas's invalidation callback runs TLBI
  * IPAS2E1IS for each page of the range, then TLBI VMALLE1IS (stage 1+2
@@ -31,7 +38,10 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
+#include <linux/moduleparam.h>
+
 #include <asm/barrier.h>
+#include <asm/cpufeature.h>
 #include <asm/esr.h>
 #include <asm/kvm_arm.h>
 #include <asm/ptrace.h>
@@ -41,6 +51,20 @@
 
 #include "arm64_ctx.h"
 #include "vcpu.h"
+
+static bool a64_test_no_hd;
+module_param_named(test_no_hd, a64_test_no_hd, bool, 0644);
+MODULE_PARM_DESC(test_no_hd,
+		 "TEST ONLY: leave VTCR_EL2.HD clear in vCPUs created from now on, so guest stores to dirty-tracked pages fault (the write-protect path)");
+
+/* FEAT_HAFDBS with dirty state: the CPU can set S2AP[1] of a DBM leaf */
+static bool a64_has_hd(void)
+{
+	u64 mmfr1 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR1_EL1);
+
+	return cpuid_feature_extract_unsigned_field(mmfr1, ID_AA64MMFR1_EL1_HAFDBS_SHIFT) >=
+	       ID_AA64MMFR1_EL1_HAFDBS_DBM;
+}
 
 /* one register file of the world-switch save area (arm64_ctx.h) */
 struct a64_regs {
@@ -269,6 +293,9 @@ int axas_vcpu_arch_create(struct axas_vcpu *vcpu)
 	}
 	a->vttbr = hw.root_reg;
 	a->vtcr = hw.vtcr;
+	if (axas_dirty_hw_needs(vcpu->as) == AXAS_DIRTY_HW_HD && a64_has_hd() &&
+	    !READ_ONCE(a64_test_no_hd))
+		a->vtcr |= VTCR_EL2_HA | VTCR_EL2_HD;
 	/* an earlier owner of the VMID may have left entries: none survive */
 	a64_tlbi(a, 0, 0);
 

@@ -28,6 +28,11 @@ blob_mmio:
 	.incbin	"mmio-x86_64.bin"
 blob_mmio_end:
 	.balign	16
+	.globl	blob_dirty, blob_dirty_end
+blob_dirty:
+	.incbin	"dirty.bin"
+blob_dirty_end:
+	.balign	16
 	.globl	blob_kvm, blob_kvm_end, blob_kvm_amd, blob_kvm_amd_end
 	.globl	blob_irqbypass, blob_irqbypass_end, blob_ccp, blob_ccp_end
 blob_kvm:

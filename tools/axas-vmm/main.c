@@ -17,6 +17,7 @@
 #include "sys.h"
 #include "kvm.h"
 #include "vmm.h"
+#include "snapshot.h"
 
 #define MIB		(1UL << 20)
 #define PAGE		4096UL
@@ -782,6 +783,20 @@ static int run_tests(void)
 	test_pause();
 	test_closed_space();
 	test_invalidation();
+#ifdef __x86_64__
+	/* the native format: AMD NPT sets D itself, EPT write-protects */
+	test_dirty(tap, -1, "x86-64 native format");
+#elif defined(__aarch64__)
+	test_dirty(tap, 1, "DBM, VTCR_EL2.HD");
+	/* the same with HD off: the write-protect path */
+	if (set_param("test_no_hd", 1))
+		tap(0, "dirty: cannot set axas_vcpu's test_no_hd");
+	else
+		test_dirty(tap, 0, "DBM without HD: write faults");
+	set_param("test_no_hd", 0);
+#else
+	test_dirty(tap, 1, "Svadu");
+#endif
 	return failed;
 }
 
@@ -1057,7 +1072,7 @@ extern const char blob_banner[], blob_banner_end[], blob_probe[], blob_probe_end
 extern const char blob_memtest[], blob_memtest_end[], blob_vcpu_ko[], blob_vcpu_ko_end[];
 extern const char blob_mmio[], blob_mmio_end[], blob_kvm[], blob_kvm_end[];
 extern const char blob_kvm_amd[], blob_kvm_amd_end[], blob_irqbypass[], blob_irqbypass_end[];
-extern const char blob_ccp[], blob_ccp_end[];
+extern const char blob_ccp[], blob_ccp_end[], blob_dirty[], blob_dirty_end[];
 
 static int put_file(const char *path, const char *p, const char *end)
 {
@@ -1077,6 +1092,7 @@ static int unpack(void)
 	       put_file("/guest/probe.bin", blob_probe, blob_probe_end) ||
 	       put_file("/guest/memtest.bin", blob_memtest, blob_memtest_end) ||
 	       put_file("/guest/mmio.bin", blob_mmio, blob_mmio_end) ||
+	       put_file("/guest/dirty.bin", blob_dirty, blob_dirty_end) ||
 	       put_file("/kvm.ko", blob_kvm, blob_kvm_end) ||
 	       put_file("/kvm_amd.ko", blob_kvm_amd, blob_kvm_amd_end) ||
 	       put_file("/irqbypass.ko", blob_irqbypass, blob_irqbypass_end) ||

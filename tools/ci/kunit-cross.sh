@@ -10,7 +10,9 @@
 #          QEMU 10 unpacked from Debian's bookworm-backports into
 #          $AXAS_QEMU10 (Debian 12's QEMU 7.2 cannot translate the upper
 #          half of Sv39x4; if QEMU 10 cannot be had, the run falls back to
-#          7.2 and says which checks it skipped);
+#          7.2 and says which checks it skipped); on QEMU 10 the kernel
+#          boots a second time with Svadu (svadu=true, svade=false) for
+#          axas_hw_riscv_svadu, where G-stage stores set D themselves;
 #          arm64 and riscv boot once more with -smp 2 for the suites whose
 #          threads race (stress, lockless readers against splits);
 #   x86_64: -cpu max (SVM with nested paging), AMD NPT tables judged by a
@@ -166,6 +168,15 @@ for arch in "${arches[@]}"; do
 		case axas_core in
 		$filter) kunit_boot exec "$arch-smp2" 'axas_[cdgtu]*' --qemu_args='-smp 2'
 			 kunit_boot exec "$arch-smp2-npt" 'axas_npt.nt_smp_stress' --qemu_args='-smp 2' ;;
+		esac
+	fi
+	# hardware-updated D (Svadu): only QEMU 10 has it
+	if [ "$arch" = riscv ] && qemu10_ok; then
+		case axas_hw_riscv_svadu in
+		$filter)
+			qconf=$AXAS_REPO/kunit/qemu_configs/riscv_h_svadu.py
+			kunit_boot exec riscv-svadu 'axas_hw_riscv_svadu*'
+			;;
 		esac
 	fi
 done

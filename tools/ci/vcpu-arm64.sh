@@ -20,6 +20,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cross.sh"
 
+# grep -q on the console log without CRs; not a pipe: under pipefail an
+# early exit of grep -q would kill tr with SIGPIPE and fail the test
+log_has() {
+	grep -q "$1" <<<"$(tr -d '\r' <"$log")"
+}
+
 mode=${1:-test}
 case $mode in test | bench | demo) ;; *) die "usage: vcpu-arm64.sh [test|bench|demo]" ;; esac
 
@@ -116,7 +122,7 @@ boot() {
 	reports=$(tr -d '\r' <"$log" | grep -nE 'BUG:|WARNING:|Oops|Unable to handle|Kernel panic|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU usage|INFO: task|sleeping function called|stack-protector|rcu_sched self-detected|RCU stall|SError' || true)
 	[ -z "$reports" ] || { echo "$reports"; die "vcpu-arm64: the kernel log has BUG/WARNING/lockdep reports"; }
 	[ $rc -eq 0 ] || die "vcpu-arm64: QEMU failed or timed out (exit $rc)"
-	tr -d '\r' <"$log" | grep -q '^axas-vmm: done' || die "vcpu-arm64: /init did not finish (see $log)"
+	log_has '^axas-vmm: done' || die "vcpu-arm64: /init did not finish (see $log)"
 }
 # TAP totals over the console logs given
 tap_count() {
@@ -124,8 +130,8 @@ tap_count() {
 }
 
 boot "$mode" "$mode"
-tr -d '\r' <"$log" | grep -q 'CPU: All CPU(s) started at EL2' &&
-	tr -d '\r' <"$log" | grep -q 'detected: Virtualization Host Extensions' ||
+log_has 'CPU: All CPU(s) started at EL2' &&
+	log_has 'detected: Virtualization Host Extensions' ||
 	die "vcpu-arm64: the kernel did not run at EL2 with VHE: see $log"
 [ "$mode" = test ] || exit 0
 main_log=$log
@@ -133,7 +139,7 @@ main_log=$log
 # The gate: the same kernel kept out of EL2 (nVHE: KVM's hypervisor owns
 # EL2, the kernel runs at EL1), where CREATE must be EOPNOTSUPP.
 boot nohyp nohyp kvm-arm.mode=nvhe
-tr -d '\r' <"$log" | grep -q 'kvm \[1\]: Hyp nVHE mode initialized successfully' ||
+log_has 'kvm \[1\]: Hyp nVHE mode initialized successfully' ||
 	die "vcpu-arm64: kvm-arm.mode=nvhe did not give an nVHE kernel: see $log"
 
 tap_re='^ok [0-9]+ '

@@ -32,6 +32,13 @@ typedef unsigned char u8;
 #define REPORT_PROBE_STALE	3	/* a0 stale reads, a1 last value, a2 reads */
 #define REPORT_MEMTEST		4	/* a0 bytes, a1 errors */
 #define REPORT_MMIO		5	/* a0 mask of wrong loads */
+/*
+ * dirty.c: "pass n written" (fid n; a0 the set, a1 a sum of the words it
+ * read); the VMM harvests the dirty bitmap before the next RUN
+ */
+#define GUEST_SBI_EXT_DIRTY	0x08A5A501UL
+/* the word dirty.c stores in page i of the window in pass n */
+#define GUEST_DIRTY_WORD(n, i)	(0xd1e7000000000000UL | (u64)(n) << 32 | (i))
 
 struct sbiret {
 	long error;
