@@ -24,7 +24,7 @@
 /* the guest's clock is the TSC: its rate is the host's, taken as 1 GHz for windows */
 #define TIMEBASE_HZ	1000000000ULL
 #define CONSOLE_EXIT	AXAS_VCPU_EXIT_PIO
-#define BANNER_HELLO	"axas guest: hello from SVM guest mode on an axas AMD nested page table (cpu 0)\n"
+#define BANNER_HELLO	"axas guest: hello from x86-64 guest mode on an axas nested page table (cpu 0)\n"
 #elif defined(__aarch64__)
 /* the guest reads the virtual counter: the rate is CNTFRQ_EL0, readable here too */
 static unsigned long long cntfrq(void)
@@ -160,6 +160,19 @@ static void test_api(void)
 		vm_close(&vm);
 }
 
+#ifdef __x86_64__
+/* an Intel host (Bochs): VMX with EPT, else AMD SVM with NPT */
+static int host_intel(void)
+{
+	unsigned int a = 0, b, c, d;
+
+	asm volatile("cpuid" : "+a" (a), "=b" (b), "=c" (c), "=d" (d));
+	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e;	/* GenuineIntel */
+}
+
+#endif
+
+/* a space of a format the backend does not walk: EPT4 (AMD NPT4 on Intel) */
 static void test_bad_fds(void)
 {
 	struct axas_new n = { .size = sizeof(n), .format = AXAS_FMT_EPT4, .length = 1UL << 32 };
@@ -175,11 +188,15 @@ static void test_bad_fds(void)
 		      errno == EINVAL;
 	einval_axas = ioctl(vm.vcpudev, AXAS_VCPU_CREATE, (void *)(long)vm.axas) < 0 &&
 		      errno == EINVAL;
+#ifdef __x86_64__
+	if (host_intel())
+		n.format = AXAS_FMT_AMD_NPT4;
+#endif
 	ept = ioctl(vm.axas, AXAS_IOC_NEW, &n);
 	einval_ept = ept >= 0 && ioctl(vm.vcpudev, AXAS_VCPU_CREATE, (void *)(long)ept) < 0 &&
 		     errno == EINVAL;
 	tap(ebadf && einval_self && einval_axas && einval_ept,
-	    "bad fds: CREATE on a closed fd is EBADF; on /dev/axas_vcpu, /dev/axas or an EPT space is EINVAL (%d %d %d %d)",
+	    "bad fds: CREATE on a closed fd is EBADF; on /dev/axas_vcpu, /dev/axas or a space of a format the CPU does not walk (EPT4; AMD NPT4 on Intel) is EINVAL (%d %d %d %d)",
 	    ebadf, einval_self, einval_axas, einval_ept);
 	if (ept >= 0)
 		close(ept);
@@ -354,8 +371,9 @@ static void test_banner(void)
 
 #ifdef __x86_64__
 /*
- * every load and store the SVM backend decodes, at a test device; QEMU
- * gives no decode-assist bytes, so each one is read from guest memory
+ * every load and store the x86 backends decode, at a test device; neither
+ * QEMU (SVM) nor Bochs (VMX) gives the instruction bytes, so each one is
+ * read from guest memory
  */
 static void test_mmio_x86(void)
 {
@@ -883,26 +901,37 @@ static void bench_ratio(const char *what, unsigned long long a, unsigned long lo
 }
 
 #ifdef __x86_64__
-/* kvm_amd (NPT) of the Debian image against axas_vcpu on AMD NPT: whole runs */
+/*
+ * kvm_amd (NPT) or kvm_intel (EPT) of the Debian image against axas_vcpu
+ * on the same host's format: whole runs. /kvm_vendor.ko is the vendor's
+ * module; /ccp.ko (kvm_amd's dependency) is empty on Intel.
+ */
 static int run_bench(void)
 {
-	struct bench_row rows[2] = { { .name = "axas_vcpu AMD NPT" }, { .name = "kvm_amd (NPT)" } };
+	int intel = host_intel();
+	struct bench_row rows[2] = {
+		{ .name = intel ? "axas_vcpu EPT4" : "axas_vcpu AMD NPT" },
+		{ .name = intel ? "kvm_intel (EPT)" : "kvm_amd (NPT)" },
+	};
 	unsigned long mib = 64, pages = mib * 256;
 	int i, err = 0;
 
 	err |= bench_one(&rows[0], 0, AXAS_FMT_NATIVE, mib);
-	if (load_module("/irqbypass.ko") || load_module("/kvm.ko") || load_module("/ccp.ko") ||
-	    load_module("/kvm_amd.ko")) {
-		printf("bench: cannot load irqbypass, kvm, ccp, kvm_amd (%d)\n", errno);
+	if (load_module("/irqbypass.ko") || load_module("/kvm.ko") ||
+	    (!intel && load_module("/ccp.ko")) || load_module("/kvm_vendor.ko")) {
+		printf("bench: cannot load irqbypass, kvm, %s (%d)\n",
+		       intel ? "kvm_intel" : "ccp, kvm_amd", errno);
 		return 1;
 	}
 	err |= bench_one(&rows[1], 1, 0, mib);
-	delete_module("kvm_amd", 0);
-	delete_module("ccp", 0);
+	delete_module(intel ? "kvm_intel" : "kvm_amd", 0);
+	if (!intel)
+		delete_module("ccp", 0);
 	delete_module("kvm", 0);
 	delete_module("irqbypass", 0);
-	printf("bench: 64 MiB of fresh guest RAM touched once per page (%lu pages), best of %d runs, QEMU 7.2 TCG -cpu max, -smp 2:\n",
-	       pages, BENCH_RUNS);
+	printf("bench: 64 MiB of fresh guest RAM touched once per page (%lu pages), best of %d runs, %s, 2 CPUs:\n",
+	       pages, BENCH_RUNS,
+	       intel ? "Bochs 2.7 corei7_skylake_x" : "QEMU 7.2 TCG -cpu max");
 	for (i = 0; i < 2; i++) {
 		printf("bench:   %s: whole run %llu ms, %llu ns per page", rows[i].name,
 		       rows[i].run / 1000000, rows[i].run / pages);
@@ -1056,7 +1085,7 @@ static long free_kib(void)
 extern const char blob_banner[], blob_banner_end[], blob_probe[], blob_probe_end[];
 extern const char blob_memtest[], blob_memtest_end[], blob_vcpu_ko[], blob_vcpu_ko_end[];
 extern const char blob_mmio[], blob_mmio_end[], blob_kvm[], blob_kvm_end[];
-extern const char blob_kvm_amd[], blob_kvm_amd_end[], blob_irqbypass[], blob_irqbypass_end[];
+extern const char blob_kvm_vendor[], blob_kvm_vendor_end[], blob_irqbypass[], blob_irqbypass_end[];
 extern const char blob_ccp[], blob_ccp_end[];
 
 static int put_file(const char *path, const char *p, const char *end)
@@ -1078,7 +1107,7 @@ static int unpack(void)
 	       put_file("/guest/memtest.bin", blob_memtest, blob_memtest_end) ||
 	       put_file("/guest/mmio.bin", blob_mmio, blob_mmio_end) ||
 	       put_file("/kvm.ko", blob_kvm, blob_kvm_end) ||
-	       put_file("/kvm_amd.ko", blob_kvm_amd, blob_kvm_amd_end) ||
+	       put_file("/kvm_vendor.ko", blob_kvm_vendor, blob_kvm_vendor_end) ||
 	       put_file("/irqbypass.ko", blob_irqbypass, blob_irqbypass_end) ||
 	       put_file("/ccp.ko", blob_ccp, blob_ccp_end) ||
 	       put_file("/axas_vcpu.ko", blob_vcpu_ko, blob_vcpu_ko_end);

@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A guest runs on axas EPT tables judged by an emulated Intel CPU: boots
+# Debian's 6.1 kernel in Bochs 2.7 (tools/qemu/run.sh --bochs: model
+# corei7_skylake_x, VMX with EPT and unrestricted guest, 2 CPUs), loads
+# axas.ko and samples/axas_vcpu/axas_vcpu.ko (x86_vmx.c, picked by the
+# CPU), and runs the VMM tools/axas-vmm with the x86-64 guests of
+# tools/guest/ - the tests vcpu-x86.sh runs on QEMU's AMD SVM.
+#
+#   tools/ci/vcpu-vmx.sh          the end-to-end tests (make check-full)
+#   tools/ci/vcpu-vmx.sh bench    64 MiB first touch: axas_vcpu vs kvm_intel
+#                                 (Debian's kvm modules of the same kernel)
+#
+# Bochs emulates one instruction at a time on one host core (~70 M/s
+# here): the kernel's boot alone takes about 2 minutes, most of it the
+# decompression. Packages: bochs, bochsbios, vgabios, isolinux,
+# syslinux-common, xorriso (installed with tools/ci/deps.sh when absent).
+# The run fails when a test fails, nothing ran, or the kernel log has a
+# report.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-test}
+case $mode in test | bench) ;; *) die "usage: vcpu-vmx.sh [test|bench]" ;; esac
+W=$AXAS_CACHE/vcpu-vmx
+mkdir -p "$W"
+k61=$(kdir61)
+[ -n "$k61" ] || die "no 6.1 kernel headers"
+"$AXAS_REPO/tools/ci/deps.sh" bochs bochsbios vgabios isolinux syslinux-common xorriso
+
+msg "building axas.ko for 6.1 (make module)"
+make -s -C "$AXAS_REPO" module >"$W/axas.log" 2>&1 || { tail -n 20 "$W/axas.log"; die "axas.ko: build failed"; }
+
+msg "building axas_vcpu.ko for x86-64 on $(basename "$k61") (W=1 C=1)"
+rm -rf "$W/sample"
+cp -r "$AXAS_REPO/samples/axas_vcpu" "$W/sample"
+make -C "$k61" M="$W/sample" AXAS_INCLUDE="$AXAS_REPO/include" W=1 C=1 \
+	KBUILD_EXTRA_SYMBOLS="$AXAS_REPO/Module.symvers" modules >"$W/sample.log" 2>&1 ||
+	{ tail -n 20 "$W/sample.log"; die "axas_vcpu.ko: x86-64 build failed"; }
+bad=$(grep -iE '(warning|error):' "$W/sample.log" || true)
+[ -z "$bad" ] || { echo "$bad"; die "axas_vcpu.ko: the x86-64 build warned"; }
+
+# Debian's kvm.ko, kvm-intel.ko and irqbypass.ko of the 6.1 image, for the yardstick
+kernel_select 6.1
+if [ ! -s "$W/kvm/kvm-intel.ko" ] || [ "$(cat "$W/kvm/abi" 2>/dev/null)" != "$KSEL_ABI" ]; then
+	deb=$(apt_download "$AXAS_CACHE/debs" "linux-image-$KSEL_ABI-unsigned") ||
+		die "cannot get linux-image-$KSEL_ABI-unsigned"
+	rm -rf "$W/kvm" && mkdir -p "$W/kvm"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$W/kvm" --strip-components=8 \
+		"./lib/modules/$KSEL_ABI/kernel/arch/x86/kvm/kvm.ko" \
+		"./lib/modules/$KSEL_ABI/kernel/arch/x86/kvm/kvm-intel.ko" ||
+		die "no kvm modules in $deb"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$W/kvm" --strip-components=7 \
+		"./lib/modules/$KSEL_ABI/kernel/virt/lib/irqbypass.ko" || die "no irqbypass.ko in $deb"
+	echo "$KSEL_ABI" >"$W/kvm/abi"
+fi
+
+msg "building tools/guest and tools/axas-vmm for x86-64 (kvm_intel)"
+make -s -C "$AXAS_REPO/tools/guest" GUEST_ARCH=x86_64 OUT="$W/guest" || die "guest programs: build failed"
+make -s -C "$AXAS_REPO/tools/axas-vmm" VMM_ARCH=x86_64 OUT="$W/vmm" GUESTS="$W/guest" \
+	VCPU_KO="$W/sample" KVM_KO="$W/kvm" KVM_VENDOR=intel || die "axas-vmm: build failed"
+mkdir -p "$AXAS_REPO/tools/build"
+cp "$W/vmm/axas-vmm" "$AXAS_REPO/tools/build/axas-vmm"
+
+log=$W/console-$mode.log
+rc=0
+start=$(date +%s)
+"$AXAS_REPO/tools/qemu/run.sh" --bochs --timeout 1800 -- axas-vmm --harness "$mode" >"$log" 2>&1 || rc=$?
+grep -E '^(axas-vmm|ok |not ok |# |1\.\.|vmm|guest|bench|kvm|==>)|AXAS-|axas_vcpu|FAIL' "$log" || true
+echo "vcpu-vmx: Bochs run of $(($(date +%s) - start)) s"
+if [ "$mode" = bench ]; then
+	grep -q '^axas-vmm: done' "$log" || die "vcpu-vmx: the VMM did not finish (see $log)"
+	[ "$rc" -eq 0 ] || die "vcpu-vmx bench: run.sh exited with $rc (see $log)"
+	exit 0
+fi
+pass=$(grep -cE '^ok [0-9]+ ' "$log" || true)
+fail=$(grep -cE '^not ok [0-9]+ ' "$log" || true)
+echo "vcpu-vmx: $pass passed, $fail failed"
+grep -q '^axas-vmm: done' "$log" || die "vcpu-vmx: the VMM did not finish (see $log)"
+[ "$rc" -eq 0 ] || die "vcpu-vmx: run.sh exited with $rc (a failed test or a kernel report; see $log)"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ] || die "vcpu-vmx: $fail failed, $pass passed"
