@@ -99,6 +99,7 @@ enum vmx_pending {
 /* the guest state kept outside the VMCS (written to it after SET_REGS) */
 struct vmx_guest {
 	u64 rip, rsp, rflags, cr0, cr3, cr4, efer;
+	u64 rflags_if;		/* RFLAGS.IF as the VMM set it (see below) */
 };
 
 /* what the exit left in the VMCS, read before VMCLEAR */
@@ -324,8 +325,8 @@ static int vmx_init(bool *usable)
 	}
 	vmx.ok = true;
 	*usable = true;
-	pr_info("axas_vcpu: x86-64 Intel VMX with EPT (unrestricted guest, INVEPT %s-context)\n",
-		vmx.invept_single ? "single" : "all");
+	pr_info("axas_vcpu: x86-64 Intel VMX with EPT (unrestricted guest, INVEPT %s-context; IA32_VMX_EPT_VPID_CAP %#llx)\n",
+		vmx.invept_single ? "single" : "all", ept);
 	return 0;
 }
 
@@ -415,6 +416,7 @@ static int vmx_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *reg
 	a->guest.rsp = regs->gpr[4];
 	a->guest.rip = regs->rip;
 	a->guest.rflags = regs->rflags | X86_EFLAGS_FIXED;
+	a->guest.rflags_if = regs->rflags & X86_EFLAGS_IF;
 	a->guest.cr0 = regs->cr0 | X86_CR0_ET | X86_CR0_NE;
 	a->guest.cr3 = regs->cr3;
 	a->guest.cr4 = regs->cr4;
@@ -451,8 +453,17 @@ static bool vmx_write_guest(struct axas_vcpu_arch *a)
 	fail |= vmx_write(GUEST_CR4, cr4) | vmx_write(CR4_READ_SHADOW, g->cr4);
 	fail |= vmx_write(GUEST_IA32_EFER, g->efer);
 	fail |= vmx_write(VM_ENTRY_CONTROLS, vmx.entry | (lm ? VM_ENTRY_IA32E_MODE : 0));
+	/*
+	 * The guest runs with RFLAGS.IF set, whatever the VMM set: Bochs 2.7
+	 * re-evaluates its interrupt masking when VM entry loads RFLAGS, but
+	 * before it counts as being in the guest, so with IF clear no
+	 * external interrupt ever ends the guest's slice (the SDM: external-
+	 * interrupt exiting makes IF irrelevant). As every external interrupt
+	 * exits and nothing is injected, IF = 1 changes only what PUSHF reads;
+	 * GET_REGS reports the VMM's value.
+	 */
 	fail |= vmx_write(GUEST_RSP, g->rsp) | vmx_write(GUEST_RIP, g->rip) |
-		vmx_write(GUEST_RFLAGS, g->rflags);
+		vmx_write(GUEST_RFLAGS, g->rflags | X86_EFLAGS_IF);
 
 	fail |= vmx_write_seg(GUEST_CS_SELECTOR, 0x08, 0xffffffff,
 			      lm ? VMX_AR_CODE64 : VMX_AR_CODE32);
@@ -552,7 +563,7 @@ static void vmx_read_exit(struct axas_vcpu_arch *a)
 	e->gpa = vmx_read(GUEST_PHYSICAL_ADDRESS);
 	g->rip = vmx_read(GUEST_RIP);
 	g->rsp = vmx_read(GUEST_RSP);
-	g->rflags = vmx_read(GUEST_RFLAGS);
+	g->rflags = (vmx_read(GUEST_RFLAGS) & ~X86_EFLAGS_IF) | g->rflags_if;
 	g->cr3 = vmx_read(GUEST_CR3);
 	g->efer = vmx_read(GUEST_IA32_EFER);
 	/* the bits the guest owns from the register, the others from the shadow */

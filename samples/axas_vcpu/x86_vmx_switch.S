@@ -4,8 +4,7 @@
  *
  * int axas_vmx_enter(unsigned long *gpr)
  *
- * Called with interrupts disabled (enabled for the entry only, see below),
- * in VMX root operation, with the vCPU's
+ * Called with interrupts disabled, in VMX root operation, with the vCPU's
  * VMCS current and clear (every entry is a VMLAUNCH: the VMCS is cleared
  * after each exit). Sets the VMCS's host RSP and RIP to this frame and to
  * the instruction after VMLAUNCH, loads the guest's registers from gpr[]
@@ -58,19 +57,9 @@ SYM_FUNC_START(axas_vmx_enter)
 	mov	G(14)(%rax), %r14
 	mov	G(15)(%rax), %r15
 	mov	G(0)(%rax), %rax
-	/*
-	 * IF set for the entry, in STI's shadow: no interrupt comes before
-	 * VMLAUNCH completes, and then it is an external interrupt exit. The
-	 * exit clears IF again. (Bochs 2.7 only re-evaluates its interrupt
-	 * masking when VM entry changes IF: entered with IF clear into a
-	 * guest with IF clear, it never takes an external interrupt exit.)
-	 */
-	sti
 	vmlaunch
 .Lvmexit:
-	/* a failed VMLAUNCH comes here with IF set */
-	cli
-	/* flags from here to setbe: CLI, MOV, PUSH and POP leave them alone */
+	/* flags from here to setbe: MOV, PUSH and POP leave them alone */
 	push	%rax
 	mov	8(%rsp), %rax
 	mov	%rcx, G(1)(%rax)

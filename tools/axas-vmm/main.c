@@ -1037,6 +1037,9 @@ static int run_demo(void)
 
 #ifdef __aarch64__
 	printf("axas-vmm: demo: an Arm stage-2 space with 32 MiB of lazy RAM at 0x80000000, the banner guest loaded with pwrite, one vCPU\n");
+#elif defined(__x86_64__)
+	printf("axas-vmm: demo: a space of the host's format (%s) with 32 MiB of lazy RAM at 0x80000000, the banner guest loaded with pwrite, one vCPU\n",
+	       host_intel() ? "EPT4" : "AMD NPT");
 #else
 	printf("axas-vmm: demo: a Sv39x4 space with 32 MiB of lazy RAM at 0x80000000, the banner guest loaded with pwrite, one vCPU\n");
 #endif
