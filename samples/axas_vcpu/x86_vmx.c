@@ -7,7 +7,8 @@
  * or long mode with the guest's own page tables).
  *
  * One RUN loops in the kernel like the SVM backend. Each entry, with
- * interrupts disabled: VMXON on this CPU, VMCLEAR and VMPTRLD the vCPU's
+ * interrupts disabled (but for VMLAUNCH itself, see x86_vmx_switch.S):
+ * VMXON on this CPU, VMCLEAR and VMPTRLD the vCPU's
  * VMCS, write the host state (and the guest state after SET_REGS),
  * VMLAUNCH; after the exit read what the exit needs, VMCLEAR (the VMCS
  * goes back to memory, any CPU may load it next), VMXOFF, enable
@@ -41,6 +42,8 @@
  * handler) make the callback return only once that CPU is out of the
  * guest, and its next entry flushes.
  */
+#include <linux/bitfield.h>
+#include <linux/bits.h>
 #include <linux/cpumask.h>
 #include <linux/io.h>
 #include <linux/irqflags.h>
@@ -84,6 +87,12 @@ int axas_vmx_enter(unsigned long *gpr);
 #define VMX_AR_DATA		0xc093
 #define VMX_AR_TSS_BUSY		0x008b
 #define VMX_AR_UNUSABLE		0x10000
+/* IA32_VMX_BASIC (SDM Vol. 3D, A.1); 6.12's headers renamed theirs */
+#define VMX_BASIC_REVISION	GENMASK_ULL(30, 0)
+#define VMX_BASIC_SIZE		GENMASK_ULL(44, 32)
+#define VMX_BASIC_MEMTYPE	GENMASK_ULL(53, 50)
+#define VMX_BASIC_TRUE		BIT_ULL(55)
+#define VMX_MEMTYPE_WB		6
 #define VMX_UD_VECTOR		6
 #define VMX_NMI_VECTOR		2
 
@@ -99,7 +108,6 @@ enum vmx_pending {
 /* the guest state kept outside the VMCS (written to it after SET_REGS) */
 struct vmx_guest {
 	u64 rip, rsp, rflags, cr0, cr3, cr4, efer;
-	u64 rflags_if;		/* RFLAGS.IF as the VMM set it (see below) */
 };
 
 /* what the exit left in the VMCS, read before VMCLEAR */
@@ -262,12 +270,12 @@ static int vmx_init(bool *usable)
 		return 0;
 	}
 	rdmsrl(MSR_IA32_VMX_BASIC, basic);
-	if (((basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT) !=
-	    VMX_BASIC_MEM_TYPE_WB || ((basic >> VMX_BASIC_VMCS_SIZE_SHIFT) & 0x1fff) > PAGE_SIZE) {
+	if (FIELD_GET(VMX_BASIC_MEMTYPE, basic) != VMX_MEMTYPE_WB ||
+	    FIELD_GET(VMX_BASIC_SIZE, basic) > PAGE_SIZE) {
 		pr_info("axas_vcpu: VMX without write-back VMCS in a page\n");
 		return 0;
 	}
-	if (basic & VMX_BASIC_TRUE_CTLS) {
+	if (basic & VMX_BASIC_TRUE) {
 		pin_msr = MSR_IA32_VMX_TRUE_PINBASED_CTLS;
 		proc_msr = MSR_IA32_VMX_TRUE_PROCBASED_CTLS;
 		exit_msr = MSR_IA32_VMX_TRUE_EXIT_CTLS;
@@ -311,7 +319,7 @@ static int vmx_init(bool *usable)
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx.cr0_fixed1);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx.cr4_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, vmx.cr4_fixed1);
-	vmx.revision = basic & 0x7fffffff;
+	vmx.revision = FIELD_GET(VMX_BASIC_REVISION, basic);
 
 	for_each_possible_cpu(cpu) {
 		struct page *p = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
@@ -416,7 +424,6 @@ static int vmx_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *reg
 	a->guest.rsp = regs->gpr[4];
 	a->guest.rip = regs->rip;
 	a->guest.rflags = regs->rflags | X86_EFLAGS_FIXED;
-	a->guest.rflags_if = regs->rflags & X86_EFLAGS_IF;
 	a->guest.cr0 = regs->cr0 | X86_CR0_ET | X86_CR0_NE;
 	a->guest.cr3 = regs->cr3;
 	a->guest.cr4 = regs->cr4;
@@ -453,17 +460,8 @@ static bool vmx_write_guest(struct axas_vcpu_arch *a)
 	fail |= vmx_write(GUEST_CR4, cr4) | vmx_write(CR4_READ_SHADOW, g->cr4);
 	fail |= vmx_write(GUEST_IA32_EFER, g->efer);
 	fail |= vmx_write(VM_ENTRY_CONTROLS, vmx.entry | (lm ? VM_ENTRY_IA32E_MODE : 0));
-	/*
-	 * The guest runs with RFLAGS.IF set, whatever the VMM set: Bochs 2.7
-	 * re-evaluates its interrupt masking when VM entry loads RFLAGS, but
-	 * before it counts as being in the guest, so with IF clear no
-	 * external interrupt ever ends the guest's slice (the SDM: external-
-	 * interrupt exiting makes IF irrelevant). As every external interrupt
-	 * exits and nothing is injected, IF = 1 changes only what PUSHF reads;
-	 * GET_REGS reports the VMM's value.
-	 */
 	fail |= vmx_write(GUEST_RSP, g->rsp) | vmx_write(GUEST_RIP, g->rip) |
-		vmx_write(GUEST_RFLAGS, g->rflags | X86_EFLAGS_IF);
+		vmx_write(GUEST_RFLAGS, g->rflags);
 
 	fail |= vmx_write_seg(GUEST_CS_SELECTOR, 0x08, 0xffffffff,
 			      lm ? VMX_AR_CODE64 : VMX_AR_CODE32);
@@ -563,7 +561,7 @@ static void vmx_read_exit(struct axas_vcpu_arch *a)
 	e->gpa = vmx_read(GUEST_PHYSICAL_ADDRESS);
 	g->rip = vmx_read(GUEST_RIP);
 	g->rsp = vmx_read(GUEST_RSP);
-	g->rflags = (vmx_read(GUEST_RFLAGS) & ~X86_EFLAGS_IF) | g->rflags_if;
+	g->rflags = vmx_read(GUEST_RFLAGS);
 	g->cr3 = vmx_read(GUEST_CR3);
 	g->efer = vmx_read(GUEST_IA32_EFER);
 	/* the bits the guest owns from the register, the others from the shadow */

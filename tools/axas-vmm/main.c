@@ -902,6 +902,36 @@ static void bench_ratio(const char *what, unsigned long long a, unsigned long lo
 
 #ifdef __x86_64__
 /*
+ * Coexistence with KVM: while a KVM VM exists, KVM holds VMX (or SVM) on
+ * every CPU (6.1 enables it when the VM is created) and RUN refuses with
+ * EBUSY rather than share it; once the VM is closed the guest runs.
+ */
+static int bench_coexist(const char *kvm_name)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), vmfd = -1, busy = 0, again;
+	struct vm vm;
+
+	if (kvm < 0 || guest_vm(&vm, "/guest/banner.bin", 4 * MIB) ||
+	    vm_set_entry(&vm, 0, GUEST_RAM + MIB, 1, 1)) {
+		printf("bench: coexistence: setup failed (%d)\n", errno);
+		return 1;
+	}
+	vm.con.echo = 0;
+	vmfd = ioctl(kvm, _IO(0xAE, 0x01), 0);		/* KVM_CREATE_VM */
+	if (vmfd >= 0) {
+		busy = ioctl(vm.vcpu, AXAS_VCPU_RUN, 0) < 0 && errno == EBUSY;
+		close(vmfd);
+	}
+	close(kvm);
+	again = vm_run(&vm) == AXAS_VCPU_EXIT_SHUTDOWN;
+	printf("bench: coexistence with %s: RUN while a KVM VM exists is %s; with the VM closed the guest %s\n",
+	       kvm_name, busy ? "EBUSY" : "not refused (wrong)",
+	       again ? "runs to its power-off" : "does not run (wrong)");
+	vm_close(&vm);
+	return busy && again ? 0 : 1;
+}
+
+/*
  * kvm_amd (NPT) or kvm_intel (EPT) of the Debian image against axas_vcpu
  * on the same host's format: whole runs. /kvm_vendor.ko is the vendor's
  * module; /ccp.ko (kvm_amd's dependency) is empty on Intel.
@@ -923,6 +953,7 @@ static int run_bench(void)
 		       intel ? "kvm_intel" : "ccp, kvm_amd", errno);
 		return 1;
 	}
+	err |= bench_coexist(rows[1].name);
 	err |= bench_one(&rows[1], 1, 0, mib);
 	delete_module(intel ? "kvm_intel" : "kvm_amd", 0);
 	if (!intel)
