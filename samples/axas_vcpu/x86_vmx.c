@@ -7,8 +7,7 @@
  * or long mode with the guest's own page tables).
  *
  * One RUN loops in the kernel like the SVM backend. Each entry, with
- * interrupts disabled (but for VMLAUNCH itself, see x86_vmx_switch.S):
- * VMXON on this CPU, VMCLEAR and VMPTRLD the vCPU's
+ * interrupts disabled: VMXON on this CPU, VMCLEAR and VMPTRLD the vCPU's
  * VMCS, write the host state (and the guest state after SET_REGS),
  * VMLAUNCH; after the exit read what the exit needs, VMCLEAR (the VMCS
  * goes back to memory, any CPU may load it next), VMXOFF, enable
@@ -108,6 +107,7 @@ enum vmx_pending {
 /* the guest state kept outside the VMCS (written to it after SET_REGS) */
 struct vmx_guest {
 	u64 rip, rsp, rflags, cr0, cr3, cr4, efer;
+	u64 rflags_if;		/* RFLAGS.IF as the VMM set it (see below) */
 };
 
 /* what the exit left in the VMCS, read before VMCLEAR */
@@ -424,6 +424,7 @@ static int vmx_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *reg
 	a->guest.rsp = regs->gpr[4];
 	a->guest.rip = regs->rip;
 	a->guest.rflags = regs->rflags | X86_EFLAGS_FIXED;
+	a->guest.rflags_if = regs->rflags & X86_EFLAGS_IF;
 	a->guest.cr0 = regs->cr0 | X86_CR0_ET | X86_CR0_NE;
 	a->guest.cr3 = regs->cr3;
 	a->guest.cr4 = regs->cr4;
@@ -460,8 +461,18 @@ static bool vmx_write_guest(struct axas_vcpu_arch *a)
 	fail |= vmx_write(GUEST_CR4, cr4) | vmx_write(CR4_READ_SHADOW, g->cr4);
 	fail |= vmx_write(GUEST_IA32_EFER, g->efer);
 	fail |= vmx_write(VM_ENTRY_CONTROLS, vmx.entry | (lm ? VM_ENTRY_IA32E_MODE : 0));
+	/*
+	 * The guest runs with RFLAGS.IF set, whatever the VMM set. Bochs 2.7
+	 * re-evaluates its interrupt masking when VM entry loads RFLAGS, but
+	 * before it counts the CPU as in the guest: entered with IF clear,
+	 * the host's masking stays and no external interrupt ever ends the
+	 * guest's slice, though external-interrupt exiting makes IF
+	 * irrelevant (SDM). With IF set, the unmasking does not depend on
+	 * that. As every external interrupt exits and nothing is injected,
+	 * IF = 1 changes only what PUSHF reads; GET_REGS reports the VMM's IF.
+	 */
 	fail |= vmx_write(GUEST_RSP, g->rsp) | vmx_write(GUEST_RIP, g->rip) |
-		vmx_write(GUEST_RFLAGS, g->rflags);
+		vmx_write(GUEST_RFLAGS, g->rflags | X86_EFLAGS_IF);
 
 	fail |= vmx_write_seg(GUEST_CS_SELECTOR, 0x08, 0xffffffff,
 			      lm ? VMX_AR_CODE64 : VMX_AR_CODE32);
@@ -561,7 +572,7 @@ static void vmx_read_exit(struct axas_vcpu_arch *a)
 	e->gpa = vmx_read(GUEST_PHYSICAL_ADDRESS);
 	g->rip = vmx_read(GUEST_RIP);
 	g->rsp = vmx_read(GUEST_RSP);
-	g->rflags = vmx_read(GUEST_RFLAGS);
+	g->rflags = (vmx_read(GUEST_RFLAGS) & ~X86_EFLAGS_IF) | g->rflags_if;
 	g->cr3 = vmx_read(GUEST_CR3);
 	g->efer = vmx_read(GUEST_IA32_EFER);
 	/* the bits the guest owns from the register, the others from the shadow */

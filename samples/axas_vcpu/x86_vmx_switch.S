@@ -4,8 +4,7 @@
  *
  * int axas_vmx_enter(unsigned long *gpr)
  *
- * Called with interrupts disabled (but for the entry itself, see below),
- * in VMX root operation, with the vCPU's
+ * Called with interrupts disabled, in VMX root operation, with the vCPU's
  * VMCS current and clear (every entry is a VMLAUNCH: the VMCS is cleared
  * after each exit). Sets the VMCS's host RSP and RIP to this frame and to
  * the instruction after VMLAUNCH, loads the guest's registers from gpr[]
@@ -58,20 +57,9 @@ SYM_FUNC_START(axas_vmx_enter)
 	mov	G(14)(%rax), %r14
 	mov	G(15)(%rax), %r15
 	mov	G(0)(%rax), %rax
-	/*
-	 * IF set for the entry, in STI's shadow: no interrupt comes before
-	 * VMLAUNCH completes, and in the guest one is an external-interrupt
-	 * exit; the exit clears IF again. Bochs 2.7 needs it: it re-evaluates
-	 * its interrupt masking only when something changes IF, so an entry
-	 * with IF clear into a guest with IF clear would keep the host's
-	 * masking and never take an external-interrupt exit.
-	 */
-	sti
 	vmlaunch
 .Lvmexit:
-	/* a failed VMLAUNCH falls through with IF set */
-	cli
-	/* flags from here to setbe: CLI, MOV, PUSH and POP leave them alone */
+	/* flags from here to setbe: MOV, PUSH and POP leave them alone */
 	push	%rax
 	mov	8(%rsp), %rax
 	mov	%rcx, G(1)(%rax)
