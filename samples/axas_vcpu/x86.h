@@ -7,6 +7,7 @@
 #ifndef _AXAS_VCPU_X86_H
 #define _AXAS_VCPU_X86_H
 
+#include <linux/cpumask.h>
 #include <linux/types.h>
 
 #include "vcpu.h"
@@ -66,5 +67,35 @@ void axas_x86_pio_in(u64 *rax, unsigned int len, u64 data);
 #define AXAS_X86_SBI_ERR_NOT_SUPPORTED	(-2L)
 
 void axas_x86_call(struct axas_vcpu *vcpu, u64 rax, const unsigned long *gpr);
+
+/**
+ * struct axas_x86_tlb - where a vCPU's nested translations may be cached
+ * @cpu: the CPU running the guest, or -1
+ * @last_cpu: the CPU of the last entry, or -1
+ * @ran: CPUs that may hold translations of the vCPU's tag (ASID or EPTP)
+ * @flush: CPUs that must flush the tag before they enter the guest again
+ * @flush_next: flush at the next entry, on whichever CPU
+ */
+struct axas_x86_tlb {
+	int cpu;
+	int last_cpu;
+	cpumask_t ran;
+	cpumask_t flush;
+	bool flush_next;
+};
+
+void axas_x86_tlb_init(struct axas_x86_tlb *t);
+bool axas_x86_tlb_enter(struct axas_x86_tlb *t, int cpu);
+void axas_x86_tlb_exit(struct axas_x86_tlb *t);
+void axas_x86_tlb_invalidate(struct axas_x86_tlb *t);
+
+/* axas_x86_nested_fault(): the caller builds the MMIO exit */
+#define AXAS_X86_FAULT_MMIO	2
+
+int axas_x86_nested_fault(struct axas_vcpu *vcpu, struct axas_x86_tlb *t,
+			  u64 gpa, u32 access);
+int axas_x86_run(struct axas_vcpu *vcpu, struct axas_x86_tlb *t,
+		 int (*enter)(struct axas_vcpu *vcpu),
+		 int (*handle_exit)(struct axas_vcpu *vcpu));
 
 #endif /* _AXAS_VCPU_X86_H */

@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * axas_vcpu, x86-64: what the SVM and VMX backends share to emulate the
- * loads and stores that reach MMIO, IN, and the SBI-like call.
+ * axas_vcpu, x86-64: what the SVM and VMX backends share: emulating the
+ * loads and stores that reach MMIO, IN, and the SBI-like call; tracking
+ * where the vCPU's nested translations may be cached; the fault path and
+ * the run loop.
  */
+#include <linux/cpumask.h>
 #include <linux/errno.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/smp.h>
 #include <linux/string.h>
+
+#include <asm/barrier.h>
 
 #include "x86.h"
 
@@ -161,4 +169,130 @@ void axas_x86_call(struct axas_vcpu *vcpu, u64 rax, const unsigned long *gpr)
 	run->sbi.ret[1] = 0;
 	run->exit_reason = rax == AXAS_X86_SBI_EXT_SRST && gpr[3] == 0 ?
 			   AXAS_VCPU_EXIT_SHUTDOWN : AXAS_VCPU_EXIT_SBI;
+}
+
+void axas_x86_tlb_init(struct axas_x86_tlb *t)
+{
+	t->cpu = -1;
+	t->last_cpu = -1;
+}
+
+/*
+ * With interrupts disabled, before entering the guest on @cpu. Returns
+ * whether the vCPU's tag must be flushed first: the first time it runs
+ * here, at the first entry of a RUN or after a spurious fault
+ * (flush_next), and when axas invalidated a range since it last ran here.
+ */
+bool axas_x86_tlb_enter(struct axas_x86_tlb *t, int cpu)
+{
+	bool flush;
+
+	/* seen by axas_x86_tlb_invalidate() before the flush mask is read */
+	WRITE_ONCE(t->cpu, cpu);
+	if (!cpumask_test_cpu(cpu, &t->ran))
+		cpumask_set_cpu(cpu, &t->ran);
+	/* cpu and ran before the flush mask: pairs with the invalidation */
+	smp_mb();
+	flush = cpumask_test_and_clear_cpu(cpu, &t->flush) || t->flush_next ||
+		t->last_cpu != cpu;
+	t->flush_next = false;
+	t->last_cpu = cpu;
+	return flush;
+}
+
+/* after the exit, interrupts still disabled */
+void axas_x86_tlb_exit(struct axas_x86_tlb *t)
+{
+	WRITE_ONCE(t->cpu, -1);
+}
+
+static void axas_x86_kick(void *arg)
+{
+	/* the interrupt itself ended the guest's slice */
+}
+
+/*
+ * The invalidation callback: every CPU the vCPU ran on flushes before its
+ * next entry; the one running it now gets an IPI, which ends the guest's
+ * slice, and this returns once that CPU took it (out of the guest).
+ */
+void axas_x86_tlb_invalidate(struct axas_x86_tlb *t)
+{
+	int cpu;
+
+	/* the table change before the masks: see axas_x86_tlb_enter() */
+	smp_mb();
+	for_each_cpu(cpu, &t->ran)
+		cpumask_set_cpu(cpu, &t->flush);
+	/* the flush mask before t->cpu: pairs with axas_x86_tlb_enter() */
+	smp_mb();
+	cpu = READ_ONCE(t->cpu);
+	if (cpu >= 0)
+		smp_call_function_single(cpu, axas_x86_kick, NULL, 1);
+}
+
+/*
+ * A nested-page fault (#NPF, EPT violation) at @gpa needing @access:
+ * 1 when axas resolved it (resume the guest), 0 with a FAULT exit filled
+ * in, AXAS_X86_FAULT_MMIO where no region is (the caller decodes the
+ * access), < 0 when RUN fails.
+ */
+int axas_x86_nested_fault(struct axas_vcpu *vcpu, struct axas_x86_tlb *t,
+			  u64 gpa, u32 access)
+{
+	struct axas_vcpu_run *run = vcpu->run;
+	u32 result;
+	int ret;
+
+	ret = axas_handle_page_fault(vcpu->as, gpa, access, &result);
+	if (ret)
+		return ret;
+	switch (result) {
+	case AXAS_FAULT_HANDLED:
+		run->stats.guest_faults++;
+		return 1;
+	case AXAS_FAULT_SPURIOUS:
+		/* the CPU may hold the old entry: flush at the next entry */
+		run->stats.spurious_faults++;
+		t->flush_next = true;
+		return 1;
+	case AXAS_FAULT_NOT_MAPPED:
+		return AXAS_X86_FAULT_MMIO;
+	default:
+		run->exit_reason = AXAS_VCPU_EXIT_FAULT;
+		run->fault.gpa = gpa;
+		run->fault.access = access;
+		run->fault.result = result;
+		return 0;
+	}
+}
+
+/*
+ * The loop of one RUN, after the backend completed the last exit: enter
+ * the guest until an exit needs the VMM (@handle_exit returns 0), RUN
+ * fails (< 0) or a signal is pending (EINTR).
+ */
+int axas_x86_run(struct axas_vcpu *vcpu, struct axas_x86_tlb *t,
+		 int (*enter)(struct axas_vcpu *vcpu),
+		 int (*handle_exit)(struct axas_vcpu *vcpu))
+{
+	struct axas_vcpu_run *run = vcpu->run;
+	int ret;
+
+	run->exit_reason = AXAS_VCPU_EXIT_UNKNOWN;
+	t->flush_next = true;
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = AXAS_VCPU_EXIT_INTR;
+			return -EINTR;
+		}
+		cond_resched();
+		run->stats.entries++;
+		ret = enter(vcpu);
+		if (ret)
+			return ret;
+		ret = handle_exit(vcpu);
+		if (ret <= 0)
+			return ret;
+	}
 }

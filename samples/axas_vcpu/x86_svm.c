@@ -28,14 +28,11 @@
  * the handler) make the callback return only once that CPU is out of the
  * guest.
  */
-#include <linux/cpumask.h>
 #include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/irqflags.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
-#include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -84,14 +81,10 @@ struct axas_vcpu_arch {
 	struct page *msrpm;
 	unsigned long gpr[16];
 	u32 asid;
-	int cpu;		/* CPU running the guest, or -1 */
-	int last_cpu;
-	cpumask_t ran;		/* CPUs that may hold translations of asid */
-	cpumask_t flush;	/* CPUs that must flush asid before entry */
+	struct axas_x86_tlb tlb;	/* where asid may be cached */
 	enum svm_pending pending;
 	u64 next_rip;
 	struct axas_x86_mmio mmio;
-	bool flush_next;	/* flush the ASID at the next entry */
 };
 
 static inline unsigned long svm_read_cr8(void)
@@ -255,8 +248,7 @@ static int svm_create(struct axas_vcpu *vcpu)
 	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return -ENOMEM;
-	a->cpu = -1;
-	a->last_cpu = -1;
+	axas_x86_tlb_init(&a->tlb);
 	id = ida_alloc_max(&svm_asid_ida, svm_nasid - 2, GFP_KERNEL);
 	if (id < 0) {
 		ret = id == -ENOSPC ? -EBUSY : id;
@@ -384,18 +376,8 @@ static int svm_enter(struct axas_vcpu *vcpu)
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
 	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sc->hsave));
 
-	/* seen by svm_invalidate() before the flush mask is read */
-	WRITE_ONCE(a->cpu, cpu);
-	if (!cpumask_test_cpu(cpu, &a->ran))
-		cpumask_set_cpu(cpu, &a->ran);
-	/* a->cpu and ran before the flush mask: pairs with the invalidation */
-	smp_mb();
-	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	if (cpumask_test_and_clear_cpu(cpu, &a->flush) || a->flush_next ||
-	    a->last_cpu != cpu)
-		c->tlb_ctl = TLB_CONTROL_FLUSH_ASID;
-	a->flush_next = false;
-	a->last_cpu = cpu;
+	c->tlb_ctl = axas_x86_tlb_enter(&a->tlb, cpu) ? TLB_CONTROL_FLUSH_ASID :
+						       TLB_CONTROL_DO_NOTHING;
 	c->clean = 0;
 
 	/* test only: a TPR that keeps the timer out, IPIs (class 15) in */
@@ -409,7 +391,7 @@ static int svm_enter(struct axas_vcpu *vcpu)
 	if (quiet)
 		svm_write_cr8(cr8);
 
-	WRITE_ONCE(a->cpu, -1);
+	axas_x86_tlb_exit(&a->tlb);
 	wrmsrl(MSR_VM_HSAVE_PA, hsave);
 	wrmsrl(MSR_EFER, efer);
 	local_irq_enable();
@@ -539,7 +521,7 @@ static int svm_handle_exit(struct axas_vcpu *vcpu)
 	const struct vmcb_control_area *c = &a->vmcb->control;
 	struct axas_vcpu_run *run = vcpu->run;
 	u64 gpa = c->exit_info_2, err = c->exit_info_1;
-	u32 access, result;
+	u32 access;
 	int ret;
 
 	switch (c->exit_code) {
@@ -566,28 +548,11 @@ static int svm_handle_exit(struct axas_vcpu *vcpu)
 
 	access = err & SVM_NPF_W ? AXAS_MAP_WRITE :
 		 err & SVM_NPF_ID ? AXAS_MAP_EXEC : AXAS_MAP_READ;
-	ret = axas_handle_page_fault(vcpu->as, gpa, access, &result);
-	if (ret)
+	ret = axas_x86_nested_fault(vcpu, &a->tlb, gpa, access);
+	if (ret != AXAS_X86_FAULT_MMIO)
 		return ret;
-	switch (result) {
-	case AXAS_FAULT_HANDLED:
-		run->stats.guest_faults++;
-		return 1;
-	case AXAS_FAULT_SPURIOUS:
-		/* the CPU may hold the old entry: flush at the next entry */
-		run->stats.spurious_faults++;
-		a->flush_next = true;
-		return 1;
-	case AXAS_FAULT_NOT_MAPPED:
-		svm_exit_mmio(vcpu, gpa, access == AXAS_MAP_EXEC);
-		return 0;
-	default:
-		run->exit_reason = AXAS_VCPU_EXIT_FAULT;
-		run->fault.gpa = gpa;
-		run->fault.access = access;
-		run->fault.result = result;
-		return 0;
-	}
+	svm_exit_mmio(vcpu, gpa, access == AXAS_MAP_EXEC);
+	return 0;
 }
 
 /* finish the exit the VMM has seen: load result, step over the instruction */
@@ -619,47 +584,13 @@ static void svm_complete(struct axas_vcpu *vcpu)
 
 static int svm_run(struct axas_vcpu *vcpu)
 {
-	struct axas_vcpu_run *run = vcpu->run;
-	int ret;
-
 	svm_complete(vcpu);
-	run->exit_reason = AXAS_VCPU_EXIT_UNKNOWN;
-	vcpu->arch->flush_next = true;
-	for (;;) {
-		if (signal_pending(current)) {
-			run->exit_reason = AXAS_VCPU_EXIT_INTR;
-			return -EINTR;
-		}
-		cond_resched();
-		run->stats.entries++;
-		ret = svm_enter(vcpu);
-		if (ret)
-			return ret;
-		ret = svm_handle_exit(vcpu);
-		if (ret <= 0)
-			return ret;
-	}
-}
-
-static void svm_kick(void *arg)
-{
-	/* the interrupt itself ended the guest's slice */
+	return axas_x86_run(vcpu, &vcpu->arch->tlb, svm_enter, svm_handle_exit);
 }
 
 static void svm_invalidate(struct axas_vcpu *vcpu, u64 gpa, u64 size)
 {
-	struct axas_vcpu_arch *a = vcpu->arch;
-	int cpu;
-
-	/* the table change before the masks: see svm_enter() */
-	smp_mb();
-	for_each_cpu(cpu, &a->ran)
-		cpumask_set_cpu(cpu, &a->flush);
-	/* the flush mask before a->cpu: pairs with svm_enter() */
-	smp_mb();
-	cpu = READ_ONCE(a->cpu);
-	if (cpu >= 0)
-		smp_call_function_single(cpu, svm_kick, NULL, 1);
+	axas_x86_tlb_invalidate(&vcpu->arch->tlb);
 }
 
 const struct axas_x86_backend axas_svm_backend = {

@@ -43,16 +43,14 @@
  */
 #include <linux/bitfield.h>
 #include <linux/bits.h>
-#include <linux/cpumask.h>
 #include <linux/io.h>
 #include <linux/irqflags.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
-#include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/string.h>
 
 #include <asm/cpu_entry_area.h>
 #include <asm/cpufeature.h>
@@ -127,14 +125,10 @@ struct axas_vcpu_arch {
 	struct vmx_exit_info exit;
 	bool guest_dirty;	/* guest changed by SET_REGS: rewrite the VMCS */
 	bool fresh;		/* the VMCS's controls are not written yet */
-	int cpu;		/* CPU running the guest, or -1 */
-	int last_cpu;
-	cpumask_t ran;		/* CPUs that may hold translations of eptp */
-	cpumask_t flush;	/* CPUs that must INVEPT before entry */
+	struct axas_x86_tlb tlb;	/* where eptp's mappings may be cached */
 	enum vmx_pending pending;
 	u64 next_rip;
 	struct axas_x86_mmio mmio;
-	bool flush_next;	/* INVEPT at the next entry */
 };
 
 /* what VMX offers, read once at load */
@@ -369,8 +363,7 @@ static int vmx_create(struct axas_vcpu *vcpu)
 	}
 	*(u32 *)page_address(a->vmcs) = vmx.revision;
 	a->eptp = hw.root_reg;
-	a->cpu = -1;
-	a->last_cpu = -1;
+	axas_x86_tlb_init(&a->tlb);
 	a->fresh = true;
 	a->guest_dirty = true;
 	a->guest.cr0 = VMX_CR0_FIXED;
@@ -589,7 +582,7 @@ static void vmx_read_exit(struct axas_vcpu_arch *a)
 static int vmx_enter(struct axas_vcpu *vcpu)
 {
 	struct axas_vcpu_arch *a = vcpu->arch;
-	bool quiet = READ_ONCE(axas_vcpu_test_quiet), flush, nmi;
+	bool quiet = READ_ONCE(axas_vcpu_test_quiet), nmi;
 	u64 vmcs_pa = page_to_phys(a->vmcs);
 	unsigned long cr8 = 0;
 	u16 ds, es, fs, gs;
@@ -628,22 +621,12 @@ static int vmx_enter(struct axas_vcpu *vcpu)
 	if (vmx_write_host(cpu))
 		goto fail;
 
-	/* seen by vmx_invalidate() before the flush mask is read */
-	WRITE_ONCE(a->cpu, cpu);
-	if (!cpumask_test_cpu(cpu, &a->ran))
-		cpumask_set_cpu(cpu, &a->ran);
-	/* a->cpu and ran before the flush mask: pairs with the invalidation */
-	smp_mb();
-	flush = cpumask_test_and_clear_cpu(cpu, &a->flush) || a->flush_next ||
-		a->last_cpu != cpu;
-	if (flush) {
+	if (axas_x86_tlb_enter(&a->tlb, cpu)) {
 		if (vmx.invept_single)
 			vmx_invept(VMX_EPT_EXTENT_CONTEXT, a->eptp);
 		else
 			vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
 	}
-	a->flush_next = false;
-	a->last_cpu = cpu;
 
 	savesegment(ds, ds);
 	savesegment(es, es);
@@ -678,7 +661,7 @@ static int vmx_enter(struct axas_vcpu *vcpu)
 		load_gs_index(gs);
 		wrmsrl(MSR_KERNEL_GS_BASE, kgs_base);
 	}
-	WRITE_ONCE(a->cpu, -1);
+	axas_x86_tlb_exit(&a->tlb);
 	if (ret)
 		goto fail;
 	vmx_read_exit(a);
@@ -816,7 +799,7 @@ static int vmx_handle_exit(struct axas_vcpu *vcpu)
 	struct axas_vcpu_arch *a = vcpu->arch;
 	struct axas_vcpu_run *run = vcpu->run;
 	u64 gpa = a->exit.gpa, q = a->exit.qual;
-	u32 access, result, info = a->exit.intr_info;
+	u32 access, info = a->exit.intr_info;
 	int ret;
 
 	switch (a->exit.reason) {
@@ -856,28 +839,11 @@ static int vmx_handle_exit(struct axas_vcpu *vcpu)
 
 	access = q & EPT_VIOLATION_ACC_WRITE ? AXAS_MAP_WRITE :
 		 q & EPT_VIOLATION_ACC_INSTR ? AXAS_MAP_EXEC : AXAS_MAP_READ;
-	ret = axas_handle_page_fault(vcpu->as, gpa, access, &result);
-	if (ret)
+	ret = axas_x86_nested_fault(vcpu, &a->tlb, gpa, access);
+	if (ret != AXAS_X86_FAULT_MMIO)
 		return ret;
-	switch (result) {
-	case AXAS_FAULT_HANDLED:
-		run->stats.guest_faults++;
-		return 1;
-	case AXAS_FAULT_SPURIOUS:
-		/* the CPU may hold the old entry: flush at the next entry */
-		run->stats.spurious_faults++;
-		a->flush_next = true;
-		return 1;
-	case AXAS_FAULT_NOT_MAPPED:
-		vmx_exit_mmio(vcpu, gpa, access == AXAS_MAP_EXEC);
-		return 0;
-	default:
-		run->exit_reason = AXAS_VCPU_EXIT_FAULT;
-		run->fault.gpa = gpa;
-		run->fault.access = access;
-		run->fault.result = result;
-		return 0;
-	}
+	vmx_exit_mmio(vcpu, gpa, access == AXAS_MAP_EXEC);
+	return 0;
 }
 
 /* finish the exit the VMM has seen: load result, step over the instruction */
@@ -910,47 +876,13 @@ static void vmx_complete(struct axas_vcpu *vcpu)
 
 static int vmx_run(struct axas_vcpu *vcpu)
 {
-	struct axas_vcpu_run *run = vcpu->run;
-	int ret;
-
 	vmx_complete(vcpu);
-	run->exit_reason = AXAS_VCPU_EXIT_UNKNOWN;
-	vcpu->arch->flush_next = true;
-	for (;;) {
-		if (signal_pending(current)) {
-			run->exit_reason = AXAS_VCPU_EXIT_INTR;
-			return -EINTR;
-		}
-		cond_resched();
-		run->stats.entries++;
-		ret = vmx_enter(vcpu);
-		if (ret)
-			return ret;
-		ret = vmx_handle_exit(vcpu);
-		if (ret <= 0)
-			return ret;
-	}
-}
-
-static void vmx_kick(void *arg)
-{
-	/* the interrupt itself ended the guest's slice */
+	return axas_x86_run(vcpu, &vcpu->arch->tlb, vmx_enter, vmx_handle_exit);
 }
 
 static void vmx_invalidate(struct axas_vcpu *vcpu, u64 gpa, u64 size)
 {
-	struct axas_vcpu_arch *a = vcpu->arch;
-	int cpu;
-
-	/* the table change before the masks: see vmx_enter() */
-	smp_mb();
-	for_each_cpu(cpu, &a->ran)
-		cpumask_set_cpu(cpu, &a->flush);
-	/* the flush mask before a->cpu: pairs with vmx_enter() */
-	smp_mb();
-	cpu = READ_ONCE(a->cpu);
-	if (cpu >= 0)
-		smp_call_function_single(cpu, vmx_kick, NULL, 1);
+	axas_x86_tlb_invalidate(&vcpu->arch->tlb);
 }
 
 const struct axas_x86_backend axas_vmx_backend = {
