@@ -15,7 +15,7 @@
 #   9. the same on arm64 (EL2 with VHE, QEMU virt,virtualization=on)
 #  10. the same on Intel VMX with EPT, in Bochs 2.7: the banner guest only
 #      (vcpu-vmx-smoke); `check.sh full` (make check-full) runs every
-#      end-to-end test there instead (vcpu-vmx, about 6 min)
+#      end-to-end test there instead (vcpu-vmx, about 4.5 min)
 # A step whose script is missing fails: nothing is skipped silently.
 # The packages are installed by `make deps` (make check depends on it).
 set -euo pipefail
