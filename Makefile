@@ -5,6 +5,7 @@
 #   make          build axas.ko against KDIR (default: newest Debian 6.1 headers)
 #   make demo     install what is needed, build, boot Debian 6.1 in QEMU, run the demo VMM
 #   make check    install what is needed and run every test (this is what CI runs)
+#   make check-full   make check with every Bochs (Intel VMX) test, not just its smoke run
 #
 # The kernel's build system reads Kbuild, not this file.
 
@@ -18,7 +19,7 @@ CI := $(REPO)/tools/ci
 .PHONY: all module tools clean deps demo check qemu \
 	build-6.1 build-6.12 build-all checkpatch kernel-doc kunit kunit-cross selftests \
 	package bench help \
-	bench-vcpu vcpu-riscv vcpu-x86 vcpu-arm64 bench-vcpu-arm64
+	bench-vcpu vcpu-riscv vcpu-x86 vcpu-arm64 bench-vcpu-arm64 check-full vcpu-vmx
 
 all: module
 
@@ -91,6 +92,9 @@ demo: deps
 check: deps
 	@$(CI)/check.sh
 
+check-full: deps
+	@$(CI)/check.sh full
+
 # The QEMU harness with any command: make qemu CMD='axasctl ...'
 qemu: deps
 	@$(MAKE) --no-print-directory module
@@ -109,6 +113,7 @@ bench: deps
 bench-vcpu: deps
 	@$(CI)/vcpu-riscv.sh bench
 	@$(CI)/vcpu-x86.sh bench
+	@$(CI)/vcpu-vmx.sh bench
 	@$(CI)/vcpu-arm64.sh bench
 
 # End to end: a riscv64 guest on axas tables (part of make check).
@@ -118,6 +123,10 @@ vcpu-riscv: deps
 # End to end: an x86-64 guest on AMD NPT tables with SVM (part of make check).
 vcpu-x86: deps
 	@$(CI)/vcpu-x86.sh
+
+# End to end on Intel VMX with EPT: Debian's 6.1 in Bochs 2.7 (make check-full)
+vcpu-vmx: deps
+	@$(CI)/vcpu-vmx.sh
 
 # End to end: an arm64 guest at EL1 on Arm stage-2 tables, from a VHE host
 # at EL2 (QEMU virt,virtualization=on); not yet part of make check.
@@ -147,6 +156,8 @@ help:
 	@echo 'make vcpu-riscv   a riscv64 guest on axas tables, end to end (part of make check)'
 	@echo 'make vcpu-x86     an x86-64 guest on AMD NPT tables with SVM, end to end (part of make check)'
 	@echo 'make vcpu-arm64   an arm64 guest on stage-2 tables from an EL2 VHE host, end to end'
+	@echo 'make vcpu-vmx     an x86-64 guest on EPT tables with Intel VMX in Bochs, end to end (check-full)'
+	@echo 'make check-full   make check with every Bochs test (make check runs its smoke test only)'
 	@echo 'make bench-vcpu-arm64  the arm64 guest'"'"'s 64 MiB first touch on axas_vcpu vs KVM'
 	@echo 'make clean        remove build products'
 

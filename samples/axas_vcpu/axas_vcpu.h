@@ -10,8 +10,8 @@
  * to AXAS_VCPU_CREATE.
  *
  * Register layout: per architecture, as in KVM (RISC-V, x86-64 for the
- * AMD SVM backend, arm64 for the EL2/VHE backend). On hosts without a
- * backend AXAS_VCPU_CREATE fails with EOPNOTSUPP.
+ * AMD SVM and Intel VMX backends, arm64 for the EL2/VHE backend). On
+ * hosts without a backend AXAS_VCPU_CREATE fails with EOPNOTSUPP.
  */
 #ifndef _UAPI_LINUX_AXAS_VCPU_H
 #define _UAPI_LINUX_AXAS_VCPU_H

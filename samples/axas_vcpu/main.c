@@ -3,12 +3,12 @@
  * axas_vcpu: a reference hypervisor module built on axas.
  *
  * /dev/axas_vcpu creates vCPUs that run a guest on the G-stage (RISC-V),
- * stage-2 (arm64) or AMD NPT (x86-64) table of an axas address space. It uses only
- * axas's exported consumer API (include/linux/axas.h, SPEC section 8.7):
+ * stage-2 (arm64), AMD NPT or EPT (x86-64) table of an axas address space.
+ * It uses only axas's exported consumer API (include/linux/axas.h, SPEC section 8.7):
  *
  *   axas_aspace_fget()         the space from the fd the VMM passes
  *   axas_consumer_bind()       the invalidation callback: fence the TLBs
- *   axas_aspace_hw_regs()      hgatp, VTTBR_EL2/VTCR_EL2 or nCR3 for the
+ *   axas_aspace_hw_regs()      hgatp, VTTBR_EL2/VTCR_EL2, nCR3 or EPTP for the
  *                              VMID/ASID the backend chose
  *   axas_handle_page_fault()   resolve guest faults on lazy RAM
  *

@@ -3,8 +3,8 @@
  * axas_vcpu: the parts every architecture shares and the backend interface.
  *
  * main.c owns the device, the vCPU file and the binding to axas; a backend
- * (riscv.c, arm64.c, x86_svm.c, or none.c on hosts without one) owns the
- * guest state and the world switch.
+ * (riscv.c, arm64.c, x86_svm.c or x86_vmx.c behind x86.c, or none.c on
+ * hosts without one) owns the guest state and the world switch.
  */
 #ifndef _AXAS_VCPU_H
 #define _AXAS_VCPU_H

@@ -28,14 +28,11 @@
  * the handler) make the callback return only once that CPU is out of the
  * guest.
  */
-#include <linux/cpumask.h>
 #include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/irqflags.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
-#include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -45,15 +42,13 @@
 #include <asm/special_insns.h>
 #include <asm/svm.h>
 
-#include "vcpu.h"
+#include "x86.h"
 
 void axas_svm_enter(u64 vmcb_pa, u64 host_pa, unsigned long *gpr,
 		    unsigned long irqs);
 
 #define SVM_IOPM_ORDER		2	/* 12 KiB used */
 #define SVM_MSRPM_ORDER		1	/* 8 KiB */
-#define SVM_SBI_EXT_SRST	0x53525354UL
-#define SVM_SBI_ERR_NOT_SUPPORTED (-2L)
 #define SVM_RFLAGS_SETTABLE	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
 				 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | \
 				 X86_EFLAGS_IF | X86_EFLAGS_DF | X86_EFLAGS_OF | \
@@ -86,16 +81,10 @@ struct axas_vcpu_arch {
 	struct page *msrpm;
 	unsigned long gpr[16];
 	u32 asid;
-	int cpu;		/* CPU running the guest, or -1 */
-	int last_cpu;
-	cpumask_t ran;		/* CPUs that may hold translations of asid */
-	cpumask_t flush;	/* CPUs that must flush asid before entry */
+	struct axas_x86_tlb tlb;	/* where asid may be cached */
 	enum svm_pending pending;
 	u64 next_rip;
-	unsigned int mmio_reg;
-	unsigned int mmio_len;	/* bytes the register receives (movzx/sx: 4/8) */
-	bool mmio_signed;
-	bool flush_next;	/* flush the ASID at the next entry */
+	struct axas_x86_mmio mmio;
 };
 
 static inline unsigned long svm_read_cr8(void)
@@ -137,15 +126,13 @@ static void svm_free_cpus(void)
 	}
 }
 
-int axas_vcpu_arch_init(void)
+static int svm_init(bool *usable)
 {
 	u64 vm_cr;
 	int cpu;
 
-	if (!boot_cpu_has(X86_FEATURE_SVM) || !boot_cpu_has(X86_FEATURE_NPT)) {
-		pr_info("axas_vcpu: no AMD SVM with nested paging: vCPUs cannot be created\n");
+	if (!boot_cpu_has(X86_FEATURE_SVM) || !boot_cpu_has(X86_FEATURE_NPT))
 		return 0;
-	}
 	rdmsrl(MSR_VM_CR, vm_cr);
 	if (vm_cr & SVM_VM_CR_SVM_DIS_MASK) {
 		pr_info("axas_vcpu: SVM disabled by the firmware (VM_CR.SVMDIS)\n");
@@ -167,11 +154,12 @@ int axas_vcpu_arch_init(void)
 		}
 	}
 	svm_ok = true;
+	*usable = true;
 	pr_info("axas_vcpu: x86-64 AMD SVM with nested paging, %u ASIDs\n", svm_nasid);
 	return 0;
 }
 
-void axas_vcpu_arch_exit(void)
+static void svm_exit(void)
 {
 	svm_free_cpus();
 	ida_destroy(&svm_asid_ida);
@@ -249,7 +237,7 @@ static void svm_build_vmcb(struct axas_vcpu_arch *a, u64 ncr3)
 	svm_set_segments(s);
 }
 
-int axas_vcpu_arch_create(struct axas_vcpu *vcpu)
+static int svm_create(struct axas_vcpu *vcpu)
 {
 	struct axas_vcpu_arch *a;
 	struct axas_hw_regs hw;
@@ -260,8 +248,7 @@ int axas_vcpu_arch_create(struct axas_vcpu *vcpu)
 	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return -ENOMEM;
-	a->cpu = -1;
-	a->last_cpu = -1;
+	axas_x86_tlb_init(&a->tlb);
 	id = ida_alloc_max(&svm_asid_ida, svm_nasid - 2, GFP_KERNEL);
 	if (id < 0) {
 		ret = id == -ENOSPC ? -EBUSY : id;
@@ -303,7 +290,7 @@ err_free:
 	return ret;
 }
 
-void axas_vcpu_arch_destroy(struct axas_vcpu *vcpu)
+static void svm_destroy(struct axas_vcpu *vcpu)
 {
 	struct axas_vcpu_arch *a = vcpu->arch;
 
@@ -315,7 +302,7 @@ void axas_vcpu_arch_destroy(struct axas_vcpu *vcpu)
 	kfree(a);
 }
 
-void axas_vcpu_arch_get_regs(struct axas_vcpu *vcpu, struct axas_vcpu_regs *regs)
+static void svm_get_regs(struct axas_vcpu *vcpu, struct axas_vcpu_regs *regs)
 {
 	struct axas_vcpu_arch *a = vcpu->arch;
 	const struct vmcb_save_area *s = &a->vmcb->save;
@@ -331,7 +318,7 @@ void axas_vcpu_arch_get_regs(struct axas_vcpu *vcpu, struct axas_vcpu_regs *regs
 	regs->efer = s->efer & (EFER_LME | EFER_LMA | EFER_NX);
 }
 
-int axas_vcpu_arch_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *regs)
+static int svm_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *regs)
 {
 	struct axas_vcpu_arch *a = vcpu->arch;
 	struct vmcb_save_area *s = &a->vmcb->save;
@@ -389,18 +376,8 @@ static int svm_enter(struct axas_vcpu *vcpu)
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
 	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sc->hsave));
 
-	/* seen by axas_vcpu_arch_invalidate() before the flush mask is read */
-	WRITE_ONCE(a->cpu, cpu);
-	if (!cpumask_test_cpu(cpu, &a->ran))
-		cpumask_set_cpu(cpu, &a->ran);
-	/* a->cpu and ran before the flush mask: pairs with the invalidation */
-	smp_mb();
-	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	if (cpumask_test_and_clear_cpu(cpu, &a->flush) || a->flush_next ||
-	    a->last_cpu != cpu)
-		c->tlb_ctl = TLB_CONTROL_FLUSH_ASID;
-	a->flush_next = false;
-	a->last_cpu = cpu;
+	c->tlb_ctl = axas_x86_tlb_enter(&a->tlb, cpu) ? TLB_CONTROL_FLUSH_ASID :
+						       TLB_CONTROL_DO_NOTHING;
 	c->clean = 0;
 
 	/* test only: a TPR that keeps the timer out, IPIs (class 15) in */
@@ -414,7 +391,7 @@ static int svm_enter(struct axas_vcpu *vcpu)
 	if (quiet)
 		svm_write_cr8(cr8);
 
-	WRITE_ONCE(a->cpu, -1);
+	axas_x86_tlb_exit(&a->tlb);
 	wrmsrl(MSR_VM_HSAVE_PA, hsave);
 	wrmsrl(MSR_EFER, efer);
 	local_irq_enable();
@@ -435,8 +412,7 @@ static void svm_exit_exception(struct axas_vcpu *vcpu)
 
 /*
  * The instruction that faulted: the bytes SVM decode assists give, or
- * (QEMU gives none) 15 bytes read from guest memory at RIP. With guest
- * paging that assumes RIP is identity-mapped, as the VMM's tables do.
+ * (QEMU gives none) 15 bytes read from guest memory at RIP.
  */
 static int svm_fetch(struct axas_vcpu *vcpu, u8 *insn, unsigned int *n)
 {
@@ -449,136 +425,7 @@ static int svm_fetch(struct axas_vcpu *vcpu, u8 *insn, unsigned int *n)
 		*n = c->insn_len;
 		return 0;
 	}
-	if (!(a->vmcb->save.efer & EFER_LMA))
-		rip &= U32_MAX;
-	vcpu->run->stats.insn_reads++;
-	*n = 15;
-	while (*n && axas_read(vcpu->as, rip, insn, *n) != *n)
-		(*n)--;
-	return *n ? 0 : -EFAULT;
-}
-
-/*
- * Decode the loads and stores the sample emulates: MOV r/m <-> r in 8,
- * 16, 32 and 64 bits (88, 89, 8a, 8b with 66/REX prefixes), MOVZX and
- * MOVSX of 8 or 16 bits (0f b6/b7/be/bf). Returns the length, or < 0.
- */
-static int svm_decode(struct axas_vcpu *vcpu, const u8 *insn, unsigned int n,
-		      bool *store, unsigned int *len)
-{
-	struct axas_vcpu_arch *a = vcpu->arch;
-	bool lm = a->vmcb->save.efer & EFER_LMA, osz = false, twobyte = false;
-	unsigned int i = 0, rex = 0, op, modrm, mod, rm, reg;
-
-	for (; i < n; i++) {
-		if (insn[i] == 0x66)
-			osz = true;
-		else if (insn[i] == 0x2e || insn[i] == 0x3e || insn[i] == 0x26 ||
-			 insn[i] == 0x36 || insn[i] == 0x64 || insn[i] == 0x65)
-			continue;
-		else
-			break;
-	}
-	if (lm && i < n && (insn[i] & 0xf0) == 0x40)
-		rex = insn[i++];
-	if (i < n && insn[i] == 0x0f) {
-		twobyte = true;
-		i++;
-	}
-	if (i + 1 >= n)
-		return -EINVAL;
-	op = insn[i++];
-	modrm = insn[i++];
-	mod = modrm >> 6;
-	rm = modrm & 7;
-	reg = ((modrm >> 3) & 7) | (rex & 4 ? 8 : 0);
-	if (mod == 3)
-		return -EINVAL;
-	if (rm == 4) {		/* SIB */
-		if (i >= n)
-			return -EINVAL;
-		if (mod == 0 && (insn[i] & 7) == 5)
-			i += 4;
-		i++;
-	} else if (mod == 0 && rm == 5) {
-		i += 4;		/* disp32 or RIP-relative */
-	}
-	i += mod == 1 ? 1 : mod == 2 ? 4 : 0;
-	if (i > n)
-		return -EINVAL;
-
-	a->mmio_reg = reg;
-	a->mmio_signed = false;
-	a->mmio_len = rex & 8 ? 8 : osz ? 2 : 4;
-	if (!twobyte) {
-		switch (op) {
-		case 0x88:
-		case 0x8a:
-			*len = 1;
-			a->mmio_len = 1;
-			/* without REX, registers 4..7 are AH, CH, DH, BH */
-			if (!rex && reg >= 4)
-				return -EINVAL;
-			break;
-		case 0x89:
-		case 0x8b:
-			*len = a->mmio_len;
-			break;
-		default:
-			return -EINVAL;
-		}
-		*store = op == 0x88 || op == 0x89;
-		return i;
-	}
-	switch (op) {
-	case 0xb6:
-	case 0xbe:
-		*len = 1;
-		break;
-	case 0xb7:
-	case 0xbf:
-		*len = 2;
-		break;
-	default:
-		return -EINVAL;
-	}
-	a->mmio_signed = op >= 0xbe;
-	*store = false;
-	return i;
-}
-
-static void svm_exit_mmio(struct axas_vcpu *vcpu, u64 gpa, bool fetch)
-{
-	struct axas_vcpu_arch *a = vcpu->arch;
-	struct axas_vcpu_run *run = vcpu->run;
-	unsigned int n, len;
-	bool store;
-	u8 insn[15];
-	int ilen;
-
-	if (fetch || svm_fetch(vcpu, insn, &n))
-		goto bad;
-	ilen = svm_decode(vcpu, insn, n, &store, &len);
-	if (ilen < 0)
-		goto bad;
-	run->exit_reason = AXAS_VCPU_EXIT_MMIO;
-	run->mmio.gpa = gpa;
-	run->mmio.len = len;
-	run->mmio.is_write = store;
-	run->mmio.data = 0;
-	if (store) {
-		u64 v = a->mmio_reg == 0 ? a->vmcb->save.rax :
-			a->mmio_reg == 4 ? a->vmcb->save.rsp : a->gpr[a->mmio_reg];
-
-		run->mmio.data = len < 8 ? v & ((1ULL << (8 * len)) - 1) : v;
-		a->pending = SVM_PENDING_MMIO_STORE;
-	} else {
-		a->pending = SVM_PENDING_MMIO_LOAD;
-	}
-	a->next_rip = a->vmcb->save.rip + ilen;
-	return;
-bad:
-	svm_exit_exception(vcpu);
+	return axas_x86_read_insn(vcpu, rip, a->vmcb->save.efer & EFER_LMA, insn, n);
 }
 
 static u64 *svm_reg(struct axas_vcpu_arch *a, unsigned int reg)
@@ -588,6 +435,38 @@ static u64 *svm_reg(struct axas_vcpu_arch *a, unsigned int reg)
 	if (reg == 4)
 		return &a->vmcb->save.rsp;
 	return (u64 *)&a->gpr[reg];
+}
+
+static void svm_exit_mmio(struct axas_vcpu *vcpu, u64 gpa, bool fetch)
+{
+	struct axas_vcpu_arch *a = vcpu->arch;
+	struct axas_vcpu_run *run = vcpu->run;
+	unsigned int n;
+	u8 insn[15];
+	int ilen;
+
+	if (fetch || svm_fetch(vcpu, insn, &n))
+		goto bad;
+	ilen = axas_x86_decode(insn, n, a->vmcb->save.efer & EFER_LMA, &a->mmio);
+	if (ilen < 0)
+		goto bad;
+	run->exit_reason = AXAS_VCPU_EXIT_MMIO;
+	run->mmio.gpa = gpa;
+	run->mmio.len = a->mmio.len;
+	run->mmio.is_write = a->mmio.store;
+	run->mmio.data = 0;
+	if (a->mmio.store) {
+		u64 v = *svm_reg(a, a->mmio.reg);
+
+		run->mmio.data = a->mmio.len < 8 ? v & ((1ULL << (8 * a->mmio.len)) - 1) : v;
+		a->pending = SVM_PENDING_MMIO_STORE;
+	} else {
+		a->pending = SVM_PENDING_MMIO_LOAD;
+	}
+	a->next_rip = a->vmcb->save.rip + ilen;
+	return;
+bad:
+	svm_exit_exception(vcpu);
 }
 
 static void svm_exit_pio(struct axas_vcpu *vcpu)
@@ -622,25 +501,15 @@ static void svm_exit_call(struct axas_vcpu *vcpu, bool hlt)
 {
 	struct axas_vcpu_arch *a = vcpu->arch;
 	struct axas_vcpu_run *run = vcpu->run;
-	u64 ext = a->vmcb->save.rax, fid = a->gpr[3];
-	static const unsigned int args[6] = { 1, 2, 6, 7, 8, 9 };
-	int i;
 
-	memset(&run->sbi, 0, sizeof(run->sbi));
 	if (hlt) {
+		memset(&run->sbi, 0, sizeof(run->sbi));
 		run->exit_reason = AXAS_VCPU_EXIT_SHUTDOWN;
 		a->next_rip = a->vmcb->save.rip + 1;
 		a->pending = SVM_PENDING_NONE;
 		return;
 	}
-	run->sbi.extension_id = ext;
-	run->sbi.function_id = fid;
-	for (i = 0; i < 6; i++)
-		run->sbi.args[i] = a->gpr[args[i]];
-	run->sbi.ret[0] = SVM_SBI_ERR_NOT_SUPPORTED;
-	run->sbi.ret[1] = 0;
-	run->exit_reason = ext == SVM_SBI_EXT_SRST && fid == 0 ?
-			   AXAS_VCPU_EXIT_SHUTDOWN : AXAS_VCPU_EXIT_SBI;
+	axas_x86_call(vcpu, a->vmcb->save.rax, a->gpr);
 	a->next_rip = a->vmcb->save.rip + 3;
 	a->pending = SVM_PENDING_CALL;
 }
@@ -652,7 +521,7 @@ static int svm_handle_exit(struct axas_vcpu *vcpu)
 	const struct vmcb_control_area *c = &a->vmcb->control;
 	struct axas_vcpu_run *run = vcpu->run;
 	u64 gpa = c->exit_info_2, err = c->exit_info_1;
-	u32 access, result;
+	u32 access;
 	int ret;
 
 	switch (c->exit_code) {
@@ -679,28 +548,11 @@ static int svm_handle_exit(struct axas_vcpu *vcpu)
 
 	access = err & SVM_NPF_W ? AXAS_MAP_WRITE :
 		 err & SVM_NPF_ID ? AXAS_MAP_EXEC : AXAS_MAP_READ;
-	ret = axas_handle_page_fault(vcpu->as, gpa, access, &result);
-	if (ret)
+	ret = axas_x86_nested_fault(vcpu, &a->tlb, gpa, access);
+	if (ret != AXAS_X86_FAULT_MMIO)
 		return ret;
-	switch (result) {
-	case AXAS_FAULT_HANDLED:
-		run->stats.guest_faults++;
-		return 1;
-	case AXAS_FAULT_SPURIOUS:
-		/* the CPU may hold the old entry: flush at the next entry */
-		run->stats.spurious_faults++;
-		a->flush_next = true;
-		return 1;
-	case AXAS_FAULT_NOT_MAPPED:
-		svm_exit_mmio(vcpu, gpa, access == AXAS_MAP_EXEC);
-		return 0;
-	default:
-		run->exit_reason = AXAS_VCPU_EXIT_FAULT;
-		run->fault.gpa = gpa;
-		run->fault.access = access;
-		run->fault.result = result;
-		return 0;
-	}
+	svm_exit_mmio(vcpu, gpa, access == AXAS_MAP_EXEC);
+	return 0;
 }
 
 /* finish the exit the VMM has seen: load result, step over the instruction */
@@ -708,33 +560,13 @@ static void svm_complete(struct axas_vcpu *vcpu)
 {
 	struct axas_vcpu_arch *a = vcpu->arch;
 	struct axas_vcpu_run *run = vcpu->run;
-	unsigned int bits;
-	u64 v, *reg;
 
 	switch (a->pending) {
 	case SVM_PENDING_MMIO_LOAD:
-		bits = 8 * run->mmio.len;
-		v = run->mmio.data;
-		if (bits < 64) {
-			v &= (1ULL << bits) - 1;
-			if (a->mmio_signed && (v & (1ULL << (bits - 1))))
-				v |= ~0ULL << bits;
-		}
-		reg = svm_reg(a, a->mmio_reg);
-		/* 32-bit results zero the upper half; 8 and 16 keep the rest */
-		if (a->mmio_len == 4)
-			*reg = (u32)v;
-		else if (a->mmio_len == 8)
-			*reg = v;
-		else
-			*reg = (*reg & ~((1ULL << (8 * a->mmio_len)) - 1)) |
-			       (v & ((1ULL << (8 * a->mmio_len)) - 1));
+		axas_x86_load(svm_reg(a, a->mmio.reg), &a->mmio, run->mmio.data);
 		break;
 	case SVM_PENDING_PIO_IN:
-		bits = 8 * run->pio.len;
-		v = run->pio.data & ((1ULL << bits) - 1);
-		reg = &a->vmcb->save.rax;
-		*reg = bits == 32 ? v : (*reg & ~((1ULL << bits) - 1)) | v;
+		axas_x86_pio_in(&a->vmcb->save.rax, run->pio.len, run->pio.data);
 		break;
 	case SVM_PENDING_CALL:
 		a->vmcb->save.rax = run->sbi.ret[0];
@@ -750,47 +582,25 @@ static void svm_complete(struct axas_vcpu *vcpu)
 	a->pending = SVM_PENDING_NONE;
 }
 
-int axas_vcpu_arch_run(struct axas_vcpu *vcpu)
+static int svm_run(struct axas_vcpu *vcpu)
 {
-	struct axas_vcpu_run *run = vcpu->run;
-	int ret;
-
 	svm_complete(vcpu);
-	run->exit_reason = AXAS_VCPU_EXIT_UNKNOWN;
-	vcpu->arch->flush_next = true;
-	for (;;) {
-		if (signal_pending(current)) {
-			run->exit_reason = AXAS_VCPU_EXIT_INTR;
-			return -EINTR;
-		}
-		cond_resched();
-		run->stats.entries++;
-		ret = svm_enter(vcpu);
-		if (ret)
-			return ret;
-		ret = svm_handle_exit(vcpu);
-		if (ret <= 0)
-			return ret;
-	}
+	return axas_x86_run(vcpu, &vcpu->arch->tlb, svm_enter, svm_handle_exit);
 }
 
-static void svm_kick(void *arg)
+static void svm_invalidate(struct axas_vcpu *vcpu, u64 gpa, u64 size)
 {
-	/* the interrupt itself ended the guest's slice */
+	axas_x86_tlb_invalidate(&vcpu->arch->tlb);
 }
 
-void axas_vcpu_arch_invalidate(struct axas_vcpu *vcpu, u64 gpa, u64 size)
-{
-	struct axas_vcpu_arch *a = vcpu->arch;
-	int cpu;
-
-	/* the table change before the masks: see svm_enter() */
-	smp_mb();
-	for_each_cpu(cpu, &a->ran)
-		cpumask_set_cpu(cpu, &a->flush);
-	/* the flush mask before a->cpu: pairs with svm_enter() */
-	smp_mb();
-	cpu = READ_ONCE(a->cpu);
-	if (cpu >= 0)
-		smp_call_function_single(cpu, svm_kick, NULL, 1);
-}
+const struct axas_x86_backend axas_svm_backend = {
+	.name = "AMD SVM",
+	.init = svm_init,
+	.exit = svm_exit,
+	.create = svm_create,
+	.destroy = svm_destroy,
+	.get_regs = svm_get_regs,
+	.set_regs = svm_set_regs,
+	.run = svm_run,
+	.invalidate = svm_invalidate,
+};

@@ -4,7 +4,8 @@
  * copies only the programs of tools/build into the test kernel): the
  * Makefile points the assembler's include path at the guest build
  * directory (GUESTS=), at the module's (VCPU_KO=) and at Debian's KVM
- * modules for the yardstick (KVM_KO=: kvm.ko, kvm-amd.ko, irqbypass.ko, ccp.ko).
+ * modules for the yardstick (KVM_KO=: kvm.ko, kvm-amd.ko, irqbypass.ko, ccp.ko;
+ * or, with KVM_INTEL defined, kvm.ko, kvm-intel.ko, irqbypass.ko and no ccp).
  */
 	.section .rodata, "a"
 	.balign	16
@@ -33,22 +34,28 @@ blob_dirty:
 	.incbin	"dirty.bin"
 blob_dirty_end:
 	.balign	16
-	.globl	blob_kvm, blob_kvm_end, blob_kvm_amd, blob_kvm_amd_end
+	.globl	blob_kvm, blob_kvm_end, blob_kvm_vendor, blob_kvm_vendor_end
 	.globl	blob_irqbypass, blob_irqbypass_end, blob_ccp, blob_ccp_end
 blob_kvm:
 	.incbin	"kvm.ko"
 blob_kvm_end:
 	.balign	16
-blob_kvm_amd:
+blob_kvm_vendor:
+	.ifdef	KVM_INTEL
+	.incbin	"kvm-intel.ko"
+	.else
 	.incbin	"kvm-amd.ko"
-blob_kvm_amd_end:
+	.endif
+blob_kvm_vendor_end:
 	.balign	16
 blob_irqbypass:
 	.incbin	"irqbypass.ko"
 blob_irqbypass_end:
 	.balign	16
 blob_ccp:
+	.ifndef	KVM_INTEL
 	.incbin	"ccp.ko"
+	.endif
 blob_ccp_end:
 	.balign	16
 	.globl	blob_vcpu_ko, blob_vcpu_ko_end

@@ -25,7 +25,7 @@
 /* the guest's clock is the TSC: its rate is the host's, taken as 1 GHz for windows */
 #define TIMEBASE_HZ	1000000000ULL
 #define CONSOLE_EXIT	AXAS_VCPU_EXIT_PIO
-#define BANNER_HELLO	"axas guest: hello from SVM guest mode on an axas AMD nested page table (cpu 0)\n"
+#define BANNER_HELLO	"axas guest: hello from x86-64 guest mode on an axas nested page table (cpu 0)\n"
 #elif defined(__aarch64__)
 /* the guest reads the virtual counter: the rate is CNTFRQ_EL0, readable here too */
 static unsigned long long cntfrq(void)
@@ -161,6 +161,19 @@ static void test_api(void)
 		vm_close(&vm);
 }
 
+#ifdef __x86_64__
+/* an Intel host (Bochs): VMX with EPT, else AMD SVM with NPT */
+static int host_intel(void)
+{
+	unsigned int a = 0, b, c, d;
+
+	asm volatile("cpuid" : "+a" (a), "=b" (b), "=c" (c), "=d" (d));
+	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e;	/* GenuineIntel */
+}
+
+#endif
+
+/* a space of a format the backend does not walk: EPT4 (AMD NPT4 on Intel) */
 static void test_bad_fds(void)
 {
 	struct axas_new n = { .size = sizeof(n), .format = AXAS_FMT_EPT4, .length = 1UL << 32 };
@@ -176,11 +189,15 @@ static void test_bad_fds(void)
 		      errno == EINVAL;
 	einval_axas = ioctl(vm.vcpudev, AXAS_VCPU_CREATE, (void *)(long)vm.axas) < 0 &&
 		      errno == EINVAL;
+#ifdef __x86_64__
+	if (host_intel())
+		n.format = AXAS_FMT_AMD_NPT4;
+#endif
 	ept = ioctl(vm.axas, AXAS_IOC_NEW, &n);
 	einval_ept = ept >= 0 && ioctl(vm.vcpudev, AXAS_VCPU_CREATE, (void *)(long)ept) < 0 &&
 		     errno == EINVAL;
 	tap(ebadf && einval_self && einval_axas && einval_ept,
-	    "bad fds: CREATE on a closed fd is EBADF; on /dev/axas_vcpu, /dev/axas or an EPT space is EINVAL (%d %d %d %d)",
+	    "bad fds: CREATE on a closed fd is EBADF; on /dev/axas_vcpu, /dev/axas or a space of a format the CPU does not walk (EPT4; AMD NPT4 on Intel) is EINVAL (%d %d %d %d)",
 	    ebadf, einval_self, einval_axas, einval_ept);
 	if (ept >= 0)
 		close(ept);
@@ -355,8 +372,9 @@ static void test_banner(void)
 
 #ifdef __x86_64__
 /*
- * every load and store the SVM backend decodes, at a test device; QEMU
- * gives no decode-assist bytes, so each one is read from guest memory
+ * every load and store the x86 backends decode, at a test device; neither
+ * QEMU (SVM) nor Bochs (VMX) gives the instruction bytes, so each one is
+ * read from guest memory
  */
 static void test_mmio_x86(void)
 {
@@ -898,26 +916,68 @@ static void bench_ratio(const char *what, unsigned long long a, unsigned long lo
 }
 
 #ifdef __x86_64__
-/* kvm_amd (NPT) of the Debian image against axas_vcpu on AMD NPT: whole runs */
+/*
+ * Coexistence with KVM: while a KVM VM exists, KVM holds VMX (or SVM) on
+ * every CPU (6.1 enables it when the VM is created) and RUN refuses with
+ * EBUSY rather than share it; once the VM is closed the guest runs.
+ */
+static int bench_coexist(const char *kvm_name)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), vmfd = -1, busy = 0, again;
+	struct vm vm;
+
+	if (kvm < 0 || guest_vm(&vm, "/guest/banner.bin", 4 * MIB) ||
+	    vm_set_entry(&vm, 0, GUEST_RAM + MIB, 1, 1)) {
+		printf("bench: coexistence: setup failed (%d)\n", errno);
+		return 1;
+	}
+	vm.con.echo = 0;
+	vmfd = ioctl(kvm, _IO(0xAE, 0x01), 0);		/* KVM_CREATE_VM */
+	if (vmfd >= 0) {
+		busy = ioctl(vm.vcpu, AXAS_VCPU_RUN, 0) < 0 && errno == EBUSY;
+		close(vmfd);
+	}
+	close(kvm);
+	again = vm_run(&vm) == AXAS_VCPU_EXIT_SHUTDOWN;
+	printf("bench: coexistence with %s: RUN while a KVM VM exists is %s; with the VM closed the guest %s\n",
+	       kvm_name, busy ? "EBUSY" : "not refused (wrong)",
+	       again ? "runs to its power-off" : "does not run (wrong)");
+	vm_close(&vm);
+	return busy && again ? 0 : 1;
+}
+
+/*
+ * kvm_amd (NPT) or kvm_intel (EPT) of the Debian image against axas_vcpu
+ * on the same host's format: whole runs. /kvm_vendor.ko is the vendor's
+ * module; /ccp.ko (kvm_amd's dependency) is empty on Intel.
+ */
 static int run_bench(void)
 {
-	struct bench_row rows[2] = { { .name = "axas_vcpu AMD NPT" }, { .name = "kvm_amd (NPT)" } };
+	int intel = host_intel();
+	struct bench_row rows[2] = {
+		{ .name = intel ? "axas_vcpu EPT4" : "axas_vcpu AMD NPT" },
+		{ .name = intel ? "kvm_intel (EPT)" : "kvm_amd (NPT)" },
+	};
 	unsigned long mib = 64, pages = mib * 256;
 	int i, err = 0;
 
 	err |= bench_one(&rows[0], 0, AXAS_FMT_NATIVE, mib);
-	if (load_module("/irqbypass.ko") || load_module("/kvm.ko") || load_module("/ccp.ko") ||
-	    load_module("/kvm_amd.ko")) {
-		printf("bench: cannot load irqbypass, kvm, ccp, kvm_amd (%d)\n", errno);
+	if (load_module("/irqbypass.ko") || load_module("/kvm.ko") ||
+	    (!intel && load_module("/ccp.ko")) || load_module("/kvm_vendor.ko")) {
+		printf("bench: cannot load irqbypass, kvm, %s (%d)\n",
+		       intel ? "kvm_intel" : "ccp, kvm_amd", errno);
 		return 1;
 	}
+	err |= bench_coexist(rows[1].name);
 	err |= bench_one(&rows[1], 1, 0, mib);
-	delete_module("kvm_amd", 0);
-	delete_module("ccp", 0);
+	delete_module(intel ? "kvm_intel" : "kvm_amd", 0);
+	if (!intel)
+		delete_module("ccp", 0);
 	delete_module("kvm", 0);
 	delete_module("irqbypass", 0);
-	printf("bench: 64 MiB of fresh guest RAM touched once per page (%lu pages), best of %d runs, QEMU 7.2 TCG -cpu max, -smp 2:\n",
-	       pages, BENCH_RUNS);
+	printf("bench: 64 MiB of fresh guest RAM touched once per page (%lu pages), best of %d runs, %s, 2 CPUs:\n",
+	       pages, BENCH_RUNS,
+	       intel ? "Bochs 2.7 corei7_skylake_x" : "QEMU 7.2 TCG -cpu max");
 	for (i = 0; i < 2; i++) {
 		printf("bench:   %s: whole run %llu ms, %llu ns per page", rows[i].name,
 		       rows[i].run / 1000000, rows[i].run / pages);
@@ -1023,6 +1083,9 @@ static int run_demo(void)
 
 #ifdef __aarch64__
 	printf("axas-vmm: demo: an Arm stage-2 space with 32 MiB of lazy RAM at 0x80000000, the banner guest loaded with pwrite, one vCPU\n");
+#elif defined(__x86_64__)
+	printf("axas-vmm: demo: a space of the host's format (%s) with 32 MiB of lazy RAM at 0x80000000, the banner guest loaded with pwrite, one vCPU\n",
+	       host_intel() ? "EPT4" : "AMD NPT");
 #else
 	printf("axas-vmm: demo: a Sv39x4 space with 32 MiB of lazy RAM at 0x80000000, the banner guest loaded with pwrite, one vCPU\n");
 #endif
@@ -1071,7 +1134,7 @@ static long free_kib(void)
 extern const char blob_banner[], blob_banner_end[], blob_probe[], blob_probe_end[];
 extern const char blob_memtest[], blob_memtest_end[], blob_vcpu_ko[], blob_vcpu_ko_end[];
 extern const char blob_mmio[], blob_mmio_end[], blob_kvm[], blob_kvm_end[];
-extern const char blob_kvm_amd[], blob_kvm_amd_end[], blob_irqbypass[], blob_irqbypass_end[];
+extern const char blob_kvm_vendor[], blob_kvm_vendor_end[], blob_irqbypass[], blob_irqbypass_end[];
 extern const char blob_ccp[], blob_ccp_end[], blob_dirty[], blob_dirty_end[];
 
 static int put_file(const char *path, const char *p, const char *end)
@@ -1094,7 +1157,7 @@ static int unpack(void)
 	       put_file("/guest/mmio.bin", blob_mmio, blob_mmio_end) ||
 	       put_file("/guest/dirty.bin", blob_dirty, blob_dirty_end) ||
 	       put_file("/kvm.ko", blob_kvm, blob_kvm_end) ||
-	       put_file("/kvm_amd.ko", blob_kvm_amd, blob_kvm_amd_end) ||
+	       put_file("/kvm_vendor.ko", blob_kvm_vendor, blob_kvm_vendor_end) ||
 	       put_file("/irqbypass.ko", blob_irqbypass, blob_irqbypass_end) ||
 	       put_file("/ccp.ko", blob_ccp, blob_ccp_end) ||
 	       put_file("/axas_vcpu.ko", blob_vcpu_ko, blob_vcpu_ko_end);

@@ -13,6 +13,9 @@
 #      6.1 headers), dkms build for Debian's 6.12 and 6.12-rt headers
 #   8. a guest on axas tables: riscv64 kernel on QEMU 10, axas_vcpu.ko, axas-vmm
 #   9. the same on arm64 (EL2 with VHE, QEMU virt,virtualization=on)
+#  10. the same on Intel VMX with EPT, in Bochs 2.7: the banner guest only
+#      (vcpu-vmx-smoke); `check.sh full` (make check-full) runs every
+#      end-to-end test there instead (vcpu-vmx, about 4.5 min)
 # A step whose script is missing fails: nothing is skipped silently.
 # The packages are installed by `make deps` (make check depends on it).
 set -euo pipefail
@@ -56,6 +59,11 @@ step vcpu-x86 "$ci/vcpu-x86.sh"
 step package "$ci/package.sh"
 step vcpu-riscv "$ci/vcpu-riscv.sh"
 step vcpu-arm64 "$ci/vcpu-arm64.sh"
+if [ "${1:-}" = full ]; then
+	step vcpu-vmx "$ci/vcpu-vmx.sh"
+else
+	step vcpu-vmx-smoke "$ci/vcpu-vmx.sh" smoke
+fi
 
 # Totals of every step's "NAME: N passed, N failed, N skipped" line; a step
 # that printed none (a cross run, say) is counted from kunit.py's own

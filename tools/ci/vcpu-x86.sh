@@ -21,45 +21,7 @@ set -euo pipefail
 mode=${1:-test}
 case $mode in test | bench) ;; *) die "usage: vcpu-x86.sh [test|bench]" ;; esac
 W=$AXAS_CACHE/vcpu-x86
-mkdir -p "$W"
-k61=$(kdir61)
-[ -n "$k61" ] || die "no 6.1 kernel headers"
-
-msg "building axas.ko for 6.1 (make module)"
-make -s -C "$AXAS_REPO" module >"$W/axas.log" 2>&1 || { tail -n 20 "$W/axas.log"; die "axas.ko: build failed"; }
-
-msg "building axas_vcpu.ko for x86-64 on $(basename "$k61") (W=1 C=1)"
-rm -rf "$W/sample"
-cp -r "$AXAS_REPO/samples/axas_vcpu" "$W/sample"
-make -C "$k61" M="$W/sample" AXAS_INCLUDE="$AXAS_REPO/include" W=1 C=1 \
-	KBUILD_EXTRA_SYMBOLS="$AXAS_REPO/Module.symvers" modules >"$W/sample.log" 2>&1 ||
-	{ tail -n 20 "$W/sample.log"; die "axas_vcpu.ko: x86-64 build failed"; }
-bad=$(grep -iE '(warning|error):' "$W/sample.log" || true)
-[ -z "$bad" ] || { echo "$bad"; die "axas_vcpu.ko: the x86-64 build warned"; }
-modinfo -F depends "$W/sample/axas_vcpu.ko" | grep -qx axas || die "axas_vcpu.ko does not depend on axas"
-
-# Debian's kvm.ko, kvm-amd.ko and what it needs (irqbypass.ko, ccp.ko) of the 6.1 image, for the yardstick
-kernel_select 6.1
-if [ ! -s "$W/kvm/ccp.ko" ] || [ "$(cat "$W/kvm/abi" 2>/dev/null)" != "$KSEL_ABI" ]; then
-	deb=$(apt_download "$AXAS_CACHE/debs" "linux-image-$KSEL_ABI-unsigned") ||
-		die "cannot get linux-image-$KSEL_ABI-unsigned"
-	rm -rf "$W/kvm" && mkdir -p "$W/kvm"
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$W/kvm" --strip-components=8 \
-		"./lib/modules/$KSEL_ABI/kernel/arch/x86/kvm/kvm.ko" \
-		"./lib/modules/$KSEL_ABI/kernel/arch/x86/kvm/kvm-amd.ko" \
-		"./lib/modules/$KSEL_ABI/kernel/drivers/crypto/ccp/ccp.ko" ||
-		die "no kvm modules in $deb"
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$W/kvm" --strip-components=7 \
-		"./lib/modules/$KSEL_ABI/kernel/virt/lib/irqbypass.ko" || die "no irqbypass.ko in $deb"
-	echo "$KSEL_ABI" >"$W/kvm/abi"
-fi
-
-msg "building tools/guest and tools/axas-vmm for x86-64"
-make -s -C "$AXAS_REPO/tools/guest" GUEST_ARCH=x86_64 OUT="$W/guest" || die "guest programs: build failed"
-make -s -C "$AXAS_REPO/tools/axas-vmm" VMM_ARCH=x86_64 OUT="$W/vmm" GUESTS="$W/guest" \
-	VCPU_KO="$W/sample" KVM_KO="$W/kvm" || die "axas-vmm: build failed"
-mkdir -p "$AXAS_REPO/tools/build"
-cp "$W/vmm/axas-vmm" "$AXAS_REPO/tools/build/axas-vmm"
+vcpu_x86_build "$W" amd
 
 log=$W/console-$mode.log
 rc=0

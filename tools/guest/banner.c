@@ -15,7 +15,7 @@ int main(u64 hart, u64 base, u64 mib, u64 seed)
 	volatile u64 *p;
 
 #ifdef __x86_64__
-	guest_puts("axas guest: hello from SVM guest mode on an axas AMD nested page table (cpu ");
+	guest_puts("axas guest: hello from x86-64 guest mode on an axas nested page table (cpu ");
 #elif defined(__aarch64__)
 	guest_puts("axas guest: hello from EL1 on an axas stage-2 table (cpu ");
 #else

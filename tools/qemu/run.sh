@@ -23,6 +23,11 @@
 #   --cpu MODEL       QEMU CPU model for TCG (default: QEMU's, qemu64);
 #                     `--cpu max` gives AMD SVM with nested paging
 #   --append ARGS     more kernel command-line arguments
+#   --bochs           boot in Bochs 2.7 instead of QEMU: 2 CPUs of model
+#                     corei7_skylake_x (Intel VMX with EPT), from an
+#                     isolinux ISO, the console on the emulated COM1
+#                     (tools/ci/vcpu-vmx.sh; packages bochs, bochsbios,
+#                     vgabios, isolinux, syslinux-common, xorriso)
 #
 # In the guest: /axas/axas.ko, /axas/build/* (tools/build: the programs,
 # selftests and `runas UID[:GID] CMD` for unprivileged runs), /axas/testing/*
@@ -54,6 +59,7 @@ append=
 cpu=()
 kernel=${AXAS_KERNEL:-6.1}
 kselftest=
+bochs=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -66,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--kselftest) kselftest=$2; shift ;;
 	--cpu) cpu=(-cpu "$2"); shift ;;
 	--append) append=" $2"; shift ;;
+	--bochs) bochs=1 ;;
 	--) shift; break ;;
 	*) die "unknown option $1 (usage: run.sh [--kernel 6.1|6.12|6.12-rt] [--kvm] [--timeout S] [--no-load] [--params P] [--module KO] [--cpu MODEL] [--append ARGS] -- CMD...)" ;;
 	esac
@@ -169,12 +176,81 @@ if dmesg | grep -qE '$KERNEL_PROBLEMS'; then
 	dmesg | sed -n -E '/$KERNEL_PROBLEMS/,+25p' | sed 's/^/AXAS-KERNEL: /'
 fi
 echo "AXAS-HARNESS-EXIT: \$rc"
-reboot -f
+$([ $bochs -eq 1 ] && echo 'sleep 0.1; poweroff -f' || echo 'reboot -f')
 EOF_INIT
 chmod 755 "$root/init" "$root/axas/cmd"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initrd"
 
 # --- boot
+console_filter() {
+	sed -u -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g'
+}
+
+# Bochs has no -kernel: isolinux boots the kernel and the initramfs from
+# an ISO. The build has no headless display but RFB, which does not wait
+# for a viewer (it listens on TCP 5900 while running), and includes the
+# debugger, which a command file of "c" (continue) then "quit" gets past.
+# The sound mixer thread of Debian's build aborts without a sound card:
+# dummy drivers. Bochs exits (with status 1) when the guest powers off
+# through ACPI; the console is COM1 written to a file, streamed meanwhile.
+# /init sleeps 0.1 s before its power-off, so that the UART sends the last
+# lines (at 115200 baud, 17 ms for 200 bytes): idle time is slow in Bochs
+# with two CPUs (one guest second took about 90 s here).
+boot_bochs() {
+	local iso="$work/iso" bx="$work/bochs" pid
+	mkdir -p "$iso/isolinux" "$bx"
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 \
+		"$iso/isolinux/" || die "isolinux missing: tools/ci/deps.sh isolinux syslinux-common"
+	cp "$vmlinuz" "$iso/isolinux/vmlinuz"
+	cp "$work/initrd" "$iso/isolinux/initrd"
+	# Two boot parameters keep Bochs's model out of the kernel log, which
+	# fails a run: its corei7_skylake_x has no RETBleed mitigation the
+	# kernel likes (mitigations=off), and its CPUID leaf 0xD gives XSAVE
+	# sizes that disagree with the components' offsets, a WARNING in
+	# fpu__init_system_xstate() (noxsave: the kernel uses FXSAVE).
+	cat >"$iso/isolinux/isolinux.cfg" <<EOF_CFG
+default linux
+prompt 0
+timeout 0
+label linux
+  kernel vmlinuz
+  append initrd=initrd console=ttyS0 quiet panic=-1 oops=panic mitigations=off noxsave$append
+EOF_CFG
+	xorriso -as mkisofs -quiet -o "$bx/boot.iso" -b isolinux/isolinux.bin \
+		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table "$iso" ||
+		die "xorriso failed"
+	# ips: what the guest's clock counts per second (sync=none: time
+	# follows instructions); about the speed one core emulates
+	cat >"$bx/bochsrc" <<EOF_RC
+memory: guest=1024, host=1024
+cpu: model=corei7_skylake_x, count=2, ips=50000000
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+ata0-master: type=cdrom, path=$bx/boot.iso, status=inserted
+boot: cdrom
+display_library: rfb, options=timeout=0
+com1: enabled=1, mode=file, dev=$bx/serial
+clock: sync=none
+magic_break: enabled=0
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+plugin_ctrl: speaker=false
+log: $bx/bochs.log
+EOF_RC
+	printf 'c\nquit\n' >"$bx/rc"
+	: >"$bx/serial"
+	msg "booting Debian $abi in Bochs (corei7_skylake_x, 2 CPUs, timeout ${timeout}s): $*"
+	timeout -k 10 "$timeout" bochs -q -rc "$bx/rc" -f "$bx/bochsrc" </dev/null >"$bx/out" 2>&1 &
+	pid=$!
+	tail -n +1 -F --pid=$pid "$bx/serial" 2>/dev/null | console_filter | tee "$log" || true
+	wait $pid || qrc=$?
+	# a normal power-off ends Bochs with status 1
+	[ "$qrc" -eq 1 ] && grep -q 'ACPI control: soft power off' "$bx/out" "$bx/bochs.log" && qrc=0
+	if [ "$qrc" -ne 0 ]; then
+		echo "==> Bochs exited with $qrc; its last messages:"
+		grep -hE '(PANIC|ERROR|>>)' "$bx/out" "$bx/bochs.log" 2>/dev/null | tail -n 20 || true
+	fi
+}
+
 # The RT kernel patches its text (static calls, int3 + IPI) while the other
 # vCPU runs; under multi-threaded TCG that once left CPU 1 executing a stale
 # int3 (an Oops in sched_clock_cpu at 2 s of boot, 2026-12-02). One TCG
@@ -182,16 +258,20 @@ chmod 755 "$root/init" "$root/axas/cmd"
 if [ "$kernel" = 6.12-rt ] && [ "${accel[*]}" = "-accel tcg" ]; then
 	accel=(-accel tcg,thread=single)
 fi
-msg "booting Debian $abi in QEMU (${accel[*]}, timeout ${timeout}s): $*"
 log="$work/console.log"
 start=$(date +%s.%N)
 stdin=/dev/null
 [ -t 0 ] && stdin=/dev/stdin
 qrc=0
+if [ $bochs -eq 1 ]; then
+	boot_bochs
+else
+msg "booting Debian $abi in QEMU (${accel[*]}, timeout ${timeout}s): $*"
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 "${accel[@]}" "${cpu[@]}" -m "$mem" -smp 2 \
 	-nographic -no-reboot -net none -kernel "$vmlinuz" -initrd "$work/initrd" \
 	-append "console=ttyS0 quiet panic=-1 oops=panic$append" <"$stdin" 2>&1 |
-	sed -u -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' | tee "$log" || qrc=$?
+	console_filter | tee "$log" || qrc=$?
+fi
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 printf '==> guest ran for %.1f s\n' "$elapsed"
 
