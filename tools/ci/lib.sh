@@ -363,6 +363,9 @@ vcpu_x86_build() {
 	fi
 
 	msg "building tools/guest and tools/axas-vmm for x86-64 (kvm-$vendor)"
+	# From scratch: the cache is shared by every clone, and a binary another
+	# clone built later than these sources looks up to date to make.
+	rm -rf "$W/guest" "$W/vmm"
 	make -s -C "$AXAS_REPO/tools/guest" GUEST_ARCH=x86_64 OUT="$W/guest" || die "guest programs: build failed"
 	make -s -C "$AXAS_REPO/tools/axas-vmm" VMM_ARCH=x86_64 OUT="$W/vmm" GUESTS="$W/guest" \
 		VCPU_KO="$W/sample" KVM_KO="$W/kvm" KVM_VENDOR="$vendor" || die "axas-vmm: build failed"

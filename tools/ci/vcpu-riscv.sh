@@ -96,6 +96,9 @@ fi
 
 # ---- the VMM (nolibc, static) and the guests (bare metal)
 msg "building tools/axas-vmm and tools/guest for riscv64"
+# From scratch: the cache is shared by every clone, and a binary another
+# clone built later than these sources looks up to date to make.
+rm -rf "$W/guest" "$W/vmm"
 make -s -C "$AXAS_REPO/tools/guest" OUT="$W/guest" CROSS_COMPILE=$CROSS ||
 	die "guest programs: build failed"
 make -s -C "$AXAS_REPO/tools/axas-vmm" OUT="$W/vmm" CROSS_COMPILE=$CROSS \
