@@ -124,7 +124,8 @@ static struct dt_consumer *dt_bind(struct kunit *test, struct axas_aspace *as,
 
 /*
  * A 4 GiB space of the test's format and mode. EPT's hardware mode needs
- * a consumer that turns A/D on: one is bound (test->priv).
+ * a consumer that turns A/D on: one is bound (test->priv); its write
+ * protection is what a space without that promise does.
  */
 static struct axas_aspace *dt_space(struct kunit *test)
 {
@@ -135,10 +136,11 @@ static struct axas_aspace *dt_space(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, as);
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, dt_put_action, as));
-	if (dt_is_ept(p->format) && p->hw)
-		test->priv = dt_bind(test, as, AXAS_CONSUMER_EPT_AD);
-	else
+	/* EPT needs no hook: without a promise it write-protects by itself */
+	if (!dt_is_ept(p->format))
 		axas_test_dirty_wp(as, !p->hw);
+	else if (p->hw)
+		test->priv = dt_bind(test, as, AXAS_CONSUMER_EPT_AD);
 	return as;
 }
 
