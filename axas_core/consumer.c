@@ -193,12 +193,13 @@ EXPORT_SYMBOL_GPL(axas_consumer_unbind);
  * @vmid: the VMID the consumer chose for the guest (EPT: 0)
  * @regs: filled in (zeroed on error)
  *
- * EPTP for EPT (memory type WB, walk length, bit 6 while a consumer bound
- * with %AXAS_CONSUMER_EPT_AD: call this after axas_consumer_bind()); VTTBR_EL2 with @vmid in bits
- * 63:48 and VTCR_EL2 (T0SZ, SL0, IRGN0/ORGN0 write-back read/write-allocate,
- * SH0 inner shareable, TG0 4 KiB, PS from the host's PARange, VS when
- * @vmid needs 16 bits) for Arm stage 2; hgatp with @vmid in bits 57:44 for
- * RISC-V. The root never moves, so the values hold for the space's life.
+ * EPTP for EPT (memory type WB, walk length, and bit 6 while a consumer
+ * bound with %AXAS_CONSUMER_EPT_AD: call this after axas_consumer_bind());
+ * VTTBR_EL2 with @vmid in bits 63:48 and VTCR_EL2 (T0SZ, SL0, IRGN0/ORGN0
+ * write-back read/write-allocate, SH0 inner shareable, TG0 4 KiB, PS from
+ * the host's PARange, VS when @vmid needs 16 bits) for Arm stage 2; hgatp
+ * with @vmid in bits 57:44 for RISC-V. The root never moves, so the values
+ * hold for the space's life (EPTP bit 6 aside, which follows the binds).
  *
  * On RISC-V the hart may implement fewer VMID bits than 14 (VMIDLEN): the
  * consumer detects that as KVM does (write all ones to hgatp.VMID, read

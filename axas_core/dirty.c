@@ -79,7 +79,6 @@ static struct axas_dirty_chunk *axas_dirty_chunk(struct axas_aspace *as,
 bool axas_dirty_hw_ok(struct axas_aspace *as)
 {
 	const struct axas_npt_fmt *fmt = as->npt.fmt;
-
 	unsigned int nr = READ_ONCE(as->nr_consumers);
 
 	if (!axas_npt_has_hw_dirty(&as->npt) || as->dirty_wp)
