@@ -514,11 +514,13 @@ EXPORT_SYMBOL_GPL(axas_aspace_root_pa);
  * axas_aspace_root_reg() - value to load into the table base register
  * @as: the address space
  *
- * Return: an EPTP, VTTBR_EL2 (VMID 0) or hgatp (VMID 0) value.
+ * Return: an EPTP (bit 6 set while a consumer bound with
+ * %AXAS_CONSUMER_EPT_AD), VTTBR_EL2 (VMID 0) or hgatp (VMID 0) value.
  */
 u64 axas_aspace_root_reg(const struct axas_aspace *as)
 {
-	return axas_npt_root_reg(&as->npt);
+	return axas_consumer_root_reg((struct axas_aspace *)as,
+				      axas_npt_root_reg(&as->npt));
 }
 EXPORT_SYMBOL_GPL(axas_aspace_root_reg);
 
@@ -617,7 +619,8 @@ static const struct axas_consumer_ops axas_inv_consumer_ops = {
  *
  * Context: may sleep.
  * Return: 0, -EINVAL without a callback, or -EBUSY if a hook is already
- * registered.
+ * registered or dirty tracking uses the EPT D bit (the hook makes no
+ * %AXAS_CONSUMER_EPT_AD promise).
  */
 int axas_register_invalidate(struct axas_aspace *as,
 			     const struct axas_invalidate_ops *ops,
@@ -634,7 +637,12 @@ int axas_register_invalidate(struct axas_aspace *as,
 		as->inv_ops = ops;
 		as->inv_priv = priv;
 		as->inv_consumer.ops = &axas_inv_consumer_ops;
-		axas_consumer_add(as, &as->inv_consumer);
+		as->inv_consumer.flags = 0;
+		ret = axas_consumer_add(as, &as->inv_consumer);
+		if (ret) {
+			as->inv_ops = NULL;
+			as->inv_priv = NULL;
+		}
 	}
 	up_write(&as->lock);
 	return ret;
@@ -653,7 +661,7 @@ void axas_unregister_invalidate(struct axas_aspace *as)
 {
 	down_write(&as->lock);
 	if (as->inv_ops)
-		list_del_init(&as->inv_consumer.node);
+		axas_consumer_del(as, &as->inv_consumer);
 	as->inv_ops = NULL;
 	as->inv_priv = NULL;
 	up_write(&as->lock);

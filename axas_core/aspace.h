@@ -118,6 +118,10 @@ struct axas_pin {
  * @dirty_logged: write faults dirty tracking resolved
  * @dirty_wp: use write protection even where the format has a hardware
  *	dirty bit (a test hook, set before tracking starts)
+ * @dirty_hw: tracking uses the hardware dirty bit; fixed while
+ *	@dirty_tracked is nonzero (set when tracking starts from nothing)
+ * @nr_consumers: bound consumers (under @lock, like @consumers)
+ * @nr_ept_ad: those of them bound with %AXAS_CONSUMER_EPT_AD
  */
 struct axas_aspace {
 	struct kref ref;
@@ -147,6 +151,9 @@ struct axas_aspace {
 	unsigned long dirty_tracked;
 	atomic64_t dirty_logged;
 	bool dirty_wp;
+	bool dirty_hw;
+	unsigned int nr_consumers;
+	unsigned int nr_ept_ad;
 };
 
 /* aspace.c */
@@ -195,6 +202,7 @@ bool axas_dirty_log_fault(struct axas_aspace *as, u64 gpa, u32 access,
 bool axas_dirty_block_tracked(struct axas_aspace *as, u64 gpa, u64 size);
 void axas_dirty_forget(struct axas_aspace *as, u64 gpa, u64 end);
 void axas_dirty_destroy(struct axas_aspace *as);
+bool axas_dirty_hw_ok(struct axas_aspace *as);
 
 /* map.c */
 int axas_check_flags(u32 flags, u32 allowed);
@@ -204,7 +212,9 @@ int axas_add_region(struct axas_aspace *as, const struct axas_region *tmpl,
 				const struct axas_region *r, void *arg),
 		    void *arg);
 /* consumer.c */
-void axas_consumer_add(struct axas_aspace *as, struct axas_consumer *c);
+int axas_consumer_add(struct axas_aspace *as, struct axas_consumer *c);
+void axas_consumer_del(struct axas_aspace *as, struct axas_consumer *c);
+u64 axas_consumer_root_reg(struct axas_aspace *as, u64 reg);
 
 /* region.c */
 struct axas_region *axas_region_find(struct axas_aspace *as, u64 gpa);

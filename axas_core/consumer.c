@@ -11,6 +11,14 @@
  * axas_consumer_unbind() returns no invalidation can still see the
  * consumer. Writers drop the lock at least every 2 MiB of table walked, so
  * the wait is short even behind a huge unmap.
+ *
+ * EPT accessed/dirty flags: a consumer that sets EPTP bit 6 says so with
+ * %AXAS_CONSUMER_EPT_AD. Dirty tracking of an EPT space reads the CPU's D
+ * bit only if, when tracking starts, at least one consumer is bound and
+ * every bound consumer made that promise; the choice then holds until
+ * nothing is tracked any more. While it holds, a consumer without the
+ * promise cannot bind (-EBUSY): it would write through leaves that look
+ * clean and the writes would be lost.
  */
 #include <linux/err.h>
 #include <linux/export.h>
@@ -68,35 +76,81 @@ struct axas_aspace *axas_aspace_fget(int fd)
 }
 EXPORT_SYMBOL_GPL(axas_aspace_fget);
 
-/* Caller holds @as->lock for writing. */
-void axas_consumer_add(struct axas_aspace *as, struct axas_consumer *c)
+/*
+ * Caller holds @as->lock for writing. -EBUSY if @c lacks a promise that the
+ * space's dirty tracking relies on.
+ */
+int axas_consumer_add(struct axas_aspace *as, struct axas_consumer *c)
 {
 	lockdep_assert_held_write(&as->lock);
+	if (as->npt.fmt->hw_dirty_optin && as->dirty_tracked && as->dirty_hw &&
+	    !(c->flags & AXAS_CONSUMER_EPT_AD))
+		return -EBUSY;
+	c->bound_flags = c->flags;
 	list_add_tail(&c->node, &as->consumers);
+	WRITE_ONCE(as->nr_consumers, as->nr_consumers + 1);
+	if (c->bound_flags & AXAS_CONSUMER_EPT_AD)
+		WRITE_ONCE(as->nr_ept_ad, as->nr_ept_ad + 1);
+	return 0;
+}
+
+/* Caller holds @as->lock for writing; @c was added (a second del is a no-op). */
+void axas_consumer_del(struct axas_aspace *as, struct axas_consumer *c)
+{
+	lockdep_assert_held_write(&as->lock);
+	if (list_empty(&c->node))
+		return;
+	list_del_init(&c->node);
+	WRITE_ONCE(as->nr_consumers, as->nr_consumers - 1);
+	if (c->bound_flags & AXAS_CONSUMER_EPT_AD)
+		WRITE_ONCE(as->nr_ept_ad, as->nr_ept_ad - 1);
+	c->bound_flags = 0;
+}
+
+/* @reg, the table's own root register value, as consumers load it. */
+u64 axas_consumer_root_reg(struct axas_aspace *as, u64 reg)
+{
+	if (as->npt.fmt->hw_dirty_optin && READ_ONCE(as->nr_ept_ad))
+		reg |= AXAS_EPTP_AD;
+	return reg;
 }
 
 /**
  * axas_consumer_bind() - have a consumer told of every invalidation
  * @as: the address space; the caller holds a reference for as long as @c
  *	is bound
- * @c: the consumer, @c->ops set; @c->node is initialised here
+ * @c: the consumer, @c->ops and @c->flags set; @c->node is initialised
+ *	here
  *
  * From the return on, @c->ops->invalidate is called for every range whose
  * mappings are broken, removed or downgraded, before any page they used is
  * freed. Several consumers may be bound to one space (each is called, in
  * the order they were bound); a consumer is bound to one space at a time.
  *
+ * %AXAS_CONSUMER_EPT_AD in @c->flags (EPT spaces only) promises that the
+ * consumer runs the space with EPTP bit 6 set (axas_aspace_hw_regs() then
+ * returns it so); with every bound consumer's promise, dirty tracking
+ * started afterwards uses the CPU's D bit (axas_dirty_hw_needs() answers
+ * %AXAS_DIRTY_HW_EPT_AD). The flags are read here once; to change them,
+ * unbind and bind again.
+ *
  * Context: process context, may sleep (waits for a writer in progress). Not
  * from inside an invalidate callback.
- * Return: 0; -EINVAL if @c has no invalidate callback; -EBUSY if @c is
- * already bound to @as.
+ * Return: 0; -EINVAL if @c has no invalidate callback, unknown flags, or
+ * %AXAS_CONSUMER_EPT_AD on a space that is not EPT; -EBUSY if @c is
+ * already bound to @as, or if @c lacks %AXAS_CONSUMER_EPT_AD while dirty
+ * tracking of the space uses the EPT D bit (stop tracking everywhere
+ * first; it restarts with write protection).
  */
 int axas_consumer_bind(struct axas_aspace *as, struct axas_consumer *c)
 {
 	struct axas_consumer *pos;
 	int ret = 0;
 
-	if (!c || !c->ops || !c->ops->invalidate)
+	if (!c || !c->ops || !c->ops->invalidate ||
+	    (c->flags & ~AXAS_CONSUMER_EPT_AD))
+		return -EINVAL;
+	if ((c->flags & AXAS_CONSUMER_EPT_AD) && !as->npt.fmt->hw_dirty_optin)
 		return -EINVAL;
 	down_write(&as->lock);
 	list_for_each_entry(pos, &as->consumers, node) {
@@ -105,7 +159,7 @@ int axas_consumer_bind(struct axas_aspace *as, struct axas_consumer *c)
 			goto out;
 		}
 	}
-	axas_consumer_add(as, c);
+	ret = axas_consumer_add(as, c);
 out:
 	up_write(&as->lock);
 	return ret;
@@ -128,7 +182,7 @@ EXPORT_SYMBOL_GPL(axas_consumer_bind);
 void axas_consumer_unbind(struct axas_aspace *as, struct axas_consumer *c)
 {
 	down_write(&as->lock);
-	list_del_init(&c->node);
+	axas_consumer_del(as, c);
 	up_write(&as->lock);
 }
 EXPORT_SYMBOL_GPL(axas_consumer_unbind);
@@ -139,11 +193,13 @@ EXPORT_SYMBOL_GPL(axas_consumer_unbind);
  * @vmid: the VMID the consumer chose for the guest (EPT: 0)
  * @regs: filled in (zeroed on error)
  *
- * EPTP for EPT (memory type WB, walk length); VTTBR_EL2 with @vmid in bits
- * 63:48 and VTCR_EL2 (T0SZ, SL0, IRGN0/ORGN0 write-back read/write-allocate,
- * SH0 inner shareable, TG0 4 KiB, PS from the host's PARange, VS when
- * @vmid needs 16 bits) for Arm stage 2; hgatp with @vmid in bits 57:44 for
- * RISC-V. The root never moves, so the values hold for the space's life.
+ * EPTP for EPT (memory type WB, walk length, and bit 6 while a consumer
+ * bound with %AXAS_CONSUMER_EPT_AD: call this after axas_consumer_bind());
+ * VTTBR_EL2 with @vmid in bits 63:48 and VTCR_EL2 (T0SZ, SL0, IRGN0/ORGN0
+ * write-back read/write-allocate, SH0 inner shareable, TG0 4 KiB, PS from
+ * the host's PARange, VS when @vmid needs 16 bits) for Arm stage 2; hgatp
+ * with @vmid in bits 57:44 for RISC-V. The root never moves, so the values
+ * hold for the space's life (EPTP bit 6 aside, which follows the binds).
  *
  * On RISC-V the hart may implement fewer VMID bits than 14 (VMIDLEN): the
  * consumer detects that as KVM does (write all ones to hgatp.VMID, read
@@ -166,6 +222,7 @@ int axas_aspace_hw_regs(struct axas_aspace *as, u32 vmid,
 		regs->vtcr = 0;
 		return ret;
 	}
+	regs->root_reg = axas_consumer_root_reg(as, regs->root_reg);
 	regs->format = as->npt.fmt->id;
 	regs->vmid = vmid;
 	return 0;

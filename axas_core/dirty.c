@@ -66,11 +66,36 @@ static struct axas_dirty_chunk *axas_dirty_chunk(struct axas_aspace *as,
 	return xa_load(&as->dirty_chunks, axas_dirty_index(gpa));
 }
 
-/* The flags of the engine's dirty operations for this space. */
+/**
+ * axas_dirty_hw_ok() - may tracking that starts now use the hardware bit?
+ * @as: the address space (exact under its lock, a hint without)
+ *
+ * Where the CPU sets the bit only if the consumer turned it on and a clean
+ * leaf stays writable (EPT), only with every bound consumer's promise
+ * (%AXAS_CONSUMER_EPT_AD), and at least one of them.
+ *
+ * Return: true for hardware mode.
+ */
+bool axas_dirty_hw_ok(struct axas_aspace *as)
+{
+	const struct axas_npt_fmt *fmt = as->npt.fmt;
+	unsigned int nr = READ_ONCE(as->nr_consumers);
+
+	if (!axas_npt_has_hw_dirty(&as->npt) || as->dirty_wp)
+		return false;
+	return !fmt->hw_dirty_optin || (nr && READ_ONCE(as->nr_ept_ad) == nr);
+}
+
+/*
+ * The flags of the engine's dirty operations for this space: the mode
+ * chosen when tracking started, for as long as anything is tracked.
+ */
 static unsigned int axas_dirty_npt_flags(struct axas_aspace *as)
 {
-	return axas_npt_has_hw_dirty(&as->npt) && !as->dirty_wp ?
-	       AXAS_NPT_DIRTY_HW : 0;
+	bool hw = READ_ONCE(as->dirty_tracked) ? READ_ONCE(as->dirty_hw) :
+		  axas_dirty_hw_ok(as);
+
+	return hw ? AXAS_NPT_DIRTY_HW : 0;
 }
 
 /**
@@ -342,10 +367,14 @@ static int axas_dirty_check_regions(struct axas_aspace *as, u64 gpa, u64 end)
 static int axas_dirty_enable(struct axas_aspace *as, u64 gpa, u64 end)
 {
 	struct axas_npt_gather g;
-	struct axas_dirty_walk w = { .g = &g, .flags = axas_dirty_npt_flags(as) };
+	struct axas_dirty_walk w = { .g = &g };
 	struct axas_region *r;
 	int ret;
 
+	/* Nothing tracked: the mode is chosen now, from the bound consumers. */
+	if (!as->dirty_tracked)
+		WRITE_ONCE(as->dirty_hw, axas_dirty_hw_ok(as));
+	w.flags = axas_dirty_npt_flags(as);
 	ret = axas_dirty_check_regions(as, gpa, end);
 	if (ret)
 		return ret;
@@ -656,15 +685,27 @@ EXPORT_SYMBOL_GPL(axas_dirty_stats);
  * feature that lets the CPU set the dirty bit itself: %AXAS_DIRTY_HW_ADUE
  * (RISC-V Svadu: G-stage updates follow menvcfg.ADUE, which the firmware
  * owns and S-mode requests with SBI FWFT PTE_AD_HW_UPDATING; henvcfg.ADUE
- * only covers the VS-stage), %AXAS_DIRTY_HW_HD (Arm VTCR_EL2.HD), or
- * %AXAS_DIRTY_HW_AMD (nothing: AMD nested paging always sets D). Without
- * it the write faults and is logged the same way.
+ * only covers the VS-stage), %AXAS_DIRTY_HW_HD (Arm VTCR_EL2.HD),
+ * %AXAS_DIRTY_HW_AMD (nothing: AMD nested paging always sets D), or
+ * %AXAS_DIRTY_HW_EPT_AD (EPTP bit 6, which every bound consumer promised
+ * with %AXAS_CONSUMER_EPT_AD; it is not optional there: a clean EPT leaf
+ * is writable, and without A/D the write would not be seen). Without the
+ * first three the write faults and is logged the same way.
+ *
+ * While pages are tracked the answer is the mode tracking started with;
+ * with nothing tracked, the mode tracking would start with now (a bind
+ * or unbind may change it).
+ *
+ * Context: any; takes no lock.
  */
 u32 axas_dirty_hw_needs(struct axas_aspace *as)
 {
 	if (!axas_dirty_npt_flags(as))
 		return AXAS_DIRTY_HW_NONE;
 	switch (as->npt.fmt->id) {
+	case AXAS_FMT_EPT4:
+	case AXAS_FMT_EPT5:
+		return AXAS_DIRTY_HW_EPT_AD;
 	case AXAS_FMT_ARM_S2:
 		return AXAS_DIRTY_HW_HD;
 	case AXAS_FMT_AMD_NPT4:

@@ -10,9 +10,14 @@
  *   AXAS_NPT_DIRTY_HW, Arm    DBM set, S2AP[1] clear  sets S2AP[1]
  *                                                     (VTCR_EL2.HD) or faults
  *   AXAS_NPT_DIRTY_HW, AMD    D clear (RW kept)       sets D
+ *   AXAS_NPT_DIRTY_HW, EPT    D (bit 9) clear, W kept sets D if EPTP bit 6
+ *                                                     is set, else is lost
  *
  * (RISC-V Privileged ISA, Svadu and the G-stage PTE; Arm ARM D8 "Hardware
- * management of the dirty state", stage 2 DBM; AMD APM vol. 2, 15.25.5.)
+ * management of the dirty state", stage 2 DBM; AMD APM vol. 2, 15.25.5;
+ * Intel SDM vol. 3C, 29.3.5 "Accessed and Dirty Flags for EPT". The EPT
+ * case is why &axas_npt_fmt.hw_dirty_optin exists: the owner asks for it
+ * only when every consumer turned A/D on.)
  * Huge leaves are never clean: cleaning a range splits them first, from
  * table pages counted and allocated before anything changes.
  */

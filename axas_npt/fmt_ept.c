@@ -15,6 +15,14 @@
 #define EPT_RWX			(EPT_R | EPT_W | EPT_X)
 #define EPT_MEMTYPE		GENMASK_ULL(5, 3)	/* leaves only */
 #define EPT_LARGE		BIT_ULL(7)		/* 2 MiB / 1 GiB leaf */
+/*
+ * Accessed and dirty flags (29.3.5): used only when EPTP bit 6 is set,
+ * ignored otherwise. axas presets A in every entry it writes and D in
+ * every writable leaf, so with A/D on the CPU writes only to a leaf that
+ * dirty tracking made clean (D clear).
+ */
+#define EPT_A			BIT_ULL(8)
+#define EPT_D			BIT_ULL(9)		/* leaves only */
 #define EPT_ADDR		GENMASK_ULL(51, 12)
 
 /* Memory types (SDM Vol. 3A, 11.11 "Memory Type Range Registers"). */
@@ -27,13 +35,13 @@
 
 static u64 ept_mk_leaf(u64 pa, u32 prot, unsigned int level)
 {
-	u64 pte = (pa & EPT_ADDR);
+	u64 pte = (pa & EPT_ADDR) | EPT_A;
 	u64 mt = EPT_MT_WB;
 
 	if (prot & AXAS_MAP_READ)
 		pte |= EPT_R;
 	if (prot & AXAS_MAP_WRITE)
-		pte |= EPT_W;
+		pte |= EPT_W | EPT_D;
 	if (prot & AXAS_MAP_EXEC)
 		pte |= EPT_X;
 	if (prot & AXAS_MAP_DEVICE)
@@ -48,7 +56,7 @@ static u64 ept_mk_leaf(u64 pa, u32 prot, unsigned int level)
 
 static u64 ept_mk_table(u64 pa)
 {
-	return (pa & EPT_ADDR) | EPT_RWX;
+	return (pa & EPT_ADDR) | EPT_RWX | EPT_A;
 }
 
 static bool ept_pte_is_present(u64 pte)
@@ -108,11 +116,13 @@ static u64 ept_root_reg(const struct axas_npt *npt)
 		.pte_pa = ept_pte_pa,			\
 		.pte_prot = ept_pte_prot,		\
 		.root_reg = ept_root_reg,		\
+		.hw_dirty = EPT_D,			\
+		.hw_dirty_optin = true,			\
 		.wp_write = EPT_W,			\
-		.wp_clear = EPT_W,			\
+		.wp_clear = EPT_W | EPT_D,		\
 		.present = EPT_RWX,			\
-		/* EPTP bit 6 clear: no accessed/dirty flags */	\
-		.hw_sets = 0,				\
+		/* with EPTP bit 6 (the consumer's opt-in) */	\
+		.hw_sets = EPT_A | EPT_D,		\
 	}
 
 const struct axas_npt_fmt axas_npt_fmt_ept4 = EPT_FMT(AXAS_FMT_EPT4, "ept4", 48);

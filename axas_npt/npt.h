@@ -81,8 +81,13 @@ struct axas_npt;
  * @pte_prot: AXAS_MAP_* bits of a leaf
  * @root_reg: the value to load into EPTP / VTTBR_EL2 / hgatp
  * @hw_dirty: the leaf bit a write sets in hardware when the consumer turns
- *	dirty logging on (RISC-V and AMD NPT: D; Arm: S2AP[1] of a leaf with
- *	DBM), clear in a clean leaf; 0 when axas uses write protection only
+ *	dirty logging on (RISC-V, AMD NPT and EPT: D; Arm: S2AP[1] of a leaf
+ *	with DBM), clear in a clean leaf; 0 when axas uses write protection
+ *	only
+ * @hw_dirty_optin: a clean leaf is writable and the CPU sets @hw_dirty only
+ *	if the root register turns it on (EPT: EPTP bit 6); without that,
+ *	writes through it are not seen. The owner uses @hw_dirty only when
+ *	every user of the table promised to turn it on.
  * @hw_clean: bits a clean writable leaf carries besides (Arm: DBM)
  * @wp_write: the leaf bit that grants write permission
  * @wp_clear: the bits a leaf loses when write protection makes it clean
@@ -112,6 +117,7 @@ struct axas_npt_fmt {
 	u32 (*pte_prot)(u64 pte);
 	u64 (*root_reg)(const struct axas_npt *npt);
 	u64 hw_dirty;
+	bool hw_dirty_optin;
 	u64 hw_clean;
 	u64 wp_write;
 	u64 wp_clear;

@@ -10,6 +10,12 @@
 #include "axas_npt/npt.h"
 
 /*
+ * EPTP (Intel SDM Vol. 3C, 25.6.11 "Extended-Page-Table Pointer"): bit 6
+ * turns the accessed and dirty flags of EPT entries on.
+ */
+#define AXAS_EPTP_AD		BIT_ULL(6)
+
+/*
  * VTTBR_EL2 (Arm ARM D19.2 "VTTBR_EL2, Virtualization Translation Table
  * Base Register"): VMID in 63:48; with VTCR_EL2.VS == 0 only 55:48 count.
  */

@@ -950,6 +950,152 @@ static void hw_regs_native_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, regs.root_reg, st.root_reg);
 }
 
+/* ---- EPT accessed/dirty flags: the consumers' promise ------------------ */
+
+/* Bind @c with @flags; 0 or the errno. Unbound at the end if it bound. */
+static int bind_flags(struct kunit *test, struct axas_aspace *as,
+		      struct rec_consumer *rc, u32 flags)
+{
+	struct bound *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	int ret;
+
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	if (!b)
+		return -ENOMEM;
+	memset(rc, 0, sizeof(*rc));
+	rc->c.ops = &rec_ops;
+	rc->c.flags = flags;
+	ret = axas_consumer_bind(as, &rc->c);
+	if (ret)
+		return ret;
+	b->as = as;
+	b->c = &rc->c;
+	KUNIT_EXPECT_EQ(test, 0, kunit_add_action_or_reset(test, unbind_action, b));
+	return 0;
+}
+
+static unsigned int nr_bound(struct axas_aspace *as)
+{
+	struct axas_consumer *c;
+	unsigned int n = 0;
+
+	down_read(&as->lock);
+	list_for_each_entry(c, &as->consumers, node)
+		n++;
+	up_read(&as->lock);
+	return n;
+}
+
+/*
+ * EPTP (SDM Vol. 3C, "Extended-Page-Table Pointer"): memory type 2:0 (6,
+ * WB), walk length - 1 in 5:3, A/D enable bit 6, 11:7 reserved, the root
+ * in 51:12.
+ */
+static void expect_eptp(struct kunit *test, struct axas_aspace *as, bool ad)
+{
+	struct axas_hw_regs regs;
+	struct axas_stats st;
+
+	KUNIT_ASSERT_EQ(test, 0, axas_aspace_hw_regs(as, 0, &regs));
+	KUNIT_EXPECT_EQ(test, regs.root_reg & 7, 6);
+	KUNIT_EXPECT_EQ(test, (regs.root_reg >> 3) & 7, 3);
+	KUNIT_EXPECT_EQ(test, !!(regs.root_reg & BIT_ULL(6)), ad);
+	KUNIT_EXPECT_EQ(test, regs.root_reg & 0xf80, 0);
+	KUNIT_EXPECT_EQ(test, regs.root_reg & ~0xfffULL, axas_aspace_root_pa(as));
+	KUNIT_EXPECT_EQ(test, axas_aspace_root_reg(as), regs.root_reg);
+	/* INFO describes the table, as before: no bit 6 */
+	axas_aspace_stats(as, &st);
+	KUNIT_EXPECT_EQ(test, st.root_reg, regs.root_reg & ~BIT_ULL(6));
+}
+
+static void ept_ad_optin_test(struct kunit *test)
+{
+	static const u32 not_ept[] = {
+		AXAS_FMT_ARM_S2, AXAS_FMT_SV39X4, AXAS_FMT_AMD_NPT4,
+	};
+	struct axas_aspace *as = new_aspace(test, AXAS_FMT_EPT4, 0, SZ_1G);
+	struct legacy_log log = { 0 };
+	struct rec_consumer *rc;
+	u64 gen;
+	int i;
+
+	rc = kunit_kcalloc(test, 3, sizeof(*rc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rc);
+	/* unknown flags; the promise on a format that has no EPTP */
+	KUNIT_EXPECT_EQ(test, bind_flags(test, as, &rc[0], BIT(1)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bind_flags(test, as, &rc[0], BIT(31)), -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(not_ept); i++) {
+		struct axas_aspace *o = new_aspace(test, not_ept[i], 0, SZ_1G);
+
+		KUNIT_EXPECT_EQ(test, bind_flags(test, o, &rc[0],
+						 AXAS_CONSUMER_EPT_AD), -EINVAL);
+		KUNIT_EXPECT_EQ(test, nr_bound(o), 0);
+	}
+	KUNIT_EXPECT_EQ(test, nr_bound(as), 0);
+	expect_eptp(test, as, false);
+	KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as), AXAS_DIRTY_HW_NONE);
+
+	/* one consumer with the promise: EPTP bit 6, the D bit */
+	KUNIT_ASSERT_EQ(test, 0, bind_flags(test, as, &rc[0], AXAS_CONSUMER_EPT_AD));
+	expect_eptp(test, as, true);
+	KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as), AXAS_DIRTY_HW_EPT_AD);
+	/* one without it, while nothing is tracked: write protection */
+	KUNIT_ASSERT_EQ(test, 0, bind_flags(test, as, &rc[1], 0));
+	KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as), AXAS_DIRTY_HW_NONE);
+	expect_eptp(test, as, true);
+	axas_consumer_unbind(as, &rc[1].c);
+	KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as), AXAS_DIRTY_HW_EPT_AD);
+
+	/* tracking starts with the D bit: a consumer without the promise waits */
+	KUNIT_ASSERT_EQ(test, 0, axas_map_alloc(as, 0, SZ_64K,
+						AXAS_MAP_READ | AXAS_MAP_WRITE |
+						AXAS_MAP_POPULATE));
+	KUNIT_ASSERT_EQ(test, 0, axas_set_dirty_tracking(as, 0, SZ_64K,
+							 AXAS_DIRTY_ENABLE));
+	gen = atomic64_read(&as->tlb_gen);
+	KUNIT_EXPECT_EQ(test, bind_flags(test, as, &rc[1], 0), -EBUSY);
+	KUNIT_EXPECT_EQ(test, axas_register_invalidate(as, &legacy_ops, &log),
+			-EBUSY);
+	KUNIT_EXPECT_NULL(test, as->inv_ops);
+	KUNIT_EXPECT_EQ(test, nr_bound(as), 1);
+	KUNIT_EXPECT_EQ(test, as->nr_consumers, 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&as->tlb_gen), gen);
+	KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as), AXAS_DIRTY_HW_EPT_AD);
+	/* a second promise is welcome */
+	KUNIT_ASSERT_EQ(test, 0, bind_flags(test, as, &rc[2], AXAS_CONSUMER_EPT_AD));
+	/* leaving is always fine; the mode holds while pages are tracked */
+	axas_consumer_unbind(as, &rc[0].c);
+	axas_consumer_unbind(as, &rc[2].c);
+	KUNIT_EXPECT_EQ(test, nr_bound(as), 0);
+	expect_eptp(test, as, false);
+	KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as), AXAS_DIRTY_HW_EPT_AD);
+	KUNIT_EXPECT_EQ(test, bind_flags(test, as, &rc[1], 0), -EBUSY);
+	/* changing the promise is an unbind and a bind: the same rule */
+	KUNIT_ASSERT_EQ(test, 0, bind_flags(test, as, &rc[0], AXAS_CONSUMER_EPT_AD));
+	axas_consumer_unbind(as, &rc[0].c);
+	KUNIT_EXPECT_EQ(test, bind_flags(test, as, &rc[0], 0), -EBUSY);
+
+	/* once nothing is tracked, anyone binds; tracking then write-protects */
+	KUNIT_ASSERT_EQ(test, 0, axas_set_dirty_tracking(as, 0, SZ_64K, 0));
+	KUNIT_ASSERT_EQ(test, 0, bind_flags(test, as, &rc[0], AXAS_CONSUMER_EPT_AD));
+	KUNIT_ASSERT_EQ(test, 0, bind_flags(test, as, &rc[1], 0));
+	KUNIT_ASSERT_EQ(test, 0, axas_set_dirty_tracking(as, 0, SZ_64K,
+							 AXAS_DIRTY_ENABLE));
+	KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as), AXAS_DIRTY_HW_NONE);
+	/* the plain consumer leaves: still write protection until a restart */
+	axas_consumer_unbind(as, &rc[1].c);
+	KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as), AXAS_DIRTY_HW_NONE);
+	KUNIT_EXPECT_EQ(test, axas_register_invalidate(as, &legacy_ops, &log), 0);
+	axas_unregister_invalidate(as);
+	KUNIT_ASSERT_EQ(test, 0, axas_set_dirty_tracking(as, 0, SZ_64K, 0));
+	KUNIT_ASSERT_EQ(test, 0, axas_set_dirty_tracking(as, 0, SZ_64K,
+							 AXAS_DIRTY_ENABLE));
+	KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as), AXAS_DIRTY_HW_EPT_AD);
+	KUNIT_ASSERT_EQ(test, 0, axas_set_dirty_tracking(as, 0, SZ_64K, 0));
+	KUNIT_EXPECT_EQ(test, as->nr_consumers, 1);
+	KUNIT_EXPECT_EQ(test, as->nr_ept_ad, 1);
+}
+
 static struct kunit_case axas_consumer_cases[] = {
 	KUNIT_CASE(fget_errors_test),
 	KUNIT_CASE(fget_space_test),
@@ -963,6 +1109,7 @@ static struct kunit_case axas_consumer_cases[] = {
 	KUNIT_CASE(hw_regs_arm_test),
 	KUNIT_CASE(hw_regs_amd_test),
 	KUNIT_CASE(hw_regs_native_test),
+	KUNIT_CASE(ept_ad_optin_test),
 	{}
 };
 

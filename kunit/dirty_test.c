@@ -7,7 +7,7 @@
  * split for the duration, UNMAP/DISCARD/new mappings in a tracked range,
  * errors that change nothing, and allocation failures that leave the space
  * exactly as it was. Every format, in both modes where the format has a
- * hardware dirty bit.
+ * hardware dirty bit (EPT: with a consumer bound that turns A/D on).
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
@@ -31,7 +31,9 @@ struct dt_param {
 
 static const struct dt_param dt_params[] = {
 	{ AXAS_FMT_EPT4, false, "ept4-wp" },
+	{ AXAS_FMT_EPT4, true, "ept4-ad" },
 	{ AXAS_FMT_EPT5, false, "ept5-wp" },
+	{ AXAS_FMT_EPT5, true, "ept5-ad" },
 	{ AXAS_FMT_ARM_S2, false, "arm_s2-wp" },
 	{ AXAS_FMT_ARM_S2, true, "arm_s2-hw" },
 	{ AXAS_FMT_SV39X4, false, "sv39x4-wp" },
@@ -50,6 +52,15 @@ static void dt_param_desc(const struct dt_param *p, char *desc)
 
 KUNIT_ARRAY_PARAM(dt, dt_params, dt_param_desc);
 
+static const struct dt_param dt_ept_params[] = {
+	{ AXAS_FMT_EPT4, false, "ept4-wp" },
+	{ AXAS_FMT_EPT4, true, "ept4-ad" },
+	{ AXAS_FMT_EPT5, false, "ept5-wp" },
+	{ AXAS_FMT_EPT5, true, "ept5-ad" },
+};
+
+KUNIT_ARRAY_PARAM(dt_ept, dt_ept_params, dt_param_desc);
+
 static void dt_put_action(void *as)
 {
 	axas_aspace_put(as);
@@ -62,7 +73,60 @@ static const struct dt_param *dt_param(struct kunit *test)
 	return test->param_value ?: &def;
 }
 
-/* A 4 GiB space of the test's format and mode. */
+static bool dt_is_ept(u32 format)
+{
+	return format == AXAS_FMT_EPT4 || format == AXAS_FMT_EPT5;
+}
+
+/* A consumer that says it runs EPT with A/D on, and counts INVEPTs. */
+struct dt_consumer {
+	struct axas_consumer c;
+	struct axas_aspace *as;
+	int calls;
+	u64 lo, hi;
+};
+
+static void dt_invalidate(struct axas_consumer *c, u64 gpa, u64 size)
+{
+	struct dt_consumer *dc = container_of(c, struct dt_consumer, c);
+
+	if (!dc->calls++ || gpa < dc->lo)
+		dc->lo = gpa;
+	dc->hi = max(dc->hi, gpa + size);
+}
+
+static const struct axas_consumer_ops dt_consumer_ops = {
+	.invalidate = dt_invalidate,
+};
+
+static void dt_unbind_action(void *arg)
+{
+	struct dt_consumer *dc = arg;
+
+	axas_consumer_unbind(dc->as, &dc->c);
+}
+
+/* Bind a consumer with @flags, unbound before the space is put. */
+static struct dt_consumer *dt_bind(struct kunit *test, struct axas_aspace *as,
+				   u32 flags)
+{
+	struct dt_consumer *dc = kunit_kzalloc(test, sizeof(*dc), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, dc);
+	dc->c.ops = &dt_consumer_ops;
+	dc->c.flags = flags;
+	dc->as = as;
+	KUNIT_ASSERT_EQ(test, 0, axas_consumer_bind(as, &dc->c));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, dt_unbind_action, dc));
+	return dc;
+}
+
+/*
+ * A 4 GiB space of the test's format and mode. EPT's hardware mode needs
+ * a consumer that turns A/D on: one is bound (test->priv); its write
+ * protection is what a space without that promise does.
+ */
 static struct axas_aspace *dt_space(struct kunit *test)
 {
 	const struct dt_param *p = dt_param(test);
@@ -72,7 +136,11 @@ static struct axas_aspace *dt_space(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, as);
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, dt_put_action, as));
-	axas_test_dirty_wp(as, !p->hw);
+	/* EPT needs no hook: without a promise it write-protects by itself */
+	if (!dt_is_ept(p->format))
+		axas_test_dirty_wp(as, !p->hw);
+	else if (p->hw)
+		test->priv = dt_bind(test, as, AXAS_CONSUMER_EPT_AD);
 	return as;
 }
 
@@ -100,6 +168,8 @@ static void dt_leaf(struct kunit *test, struct axas_aspace *as, u64 gpa,
 
 	KUNIT_ASSERT_EQ(test, 0,
 			axas_npt_ref_geom_init(&g, st.format, st.gpa_bits));
+	/* EPTP bit 6 is what the test's consumer promised, not what axas says */
+	g.ept_ad = dt_is_ept(st.format) && dt_param(test)->hw;
 	KUNIT_ASSERT_EQ_MSG(test, 0,
 			    axas_npt_ref_translate(&g, st.root_pa, gpa, leaf),
 			    "gpa 0x%llx not mapped", gpa);
@@ -552,6 +622,20 @@ static void dirty_hw_needs_test(struct kunit *test)
 		as = axas_aspace_create(want[i].format, 0, 0, SZ_4G);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, as);
 		KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as), want[i].needs);
+		if (dt_is_ept(want[i].format)) {
+			struct axas_consumer c = {
+				.ops = &dt_consumer_ops,
+				.flags = AXAS_CONSUMER_EPT_AD,
+			};
+
+			/* with a consumer that turns A/D on, the D bit */
+			KUNIT_ASSERT_EQ(test, 0, axas_consumer_bind(as, &c));
+			KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as),
+					AXAS_DIRTY_HW_EPT_AD);
+			axas_consumer_unbind(as, &c);
+			KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as),
+					AXAS_DIRTY_HW_NONE);
+		}
 		axas_test_dirty_wp(as, true);
 		KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as), AXAS_DIRTY_HW_NONE);
 		axas_aspace_put(as);
@@ -616,6 +700,134 @@ static void dirty_masks_test(struct kunit *test)
 	}
 }
 
+/* ---- EPT: the D bit with A/D on, write protection without -------------- */
+
+/*
+ * A 4 KiB EPT leaf mapping RW write-back memory, bit by bit, from the SDM
+ * (Vol. 3C, "Format of an EPT Page-Table Entry that Maps a 4-KByte Page"
+ * and "Accessed and Dirty Flags for EPT"): the value of each field in a
+ * clean leaf under write protection, in a clean leaf with A/D on, and in
+ * a leaf the guest wrote. Bits 8 and 9 mean something only with EPTP bit
+ * 6; without it they are not checked.
+ */
+static const struct {
+	const char *what;
+	u64 mask;
+	u64 clean_wp;
+	u64 clean_ad;
+	u64 dirty;
+	bool ad_only;
+} dt_ept_rw_leaf[] = {
+	{ "bit 0, read", BIT_ULL(0), BIT_ULL(0), BIT_ULL(0), BIT_ULL(0), false },
+	{ "bit 1, write", BIT_ULL(1), 0, BIT_ULL(1), BIT_ULL(1), false },
+	{ "bit 2, execute", BIT_ULL(2), 0, 0, 0, false },
+	{ "bits 5:3, memory type WB", GENMASK_ULL(5, 3), 6 << 3, 6 << 3, 6 << 3,
+	  false },
+	{ "bit 6, ignore PAT", BIT_ULL(6), 0, 0, 0, false },
+	{ "bit 8, accessed", BIT_ULL(8), 0, BIT_ULL(8), BIT_ULL(8), true },
+	{ "bit 9, dirty", BIT_ULL(9), 0, 0, BIT_ULL(9), true },
+	{ "bit 10, user execute", BIT_ULL(10), 0, 0, 0, false },
+	{ "bits 63:57, #VE and friends", GENMASK_ULL(63, 57), 0, 0, 0, false },
+};
+
+static void dt_ept_check(struct kunit *test, struct axas_aspace *as, u64 gpa,
+			 bool ad, bool dirty)
+{
+	struct axas_npt_ref_leaf leaf;
+	u64 want;
+	int i;
+
+	dt_leaf(test, as, gpa, &leaf);
+	KUNIT_EXPECT_EQ(test, leaf.size, SZ_4K);
+	for (i = 0; i < ARRAY_SIZE(dt_ept_rw_leaf); i++) {
+		if (dt_ept_rw_leaf[i].ad_only && !ad)
+			continue;
+		want = dirty ? dt_ept_rw_leaf[i].dirty :
+		       ad ? dt_ept_rw_leaf[i].clean_ad : dt_ept_rw_leaf[i].clean_wp;
+		KUNIT_EXPECT_EQ_MSG(test, leaf.pte & dt_ept_rw_leaf[i].mask, want,
+				    "gpa 0x%llx pte 0x%llx: %s (%s)", gpa,
+				    leaf.pte, dt_ept_rw_leaf[i].what,
+				    dirty ? "dirty" : "clean");
+	}
+	KUNIT_EXPECT_EQ(test, leaf.clean, ad && !dirty);
+}
+
+static void dirty_ept_test(struct kunit *test)
+{
+	const struct dt_param *p = dt_param(test);
+	u64 base = SZ_1G, pages[2] = { SZ_1G + 3 * SZ_4K, SZ_1G + 9 * SZ_4K };
+	struct axas_npt_ref_entry e;
+	struct axas_npt_ref_leaf leaf;
+	struct axas_npt_ref_geom g;
+	struct axas_aspace *as;
+	struct dt_consumer *dc;
+	struct axas_stats st;
+	unsigned long *bits;
+	u64 tlb_gen;
+	int i;
+
+	as = dt_space(test);
+	/* write protection: a consumer that promises nothing */
+	dc = p->hw ? test->priv : dt_bind(test, as, 0);
+	KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as),
+			p->hw ? AXAS_DIRTY_HW_EPT_AD : AXAS_DIRTY_HW_NONE);
+	KUNIT_ASSERT_EQ(test, 0, axas_map_alloc(as, base, SZ_64K,
+						RW | AXAS_MAP_POPULATE));
+	dt_ept_check(test, as, base, p->hw, true);	/* plain: preset A, D */
+	KUNIT_ASSERT_EQ(test, 0, axas_set_dirty_tracking(as, base, SZ_64K,
+							 AXAS_DIRTY_ENABLE));
+	KUNIT_EXPECT_EQ(test, axas_dirty_hw_needs(as),
+			p->hw ? AXAS_DIRTY_HW_EPT_AD : AXAS_DIRTY_HW_NONE);
+	for (i = 0; i < 16; i++)
+		dt_ept_check(test, as, base + i * SZ_4K, p->hw, false);
+
+	/* negative control: without EPTP bit 6 that leaf would lose writes */
+	dt_leaf(test, as, pages[0], &leaf);
+	st = dt_stats(as);
+	KUNIT_ASSERT_EQ(test, 0, axas_npt_ref_geom_init(&g, st.format, 0));
+	axas_npt_ref_decode(&g, leaf.pte, leaf.level, &e);
+	KUNIT_EXPECT_FALSE(test, e.clean);
+	KUNIT_EXPECT_EQ(test, e.kind, AXAS_NPT_REF_LEAF);
+	g.ept_ad = true;
+	axas_npt_ref_decode(&g, leaf.pte, leaf.level, &e);
+	KUNIT_EXPECT_EQ(test, e.clean, p->hw);
+	/* nothing written: nothing reported, nothing to invalidate */
+	dc->calls = 0;
+	bits = dt_get(test, as, base, SZ_64K, 0);
+	dt_expect_bits(test, bits, base, SZ_64K, NULL, 0);
+	KUNIT_EXPECT_EQ(test, dc->calls, 0);
+
+	/* the guest writes two pages: the CPU sets D, or the write faults */
+	for (i = 0; i < 2; i++) {
+		if (p->hw)
+			dt_cpu_write(test, as, pages[i]);
+		else
+			KUNIT_EXPECT_EQ(test, dt_fault(test, as, pages[i], W),
+					AXAS_FAULT_LOGGED);
+		dt_ept_check(test, as, pages[i], p->hw, true);
+	}
+	dt_ept_check(test, as, base, p->hw, false);
+	tlb_gen = dt_stats(as).tlb_gen;
+	bits = dt_get(test, as, base, SZ_64K, 0);
+	dt_expect_bits(test, bits, base, SZ_64K, pages, 2);
+	/* the D bits went with one INVEPT for the consumer, covering both */
+	KUNIT_EXPECT_GE(test, dc->calls, 1);
+	KUNIT_EXPECT_LE(test, dc->lo, pages[0]);
+	KUNIT_EXPECT_GE(test, dc->hi, pages[1] + SZ_4K);
+	KUNIT_EXPECT_GT(test, dt_stats(as).tlb_gen, tlb_gen);
+	for (i = 0; i < 2; i++)
+		dt_ept_check(test, as, pages[i], p->hw, false);
+	dc->calls = 0;
+	dt_expect_bits(test, dt_get(test, as, base, SZ_64K, 0), base, SZ_64K,
+		       NULL, 0);
+	KUNIT_EXPECT_EQ(test, dc->calls, 0);
+
+	/* stop: every leaf plain again (W and D), A/D mode or not */
+	KUNIT_ASSERT_EQ(test, 0, axas_set_dirty_tracking(as, base, SZ_64K, 0));
+	for (i = 0; i < 16; i++)
+		dt_ept_check(test, as, base + i * SZ_4K, p->hw, true);
+}
+
 static struct kunit_case dirty_cases[] = {
 	KUNIT_CASE_PARAM(dirty_basic_test, dt_gen_params),
 	KUNIT_CASE_PARAM(dirty_partial_test, dt_gen_params),
@@ -623,6 +835,7 @@ static struct kunit_case dirty_cases[] = {
 	KUNIT_CASE_PARAM(dirty_unmap_discard_test, dt_gen_params),
 	KUNIT_CASE_PARAM(dirty_errors_test, dt_gen_params),
 	KUNIT_CASE_PARAM(dirty_rollback_test, dt_gen_params),
+	KUNIT_CASE_PARAM(dirty_ept_test, dt_ept_gen_params),
 	KUNIT_CASE(dirty_hw_needs_test),
 	KUNIT_CASE(dirty_masks_test),
 	{}

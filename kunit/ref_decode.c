@@ -189,6 +189,7 @@ int axas_npt_ref_geom_init(struct axas_npt_ref_geom *g, u32 format, u32 gpa_bits
 		return -EINVAL;
 
 	g->format = format;
+	g->ept_ad = false;
 	g->gpa_bits = width;
 	g->levels = levels;
 	g->root_entries = 1U << (width - ref_shift(levels - 1));
@@ -220,8 +221,8 @@ static void ref_leaf_pa(struct axas_npt_ref_entry *e, u64 pa, unsigned int level
 	e->pa = pa;
 }
 
-static void ref_decode_ept(u64 pte, unsigned int level,
-			   struct axas_npt_ref_entry *e)
+static void ref_decode_ept(const struct axas_npt_ref_geom *g, u64 pte,
+			   unsigned int level, struct axas_npt_ref_entry *e)
 {
 	u64 perm = pte & EPT_RWX;
 
@@ -266,6 +267,13 @@ static void ref_decode_ept(u64 pte, unsigned int level,
 		e->prot |= AXAS_MAP_WRITE;
 	if (perm & EPT_X)
 		e->prot |= AXAS_MAP_EXEC;
+	/*
+	 * "Accessed and Dirty Flags for EPT": with EPTP bit 6 a write through
+	 * the leaf sets bit 9 if it is clear. Without it nothing records the
+	 * write, so nothing is ever clean (write protection only).
+	 */
+	if (g->ept_ad && (perm & EPT_W) && !(pte & EPT_DIRTY))
+		e->clean = true;
 	ref_leaf_pa(e, pte & EPT_ADDR, level,
 		    "EPT: large-page address bits below the page size set (reserved)");
 }
@@ -512,7 +520,7 @@ void axas_npt_ref_decode(const struct axas_npt_ref_geom *g, u64 pte, unsigned in
 	switch (g->format) {
 	case AXAS_FMT_EPT4:
 	case AXAS_FMT_EPT5:
-		ref_decode_ept(pte, level, e);
+		ref_decode_ept(g, pte, level, e);
 		break;
 	case AXAS_FMT_ARM_S2:
 		ref_decode_s2(pte, level, e);
@@ -953,9 +961,9 @@ int axas_npt_ref_translate(const struct axas_npt_ref_geom *g, u64 root_pa, u64 g
  *
  * What a test writes into a clean leaf to act as the hardware: RISC-V D
  * (bit 7), Arm S2AP[1] (bit 7, set by FEAT_HAFDBS in a DBM leaf), AMD
- * NPT D (bit 6).
+ * NPT D (bit 6), EPT D (bit 9, set only when EPTP bit 6 is).
  *
- * Return: the bit, or 0 for EPT (axas does not turn EPT A/D flags on).
+ * Return: the bit, or 0 for an unknown format.
  */
 u64 axas_npt_ref_hw_dirty_bit(u32 format)
 {
@@ -969,6 +977,9 @@ u64 axas_npt_ref_hw_dirty_bit(u32 format)
 	case AXAS_FMT_SV48X4:
 	case AXAS_FMT_SV57X4:
 		return RV_D;
+	case AXAS_FMT_EPT4:
+	case AXAS_FMT_EPT5:
+		return EPT_DIRTY;
 	default:
 		return 0;
 	}

@@ -22,6 +22,10 @@
  * @max_leaf_level: highest level that holds a leaf (at most 1 GiB)
  * @pa_bits: widest output address an entry holds (EPT: MAXPHYADDR up to
  *	52; Arm 4 KiB granule without LPA2: 48; RISC-V PPN[53:10]: 56)
+ * @ept_ad: EPT only, set by the caller after axas_npt_ref_geom_init(): the
+ *	EPTP the table runs with has bit 6 (accessed and dirty flags), so a
+ *	writable leaf with D (bit 9) clear is clean: the CPU sets D on the
+ *	next write through it. Without it bits 8 and 9 are ignored.
  * @always_readable: every present leaf is readable (x86 paging): a
  *	mapping without READ cannot be expressed
  */
@@ -33,6 +37,7 @@ struct axas_npt_ref_geom {
 	unsigned int root_pages;
 	unsigned int max_leaf_level;
 	unsigned int pa_bits;
+	bool ept_ad;
 	bool always_readable;
 };
 

@@ -132,6 +132,7 @@ int axas_dump_tables(struct axas_aspace *as,
 #define AXAS_DIRTY_HW_ADUE	1	/* RISC-V: Svadu, menvcfg.ADUE (SBI FWFT) */
 #define AXAS_DIRTY_HW_HD	2	/* Arm: set VTCR_EL2.HD */
 #define AXAS_DIRTY_HW_AMD	3	/* AMD NPT: the CPU sets D by itself */
+#define AXAS_DIRTY_HW_EPT_AD	4	/* EPT: EPTP bit 6, every consumer */
 
 int axas_set_dirty_tracking(struct axas_aspace *as, u64 gpa, u64 size,
 			    u32 flags);
@@ -170,22 +171,36 @@ struct axas_consumer_ops {
 	void (*invalidate)(struct axas_consumer *c, u64 gpa, u64 size);
 };
 
+/*
+ * Flags of &struct axas_consumer. AXAS_CONSUMER_EPT_AD: the consumer runs
+ * this EPT space with accessed/dirty flags on (EPTP bit 6, which
+ * axas_aspace_hw_regs() then returns set), so dirty tracking may leave
+ * leaves writable and read the CPU's D bit (bit 9).
+ */
+#define AXAS_CONSUMER_EPT_AD	BIT(0)
+
 /**
  * struct axas_consumer - an invalidation client, embedded in the consumer's
  *	own object (container_of() gets back to it in @ops->invalidate)
  * @ops: the consumer's callbacks; set before axas_consumer_bind()
+ * @flags: AXAS_CONSUMER_* promises, set before axas_consumer_bind() and
+ *	left alone while bound (axas reads them once, at the bind)
  * @node: private to axas (entry in the space's list of consumers)
+ * @bound_flags: private to axas (@flags as the bind took them)
  */
 struct axas_consumer {
 	const struct axas_consumer_ops *ops;
+	u32 flags;
 	struct list_head node;
+	u32 bound_flags;
 };
 
 /**
  * struct axas_hw_regs - register values that load a space on the hardware
  * @format: the resolved AXAS_FMT_* value (never AXAS_FMT_NATIVE)
  * @vmid: the VMID the values carry, as asked
- * @root_reg: EPTP (memory type WB, walk length - 1); nCR3 (AMD NPT: the
+ * @root_reg: EPTP (memory type WB, walk length - 1, and bit 6, A/D
+ *	enable, while a consumer bound with AXAS_CONSUMER_EPT_AD); nCR3 (AMD NPT: the
  *	root's address; the ASID is the VMCB's); VTTBR_EL2 with BADDR
  *	and the VMID in bits 63:48; or hgatp with MODE, the VMID (bits 57:44
  *	in RV64) and the root's PPN
