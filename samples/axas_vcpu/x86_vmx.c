@@ -30,6 +30,13 @@
  * this module is in VMX operation there (interrupts are disabled), and
  * VMXOFF precedes every return.
  *
+ * Dirty tracking: where the CPU has EPT accessed/dirty flags
+ * (IA32_VMX_EPT_VPID_CAP bit 21, the read-only parameter ept_ad), every
+ * vCPU binds with AXAS_CONSUMER_EPT_AD and runs with EPTP bit 6, so axas
+ * tracks its space by the D bit the CPU sets, without exits; test_no_ept_ad
+ * makes new vCPUs run without (write protection: a logged write exits as a
+ * FAULT, which the VMM re-runs).
+ *
  * TLB: no VPID, so every entry and exit drops the guest's linear
  * translations; what EPT adds (guest-physical and combined mappings,
  * tagged with the EPTP) survives VMXOFF, so INVEPT single-context flushes
@@ -46,6 +53,7 @@
 #include <linux/io.h>
 #include <linux/irqflags.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
@@ -90,8 +98,20 @@ int axas_vmx_enter(unsigned long *gpr);
 #define VMX_BASIC_MEMTYPE	GENMASK_ULL(53, 50)
 #define VMX_BASIC_TRUE		BIT_ULL(55)
 #define VMX_MEMTYPE_WB		6
+/* EPT accessed and dirty flags (SDM 29.3.5): the capability, the EPTP bit */
+#define VMX_CAP_EPT_AD		BIT_ULL(21)
+#define VMX_EPTP_AD		BIT_ULL(6)
 #define VMX_UD_VECTOR		6
 #define VMX_NMI_VECTOR		2
+
+static bool vmx_ept_ad;
+module_param_named(ept_ad, vmx_ept_ad, bool, 0444);
+MODULE_PARM_DESC(ept_ad,
+		 "the CPU has EPT accessed/dirty flags: vCPUs run with them on and dirty tracking reads the D bit (read only)");
+static bool vmx_test_no_ept_ad;
+module_param_named(test_no_ept_ad, vmx_test_no_ept_ad, bool, 0644);
+MODULE_PARM_DESC(test_no_ept_ad,
+		 "test only: new vCPUs run without EPT accessed/dirty flags (dirty tracking by write protection)");
 
 enum vmx_pending {
 	VMX_PENDING_NONE,
@@ -309,6 +329,7 @@ static int vmx_init(bool *usable)
 		return 0;
 	}
 	vmx.invept_single = ept & VMX_EPT_EXTENT_CONTEXT_BIT;
+	vmx_ept_ad = ept & VMX_CAP_EPT_AD;
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx.cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx.cr0_fixed1);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx.cr4_fixed0);
@@ -327,8 +348,8 @@ static int vmx_init(bool *usable)
 	}
 	vmx.ok = true;
 	*usable = true;
-	pr_info("axas_vcpu: x86-64 Intel VMX with EPT (unrestricted guest, INVEPT %s-context; IA32_VMX_EPT_VPID_CAP %#llx)\n",
-		vmx.invept_single ? "single" : "all", ept);
+	pr_info("axas_vcpu: x86-64 Intel VMX with EPT (unrestricted guest, INVEPT %s-context, A/D flags %s; IA32_VMX_EPT_VPID_CAP %#llx)\n",
+		vmx.invept_single ? "single" : "all", vmx_ept_ad ? "on" : "off", ept);
 	return 0;
 }
 
@@ -363,6 +384,14 @@ static int vmx_create(struct axas_vcpu *vcpu)
 	}
 	*(u32 *)page_address(a->vmcs) = vmx.revision;
 	a->eptp = hw.root_reg;
+	/*
+	 * The promise is made by the bind that follows, which also makes
+	 * axas_aspace_hw_regs() answer with bit 6: the same EPTP.
+	 */
+	if (vmx_ept_ad && !READ_ONCE(vmx_test_no_ept_ad)) {
+		vcpu->consumer.flags |= AXAS_CONSUMER_EPT_AD;
+		a->eptp |= VMX_EPTP_AD;
+	}
 	axas_x86_tlb_init(&a->tlb);
 	a->fresh = true;
 	a->guest_dirty = true;

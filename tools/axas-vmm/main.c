@@ -126,6 +126,22 @@ static int strspn_blank(const char *s)
 	return n;
 }
 
+/* Is axas_vcpu's boolean parameter @name on? */
+static int param_on(const char *name)
+{
+	char path[96] = "/sys/module/axas_vcpu/parameters/", c = 0;
+	int fd;
+
+	strlcat(path, name, sizeof(path));
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	if (read(fd, &c, 1) != 1)
+		c = 0;
+	close(fd);
+	return c == 'Y';
+}
+
 static int set_param(const char *name, int on)
 {
 	char path[96] = "/sys/module/axas_vcpu/parameters/";
@@ -802,8 +818,18 @@ static int run_tests(void)
 	test_closed_space();
 	test_invalidation();
 #ifdef __x86_64__
-	/* the native format: AMD NPT sets D itself, EPT write-protects */
-	test_dirty(tap, -1, "x86-64 native format");
+	if (host_intel() && param_on("ept_ad")) {
+		/* EPT with A/D flags: the CPU sets D; without, write protection */
+		test_dirty(tap, 1, "EPT A/D, EPTP bit 6");
+		if (set_param("test_no_ept_ad", 1))
+			tap(0, "dirty: cannot set axas_vcpu's test_no_ept_ad");
+		else
+			test_dirty(tap, 0, "EPT without A/D: write faults");
+		set_param("test_no_ept_ad", 0);
+	} else {
+		/* the native format: AMD NPT sets D itself, EPT write-protects */
+		test_dirty(tap, -1, "x86-64 native format");
+	}
 #elif defined(__aarch64__)
 	test_dirty(tap, 1, "DBM, VTCR_EL2.HD");
 	/* the same with HD off: the write-protect path */
