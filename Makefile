@@ -5,7 +5,7 @@
 #   make          build axas.ko against KDIR (default: newest Debian 6.1 headers)
 #   make demo     install what is needed, build, boot Debian 6.1 in QEMU, run the demo VMM
 #   make check    install what is needed and run every test (this is what CI runs)
-#   make check-full   make check with every Bochs (Intel VMX) test, not just its smoke run
+#   make check-full   make check, then Bochs once more: kvm_intel coexistence and the VMX yardstick
 #
 # The kernel's build system reads Kbuild, not this file.
 
@@ -124,7 +124,7 @@ vcpu-riscv: deps
 vcpu-x86: deps
 	@$(CI)/vcpu-x86.sh
 
-# End to end on Intel VMX with EPT: Debian's 6.1 in Bochs 2.7 (make check-full)
+# End to end on Intel VMX with EPT: Debian's 6.1 in Bochs 2.7 (part of make check)
 vcpu-vmx: deps
 	@$(CI)/vcpu-vmx.sh
 
@@ -156,8 +156,8 @@ help:
 	@echo 'make vcpu-riscv   a riscv64 guest on axas tables, end to end (part of make check)'
 	@echo 'make vcpu-x86     an x86-64 guest on AMD NPT tables with SVM, end to end (part of make check)'
 	@echo 'make vcpu-arm64   an arm64 guest on stage-2 tables from an EL2 VHE host, end to end'
-	@echo 'make vcpu-vmx     an x86-64 guest on EPT tables with Intel VMX in Bochs, end to end (check-full)'
-	@echo 'make check-full   make check with every Bochs test (make check runs its smoke test only)'
+	@echo 'make vcpu-vmx     an x86-64 guest on EPT tables with Intel VMX in Bochs, end to end (make check)'
+	@echo 'make check-full   make check, then the kvm_intel coexistence check and VMX yardstick in Bochs'
 	@echo 'make bench-vcpu-arm64  the arm64 guest'"'"'s 64 MiB first touch on axas_vcpu vs KVM'
 	@echo 'make clean        remove build products'
 
