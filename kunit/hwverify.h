@@ -212,11 +212,13 @@ struct hwv_hw {
  */
 
 /**
- * hwv_arch_absent() - why this CPU cannot run the hardware path
+ * hwv_arch_absent() - why this CPU cannot walk tables of @format in hardware
+ * @format: AXAS_FMT_*
  *
- * Return: NULL when it can (EL2 with VHE, the H extension), else a reason.
+ * Return: NULL when it can (EL2 with VHE, the H extension, SVM with nested
+ * paging, VMX with EPT of that many levels), else a reason.
  */
-const char *hwv_arch_absent(void);
+const char *hwv_arch_absent(u32 format);
 
 /**
  * hwv_arch_walks() - whether the architecture walks tables of @format
@@ -712,8 +714,7 @@ enum hwv_hw_sees {
 };
 
 /**
- * struct hwv_test_arch - what the shared test cases ask of an architecture
- * @param: the format and width a case's parameter value stands for
+ * struct hwv_test_arch - what the shared test cases ask of a hardware walker
  * @expect_tables: the coverage the hardware path must show on the table of
  *	hwv_scene_build()
  * @expect_core: the same for the table of hwv_core_scene_build()
@@ -723,7 +724,6 @@ enum hwv_hw_sees {
  * @table_at_pa0: an entry that points at a next-level table at PA 0
  */
 struct hwv_test_arch {
-	void (*param)(const void *value, u32 *format, u32 *gpa_bits);
 	void (*expect_tables)(struct kunit *test, const struct hwv_scene *s,
 			      const struct hwv_report *rep);
 	void (*expect_core)(struct kunit *test, unsigned int nr,
@@ -734,8 +734,13 @@ struct hwv_test_arch {
 	u64 table_at_pa0;
 };
 
-/* Defined by the one architecture built, next to its suite. */
-extern const struct hwv_test_arch hwv_test_arch;
+/*
+ * Defined by the one architecture built, next to its suites: the format
+ * and width a case's parameter value stands for, and what the cases ask of
+ * the hardware that walks that format (x86 has two: AMD NPT and Intel EPT).
+ */
+void hwv_arch_param(const void *value, u32 *format, u32 *gpa_bits);
+const struct hwv_test_arch *hwv_arch_tests(u32 format);
 
 /* KUnit cases, parameterized by the architecture's generator. */
 void hwv_hw_tables(struct kunit *test);

@@ -22,7 +22,7 @@ static void s2_width_desc(const u32 *bits, char *desc)
 
 KUNIT_ARRAY_PARAM(s2_width, s2_widths, s2_width_desc);
 
-static void s2_param(const void *value, u32 *format, u32 *gpa_bits)
+void hwv_arch_param(const void *value, u32 *format, u32 *gpa_bits)
 {
 	*format = AXAS_FMT_ARM_S2;
 	*gpa_bits = *(const u32 *)value;
@@ -49,8 +49,7 @@ static u64 s2_root_reg(u64 reg, u64 root_pa)
 	return root_pa;
 }
 
-const struct hwv_test_arch hwv_test_arch = {
-	.param = s2_param,
+static const struct hwv_test_arch s2_test_arch = {
 	.expect_tables = s2_expect_tables,
 	.expect_core = s2_expect_core,
 	.root_order = 4,	/* 16 pages: aligned for any concatenation */
@@ -58,6 +57,11 @@ const struct hwv_test_arch hwv_test_arch = {
 	.root_what = "VTTBR with a wrong root",
 	.table_at_pa0 = 3,	/* valid, table: next level at PA 0 */
 };
+
+const struct hwv_test_arch *hwv_arch_tests(u32 format)
+{
+	return &s2_test_arch;
+}
 
 /*
  * Negative controls on raw descriptors. AF = 0 is an access-flag fault

@@ -94,7 +94,7 @@
 #define PAR_ATTR_NC	0x44
 #define PAR_ATTR_DEVICE	0x04	/* Device-nGnRE */
 
-const char *hwv_arch_absent(void)
+const char *hwv_arch_absent(u32 format)
 {
 	return is_kernel_in_hyp_mode() ? NULL : "not running at EL2 with VHE";
 }

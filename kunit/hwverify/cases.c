@@ -24,9 +24,9 @@ static struct hwv_scene *hwv_test_scene(struct kunit *test)
 	u32 format, gpa_bits;
 	struct hwv_scene *s;
 
-	if (hwv_arch_absent())
-		kunit_skip(test, "%s", hwv_arch_absent());
-	hwv_test_arch.param(test->param_value, &format, &gpa_bits);
+	hwv_arch_param(test->param_value, &format, &gpa_bits);
+	if (hwv_arch_absent(format))
+		kunit_skip(test, "%s", hwv_arch_absent(format));
 	s = hwv_scene_build(test, format, gpa_bits);
 	/* the table is the one the parameter asks for */
 	KUNIT_ASSERT_EQ(test, s->t.format, format);
@@ -78,7 +78,7 @@ void hwv_hw_tables(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, hwv_failures(&rep), 0, "%s", rep.first);
 	KUNIT_EXPECT_GE(test, rep.hw_faults, 2 * s->nr);
 	KUNIT_EXPECT_EQ(test, rep.sw_leaves, hwv_expected_leaves(s));
-	hwv_test_arch.expect_tables(test, s, &rep);
+	hwv_arch_tests(s->t.format)->expect_tables(test, s, &rep);
 }
 
 /**
@@ -92,14 +92,14 @@ void hwv_hw_core(struct kunit *test)
 	struct hwv_report rep;
 	u32 format, gpa_bits;
 
-	if (hwv_arch_absent())
-		kunit_skip(test, "%s", hwv_arch_absent());
-	hwv_test_arch.param(test->param_value, &format, &gpa_bits);
+	hwv_arch_param(test->param_value, &format, &gpa_bits);
+	if (hwv_arch_absent(format))
+		kunit_skip(test, "%s", hwv_arch_absent(format));
 	s = hwv_core_scene_build(test, format, gpa_bits);
 	hwv_test_verify(test, &s->t, s->r, s->nr, "axas_core address space",
 			&rep);
 	KUNIT_EXPECT_EQ_MSG(test, hwv_failures(&rep), 0, "%s", rep.first);
-	hwv_test_arch.expect_core(test, s->nr, &rep);
+	hwv_arch_tests(s->t.format)->expect_core(test, s->nr, &rep);
 }
 
 /*
@@ -171,19 +171,19 @@ void hwv_hw_neg_stray(struct kunit *test)
 void hwv_hw_neg_root_reg(struct kunit *test)
 {
 	struct hwv_scene *s = hwv_test_scene(test);
-	unsigned int order = hwv_test_arch.root_order;
+	const struct hwv_test_arch *ta = hwv_arch_tests(s->t.format);
+	unsigned int order = ta->root_order;
 	struct hwv_report rep;
 	struct page *other;
 	int ret;
 
 	other = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
 	KUNIT_ASSERT_NOT_NULL(test, other);
-	s->t.root_reg = hwv_test_arch.root_reg(s->t.root_reg,
-					       page_to_phys(other));
+	s->t.root_reg = ta->root_reg(s->t.root_reg, page_to_phys(other));
 	ret = hwv_verify(&s->t, s->r, s->nr, &rep);
 	__free_pages(other, order);
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	hwv_report_log(test, hwv_test_arch.root_what, &rep);
+	hwv_report_log(test, ta->root_what, &rep);
 	KUNIT_EXPECT_GT(test, rep.hw_failures, 0);
 	KUNIT_EXPECT_GT(test, rep.sw_failures, 0);
 }
@@ -217,7 +217,7 @@ void hwv_hw_consumer_regs(struct kunit *test)
 	hwv_consumer_table(test, s);
 	hwv_test_verify(test, &s->t, s->r, s->nr, "consumer registers", &rep);
 	KUNIT_EXPECT_EQ_MSG(test, hwv_failures(&rep), 0, "%s", rep.first);
-	hwv_test_arch.expect_tables(test, s, &rep);
+	hwv_arch_tests(s->t.format)->expect_tables(test, s, &rep);
 }
 
 /**
@@ -312,7 +312,7 @@ void hwv_hw_neg_nonram_table(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ptep);
 	KUNIT_ASSERT_EQ(test, level, 1);	/* a 2 MiB leaf */
 	old = READ_ONCE(*ptep);
-	WRITE_ONCE(*ptep, hwv_test_arch.table_at_pa0);
+	WRITE_ONCE(*ptep, hwv_arch_tests(s->t.format)->table_at_pa0);
 	ret = hwv_verify(&s->t, s->r, s->nr, &rep);
 	WRITE_ONCE(*ptep, old);
 	KUNIT_ASSERT_EQ(test, ret, 0);

@@ -278,7 +278,7 @@ int hwv_verify(const struct hwv_table *t, const struct hwv_region *regions,
 	int ret = 0;
 
 	memset(rep, 0, sizeof(*rep));
-	if (hwv_arch_absent())
+	if (hwv_arch_absent(t->format))
 		return -ENODEV;
 	if (!hwv_arch_walks(t->format))
 		return -EINVAL;

@@ -120,8 +120,8 @@ static void gstage_dirty_test(struct kunit *test)
 	struct axas_aspace *as;
 	u32 result = 0;
 
-	if (hwv_arch_absent())
-		kunit_skip(test, "%s", hwv_arch_absent());
+	if (hwv_arch_absent(AXAS_FMT_SV39X4))
+		kunit_skip(test, "%s", hwv_arch_absent(AXAS_FMT_SV39X4));
 	as = axas_aspace_create(AXAS_FMT_SV39X4, 0, 0, SZ_4G);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, as);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, dt_rv_put, as));
@@ -213,8 +213,8 @@ static void gstage_svadu_test(struct kunit *test)
 	bool adue;
 	long fwft;
 
-	if (hwv_arch_absent())
-		kunit_skip(test, "%s", hwv_arch_absent());
+	if (hwv_arch_absent(AXAS_FMT_SV39X4))
+		kunit_skip(test, "%s", hwv_arch_absent(AXAS_FMT_SV39X4));
 	as = axas_aspace_create(AXAS_FMT_SV39X4, 0, 0, SZ_4G);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, as);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, dt_rv_put, as));

@@ -25,7 +25,7 @@ static void gstage_format_desc(const u32 *fmt, char *desc)
 KUNIT_ARRAY_PARAM(gstage_format, gstage_formats, gstage_format_desc);
 
 /* each format has one width: 0 asks for it */
-static void gstage_param(const void *value, u32 *format, u32 *gpa_bits)
+void hwv_arch_param(const void *value, u32 *format, u32 *gpa_bits)
 {
 	*format = *(const u32 *)value;
 	*gpa_bits = 0;
@@ -62,8 +62,7 @@ static u64 gstage_root_reg(u64 reg, u64 root_pa)
 	return (reg & ~GENMASK_ULL(43, 0)) | root_pa >> 12;
 }
 
-const struct hwv_test_arch hwv_test_arch = {
-	.param = gstage_param,
+static const struct hwv_test_arch gstage_test_arch = {
 	.expect_tables = gstage_expect_tables,
 	.expect_core = gstage_expect_core,
 	.root_order = 2,	/* 16 KiB, naturally aligned */
@@ -71,6 +70,11 @@ const struct hwv_test_arch hwv_test_arch = {
 	.root_what = "hgatp with a wrong root",
 	.table_at_pa0 = BIT_ULL(0),	/* V alone: a pointer to PA 0 */
 };
+
+const struct hwv_test_arch *hwv_arch_tests(u32 format)
+{
+	return &gstage_test_arch;
+}
 
 /* QEMU 7.2 has no svade and checks R for HLVX: only software sees those */
 static enum hwv_hw_sees gstage_sees(void)

@@ -61,7 +61,7 @@ module_param_named(hwverify_qemu7, hwv_rv_qemu7, bool, 0444);
 MODULE_PARM_DESC(hwverify_qemu7,
 		 "QEMU 7.2: leave GPAs in the upper 3/4 of x4 roots and HLVX to software");
 
-const char *hwv_arch_absent(void)
+const char *hwv_arch_absent(u32 format)
 {
 	if (riscv_has_extension_unlikely(RISCV_ISA_EXT_h))
 		return NULL;

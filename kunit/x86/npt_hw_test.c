@@ -33,12 +33,6 @@ static const void *npt_format_gen_params(const void *prev, char *desc)
 	return NULL;
 }
 
-static void npt_param(const void *value, u32 *format, u32 *gpa_bits)
-{
-	*format = *(const u32 *)value;
-	*gpa_bits = 0;
-}
-
 /* Guest-physical addresses a guest can form: below MAXPHYADDR. */
 static bool npt_reachable(u64 gpa)
 {
@@ -80,8 +74,7 @@ static u64 npt_root_reg(u64 reg, u64 root_pa)
 	return root_pa;
 }
 
-const struct hwv_test_arch hwv_test_arch = {
-	.param = npt_param,
+const struct hwv_test_arch hwv_npt_test_arch = {
 	.expect_tables = npt_expect_tables,
 	.expect_core = npt_expect_core,
 	.root_order = 0,
@@ -127,14 +120,15 @@ static void npt_hw_neg_accessed0(struct kunit *test)
 /* U = 0 in the root's pointer above the first regions: all of them fault. */
 static void npt_hw_neg_table_user0(struct kunit *test)
 {
+	u32 format = *(const u32 *)test->param_value;
 	struct hwv_scene *s;
 	struct hwv_report rep;
 	u64 *root, old;
 	int ret;
 
-	if (hwv_arch_absent())
-		kunit_skip(test, "%s", hwv_arch_absent());
-	s = hwv_scene_build(test, *(const u32 *)test->param_value, 0);
+	if (hwv_arch_absent(format))
+		kunit_skip(test, "%s", hwv_arch_absent(format));
+	s = hwv_scene_build(test, format, 0);
 	root = phys_to_virt(s->t.root_pa);
 	old = READ_ONCE(root[0]);
 	KUNIT_ASSERT_EQ(test, old & BIT_ULL(2), BIT_ULL(2));

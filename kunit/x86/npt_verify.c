@@ -89,7 +89,7 @@ u32 hwv_x86_host_format(void)
 	return npt_host_levels() == 5 ? AXAS_FMT_AMD_NPT5 : AXAS_FMT_AMD_NPT4;
 }
 
-const char *hwv_arch_absent(void)
+static const char *npt_absent(u32 format)
 {
 	u64 vm_cr;
 
@@ -104,29 +104,21 @@ const char *hwv_arch_absent(void)
 }
 
 /* Only tables of the host's own paging mode can be walked here. */
-bool hwv_arch_walks(u32 format)
+static bool npt_walks(u32 format)
 {
 	return format == hwv_x86_host_format();
 }
 
-bool hwv_arch_pa_is_ram(u64 pa)
-{
-	unsigned long pfn = PHYS_PFN(pa);
-
-	return pfn_valid(pfn) && page_is_ram(pfn) &&
-	       !PageReserved(pfn_to_page(pfn));
-}
-
 /* nCR3 bits 51:12; PCD/PWT must be 0 (checked by the shape check). */
-u64 hwv_arch_root(const struct hwv_table *t)
+static u64 npt_root(const struct hwv_table *t)
 {
 	return t->root_reg & X_ADDR;
 }
 
-bool hwv_arch_check_shape(const struct hwv_table *t, struct hwv_report *rep,
-			  bool *hw_ok)
+static bool npt_check_shape(const struct hwv_table *t, struct hwv_report *rep,
+			    bool *hw_ok)
 {
-	u64 root = hwv_arch_root(t);
+	u64 root = npt_root(t);
 
 	*hw_ok = false;
 	if ((t->format != AXAS_FMT_AMD_NPT4 && t->format != AXAS_FMT_AMD_NPT5) ||
@@ -221,7 +213,7 @@ static int npt_build_root(struct npt_run *run, const struct hwv_table *t,
 	if (!run->root)
 		return -ENOMEM;
 	root = page_address(run->root);
-	memcpy(root, phys_to_virt(hwv_arch_root(t)), SZ_4K);
+	memcpy(root, phys_to_virt(npt_root(t)), SZ_4K);
 	if (root[NPT_CODE_SLOT]) {
 		hwv_hw_fail(rep, "root slot %u is not empty (%#llx): no room for the guest",
 			    NPT_CODE_SLOT, root[NPT_CODE_SLOT]);
@@ -409,7 +401,7 @@ static void npt_hw_fetch(struct hwv_hw *hw, u64 gpa, u64 gva, u8 *host,
 }
 
 /* One mapped page: read; then, once the read proved where it lands, fetch and write. */
-void hwv_arch_hw_page(struct hwv_hw *hw, u64 gpa, const struct hwv_region *r)
+static void npt_hw_page(struct hwv_hw *hw, u64 gpa, const struct hwv_region *r)
 {
 	unsigned int off = hwv_probe_offset(gpa, hw->n++);
 	u64 hpa = r->hpa + (gpa - r->gpa) + off;
@@ -461,7 +453,7 @@ void hwv_arch_hw_page(struct hwv_hw *hw, u64 gpa, const struct hwv_region *r)
 		hwv_hw_fail(rep, "write gpa %#llx: restoring failed", gpa);
 }
 
-void hwv_arch_hw_hole(struct hwv_hw *hw, u64 gpa)
+static void npt_hw_hole(struct hwv_hw *hw, u64 gpa)
 {
 	struct npt_run *run = hw->priv;
 	u64 gva;
@@ -492,7 +484,7 @@ static void npt_svm_off(struct npt_run *run)
 	wrmsrl(MSR_EFER, run->efer);
 }
 
-int hwv_arch_hw_run(struct hwv_hw *hw)
+static int npt_hw_run(struct hwv_hw *hw)
 {
 	struct npt_run *run = kzalloc(sizeof(*run), GFP_KERNEL);
 	unsigned long flags;
@@ -536,3 +528,14 @@ out:
 	kfree(run);
 	return ret;
 }
+
+const struct hwv_x86_walker hwv_npt_walker = {
+	.absent = npt_absent,
+	.walks = npt_walks,
+	.root = npt_root,
+	.check_shape = npt_check_shape,
+	.hw_run = npt_hw_run,
+	.hw_page = npt_hw_page,
+	.hw_hole = npt_hw_hole,
+	.tests = &hwv_npt_test_arch,
+};

@@ -372,3 +372,49 @@ vcpu_x86_build() {
 	mkdir -p "$AXAS_REPO/tools/build"
 	cp "$W/vmm/axas-vmm" "$AXAS_REPO/tools/build/axas-vmm"
 }
+
+# bochs_prepare DIR TREE CPUS MIB: an ISO of TREE (isolinux/isolinux.cfg
+# and the files it names; isolinux's own two files are added) and a
+# bochsrc in DIR for Bochs 2.7 (Debian 12): CPUS of corei7_skylake_x (VMX
+# with EPT, EPT A/D, 1 GiB EPT pages; no 5-level EPT), MIB of memory.
+# Bochs has no -kernel, hence the ISO. The build has no headless display
+# but RFB, which does not wait for a viewer (it listens on TCP 5900 while
+# running); it includes the debugger, which the command file DIR/rc ("c",
+# then "quit") gets past. The sound mixer thread aborts without a sound
+# card: dummy drivers. ips is what the guest's clock counts per second
+# (sync=none: time follows instructions), about the speed one core
+# emulates. COM1 is written to DIR/serial. Run it with bochs_start.
+bochs_prepare() {
+	local dir=$1 tree=$2 cpus=$3 mib=$4
+	mkdir -p "$dir" "$tree/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 \
+		"$tree/isolinux/" || die "isolinux missing: tools/ci/deps.sh isolinux syslinux-common"
+	xorriso -as mkisofs -quiet -o "$dir/boot.iso" -b isolinux/isolinux.bin \
+		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table "$tree" ||
+		die "xorriso failed"
+	cat >"$dir/bochsrc" <<EOF_RC
+memory: guest=$mib, host=$mib
+cpu: model=corei7_skylake_x, count=$cpus, ips=50000000
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+ata0-master: type=cdrom, path=$dir/boot.iso, status=inserted
+boot: cdrom
+display_library: rfb, options=timeout=0
+com1: enabled=1, mode=file, dev=$dir/serial
+clock: sync=none
+magic_break: enabled=0
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+plugin_ctrl: speaker=false
+log: $dir/bochs.log
+EOF_RC
+	printf 'c\nquit\n' >"$dir/rc"
+	: >"$dir/serial"
+}
+
+# bochs_start DIR TIMEOUT: Bochs in the background on what bochs_prepare
+# made (its messages in DIR/out); the caller waits for $!. Bochs exits
+# with status 1 after an ACPI power-off ("ACPI control: soft power off"
+# in DIR/out or DIR/bochs.log).
+bochs_start() {
+	timeout -k 10 "$2" bochs -q -rc "$1/rc" -f "$1/bochsrc" </dev/null >"$1/out" 2>&1 &
+}

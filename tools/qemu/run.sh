@@ -186,21 +186,15 @@ console_filter() {
 	sed -u -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g'
 }
 
-# Bochs has no -kernel: isolinux boots the kernel and the initramfs from
-# an ISO. The build has no headless display but RFB, which does not wait
-# for a viewer (it listens on TCP 5900 while running), and includes the
-# debugger, which a command file of "c" (continue) then "quit" gets past.
-# The sound mixer thread of Debian's build aborts without a sound card:
-# dummy drivers. Bochs exits (with status 1) when the guest powers off
+# The kernel and the initramfs boot from an ISO (tools/ci/lib.sh
+# bochs_prepare); Bochs exits (with status 1) when the guest powers off
 # through ACPI; the console is COM1 written to a file, streamed meanwhile.
 # /init sleeps 0.1 s before its power-off, so that the UART sends the last
 # lines (at 115200 baud, 17 ms for 200 bytes): idle time is slow in Bochs
 # with two CPUs (one guest second took about 90 s here).
 boot_bochs() {
 	local iso="$work/iso" bx="$work/bochs" pid
-	mkdir -p "$iso/isolinux" "$bx"
-	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 \
-		"$iso/isolinux/" || die "isolinux missing: tools/ci/deps.sh isolinux syslinux-common"
+	mkdir -p "$iso/isolinux"
 	cp "$vmlinuz" "$iso/isolinux/vmlinuz"
 	cp "$work/initrd" "$iso/isolinux/initrd"
 	# Two boot parameters keep Bochs's model out of the kernel log, which
@@ -216,30 +210,9 @@ label linux
   kernel vmlinuz
   append initrd=initrd console=ttyS0 quiet panic=-1 oops=panic mitigations=off noxsave$append
 EOF_CFG
-	xorriso -as mkisofs -quiet -o "$bx/boot.iso" -b isolinux/isolinux.bin \
-		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table "$iso" ||
-		die "xorriso failed"
-	# ips: what the guest's clock counts per second (sync=none: time
-	# follows instructions); about the speed one core emulates
-	cat >"$bx/bochsrc" <<EOF_RC
-memory: guest=1024, host=1024
-cpu: model=corei7_skylake_x, count=2, ips=50000000
-romimage: file=/usr/share/bochs/BIOS-bochs-latest
-vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
-ata0-master: type=cdrom, path=$bx/boot.iso, status=inserted
-boot: cdrom
-display_library: rfb, options=timeout=0
-com1: enabled=1, mode=file, dev=$bx/serial
-clock: sync=none
-magic_break: enabled=0
-sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
-plugin_ctrl: speaker=false
-log: $bx/bochs.log
-EOF_RC
-	printf 'c\nquit\n' >"$bx/rc"
-	: >"$bx/serial"
+	bochs_prepare "$bx" "$iso" 2 1024
 	msg "booting Debian $abi in Bochs (corei7_skylake_x, 2 CPUs, timeout ${timeout}s): $*"
-	timeout -k 10 "$timeout" bochs -q -rc "$bx/rc" -f "$bx/bochsrc" </dev/null >"$bx/out" 2>&1 &
+	bochs_start "$bx" "$timeout"
 	pid=$!
 	tail -n +1 -F --pid=$pid "$bx/serial" 2>/dev/null | console_filter | tee "$log" || true
 	wait $pid || qrc=$?
