@@ -113,6 +113,11 @@ module_param_named(test_no_ept_ad, vmx_test_no_ept_ad, bool, 0644);
 MODULE_PARM_DESC(test_no_ept_ad,
 		 "test only: new vCPUs run without EPT accessed/dirty flags (dirty tracking by write protection)");
 
+static bool vmx_test_misconfig;
+module_param_named(test_ept_misconfig, vmx_test_misconfig, bool, 0644);
+MODULE_PARM_DESC(test_ept_misconfig,
+		 "test only: the next MMIO access (an EPT violation where nothing is mapped) meets an entry with W but no R, planted in the empty slot of axas's table on its path, and exits as an EPT misconfiguration");
+
 enum vmx_pending {
 	VMX_PENDING_NONE,
 	VMX_PENDING_MMIO_LOAD,
@@ -140,6 +145,7 @@ struct vmx_exit_info {
 struct axas_vcpu_arch {
 	struct page *vmcs;
 	u64 eptp;
+	u64 *planted;	/* test_ept_misconfig: the entry to take out again */
 	unsigned long gpr[16];	/* RSP is guest.rsp */
 	struct vmx_guest guest;
 	struct vmx_exit_info exit;
@@ -822,6 +828,50 @@ static void vmx_exit_ud(struct axas_vcpu *vcpu)
 	vmx_exit_exception(vcpu);
 }
 
+/*
+ * test_ept_misconfig: the empty slot on @gpa's path through the table takes
+ * an entry with W but no R, which the SDM calls a misconfiguration at any
+ * level: the guest's access, retried, ends in exit 49, the path this
+ * exercises. The slot held nothing, so no TLB can hold it, and it is
+ * emptied again (if still ours) before the exit reaches the VMM. This
+ * writes into axas's table behind its back: a test of one vCPU with no
+ * map or unmap meanwhile, never for real spaces. False when @gpa is mapped.
+ */
+#define VMX_EPT_W_ONLY	BIT_ULL(1)
+#define VMX_EPT_RWX	7ULL
+#define VMX_EPT_LEAF	BIT_ULL(7)
+#define VMX_EPT_ADDR	GENMASK_ULL(51, 12)
+
+static bool vmx_plant_misconfig(struct axas_vcpu_arch *a, u64 gpa)
+{
+	int level = FIELD_GET(GENMASK_ULL(5, 3), a->eptp);	/* levels - 1 */
+	u64 *table = phys_to_virt(a->eptp & VMX_EPT_ADDR);
+
+	for (; level >= 0; level--) {
+		u64 *pte = &table[(gpa >> (12 + 9 * level)) & 511];
+		u64 e = READ_ONCE(*pte);
+
+		if (!(e & VMX_EPT_RWX)) {
+			if (cmpxchg64(pte, e, VMX_EPT_W_ONLY) != e)
+				return false;
+			a->planted = pte;
+			return true;
+		}
+		if (!level || (e & VMX_EPT_LEAF))
+			return false;
+		table = phys_to_virt(e & VMX_EPT_ADDR);
+	}
+	return false;
+}
+
+static void vmx_unplant_misconfig(struct axas_vcpu_arch *a)
+{
+	if (!a->planted)
+		return;
+	cmpxchg64(a->planted, VMX_EPT_W_ONLY, 0);
+	a->planted = NULL;
+}
+
 /* 1: resume the guest; 0: exit to the VMM; < 0: RUN fails */
 static int vmx_handle_exit(struct axas_vcpu *vcpu)
 {
@@ -862,6 +912,7 @@ static int vmx_handle_exit(struct axas_vcpu *vcpu)
 		break;
 	default:
 		/* EPT misconfiguration (49) included: reported, never retried */
+		vmx_unplant_misconfig(a);
 		vmx_exit_exception(vcpu);
 		return 0;
 	}
@@ -871,6 +922,9 @@ static int vmx_handle_exit(struct axas_vcpu *vcpu)
 	ret = axas_x86_nested_fault(vcpu, &a->tlb, gpa, access);
 	if (ret != AXAS_X86_FAULT_MMIO)
 		return ret;
+	if (READ_ONCE(vmx_test_misconfig) && !a->planted &&
+	    vmx_plant_misconfig(a, gpa))
+		return 1;
 	vmx_exit_mmio(vcpu, gpa, access == AXAS_MAP_EXEC);
 	return 0;
 }
@@ -905,8 +959,13 @@ static void vmx_complete(struct axas_vcpu *vcpu)
 
 static int vmx_run(struct axas_vcpu *vcpu)
 {
+	int ret;
+
 	vmx_complete(vcpu);
-	return axas_x86_run(vcpu, &vcpu->arch->tlb, vmx_enter, vmx_handle_exit);
+	ret = axas_x86_run(vcpu, &vcpu->arch->tlb, vmx_enter, vmx_handle_exit);
+	/* a test's planted entry never outlives the RUN that planted it */
+	vmx_unplant_misconfig(vcpu->arch);
+	return ret;
 }
 
 static void vmx_invalidate(struct axas_vcpu *vcpu, u64 gpa, u64 size)

@@ -433,6 +433,40 @@ static void test_mmio_x86(void)
 	    vm.con.report[REPORT_MMIO].a[0], loads, stores, vm.run->stats.insn_reads);
 	vm_close(&vm);
 }
+
+/*
+ * VMX: an EPT misconfiguration exits as EXCEPTION with scause 49 (the exit
+ * reason) and the guest-physical address in htval. axas never builds one;
+ * axas_vcpu's test_ept_misconfig plants an entry with W but no R on the
+ * path of the mmio guest's first access. The control: with the parameter
+ * off, the same access (retried by the next RUN) exits as MMIO.
+ */
+static void test_ept_misconfig(void)
+{
+	unsigned long long scause = 0, htval = 0;
+	int p, r1, r2;
+	struct vm vm;
+
+	if (guest_vm(&vm, "/guest/mmio.bin", 4 * MIB) || vm_set_entry(&vm, 0, MMIO_DEV, 0, 0)) {
+		tap(0, "EPT misconfiguration: setup failed");
+		return;
+	}
+	p = set_param("test_ept_misconfig", 1);
+	r1 = vm_run(&vm);
+	if (r1 == AXAS_VCPU_EXIT_EXCEPTION) {
+		scause = vm.run->exception.scause;
+		htval = vm.run->exception.htval;
+	}
+	set_param("test_ept_misconfig", 0);
+	tap(!p && r1 == AXAS_VCPU_EXIT_EXCEPTION && scause == 49 && htval == MMIO_DEV,
+	    "EPT misconfiguration: an entry with W but no R on the path of an access exits EXCEPTION, scause %llu (want 49), htval 0x%llx (exit %d, param %d)",
+	    scause, htval, r1, p);
+	r2 = vm_run(&vm);
+	tap(r2 == AXAS_VCPU_EXIT_MMIO && vm.run->mmio.gpa == MMIO_DEV,
+	    "EPT misconfiguration: with the entry gone the same access exits MMIO at 0x%llx (exit %d)",
+	    r2 == AXAS_VCPU_EXIT_MMIO ? (unsigned long long)vm.run->mmio.gpa : 0ULL, r2);
+	vm_close(&vm);
+}
 #elif defined(__aarch64__)
 /*
  * every load and store width the arm64 backend decodes from the syndrome,
@@ -807,6 +841,8 @@ static int run_tests(void)
 	test_readonly();
 #ifdef __x86_64__
 	test_mmio_x86();
+	if (host_intel())
+		test_ept_misconfig();
 #elif defined(__aarch64__)
 	test_mmio_arm64();
 #else
