@@ -37,19 +37,16 @@
 #include <linux/sizes.h>
 #include <linux/string.h>
 
-#include <asm/cpu_entry_area.h>
 #include <asm/cpufeature.h>
-#include <asm/desc.h>
-#include <asm/gsseg.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
-#include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/vmx.h>
 
 #include "kunit/hwverify.h"
 #include "kunit/x86/hwv_x86.h"
+#include "samples/axas_vcpu/x86_vmx_ops.h"
 
 /* SDM Vol. 3C, EPT paging-structure entries */
 #define E_R		BIT_ULL(0)
@@ -78,11 +75,6 @@
 #define Q_FINAL		BIT_ULL(8)	/* the final address, not a guest table */
 #define Q_MASK		(GENMASK_ULL(5, 0) | Q_GLA_VALID | Q_FINAL)
 
-/* IA32_VMX_BASIC (SDM Vol. 3D, A.1) */
-#define BASIC_REVISION	GENMASK_ULL(30, 0)
-#define BASIC_SIZE	GENMASK_ULL(44, 32)
-#define BASIC_TRUE	BIT_ULL(55)
-
 /* Long-mode paging entries of the guest's own tables (SDM Vol. 3A, 4.5) */
 #define G_P		BIT_ULL(0)
 #define G_RW		BIT_ULL(1)
@@ -92,27 +84,17 @@
 #define GPTE_TABLE	(G_P | G_RW | G_A)
 #define GPTE_1G		(G_P | G_RW | G_A | G_D | G_PS)
 
-/* Segment access rights: 64-bit code, data, busy TSS, unusable */
-#define AR_CODE64	0xa09b
-#define AR_DATA		0xc093
-#define AR_TSS_BUSY	0x008b
-#define AR_UNUSABLE	0x10000
-
 /* The guest's code, page tables and a spare page; empty in every scene. */
 #define EPT_CODE_GPA	(3ULL * SZ_1G)
 #define EPT_CODE_PAGES	4
 #define EPT_MAX_COPIES	(2 * AXAS_NPT_MAX_LEVELS)
 
-/* Guest entry points in the code page; RAX is the address, RSP the data. */
-#define G_READ		0x00	/* mov (%rax),%rax; vmcall */
-#define G_WRITE		0x10	/* mov %rsp,(%rax); vmcall */
-#define G_JUMP		0x20	/* jmp *%rax */
-#define G_WINDOW	SZ_1G	/* guest-virtual base of the probe window */
+/* The probe guest's entry points (kunit/x86/hwv_x86.h), VMCALL after each */
 
 static const u8 ept_guest_code[] = {
-	[G_READ] = 0x48, 0x8b, 0x00, 0x0f, 0x01, 0xc1,
-	[G_WRITE] = 0x48, 0x89, 0x20, 0x0f, 0x01, 0xc1,
-	[G_JUMP] = 0xff, 0xe0,
+	[HWV_X86_READ] = 0x48, 0x8b, 0x00, 0x0f, 0x01, 0xc1,
+	[HWV_X86_WRITE] = 0x48, 0x89, 0x20, 0x0f, 0x01, 0xc1,
+	[HWV_X86_JUMP] = 0xff, 0xe0,
 };
 
 static const u8 ept_vmcall[] = { 0x0f, 0x01, 0xc1 };
@@ -133,16 +115,6 @@ struct ept_caps {
 	u64 ept;
 };
 
-/* @want where allowed; false if a bit of @need is not. Low half: must be 1. */
-static bool ept_ctl(u32 msr, u32 want, u32 need, u32 *out)
-{
-	u32 must, may;
-
-	rdmsr(msr, must, may);
-	*out = (want | must) & may;
-	return (*out & need) == need;
-}
-
 /* NULL and @c filled when this CPU can run the probes, else why not. */
 static const char *ept_caps_read(struct ept_caps *c)
 {
@@ -161,21 +133,21 @@ static const char *ept_caps_read(struct ept_caps *c)
 	    !(feat & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX))
 		return "VMX disabled by IA32_FEATURE_CONTROL";
 	rdmsrl(MSR_IA32_VMX_BASIC, basic);
-	if (FIELD_GET(BASIC_SIZE, basic) > PAGE_SIZE)
+	if (FIELD_GET(VMX_BASIC_SIZE, basic) > PAGE_SIZE)
 		return "VMCS larger than a page";
-	if (basic & BASIC_TRUE) {
+	if (basic & VMX_BASIC_TRUE) {
 		pin_msr = MSR_IA32_VMX_TRUE_PINBASED_CTLS;
 		proc_msr = MSR_IA32_VMX_TRUE_PROCBASED_CTLS;
 		exit_msr = MSR_IA32_VMX_TRUE_EXIT_CTLS;
 		entry_msr = MSR_IA32_VMX_TRUE_ENTRY_CTLS;
 	}
-	if (!ept_ctl(pin_msr, 0, 0, &c->pin) ||
-	    !ept_ctl(proc_msr, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
-		     CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, &c->proc) ||
-	    !ept_ctl(MSR_IA32_VMX_PROCBASED_CTLS2, SECONDARY_EXEC_ENABLE_EPT,
-		     SECONDARY_EXEC_ENABLE_EPT, &c->proc2) ||
-	    !ept_ctl(exit_msr, exit, exit, &c->exit) ||
-	    !ept_ctl(entry_msr, entry, entry, &c->entry))
+	if (vmx_ctl(pin_msr, 0, 0, &c->pin) ||
+	    vmx_ctl(proc_msr, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
+		    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, &c->proc) ||
+	    vmx_ctl(MSR_IA32_VMX_PROCBASED_CTLS2, SECONDARY_EXEC_ENABLE_EPT,
+		    SECONDARY_EXEC_ENABLE_EPT, &c->proc2) ||
+	    vmx_ctl(exit_msr, exit, exit, &c->exit) ||
+	    vmx_ctl(entry_msr, entry, entry, &c->entry))
 		return "VMX without EPT, a 64-bit guest or the EFER controls";
 	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, c->ept);
 	if (!(c->ept & VMX_EPT_INVEPT_BIT) ||
@@ -185,7 +157,7 @@ static const char *ept_caps_read(struct ept_caps *c)
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, c->cr4_fixed1);
-	c->revision = FIELD_GET(BASIC_REVISION, basic);
+	c->revision = FIELD_GET(VMX_BASIC_REVISION, basic);
 	return NULL;
 }
 
@@ -246,61 +218,6 @@ static bool ept_check_shape(const struct hwv_table *t, struct hwv_report *rep,
 		 (c.ept & (levels == 4 ? VMX_EPT_PAGE_WALK_4_BIT :
 			   VMX_EPT_PAGE_WALK_5_BIT));
 	return true;
-}
-
-/* ---- VMX instructions; true when the instruction failed (VMfail) ------ */
-
-static __always_inline bool ept_vmxon(u64 pa)
-{
-	bool fail;
-
-	asm volatile("vmxon %[pa]" CC_SET(be)
-		     : CC_OUT(be) (fail) : [pa] "m" (pa) : "memory");
-	return fail;
-}
-
-static __always_inline bool ept_vmclear(u64 pa)
-{
-	bool fail;
-
-	asm volatile("vmclear %[pa]" CC_SET(be)
-		     : CC_OUT(be) (fail) : [pa] "m" (pa) : "memory");
-	return fail;
-}
-
-static __always_inline bool ept_vmptrld(u64 pa)
-{
-	bool fail;
-
-	asm volatile("vmptrld %[pa]" CC_SET(be)
-		     : CC_OUT(be) (fail) : [pa] "m" (pa) : "memory");
-	return fail;
-}
-
-static __always_inline bool ept_vmwrite(unsigned long field, u64 val)
-{
-	bool fail;
-
-	asm volatile("vmwrite %[val], %[field]" CC_SET(be)
-		     : CC_OUT(be) (fail) : [val] "rm" (val), [field] "r" (field));
-	return fail;
-}
-
-static __always_inline u64 ept_vmread(unsigned long field)
-{
-	u64 val;
-
-	asm volatile("vmread %[field], %[val]"
-		     : [val] "=r" (val) : [field] "r" (field) : "cc");
-	return val;
-}
-
-static __always_inline void ept_invept(u64 type, u64 eptp)
-{
-	struct { u64 eptp, zero; } desc = { eptp, 0 };
-
-	asm volatile("invept %[desc], %[type]"
-		     : : [desc] "m" (desc), [type] "r" (type) : "cc", "memory");
 }
 
 /* ---- one run ----------------------------------------------------------- */
@@ -412,17 +329,6 @@ static void ept_build_guest(struct ept_run *run)
 	run->gpdpt[0] = ALIGN_DOWN(EPT_CODE_GPA, SZ_1G) | GPTE_1G;
 }
 
-static bool ept_write_seg(unsigned long sel_field, u16 sel, u32 limit, u32 ar)
-{
-	/* the fields of one segment are spaced by 2 in each group */
-	unsigned long i = (sel_field - GUEST_ES_SELECTOR) / 2;
-
-	return ept_vmwrite(sel_field, sel) |
-	       ept_vmwrite(GUEST_ES_LIMIT + 2 * i, limit) |
-	       ept_vmwrite(GUEST_ES_AR_BYTES + 2 * i, ar) |
-	       ept_vmwrite(GUEST_ES_BASE + 2 * i, 0);
-}
-
 /* Controls and a 64-bit guest at CPL 0; every exception exits. */
 static bool ept_write_guest(const struct ept_run *run)
 {
@@ -432,85 +338,23 @@ static bool ept_write_guest(const struct ept_run *run)
 	u64 cr4 = X86_CR4_PAE;
 	bool fail = false;
 
-	fail |= ept_vmwrite(PIN_BASED_VM_EXEC_CONTROL, c->pin);
-	fail |= ept_vmwrite(CPU_BASED_VM_EXEC_CONTROL, c->proc);
-	fail |= ept_vmwrite(SECONDARY_VM_EXEC_CONTROL, c->proc2);
-	fail |= ept_vmwrite(VM_EXIT_CONTROLS, c->exit);
-	fail |= ept_vmwrite(VM_ENTRY_CONTROLS, c->entry);
-	fail |= ept_vmwrite(EXCEPTION_BITMAP, ~0U);
-	fail |= ept_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
-	fail |= ept_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
-	fail |= ept_vmwrite(CR3_TARGET_COUNT, 0);
-	fail |= ept_vmwrite(VM_EXIT_MSR_STORE_COUNT, 0);
-	fail |= ept_vmwrite(VM_EXIT_MSR_LOAD_COUNT, 0);
-	fail |= ept_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, 0);
-	fail |= ept_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
-	fail |= ept_vmwrite(CR0_GUEST_HOST_MASK, 0);
-	fail |= ept_vmwrite(CR4_GUEST_HOST_MASK, 0);
-	fail |= ept_vmwrite(EPT_POINTER, run->eptp);
-	fail |= ept_vmwrite(VMCS_LINK_POINTER, ~0ULL);
+	fail |= vmx_write(PIN_BASED_VM_EXEC_CONTROL, c->pin);
+	fail |= vmx_write(CPU_BASED_VM_EXEC_CONTROL, c->proc);
+	fail |= vmx_write(SECONDARY_VM_EXEC_CONTROL, c->proc2);
+	fail |= vmx_write(VM_EXIT_CONTROLS, c->exit);
+	fail |= vmx_write(VM_ENTRY_CONTROLS, c->entry);
+	fail |= vmx_write_plain_state();
+	fail |= vmx_write(CR0_GUEST_HOST_MASK, 0);
+	fail |= vmx_write(CR4_GUEST_HOST_MASK, 0);
+	fail |= vmx_write(EPT_POINTER, run->eptp);
 
-	fail |= ept_vmwrite(GUEST_CR0, (cr0 | c->cr0_fixed0) & c->cr0_fixed1);
-	fail |= ept_vmwrite(GUEST_CR4, (cr4 | c->cr4_fixed0) & c->cr4_fixed1);
-	fail |= ept_vmwrite(CR0_READ_SHADOW, cr0);
-	fail |= ept_vmwrite(CR4_READ_SHADOW, cr4);
-	fail |= ept_vmwrite(GUEST_CR3, EPT_CODE_GPA + SZ_4K);
-	fail |= ept_vmwrite(GUEST_IA32_EFER,
-			    EFER_SCE | EFER_LME | EFER_LMA | EFER_NX);
-	fail |= ept_vmwrite(GUEST_DR7, 0x400);
-	fail |= ept_vmwrite(GUEST_IA32_DEBUGCTL, 0);
-	fail |= ept_vmwrite(GUEST_SYSENTER_CS, 0);
-	fail |= ept_vmwrite(GUEST_SYSENTER_ESP, 0);
-	fail |= ept_vmwrite(GUEST_SYSENTER_EIP, 0);
-	fail |= ept_vmwrite(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
-	fail |= ept_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
-	fail |= ept_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	fail |= ept_write_seg(GUEST_CS_SELECTOR, 0x08, 0xffffffff, AR_CODE64);
-	fail |= ept_write_seg(GUEST_DS_SELECTOR, 0x10, 0xffffffff, AR_DATA);
-	fail |= ept_write_seg(GUEST_ES_SELECTOR, 0x10, 0xffffffff, AR_DATA);
-	fail |= ept_write_seg(GUEST_SS_SELECTOR, 0x10, 0xffffffff, AR_DATA);
-	fail |= ept_write_seg(GUEST_FS_SELECTOR, 0x10, 0xffffffff, AR_DATA);
-	fail |= ept_write_seg(GUEST_GS_SELECTOR, 0x10, 0xffffffff, AR_DATA);
-	fail |= ept_write_seg(GUEST_TR_SELECTOR, 0x18, 0x67, AR_TSS_BUSY);
-	fail |= ept_write_seg(GUEST_LDTR_SELECTOR, 0, 0, AR_UNUSABLE);
-	fail |= ept_vmwrite(GUEST_GDTR_BASE, 0) | ept_vmwrite(GUEST_GDTR_LIMIT, 0xffff);
-	fail |= ept_vmwrite(GUEST_IDTR_BASE, 0) | ept_vmwrite(GUEST_IDTR_LIMIT, 0xffff);
-	return fail;
-}
-
-/* This CPU's kernel state that a VM exit restores (RSP and RIP: the run). */
-static bool ept_write_host(void)
-{
-	struct desc_ptr gdt, idt;
-	bool fail = false;
-	u64 v;
-
-	native_store_gdt(&gdt);
-	store_idt(&idt);
-	fail |= ept_vmwrite(HOST_CR0, read_cr0());
-	fail |= ept_vmwrite(HOST_CR3, __read_cr3());
-	fail |= ept_vmwrite(HOST_CR4, __read_cr4());
-	fail |= ept_vmwrite(HOST_CS_SELECTOR, __KERNEL_CS);
-	fail |= ept_vmwrite(HOST_SS_SELECTOR, __KERNEL_DS);
-	fail |= ept_vmwrite(HOST_DS_SELECTOR, 0) | ept_vmwrite(HOST_ES_SELECTOR, 0) |
-		ept_vmwrite(HOST_FS_SELECTOR, 0) | ept_vmwrite(HOST_GS_SELECTOR, 0);
-	fail |= ept_vmwrite(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
-	rdmsrl(MSR_FS_BASE, v);
-	fail |= ept_vmwrite(HOST_FS_BASE, v);
-	rdmsrl(MSR_GS_BASE, v);
-	fail |= ept_vmwrite(HOST_GS_BASE, v);
-	fail |= ept_vmwrite(HOST_TR_BASE, (unsigned long)
-			    &get_cpu_entry_area(smp_processor_id())->tss.x86_tss);
-	fail |= ept_vmwrite(HOST_GDTR_BASE, gdt.address);
-	fail |= ept_vmwrite(HOST_IDTR_BASE, idt.address);
-	rdmsrl(MSR_IA32_SYSENTER_CS, v);
-	fail |= ept_vmwrite(HOST_IA32_SYSENTER_CS, v);
-	rdmsrl(MSR_IA32_SYSENTER_ESP, v);
-	fail |= ept_vmwrite(HOST_IA32_SYSENTER_ESP, v);
-	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
-	fail |= ept_vmwrite(HOST_IA32_SYSENTER_EIP, v);
-	rdmsrl(MSR_EFER, v);
-	fail |= ept_vmwrite(HOST_IA32_EFER, v);
+	fail |= vmx_write(GUEST_CR0, (cr0 | c->cr0_fixed0) & c->cr0_fixed1);
+	fail |= vmx_write(GUEST_CR4, (cr4 | c->cr4_fixed0) & c->cr4_fixed1);
+	fail |= vmx_write(CR0_READ_SHADOW, cr0);
+	fail |= vmx_write(CR4_READ_SHADOW, cr4);
+	fail |= vmx_write(GUEST_CR3, EPT_CODE_GPA + SZ_4K);
+	fail |= vmx_write(GUEST_IA32_EFER, EFER_SCE | EFER_LME | EFER_LMA | EFER_NX);
+	fail |= vmx_write_flat_segs(true);
 	return fail;
 }
 
@@ -524,30 +368,21 @@ static bool ept_write_host(void)
 static bool ept_guest_run(struct ept_run *run, unsigned int entry, u64 rax,
 			  u64 rsp)
 {
-	u16 ds, es, fs, gs;
-	struct desc_ptr gdt, idt;
-	u64 fs_base, kgs_base;
+	struct vmx_host_segs host;
 	bool fail;
 
-	fail = ept_vmwrite(GUEST_RIP, (EPT_CODE_GPA & (SZ_1G - 1)) + entry) |
-	       ept_vmwrite(GUEST_RSP, rsp) |
-	       ept_vmwrite(GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	fail = vmx_write(GUEST_RIP, (EPT_CODE_GPA & (SZ_1G - 1)) + entry) |
+	       vmx_write(GUEST_RSP, rsp) |
+	       vmx_write(GUEST_RFLAGS, X86_EFLAGS_FIXED);
 	if (fail)
 		return false;
 	/* a new guest mapping or table entry every run */
 	if (run->caps.ept & VMX_EPT_EXTENT_CONTEXT_BIT)
-		ept_invept(VMX_EPT_EXTENT_CONTEXT, run->eptp);
+		vmx_invept(VMX_EPT_EXTENT_CONTEXT, run->eptp);
 	else
-		ept_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+		vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
 
-	savesegment(ds, ds);
-	savesegment(es, es);
-	savesegment(fs, fs);
-	savesegment(gs, gs);
-	rdmsrl(MSR_FS_BASE, fs_base);
-	rdmsrl(MSR_KERNEL_GS_BASE, kgs_base);
-	native_store_gdt(&gdt);
-	store_idt(&idt);
+	vmx_host_save(&host);
 
 	asm volatile("vmwrite %%rsp, %[hrsp]\n\t"
 		     "lea 1f(%%rip), %%rdx\n\t"
@@ -564,26 +399,13 @@ static bool ept_guest_run(struct ept_run *run, unsigned int entry, u64 rax,
 		       [launched] "r" ((unsigned long)run->launched)
 		     : "memory", "cc", "rdx");
 
-	/* the exit left 0xffff as the table limits and 0x67 as the TSS's */
-	native_load_gdt(&gdt);
-	load_idt(&idt);
-	invalidate_tss_limit();
-	loadsegment(ds, ds);
-	loadsegment(es, es);
-	if (fs) {
-		loadsegment(fs, fs);
-		wrmsrl(MSR_FS_BASE, fs_base);
-	}
-	if (gs) {
-		load_gs_index(gs);
-		wrmsrl(MSR_KERNEL_GS_BASE, kgs_base);
-	}
+	vmx_host_restore(&host);
 	if (fail)
 		return false;
-	run->exit.reason = ept_vmread(VM_EXIT_REASON);
-	run->exit.qual = ept_vmread(EXIT_QUALIFICATION);
-	run->exit.gpa = ept_vmread(GUEST_PHYSICAL_ADDRESS);
-	run->exit.rip = ept_vmread(GUEST_RIP);
+	run->exit.reason = vmx_read(VM_EXIT_REASON);
+	run->exit.qual = vmx_read(EXIT_QUALIFICATION);
+	run->exit.gpa = vmx_read(GUEST_PHYSICAL_ADDRESS);
+	run->exit.rip = vmx_read(GUEST_RIP);
 	run->exit.rax = rax;
 	if (!(run->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 		run->launched = true;
@@ -596,7 +418,7 @@ static bool ept_guest_run(struct ept_run *run, unsigned int entry, u64 rax,
 static u64 ept_window(struct ept_run *run, u64 gpa)
 {
 	run->gpdpt[1] = ALIGN_DOWN(gpa, SZ_1G) | GPTE_1G;
-	return G_WINDOW + (gpa & (SZ_1G - 1));
+	return HWV_X86_WINDOW + (gpa & (SZ_1G - 1));
 }
 
 static bool ept_in_code(u64 gpa)
@@ -621,16 +443,25 @@ static void ept_fail_exit(struct hwv_hw *hw, u64 gpa, const char *what,
 		    " (EPT misconfiguration)" : "", e->qual, e->gpa, want);
 }
 
+/* What the region's permissions let through, as the qualification says it. */
+static u64 ept_allowed(u32 prot)
+{
+	return (prot & AXAS_MAP_READ ? Q_R : 0) |
+	       (prot & AXAS_MAP_WRITE ? Q_W : 0) |
+	       (prot & AXAS_MAP_EXEC ? Q_X : 0);
+}
+
 /*
- * An EPT violation at @gpa for @access, the entries allowing @allowed
- * (Q_R/Q_W/Q_X: what the region's permissions say), on the final address
- * of a guest-linear access.
+ * An EPT violation at @gpa for @access, the entries allowing what @prot
+ * grants (bits 5:3), on the final address of a guest-linear access.
  */
-static void ept_expect_violation(struct hwv_hw *hw, u64 gpa, const char *what,
-				 u64 access, u64 allowed)
+static void ept_expect_fault(struct hwv_hw *hw, u64 gpa, const char *what,
+			     u32 access, u32 prot)
 {
 	const struct ept_exit *e = &((struct ept_run *)hw->priv)->exit;
-	u64 want = access | allowed | Q_GLA_VALID | Q_FINAL;
+	u64 want = (access == AXAS_MAP_WRITE ? Q_WRITE :
+		    access == AXAS_MAP_EXEC ? Q_FETCH : Q_READ) |
+		   ept_allowed(prot) | Q_GLA_VALID | Q_FINAL;
 
 	if (e->reason == EXIT_REASON_EPT_VIOLATION && e->gpa == gpa &&
 	    (e->qual & Q_MASK) == want) {
@@ -644,7 +475,7 @@ static void ept_expect_violation(struct hwv_hw *hw, u64 gpa, const char *what,
 }
 
 /* The access went through: the guest reached its VMCALL. */
-static bool ept_expect_pass(struct hwv_hw *hw, u64 gpa, const char *what)
+static bool ept_passed(struct hwv_hw *hw, u64 gpa, const char *what)
 {
 	const struct ept_exit *e = &((struct ept_run *)hw->priv)->exit;
 
@@ -654,153 +485,46 @@ static bool ept_expect_pass(struct hwv_hw *hw, u64 gpa, const char *what)
 	return false;
 }
 
-/* What the region's permissions let through, as the qualification says it. */
-static u64 ept_allowed(u32 prot)
+static bool ept_run_hw(struct hwv_hw *hw, unsigned int entry, u64 rax, u64 rsp)
 {
-	return (prot & AXAS_MAP_READ ? Q_R : 0) |
-	       (prot & AXAS_MAP_WRITE ? Q_W : 0) |
-	       (prot & AXAS_MAP_EXEC ? Q_X : 0);
+	if (ept_guest_run(hw->priv, entry, rax, rsp))
+		return true;
+	hwv_hw_fail(hw->rep, "VMRESUME failed, VM-instruction error %llu",
+		    vmx_read(VM_INSTRUCTION_ERROR));
+	return false;
 }
 
-/*
- * Fetch: on an executable page a VMCALL is planted at the probe (and taken
- * out again), so that the guest returns at once.
- */
-static void ept_hw_fetch(struct hwv_hw *hw, u64 gpa, u64 gva, u8 *host,
-			 const struct hwv_region *r)
+static u64 ept_rax(struct hwv_hw *hw)
 {
-	struct ept_run *run = hw->priv;
-	u8 saved[sizeof(ept_vmcall)];
-	bool ok;
-
-	hw->rep->hw_probes++;
-	if (!(r->prot & AXAS_MAP_EXEC)) {
-		if (ept_guest_run(run, G_JUMP, gva, 0))
-			ept_expect_violation(hw, gpa, "fetch from non-executable",
-					     Q_FETCH, ept_allowed(r->prot));
-		return;
-	}
-	memcpy(saved, host, sizeof(saved));
-	memcpy(host, ept_vmcall, sizeof(ept_vmcall));
-	ok = ept_guest_run(run, G_JUMP, gva, 0);
-	memcpy(host, saved, sizeof(saved));
-	if (ok && ept_expect_pass(hw, gpa, "fetch") && run->exit.rip != gva)
-		hwv_hw_fail(hw->rep, "fetch gpa %#llx: VMCALL at rip %#llx, planted at %#llx",
-			    gpa, run->exit.rip, gva);
+	return ((struct ept_run *)hw->priv)->exit.rax;
 }
 
-static void ept_vmfail(struct hwv_hw *hw, u64 gpa)
+static u64 ept_rip(struct hwv_hw *hw)
 {
-	hwv_hw_fail(hw->rep, "gpa %#llx: VMRESUME failed, VM-instruction error %llu",
-		    gpa, ept_vmread(VM_INSTRUCTION_ERROR));
+	return ((struct ept_run *)hw->priv)->exit.rip;
 }
 
-/*
- * An execute-only page (EPT can, where IA32_VMX_EPT_VPID_CAP bit 0 says so;
- * the engine maps AXAS_MAP_EXEC alone only then): a read and a write
- * violate, a fetch reaches the VMCALL planted in this very page.
- */
-static void ept_hw_exec_only(struct hwv_hw *hw, u64 gpa, u64 gva, u64 *host,
-			     const struct hwv_region *r)
+static u64 ept_window_hw(struct hwv_hw *hw, u64 gpa)
 {
-	struct ept_run *run = hw->priv;
-
-	hw->rep->hw_probes++;
-	if (!ept_guest_run(run, G_READ, gva, 0)) {
-		ept_vmfail(hw, gpa);
-		return;
-	}
-	ept_expect_violation(hw, gpa, "read of execute-only", Q_READ,
-			     ept_allowed(r->prot));
-	ept_hw_fetch(hw, gpa, gva, (u8 *)host, r);
-	hw->rep->hw_probes++;
-	if (ept_guest_run(run, G_WRITE, gva, READ_ONCE(*host)))
-		ept_expect_violation(hw, gpa, "write to execute-only", Q_WRITE,
-				     ept_allowed(r->prot));
+	return ept_window(hw->priv, gpa);
 }
 
-/* One mapped page: read; then, once the read proved where it lands, fetch and write. */
-static void ept_hw_page(struct hwv_hw *hw, u64 gpa, const struct hwv_region *r)
+static bool ept_probe_ok_hw(struct hwv_hw *hw, u64 gpa)
 {
-	unsigned int off = hwv_probe_offset(gpa, hw->n++);
-	u64 hpa = r->hpa + (gpa - r->gpa) + off;
-	struct ept_run *run = hw->priv;
-	struct hwv_report *rep = hw->rep;
-	u64 *host, host_val, val, gva;
-
-	if (!ept_probe_ok(run, gpa) || !hwv_arch_pa_is_ram(hpa)) {
-		rep->hw_skipped++;
-		return;
-	}
-	host = phys_to_virt(hpa);
-	gpa += off;
-	gva = ept_window(run, gpa);
-
-	if (!(r->prot & AXAS_MAP_READ)) {
-		ept_hw_exec_only(hw, gpa, gva, host, r);
-		return;
-	}
-
-	rep->hw_probes++;
-	host_val = READ_ONCE(*host);
-	if (!ept_guest_run(run, G_READ, gva, 0)) {
-		ept_vmfail(hw, gpa);
-		return;
-	}
-	if (!ept_expect_pass(hw, gpa, "read"))
-		return;
-	val = run->exit.rax;
-	if (val != host_val && val != READ_ONCE(*host)) {
-		hwv_hw_fail(rep, "read gpa %#llx: %#llx, host pa %#llx holds %#llx",
-			    gpa, val, hpa, host_val);
-		return;
-	}
-
-	/* the read proved that @gpa reaches this very page */
-	ept_hw_fetch(hw, gpa, gva, (u8 *)host, r);
-
-	rep->hw_probes++;
-	host_val = READ_ONCE(*host);
-	if (!(r->prot & AXAS_MAP_WRITE)) {
-		/* the value already there: harmless should the store land */
-		if (ept_guest_run(run, G_WRITE, gva, host_val))
-			ept_expect_violation(hw, gpa, "write to read-only",
-					     Q_WRITE, ept_allowed(r->prot));
-		return;
-	}
-	val = ~host_val ^ gpa;
-	if (!ept_guest_run(run, G_WRITE, gva, val)) {
-		ept_vmfail(hw, gpa);
-		return;
-	}
-	if (!ept_expect_pass(hw, gpa, "write"))
-		return;
-	if (READ_ONCE(*host) != val)
-		hwv_hw_fail(rep, "write gpa %#llx: host pa %#llx holds %#llx, want %#llx",
-			    gpa, hpa, READ_ONCE(*host), val);
-	if (!ept_guest_run(run, G_WRITE, gva, host_val) ||
-	    run->exit.reason != EXIT_REASON_VMCALL || READ_ONCE(*host) != host_val)
-		hwv_hw_fail(rep, "write gpa %#llx: restoring failed", gpa);
+	return ept_probe_ok(hw->priv, gpa);
 }
 
-static void ept_hw_hole(struct hwv_hw *hw, u64 gpa)
-{
-	struct ept_run *run = hw->priv;
-	u64 gva;
-
-	if (!ept_probe_ok(run, gpa)) {
-		hw->rep->hw_skipped++;
-		return;
-	}
-	gpa += hwv_probe_offset(gpa, hw->n++);
-	gva = ept_window(run, gpa);
-	hw->rep->hw_probes++;
-	if (!ept_guest_run(run, G_READ, gva, 0)) {
-		ept_vmfail(hw, gpa);
-		return;
-	}
-	ept_expect_violation(hw, gpa, "read of unmapped", Q_READ, 0);
-}
+static const struct hwv_x86_guest ept_guest = {
+	.run = ept_run_hw,
+	.passed = ept_passed,
+	.expect_fault = ept_expect_fault,
+	.rax = ept_rax,
+	.rip = ept_rip,
+	.window = ept_window_hw,
+	.probe_ok = ept_probe_ok_hw,
+	.call = ept_vmcall,
+	.call_len = sizeof(ept_vmcall),
+};
 
 /* VMX operation around the probes; false (and a failure) if it could not start. */
 static bool ept_vmx_on(struct ept_run *run, struct hwv_report *rep)
@@ -812,17 +536,17 @@ static bool ept_vmx_on(struct ept_run *run, struct hwv_report *rep)
 		return false;
 	}
 	cr4_set_bits_irqsoff(X86_CR4_VMXE);
-	if (ept_vmxon(page_to_phys(run->vmxon))) {
+	if (vmx_on(page_to_phys(run->vmxon))) {
 		cr4_clear_bits_irqsoff(X86_CR4_VMXE);
 		hwv_hw_fail(rep, "VMXON failed");
 		return false;
 	}
-	if (ept_vmclear(vmcs) || ept_vmptrld(vmcs) || ept_write_guest(run) ||
-	    ept_write_host()) {
+	if (vmx_clear(vmcs) || vmx_ptrld(vmcs) || ept_write_guest(run) ||
+	    vmx_write_host(smp_processor_id())) {
 		hwv_hw_fail(rep, "VMCS set-up failed, VM-instruction error %llu",
-			    ept_vmread(VM_INSTRUCTION_ERROR));
-		ept_vmclear(vmcs);
-		asm volatile("vmxoff" : : : "cc", "memory");
+			    vmx_read(VM_INSTRUCTION_ERROR));
+		vmx_clear(vmcs);
+		vmx_off();
 		cr4_clear_bits_irqsoff(X86_CR4_VMXE);
 		return false;
 	}
@@ -831,8 +555,8 @@ static bool ept_vmx_on(struct ept_run *run, struct hwv_report *rep)
 
 static void ept_vmx_off(struct ept_run *run)
 {
-	ept_vmclear(page_to_phys(run->vmcs));
-	asm volatile("vmxoff" : : : "cc", "memory");
+	vmx_clear(page_to_phys(run->vmcs));
+	vmx_off();
 	cr4_clear_bits_irqsoff(X86_CR4_VMXE);
 }
 
@@ -842,9 +566,9 @@ static bool ept_guest_runs(struct hwv_hw *hw)
 	struct ept_run *run = hw->priv;
 	const struct ept_exit *e = &run->exit;
 
-	if (!ept_guest_run(run, G_READ, ept_window(run, EPT_CODE_GPA), 0)) {
+	if (!ept_guest_run(run, HWV_X86_READ, ept_window(run, EPT_CODE_GPA), 0)) {
 		hwv_hw_fail(hw->rep, "VMLAUNCH failed, VM-instruction error %llu",
-			    ept_vmread(VM_INSTRUCTION_ERROR));
+			    vmx_read(VM_INSTRUCTION_ERROR));
 		return false;
 	}
 	if (e->reason == EXIT_REASON_VMCALL &&
@@ -903,7 +627,6 @@ const struct hwv_x86_walker hwv_ept_walker = {
 	.root = ept_root,
 	.check_shape = ept_check_shape,
 	.hw_run = ept_hw_run,
-	.hw_page = ept_hw_page,
-	.hw_hole = ept_hw_hole,
+	.guest = &ept_guest,
 	.tests = &hwv_ept_test_arch,
 };

@@ -9,9 +9,53 @@
 #ifndef _AXAS_KUNIT_HWV_X86_H
 #define _AXAS_KUNIT_HWV_X86_H
 
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 #include "kunit/hwverify.h"
+
+/*
+ * Both walkers run the same probe guest, 64-bit at CPL 0 with its own
+ * page tables: entry points in its code page (RAX is the address, RSP the
+ * data), each ending in the vendor's hypercall; a 1 GiB window of its
+ * page tables at HWV_X86_WINDOW maps the block of the address under test.
+ */
+#define HWV_X86_READ	0x00	/* mov (%rax),%rax; hypercall */
+#define HWV_X86_WRITE	0x10	/* mov %rsp,(%rax); hypercall */
+#define HWV_X86_JUMP	0x20	/* jmp *%rax */
+#define HWV_X86_WINDOW	SZ_1G	/* guest-virtual base of the probe window */
+
+/**
+ * struct hwv_x86_guest - how a walker runs the probe guest (hw->priv is
+ * the walker's run)
+ * @run: one entry at @entry with RAX = @rax, RSP = @rsp, to its exit;
+ *	false when the CPU refused the entry (a failure is recorded)
+ * @passed: the guest reached its hypercall; else a failure naming @what
+ *	is recorded
+ * @expect_fault: the exit must be the walker's nested fault at @gpa for
+ *	@access (AXAS_MAP_READ, _WRITE or _EXEC) on a page whose leaf grants
+ *	@prot (0: unmapped); counted in hw_faults, else a failure
+ * @rax: RAX at the last exit
+ * @rip: RIP of the last exit's hypercall (or just past it)
+ * @window: points the window at @gpa's 1 GiB block; the guest-virtual
+ *	address of @gpa
+ * @probe_ok: a guest can form @gpa (below MAXPHYADDR) and it is not one
+ *	of the guest's own pages
+ * @call: the hypercall's bytes, planted at a fetch probe
+ * @call_len: their number
+ */
+struct hwv_x86_guest {
+	bool (*run)(struct hwv_hw *hw, unsigned int entry, u64 rax, u64 rsp);
+	bool (*passed)(struct hwv_hw *hw, u64 gpa, const char *what);
+	void (*expect_fault)(struct hwv_hw *hw, u64 gpa, const char *what,
+			     u32 access, u32 prot);
+	u64 (*rax)(struct hwv_hw *hw);
+	u64 (*rip)(struct hwv_hw *hw);
+	u64 (*window)(struct hwv_hw *hw, u64 gpa);
+	bool (*probe_ok)(struct hwv_hw *hw, u64 gpa);
+	const u8 *call;
+	unsigned int call_len;
+};
 
 /**
  * struct hwv_x86_walker - one x86 hardware walker: the hwv_arch_*() hooks
@@ -21,8 +65,7 @@
  * @root: hwv_arch_root()
  * @check_shape: hwv_arch_check_shape()
  * @hw_run: hwv_arch_hw_run()
- * @hw_page: hwv_arch_hw_page()
- * @hw_hole: hwv_arch_hw_hole()
+ * @guest: its probe guest, for hwv_arch_hw_page() and hwv_arch_hw_hole()
  * @tests: hwv_arch_tests()
  */
 struct hwv_x86_walker {
@@ -32,8 +75,7 @@ struct hwv_x86_walker {
 	bool (*check_shape)(const struct hwv_table *t, struct hwv_report *rep,
 			    bool *hw_ok);
 	int (*hw_run)(struct hwv_hw *hw);
-	void (*hw_page)(struct hwv_hw *hw, u64 gpa, const struct hwv_region *r);
-	void (*hw_hole)(struct hwv_hw *hw, u64 gpa);
+	const struct hwv_x86_guest *guest;
 	const struct hwv_test_arch *tests;
 };
 

@@ -60,16 +60,12 @@
 #define NPT_CODE_PAGES	4	/* code, guest PML4, guest PDPT, spare */
 #define NPT_ASID	1
 
-/* Guest entry points in the code page; RAX is the address, RSP the data. */
-#define G_READ		0x00	/* mov (%rax),%rax; vmmcall */
-#define G_WRITE		0x10	/* mov %rsp,(%rax); vmmcall */
-#define G_JUMP		0x20	/* jmp *%rax */
-#define G_WINDOW	SZ_1G	/* guest-virtual base of the probe window */
+/* The probe guest's entry points (kunit/x86/hwv_x86.h), VMMCALL after each */
 
 static const u8 npt_guest_code[] = {
-	[G_READ] = 0x48, 0x8b, 0x00, 0x0f, 0x01, 0xd9,
-	[G_WRITE] = 0x48, 0x89, 0x20, 0x0f, 0x01, 0xd9,
-	[G_JUMP] = 0xff, 0xe0,
+	[HWV_X86_READ] = 0x48, 0x8b, 0x00, 0x0f, 0x01, 0xd9,
+	[HWV_X86_WRITE] = 0x48, 0x89, 0x20, 0x0f, 0x01, 0xd9,
+	[HWV_X86_JUMP] = 0xff, 0xe0,
 };
 
 static const u8 npt_vmmcall[] = { 0x0f, 0x01, 0xd9 };
@@ -331,7 +327,7 @@ static void npt_guest_run(struct npt_run *run, unsigned int entry, u64 rax,
 static u64 npt_window(struct npt_run *run, u64 gpa)
 {
 	run->gpdpt[1] = ALIGN_DOWN(gpa, SZ_1G) | GPTE_1G;
-	return G_WINDOW + (gpa & (SZ_1G - 1));
+	return HWV_X86_WINDOW + (gpa & (SZ_1G - 1));
 }
 
 /* A guest can form @gpa (below MAXPHYADDR) and it is not the guest's own. */
@@ -346,9 +342,13 @@ static bool npt_exit_is_npf(const struct npt_exit *e, u64 gpa, u64 err)
 	       (e->info1 & NPF_MASK) == (NPF_GPA | err);
 }
 
-static void npt_expect_npf(struct hwv_hw *hw, u64 gpa, const char *what,
-			   u64 err)
+/* #NPF for @access on a page the leaf grants @prot (0: none): its error code */
+static void npt_expect_fault(struct hwv_hw *hw, u64 gpa, const char *what,
+			     u32 access, u32 prot)
 {
+	u64 err = NPF_U | (prot ? NPF_P : 0) |
+		  (access == AXAS_MAP_WRITE ? NPF_W : 0) |
+		  (access == AXAS_MAP_EXEC ? NPF_ID : 0);
 	struct npt_run *run = hw->priv;
 	const struct npt_exit *e = &run->exit;
 
@@ -361,7 +361,7 @@ static void npt_expect_npf(struct hwv_hw *hw, u64 gpa, const char *what,
 }
 
 /* The access went through: the guest reached its VMMCALL. */
-static bool npt_expect_pass(struct hwv_hw *hw, u64 gpa, const char *what)
+static bool npt_passed(struct hwv_hw *hw, u64 gpa, const char *what)
 {
 	struct npt_run *run = hw->priv;
 	const struct npt_exit *e = &run->exit;
@@ -373,101 +373,43 @@ static bool npt_expect_pass(struct hwv_hw *hw, u64 gpa, const char *what)
 	return false;
 }
 
-/*
- * Fetch: on an executable page a VMMCALL is planted at the probe (and taken
- * out again), so that the guest returns at once.
- */
-static void npt_hw_fetch(struct hwv_hw *hw, u64 gpa, u64 gva, u8 *host,
-			 const struct hwv_region *r)
+static bool npt_run_hw(struct hwv_hw *hw, unsigned int entry, u64 rax, u64 rsp)
 {
-	struct npt_run *run = hw->priv;
-	u8 saved[sizeof(npt_vmmcall)];
-
-	hw->rep->hw_probes++;
-	if (!(r->prot & AXAS_MAP_EXEC)) {
-		npt_guest_run(run, G_JUMP, gva, 0);
-		npt_expect_npf(hw, gpa, "fetch from non-executable",
-			       NPF_P | NPF_U | NPF_ID);
-		return;
-	}
-	memcpy(saved, host, sizeof(saved));
-	memcpy(host, npt_vmmcall, sizeof(npt_vmmcall));
-	npt_guest_run(run, G_JUMP, gva, 0);
-	memcpy(host, saved, sizeof(saved));
-	if (npt_expect_pass(hw, gpa, "fetch") &&
-	    run->exit.rip != gva && run->exit.rip != gva + sizeof(npt_vmmcall))
-		hwv_hw_fail(hw->rep, "fetch gpa %#llx: VMMCALL at rip %#llx, planted at %#llx",
-			    gpa, run->exit.rip, gva);
+	npt_guest_run(hw->priv, entry, rax, rsp);
+	return true;
 }
 
-/* One mapped page: read; then, once the read proved where it lands, fetch and write. */
-static void npt_hw_page(struct hwv_hw *hw, u64 gpa, const struct hwv_region *r)
+static u64 npt_rax(struct hwv_hw *hw)
 {
-	unsigned int off = hwv_probe_offset(gpa, hw->n++);
-	u64 hpa = r->hpa + (gpa - r->gpa) + off;
-	struct npt_run *run = hw->priv;
-	struct hwv_report *rep = hw->rep;
-	u64 *host, host_val, val, gva;
-
-	if (!npt_probe_ok(run, gpa) || !hwv_arch_pa_is_ram(hpa)) {
-		rep->hw_skipped++;
-		return;
-	}
-	host = phys_to_virt(hpa);
-	gpa += off;
-	gva = npt_window(run, gpa);
-
-	rep->hw_probes++;
-	host_val = READ_ONCE(*host);
-	npt_guest_run(run, G_READ, gva, 0);
-	if (!npt_expect_pass(hw, gpa, "read"))
-		return;
-	val = run->exit.rax;
-	if (val != host_val && val != READ_ONCE(*host)) {
-		hwv_hw_fail(rep, "read gpa %#llx: %#llx, host pa %#llx holds %#llx",
-			    gpa, val, hpa, host_val);
-		return;
-	}
-
-	/* the read proved that @gpa reaches this very page */
-	npt_hw_fetch(hw, gpa, gva, (u8 *)host, r);
-
-	rep->hw_probes++;
-	host_val = READ_ONCE(*host);
-	if (!(r->prot & AXAS_MAP_WRITE)) {
-		/* the value already there: harmless should the store land */
-		npt_guest_run(run, G_WRITE, gva, host_val);
-		npt_expect_npf(hw, gpa, "write to read-only",
-			       NPF_P | NPF_U | NPF_W);
-		return;
-	}
-	val = ~host_val ^ gpa;
-	npt_guest_run(run, G_WRITE, gva, val);
-	if (!npt_expect_pass(hw, gpa, "write"))
-		return;
-	if (READ_ONCE(*host) != val)
-		hwv_hw_fail(rep, "write gpa %#llx: host pa %#llx holds %#llx, want %#llx",
-			    gpa, hpa, READ_ONCE(*host), val);
-	npt_guest_run(run, G_WRITE, gva, host_val);
-	if (run->exit.code != SVM_EXIT_VMMCALL || READ_ONCE(*host) != host_val)
-		hwv_hw_fail(rep, "write gpa %#llx: restoring failed", gpa);
+	return ((struct npt_run *)hw->priv)->exit.rax;
 }
 
-static void npt_hw_hole(struct hwv_hw *hw, u64 gpa)
+static u64 npt_rip(struct hwv_hw *hw)
 {
-	struct npt_run *run = hw->priv;
-	u64 gva;
-
-	if (!npt_probe_ok(run, gpa)) {
-		hw->rep->hw_skipped++;
-		return;
-	}
-	gpa += hwv_probe_offset(gpa, hw->n++);
-	gva = npt_window(run, gpa);
-	hw->rep->hw_probes++;
-	npt_guest_run(run, G_READ, gva, 0);
-	npt_expect_npf(hw, gpa, "read of unmapped", NPF_U);
+	return ((struct npt_run *)hw->priv)->exit.rip;
 }
+
+static u64 npt_window_hw(struct hwv_hw *hw, u64 gpa)
+{
+	return npt_window(hw->priv, gpa);
+}
+
+static bool npt_probe_ok_hw(struct hwv_hw *hw, u64 gpa)
+{
+	return npt_probe_ok(hw->priv, gpa);
+}
+
+static const struct hwv_x86_guest npt_guest = {
+	.run = npt_run_hw,
+	.passed = npt_passed,
+	.expect_fault = npt_expect_fault,
+	.rax = npt_rax,
+	.rip = npt_rip,
+	.window = npt_window_hw,
+	.probe_ok = npt_probe_ok_hw,
+	.call = npt_vmmcall,
+	.call_len = sizeof(npt_vmmcall),
+};
 
 /* EFER.SVME and the host save area for the run, interrupts off. */
 static void npt_svm_on(struct npt_run *run)
@@ -514,7 +456,7 @@ static int npt_hw_run(struct hwv_hw *hw)
 	local_irq_save(flags);
 	npt_svm_on(run);
 	/* the guest itself must run: a VMMCALL from its code page */
-	npt_guest_run(run, G_READ, npt_window(run, run->code_gpa), 0);
+	npt_guest_run(run, HWV_X86_READ, npt_window(run, run->code_gpa), 0);
 	if (run->exit.code != SVM_EXIT_VMMCALL ||
 	    run->exit.rax != *(u64 *)page_address(run->code))
 		hwv_hw_fail(hw->rep, "guest did not run: exit %#llx info1 %#llx info2 %#llx",
@@ -535,7 +477,6 @@ const struct hwv_x86_walker hwv_npt_walker = {
 	.root = npt_root,
 	.check_shape = npt_check_shape,
 	.hw_run = npt_hw_run,
-	.hw_page = npt_hw_page,
-	.hw_hole = npt_hw_hole,
+	.guest = &npt_guest,
 	.tests = &hwv_npt_test_arch,
 };

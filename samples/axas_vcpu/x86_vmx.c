@@ -71,6 +71,7 @@
 #include <asm/vmx.h>
 
 #include "x86.h"
+#include "x86_vmx_ops.h"
 
 int axas_vmx_enter(unsigned long *gpr);
 
@@ -86,18 +87,6 @@ int axas_vmx_enter(unsigned long *gpr);
 				 X86_CR0_AM | X86_CR0_PG)
 /* the TPR class that keeps the local timer (0xec) out, not IPIs (0xf?) */
 #define VMX_QUIET_CR8		0xe
-/* segment access rights: type, S, P, L, D/B, G, unusable */
-#define VMX_AR_CODE64		0xa09b
-#define VMX_AR_CODE32		0xc09b
-#define VMX_AR_DATA		0xc093
-#define VMX_AR_TSS_BUSY		0x008b
-#define VMX_AR_UNUSABLE		0x10000
-/* IA32_VMX_BASIC (SDM Vol. 3D, A.1); 6.12's headers renamed theirs */
-#define VMX_BASIC_REVISION	GENMASK_ULL(30, 0)
-#define VMX_BASIC_SIZE		GENMASK_ULL(44, 32)
-#define VMX_BASIC_MEMTYPE	GENMASK_ULL(53, 50)
-#define VMX_BASIC_TRUE		BIT_ULL(55)
-#define VMX_MEMTYPE_WB		6
 /* EPT accessed and dirty flags (SDM 29.3.5): the capability, the EPTP bit */
 #define VMX_CAP_EPT_AD		BIT_ULL(21)
 #define VMX_EPTP_AD		BIT_ULL(6)
@@ -168,66 +157,6 @@ static struct {
 
 static DEFINE_PER_CPU(struct page *, vmx_vmxon_region);
 
-/* ---- VMX instructions; each returns true when it failed (VMfail) */
-
-static __always_inline bool vmx_on(u64 pa)
-{
-	bool fail;
-
-	asm volatile("vmxon %[pa]" CC_SET(na)
-		     : CC_OUT(na) (fail) : [pa] "m" (pa) : "memory");
-	return fail;
-}
-
-static __always_inline void vmx_off(void)
-{
-	asm volatile("vmxoff" : : : "cc", "memory");
-}
-
-static __always_inline bool vmx_clear(u64 pa)
-{
-	bool fail;
-
-	asm volatile("vmclear %[pa]" CC_SET(na)
-		     : CC_OUT(na) (fail) : [pa] "m" (pa) : "memory");
-	return fail;
-}
-
-static __always_inline bool vmx_ptrld(u64 pa)
-{
-	bool fail;
-
-	asm volatile("vmptrld %[pa]" CC_SET(na)
-		     : CC_OUT(na) (fail) : [pa] "m" (pa) : "memory");
-	return fail;
-}
-
-static __always_inline bool vmx_write(unsigned long field, u64 val)
-{
-	bool fail;
-
-	asm volatile("vmwrite %[val], %[field]" CC_SET(na)
-		     : CC_OUT(na) (fail) : [val] "rm" (val), [field] "r" (field));
-	return fail;
-}
-
-static __always_inline u64 vmx_read(unsigned long field)
-{
-	u64 val;
-
-	asm volatile("vmread %[field], %[val]"
-		     : [val] "=r" (val) : [field] "r" (field) : "cc");
-	return val;
-}
-
-static __always_inline void vmx_invept(unsigned long type, u64 eptp)
-{
-	struct { u64 eptp, zero; } desc = { eptp, 0 };
-
-	asm volatile("invept %[desc], %[type]"
-		     : : [desc] "m" (desc), [type] "r" (type) : "cc", "memory");
-}
-
 static inline unsigned long vmx_read_cr8(void)
 {
 	unsigned long v;
@@ -242,23 +171,6 @@ static inline void vmx_write_cr8(unsigned long v)
 }
 
 /* ---- load */
-
-/*
- * The control value with the bits @want set where the CPU allows them;
- * -EIO if one of @need is not allowed. The MSR's low half are the bits
- * that must be 1, its high half the bits that may be 1.
- */
-static int vmx_ctl(u32 msr, u32 want, u32 need, u32 *out)
-{
-	u32 must, may, v;
-
-	rdmsr(msr, must, may);
-	v = (want | must) & may;
-	if ((v & need) != need)
-		return -EIO;
-	*out = v;
-	return 0;
-}
 
 static void vmx_free_cpus(void)
 {
@@ -465,15 +377,6 @@ static int vmx_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *reg
 
 /* ---- the VMCS */
 
-static bool vmx_write_seg(unsigned long sel_field, u16 sel, u32 limit, u32 ar)
-{
-	/* the fields of one segment are spaced by 2 in each group */
-	unsigned long i = (sel_field - GUEST_ES_SELECTOR) / 2;
-
-	return vmx_write(sel_field, sel) | vmx_write(GUEST_ES_LIMIT + 2 * i, limit) |
-	       vmx_write(GUEST_ES_AR_BYTES + 2 * i, ar) | vmx_write(GUEST_ES_BASE + 2 * i, 0);
-}
-
 /* the guest's registers and flat segments for its mode */
 static bool vmx_write_guest(struct axas_vcpu_arch *a)
 {
@@ -502,18 +405,7 @@ static bool vmx_write_guest(struct axas_vcpu_arch *a)
 	fail |= vmx_write(GUEST_RSP, g->rsp) | vmx_write(GUEST_RIP, g->rip) |
 		vmx_write(GUEST_RFLAGS, g->rflags | X86_EFLAGS_IF);
 
-	fail |= vmx_write_seg(GUEST_CS_SELECTOR, 0x08, 0xffffffff,
-			      lm ? VMX_AR_CODE64 : VMX_AR_CODE32);
-	fail |= vmx_write_seg(GUEST_ES_SELECTOR, 0x10, 0xffffffff, VMX_AR_DATA);
-	fail |= vmx_write_seg(GUEST_SS_SELECTOR, 0x10, 0xffffffff, VMX_AR_DATA);
-	fail |= vmx_write_seg(GUEST_DS_SELECTOR, 0x10, 0xffffffff, VMX_AR_DATA);
-	fail |= vmx_write_seg(GUEST_FS_SELECTOR, 0x10, 0xffffffff, VMX_AR_DATA);
-	fail |= vmx_write_seg(GUEST_GS_SELECTOR, 0x10, 0xffffffff, VMX_AR_DATA);
-	/* a busy TSS and no LDT; the guest has no descriptor tables */
-	fail |= vmx_write_seg(GUEST_TR_SELECTOR, 0x18, 0x67, VMX_AR_TSS_BUSY);
-	fail |= vmx_write_seg(GUEST_LDTR_SELECTOR, 0, 0, VMX_AR_UNUSABLE);
-	fail |= vmx_write(GUEST_GDTR_BASE, 0) | vmx_write(GUEST_GDTR_LIMIT, 0xffff);
-	fail |= vmx_write(GUEST_IDTR_BASE, 0) | vmx_write(GUEST_IDTR_LIMIT, 0xffff);
+	fail |= vmx_write_flat_segs(lm);
 	return fail;
 }
 
@@ -526,64 +418,12 @@ static bool vmx_write_controls(struct axas_vcpu_arch *a)
 	fail |= vmx_write(CPU_BASED_VM_EXEC_CONTROL, vmx.proc);
 	fail |= vmx_write(SECONDARY_VM_EXEC_CONTROL, vmx.proc2);
 	fail |= vmx_write(VM_EXIT_CONTROLS, vmx.exit);
-	fail |= vmx_write(EXCEPTION_BITMAP, ~0U);
-	fail |= vmx_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
-	fail |= vmx_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
-	fail |= vmx_write(CR3_TARGET_COUNT, 0);
-	fail |= vmx_write(VM_EXIT_MSR_STORE_COUNT, 0);
-	fail |= vmx_write(VM_EXIT_MSR_LOAD_COUNT, 0);
-	fail |= vmx_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
-	fail |= vmx_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	fail |= vmx_write_plain_state();
 	/* the guest may change every CR0 bit, no CR4 bit but VMXE it cannot see */
 	fail |= vmx_write(CR0_GUEST_HOST_MASK, 0);
 	fail |= vmx_write(CR4_GUEST_HOST_MASK, X86_CR4_VMXE);
 	fail |= vmx_write(EPT_POINTER, a->eptp);
-	fail |= vmx_write(VMCS_LINK_POINTER, ~0ULL);
-	fail |= vmx_write(GUEST_DR7, 0x400);
-	fail |= vmx_write(GUEST_IA32_DEBUGCTL, 0);
 	fail |= vmx_write(GUEST_IA32_PAT, 0x0007040600070406ULL);	/* power-on PAT */
-	fail |= vmx_write(GUEST_SYSENTER_CS, 0) | vmx_write(GUEST_SYSENTER_ESP, 0) |
-		vmx_write(GUEST_SYSENTER_EIP, 0);
-	fail |= vmx_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
-	fail |= vmx_write(GUEST_INTERRUPTIBILITY_INFO, 0);
-	fail |= vmx_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	return fail;
-}
-
-/* this CPU's kernel state that a VM exit restores (RSP and RIP: the switch) */
-static bool vmx_write_host(int cpu)
-{
-	struct desc_ptr gdt, idt;
-	bool fail = false;
-	u64 v;
-
-	native_store_gdt(&gdt);
-	store_idt(&idt);
-	fail |= vmx_write(HOST_CR0, read_cr0());
-	fail |= vmx_write(HOST_CR3, __read_cr3());
-	fail |= vmx_write(HOST_CR4, __read_cr4());
-	fail |= vmx_write(HOST_CS_SELECTOR, __KERNEL_CS);
-	fail |= vmx_write(HOST_SS_SELECTOR, __KERNEL_DS);
-	fail |= vmx_write(HOST_DS_SELECTOR, 0) | vmx_write(HOST_ES_SELECTOR, 0) |
-		vmx_write(HOST_FS_SELECTOR, 0) | vmx_write(HOST_GS_SELECTOR, 0);
-	fail |= vmx_write(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
-	rdmsrl(MSR_FS_BASE, v);
-	fail |= vmx_write(HOST_FS_BASE, v);
-	rdmsrl(MSR_GS_BASE, v);
-	fail |= vmx_write(HOST_GS_BASE, v);
-	fail |= vmx_write(HOST_TR_BASE, (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
-	fail |= vmx_write(HOST_GDTR_BASE, gdt.address);
-	fail |= vmx_write(HOST_IDTR_BASE, idt.address);
-	rdmsrl(MSR_IA32_SYSENTER_CS, v);
-	fail |= vmx_write(HOST_IA32_SYSENTER_CS, v);
-	rdmsrl(MSR_IA32_SYSENTER_ESP, v);
-	fail |= vmx_write(HOST_IA32_SYSENTER_ESP, v);
-	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
-	fail |= vmx_write(HOST_IA32_SYSENTER_EIP, v);
-	rdmsrl(MSR_EFER, v);
-	fail |= vmx_write(HOST_IA32_EFER, v);
-	rdmsrl(MSR_IA32_CR_PAT, v);
-	fail |= vmx_write(HOST_IA32_PAT, v);
 	return fail;
 }
 
@@ -619,10 +459,8 @@ static int vmx_enter(struct axas_vcpu *vcpu)
 	struct axas_vcpu_arch *a = vcpu->arch;
 	bool quiet = READ_ONCE(axas_vcpu_test_quiet), nmi;
 	u64 vmcs_pa = page_to_phys(a->vmcs);
+	struct vmx_host_segs host;
 	unsigned long cr8 = 0;
-	u16 ds, es, fs, gs;
-	struct desc_ptr gdt, idt;
-	u64 fs_base, kgs_base;
 	const char *what;
 	int cpu, ret = 0;
 
@@ -663,14 +501,7 @@ static int vmx_enter(struct axas_vcpu *vcpu)
 			vmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
 	}
 
-	savesegment(ds, ds);
-	savesegment(es, es);
-	savesegment(fs, fs);
-	savesegment(gs, gs);
-	rdmsrl(MSR_FS_BASE, fs_base);
-	rdmsrl(MSR_KERNEL_GS_BASE, kgs_base);
-	native_store_gdt(&gdt);
-	store_idt(&idt);
+	vmx_host_save(&host);
 	/* test only: a TPR that keeps the timer out, IPIs (class 15) in */
 	if (quiet) {
 		cr8 = vmx_read_cr8();
@@ -682,20 +513,7 @@ static int vmx_enter(struct axas_vcpu *vcpu)
 
 	if (quiet)
 		vmx_write_cr8(cr8);
-	/* the exit left 0xffff as the limits and 0x67 as the TSS's */
-	native_load_gdt(&gdt);
-	load_idt(&idt);
-	invalidate_tss_limit();
-	loadsegment(ds, ds);
-	loadsegment(es, es);
-	if (fs) {
-		loadsegment(fs, fs);
-		wrmsrl(MSR_FS_BASE, fs_base);
-	}
-	if (gs) {
-		load_gs_index(gs);
-		wrmsrl(MSR_KERNEL_GS_BASE, kgs_base);
-	}
+	vmx_host_restore(&host);
 	axas_x86_tlb_exit(&a->tlb);
 	if (ret)
 		goto fail;
