@@ -197,6 +197,8 @@ int axas_map_alloc_huge_populated(struct axas_aspace *as,
 
 /* dirty.c */
 bool axas_dirty_tracked(struct axas_aspace *as, u64 gpa);
+bool axas_dirty_leaf_is_clean(struct axas_aspace *as,
+			      const struct axas_npt_leaf *leaf);
 bool axas_dirty_log_fault(struct axas_aspace *as, u64 gpa, u32 access,
 			  u32 *result);
 bool axas_dirty_block_tracked(struct axas_aspace *as, u64 gpa, u64 size);

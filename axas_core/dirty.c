@@ -574,26 +574,50 @@ EXPORT_SYMBOL_GPL(axas_mark_dirty_bitmap);
 /* --- the rest of axas_core ---------------------------------------------- */
 
 /**
+ * axas_dirty_leaf_is_clean() - would a write through @leaf be logged?
+ * @as: the address space
+ * @leaf: the leaf at a tracked address
+ *
+ * Context: any; lockless callers get an answer that held at some instant
+ * (the mode cannot change while the page is tracked).
+ * Return: true if a write fault there is tracking's to log.
+ */
+bool axas_dirty_leaf_is_clean(struct axas_aspace *as,
+			      const struct axas_npt_leaf *leaf)
+{
+	return axas_npt_leaf_is_clean(&as->npt, leaf, axas_dirty_npt_flags(as));
+}
+
+/**
  * axas_dirty_log_fault() - a guest write on a clean tracked page
  * @as: the address space, its lock held for reading
  * @gpa: the faulting address
  * @access: what the guest needed
  * @result: set to %AXAS_FAULT_LOGGED (or %AXAS_FAULT_SPURIOUS after a race)
  *
+ * The lock keeps the chunk, and keeps every writer that could clean,
+ * protect or remove the leaf, out until the page is logged.
+ *
  * Return: true if the fault was tracking's (and @result is set).
  */
 bool axas_dirty_log_fault(struct axas_aspace *as, u64 gpa, u32 access,
 			  u32 *result)
 {
+	struct axas_dirty_chunk *c;
+	unsigned long bit = axas_dirty_bit(gpa);
 	int ret;
 
-	if (!(access & AXAS_MAP_WRITE) || !axas_dirty_tracked(as, gpa))
+	lockdep_assert_held(&as->lock);
+	if (!(access & AXAS_MAP_WRITE) || !READ_ONCE(as->dirty_tracked))
+		return false;
+	c = axas_dirty_chunk(as, gpa);
+	if (!c || !test_bit(bit, c->track))
 		return false;
 	ret = axas_npt_set_dirty(&as->npt, gpa & PAGE_MASK,
 				 axas_dirty_npt_flags(as));
 	if (ret == -ENOENT || ret == -EEXIST)
 		return false;
-	axas_mark_dirty(as, gpa, 1);
+	set_bit(bit, c->dirty);
 	if (ret) {
 		/* The entry changed under us: let the guest try again. */
 		*result = AXAS_FAULT_SPURIOUS;

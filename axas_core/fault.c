@@ -110,23 +110,52 @@ int axas_fault_in_locked(struct axas_aspace *as, const struct axas_region *r,
 	return axas_fault_in(as, r, gpa, result);
 }
 
+/* The part of axas_fault_lockless() that looks at region @r. */
+static bool axas_fault_answer_rcu(struct axas_aspace *as,
+				  const struct axas_region *r, u64 gpa,
+				  u32 access, u32 *result)
+{
+	struct axas_npt_leaf leaf;
+	bool track;
+
+	if (access & ~READ_ONCE(r->prot)) {
+		*result = AXAS_FAULT_PERM;
+		return true;
+	}
+	track = (access & AXAS_MAP_WRITE) && axas_dirty_tracked(as, gpa);
+	if (!track && r->kind != AXAS_REGION_ALLOC) {
+		*result = AXAS_FAULT_NOT_LAZY;
+		return true;
+	}
+	/* Missing (lazy, or a race), or clean and to be logged: locked. */
+	if (axas_npt_query(&as->npt, gpa, &leaf) ||
+	    (track && axas_dirty_leaf_is_clean(as, &leaf)))
+		return false;
+	if (r->kind != AXAS_REGION_ALLOC || (r->flags & AXAS_MAP_POPULATE))
+		*result = AXAS_FAULT_NOT_LAZY;
+	else
+		*result = AXAS_FAULT_SPURIOUS;
+	return true;
+}
+
 /*
  * The answers a fault can have without changing anything, found under RCU
  * with no lock: no region, a forbidden access, memory that is not lazy, a
  * page already there. The region is read under the sequence count, so it
  * is the one a locked lookup would find at some instant between the two
- * counter reads; the leaf is looked up inside that window too. A write in
- * a tracked range goes the locked way (it may have to be logged), and so
- * does a lazy page that is missing. Any answer given here is the one the
- * locked path would have given at that instant; a racing writer can at
- * worst make it a spurious one, which the guest resolves by retrying.
+ * counter reads; the leaf is looked up inside that window too. A write on
+ * a clean tracked page goes the locked way (it has to be logged), and so
+ * does a lazy page that is missing. A write on a tracked page that is dirty
+ * already is answered here as on an untracked one: under the lock it would
+ * not be logged either. Any answer given here is the one the locked path
+ * would have given at that instant; a racing writer can at worst make it a
+ * spurious one, which the guest resolves by retrying.
  *
  * Return: true if @result is set.
  */
 static bool axas_fault_lockless(struct axas_aspace *as, u64 gpa, u32 access,
 				u32 *result)
 {
-	struct axas_npt_leaf leaf;
 	struct axas_region *r;
 	unsigned int seq;
 	bool done;
@@ -134,22 +163,13 @@ static bool axas_fault_lockless(struct axas_aspace *as, u64 gpa, u32 access,
 	rcu_read_lock();
 	do {
 		seq = read_seqcount_begin(&as->seq);
-		done = true;
 		r = axas_region_find_rcu(as, gpa);
-		if (!r)
+		if (r) {
+			done = axas_fault_answer_rcu(as, r, gpa, access, result);
+		} else {
 			*result = AXAS_FAULT_NOT_MAPPED;
-		else if (access & ~READ_ONCE(r->prot))
-			*result = AXAS_FAULT_PERM;
-		else if ((access & AXAS_MAP_WRITE) &&
-			 axas_dirty_tracked(as, gpa))
-			done = false;
-		else if (r->kind != AXAS_REGION_ALLOC)
-			*result = AXAS_FAULT_NOT_LAZY;
-		else if (!axas_npt_query(&as->npt, gpa, &leaf))
-			*result = r->flags & AXAS_MAP_POPULATE ?
-				  AXAS_FAULT_NOT_LAZY : AXAS_FAULT_SPURIOUS;
-		else
-			done = false;
+			done = true;
+		}
 	} while (read_seqcount_retry(&as->seq, seq));
 	rcu_read_unlock();
 	return done;

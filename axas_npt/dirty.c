@@ -347,25 +347,20 @@ void axas_npt_restore(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_restore);
 
-struct axas_npt_set_dirty_args {
-	unsigned int flags;
-};
-
-static int axas_npt_set_dirty_visit(const struct axas_npt_visit_ctx *ctx,
-				    enum axas_npt_visit visit)
+/**
+ * axas_npt_leaf_is_clean() - would a guest write through @leaf be logged?
+ * @npt: the table
+ * @leaf: a leaf axas_npt_query() found
+ * @flags: %AXAS_NPT_DIRTY_HW as the range was cleaned with
+ *
+ * Return: true for a 4 KiB leaf that is clean (huge leaves never are).
+ */
+bool axas_npt_leaf_is_clean(const struct axas_npt *npt,
+			    const struct axas_npt_leaf *leaf, unsigned int flags)
 {
-	const struct axas_npt_set_dirty_args *a = ctx->arg;
-	struct axas_npt *npt = ctx->npt;
-	u64 old = ctx->old;
-
-	if (!npt->fmt->pte_is_present(old))
-		return -ENOENT;
-	if (ctx->level || axas_npt_leaf_is_dirty(npt, old, a->flags))
-		return -EEXIST;
-	if (cmpxchg64(ctx->ptep, old, axas_npt_leaf_dirty(npt, old, a->flags)) != old)
-		return -EAGAIN;
-	return 0;
+	return !leaf->level && !axas_npt_leaf_is_dirty(npt, leaf->pte, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_leaf_is_clean);
 
 /**
  * axas_npt_set_dirty() - make the clean 4 KiB leaf at @gpa dirty (writable)
@@ -375,24 +370,33 @@ static int axas_npt_set_dirty_visit(const struct axas_npt_visit_ctx *ctx,
  *
  * What a write fault on a clean leaf does: the leaf gets back its write
  * permission (or its hardware dirty bit) with a compare-and-exchange;
- * adding a permission needs no invalidation.
+ * adding a permission needs no invalidation. One descent by iteration, as
+ * a lookup: this is the whole of a logged fault's table work.
  *
  * Return: 0; -ENOENT when no leaf maps @gpa; -EEXIST when the leaf is dirty
  * already, read-only or huge; -EAGAIN when the entry changed under the
- * exchange (the caller may retry).
+ * exchange, or a break is in progress (the caller may retry).
  */
 int axas_npt_set_dirty(struct axas_npt *npt, u64 gpa, unsigned int flags)
 {
-	struct axas_npt_set_dirty_args a = { .flags = flags };
-	const struct axas_npt_walker w = {
-		.cb = axas_npt_set_dirty_visit,
-		.arg = &a,
-		.flags = AXAS_NPT_VISIT_LEAF | AXAS_NPT_WALK_SHARED |
-			 AXAS_NPT_WALK_INSTALL,
-	};
+	const unsigned int wflags = AXAS_NPT_WALK_SHARED | AXAS_NPT_WALK_INSTALL;
+	struct axas_npt_iter it;
+	int ret;
 
 	if (!IS_ALIGNED(gpa, SZ_4K) || gpa >= BIT_ULL(npt->gpa_bits))
 		return -EINVAL;
-	return axas_npt_walk(npt, gpa, SZ_4K, &w);
+	axas_npt_walk_begin(npt, wflags);
+	axas_npt_iter_descend(&it, npt, gpa);
+	if (!npt->fmt->pte_is_present(it.pte))
+		ret = -ENOENT;
+	else if (it.level || axas_npt_leaf_is_dirty(npt, it.pte, flags))
+		ret = -EEXIST;
+	else if (cmpxchg64(it.ptep, it.pte,
+			   axas_npt_leaf_dirty(npt, it.pte, flags)) != it.pte)
+		ret = -EAGAIN;	/* a locked entry reads as the old one: fails too */
+	else
+		ret = 0;
+	axas_npt_walk_end(npt, wflags);
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_set_dirty);

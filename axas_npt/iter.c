@@ -216,6 +216,48 @@ bool axas_npt_iter_down(struct axas_npt_iter *it)
 }
 EXPORT_SYMBOL_IF_KUNIT(axas_npt_iter_down);
 
+static __always_inline void axas_npt_descend_fam(struct axas_npt_iter *it,
+						 struct axas_npt *npt, u64 gpa,
+						 enum axas_npt_family fam)
+{
+	axas_npt_iter_start(it, npt, gpa);
+	while (axas_npt_iter_down_fam(it, fam))
+		;
+}
+
+/**
+ * axas_npt_iter_descend() - the last entry on the way to @gpa
+ * @it: the iterator, set up here
+ * @npt: the table (a shared walk, as for axas_npt_iter_start())
+ * @gpa: guest-physical address below 1 << @npt->gpa_bits
+ *
+ * Steps down from the root as far as tables go: @it then holds the leaf
+ * that maps @gpa, or the empty entry where the walk ended (at level 0 or
+ * above it), with the address of the entry for a compare-and-exchange.
+ */
+void axas_npt_iter_descend(struct axas_npt_iter *it, struct axas_npt *npt,
+			   u64 gpa)
+{
+	switch (axas_npt_family(npt->fmt)) {
+	case AXAS_NPT_FAM_EPT:
+		axas_npt_descend_fam(it, npt, gpa, AXAS_NPT_FAM_EPT);
+		break;
+	case AXAS_NPT_FAM_S2:
+		axas_npt_descend_fam(it, npt, gpa, AXAS_NPT_FAM_S2);
+		break;
+	case AXAS_NPT_FAM_RV:
+		axas_npt_descend_fam(it, npt, gpa, AXAS_NPT_FAM_RV);
+		break;
+	case AXAS_NPT_FAM_AMD:
+		axas_npt_descend_fam(it, npt, gpa, AXAS_NPT_FAM_AMD);
+		break;
+	default:
+		axas_npt_descend_fam(it, npt, gpa, AXAS_NPT_FAM_OTHER);
+		break;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(axas_npt_iter_descend);
+
 static __always_inline int axas_npt_lookup_fam(struct axas_npt *npt, u64 gpa,
 					       struct axas_npt_leaf *leaf,
 					       enum axas_npt_family fam)
@@ -223,9 +265,7 @@ static __always_inline int axas_npt_lookup_fam(struct axas_npt *npt, u64 gpa,
 	const struct axas_npt_fmt *fmt = npt->fmt;
 	struct axas_npt_iter it;
 
-	axas_npt_iter_start(&it, npt, gpa);
-	while (axas_npt_iter_down_fam(&it, fam))
-		;
+	axas_npt_descend_fam(&it, npt, gpa, fam);
 	if (!axas_npt_fam_is_present(fmt, fam, it.pte))
 		return -ENOENT;
 	leaf->size = axas_npt_level_size(it.level);

@@ -880,7 +880,7 @@ int axas_npt_map_leaf(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot,
 	struct axas_npt_cache cache = { 0 };
 	struct axas_npt_page_args a = { .cache = &cache, .level = level };
 	u64 size = axas_npt_level_size(level);
-	struct axas_npt_probe probe;
+	struct axas_npt_iter it;
 	const struct axas_npt_walker map_w = {
 		.cb = axas_npt_map_page_visit,
 		.arg = &a,
@@ -897,15 +897,24 @@ int axas_npt_map_leaf(struct axas_npt *npt, u64 gpa, u64 pa, u32 prot,
 	a.leaf = npt->fmt->mk_leaf(pa, prot, level);
 
 	do {
-		ret = axas_npt_probe(npt, gpa, flags, &probe);
-		if (ret)
-			break;
-		if (npt->fmt->pte_is_present(probe.pte) ||
-		    probe.level < level) {
+		/*
+		 * One descent by iteration. Where the path is there already
+		 * (every fault but the first in a table's span) the entry is
+		 * filled at once; else the missing tables are counted from
+		 * the level it stopped at and the walk links them.
+		 */
+		axas_npt_walk_begin(npt, flags);
+		axas_npt_iter_descend(&it, npt, gpa);
+		if (npt->fmt->pte_is_present(it.pte) || it.level < level)
 			ret = -EEXIST;
+		else if (it.level == level)
+			ret = cmpxchg(it.ptep, 0, a.leaf) ? -EEXIST : 0;
+		else
+			ret = -EAGAIN;
+		axas_npt_walk_end(npt, flags);
+		if (ret != -EAGAIN)
 			break;
-		}
-		ret = axas_npt_cache_topup(npt, &cache, probe.level - level);
+		ret = axas_npt_cache_topup(npt, &cache, it.level - level);
 		if (ret)
 			break;
 		ret = axas_npt_walk(npt, gpa, SZ_4K, &map_w);

@@ -374,6 +374,8 @@ int axas_npt_clean(struct axas_npt *npt, u64 gpa, u64 size, unsigned int flags,
 void axas_npt_restore(struct axas_npt *npt, u64 gpa, u64 size, u32 prot,
 		      struct axas_npt_gather *g);
 int axas_npt_set_dirty(struct axas_npt *npt, u64 gpa, unsigned int flags);
+bool axas_npt_leaf_is_clean(const struct axas_npt *npt,
+			    const struct axas_npt_leaf *leaf, unsigned int flags);
 
 /* --- lookups by iteration (iter.c) -------------------------------------- */
 
@@ -399,6 +401,8 @@ struct axas_npt_iter {
 
 void axas_npt_iter_start(struct axas_npt_iter *it, struct axas_npt *npt, u64 gpa);
 bool axas_npt_iter_down(struct axas_npt_iter *it);
+void axas_npt_iter_descend(struct axas_npt_iter *it, struct axas_npt *npt,
+			   u64 gpa);
 int axas_npt_lookup(struct axas_npt *npt, u64 gpa, struct axas_npt_leaf *leaf);
 
 #endif /* _AXAS_NPT_H */

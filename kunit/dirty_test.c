@@ -370,6 +370,58 @@ static void dirty_basic_test(struct kunit *test)
 	dt_expect_bits(test, dt_get(test, as, T, TSZ, 0), T, TSZ, NULL, 0);
 }
 
+/* ---- a write on a tracked page that is dirty already -------------------- */
+
+/*
+ * Only a clean page's write is logged. A write on a page that is dirty
+ * already (logged, or faulted in since tracking started) gets the answer an
+ * untracked page would get, logs nothing and reaches no allocation site:
+ * the page is there, and nothing is allocated to find that out.
+ */
+static void dirty_rewrite_test(struct kunit *test)
+{
+	struct axas_aspace *as = dt_space(test);
+	u64 p3 = A + 3 * SZ_4K, lz = L + 2 * SZ_4K;
+	u64 want[2] = { p3, lz };
+	u64 tracked, logged, logged_before;
+	struct axas_stats before;
+	u32 result = 0;
+
+	if (!IS_ENABLED(CONFIG_FAULT_INJECTION))
+		kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
+	dt_setup(test, as);
+	KUNIT_ASSERT_EQ(test, 0, axas_set_dirty_tracking(as, T, TSZ,
+							 AXAS_DIRTY_ENABLE));
+	KUNIT_EXPECT_EQ(test, dt_fault(test, as, lz, W), AXAS_FAULT_HANDLED);
+	KUNIT_EXPECT_EQ(test, dt_fault(test, as, p3, W), AXAS_FAULT_LOGGED);
+	axas_dirty_stats(as, &tracked, &logged_before);
+	before = dt_stats(as);
+
+	axas_test_fail_nth(as, 1);
+	KUNIT_EXPECT_EQ(test, 0, axas_handle_page_fault(as, p3, W, &result));
+	KUNIT_EXPECT_EQ(test, result, AXAS_FAULT_NOT_LAZY);
+	KUNIT_EXPECT_EQ(test, 0, axas_handle_page_fault(as, p3 + 8, RW, &result));
+	KUNIT_EXPECT_EQ(test, result, AXAS_FAULT_NOT_LAZY);
+	KUNIT_EXPECT_EQ(test, 0, axas_handle_page_fault(as, lz, W, &result));
+	KUNIT_EXPECT_EQ(test, result, AXAS_FAULT_SPURIOUS);
+	KUNIT_EXPECT_EQ(test, axas_test_fail_left(as), 1);
+	axas_test_fail_nth(as, 0);
+
+	axas_dirty_stats(as, &tracked, &logged);
+	KUNIT_EXPECT_EQ(test, logged, logged_before);
+	KUNIT_EXPECT_EQ(test, dt_stats(as).data_pages, before.data_pages);
+	KUNIT_EXPECT_EQ(test, dt_stats(as).tlb_gen, before.tlb_gen);
+	dt_expect_plain(test, as, p3, SZ_4K, RW);
+	dt_expect_plain(test, as, lz, SZ_4K, RW);
+	dt_expect_bits(test, dt_get(test, as, T, TSZ, 0), T, TSZ, want, 2);
+
+	/* Harvested, the page is clean again: its next write is logged. */
+	dt_expect_clean(test, as, p3, RW);
+	KUNIT_EXPECT_EQ(test, dt_fault(test, as, p3, W), AXAS_FAULT_LOGGED);
+	axas_dirty_stats(as, &tracked, &logged);
+	KUNIT_EXPECT_EQ(test, logged, logged_before + 1);
+}
+
 /* ---- only the tracked part of a range is touched ----------------------- */
 
 static void dirty_partial_test(struct kunit *test)
@@ -830,6 +882,7 @@ static void dirty_ept_test(struct kunit *test)
 
 static struct kunit_case dirty_cases[] = {
 	KUNIT_CASE_PARAM(dirty_basic_test, dt_gen_params),
+	KUNIT_CASE_PARAM(dirty_rewrite_test, dt_gen_params),
 	KUNIT_CASE_PARAM(dirty_partial_test, dt_gen_params),
 	KUNIT_CASE_PARAM(dirty_huge_test, dt_gen_params),
 	KUNIT_CASE_PARAM(dirty_unmap_discard_test, dt_gen_params),
