@@ -110,31 +110,22 @@ int axas_fault_in_locked(struct axas_aspace *as, const struct axas_region *r,
 	return axas_fault_in(as, r, gpa, result);
 }
 
-/* The part of axas_fault_lockless() that looks at region @r. */
-static bool axas_fault_answer_rcu(struct axas_aspace *as,
-				  const struct axas_region *r, u64 gpa,
-				  u32 access, u32 *result)
+/*
+ * A write on a tracked page, under RCU: a clean 4 KiB leaf must be logged
+ * (under the lock); any other leaf gets the answer an untracked write
+ * would, since the locked path would not log it either.
+ */
+static bool axas_fault_tracked_rcu(struct axas_aspace *as,
+				   const struct axas_region *r, u64 gpa,
+				   u32 *result)
 {
 	struct axas_npt_leaf leaf;
-	bool track;
 
-	if (access & ~READ_ONCE(r->prot)) {
-		*result = AXAS_FAULT_PERM;
-		return true;
-	}
-	track = (access & AXAS_MAP_WRITE) && axas_dirty_tracked(as, gpa);
-	if (!track && r->kind != AXAS_REGION_ALLOC) {
-		*result = AXAS_FAULT_NOT_LAZY;
-		return true;
-	}
-	/* Missing (lazy, or a race), or clean and to be logged: locked. */
 	if (axas_npt_query(&as->npt, gpa, &leaf) ||
-	    (track && axas_dirty_leaf_is_clean(as, &leaf)))
+	    axas_dirty_leaf_is_clean(as, &leaf))
 		return false;
-	if (r->kind != AXAS_REGION_ALLOC || (r->flags & AXAS_MAP_POPULATE))
-		*result = AXAS_FAULT_NOT_LAZY;
-	else
-		*result = AXAS_FAULT_SPURIOUS;
+	*result = r->kind != AXAS_REGION_ALLOC || (r->flags & AXAS_MAP_POPULATE) ?
+		  AXAS_FAULT_NOT_LAZY : AXAS_FAULT_SPURIOUS;
 	return true;
 }
 
@@ -156,6 +147,7 @@ static bool axas_fault_answer_rcu(struct axas_aspace *as,
 static bool axas_fault_lockless(struct axas_aspace *as, u64 gpa, u32 access,
 				u32 *result)
 {
+	struct axas_npt_leaf leaf;
 	struct axas_region *r;
 	unsigned int seq;
 	bool done;
@@ -163,13 +155,22 @@ static bool axas_fault_lockless(struct axas_aspace *as, u64 gpa, u32 access,
 	rcu_read_lock();
 	do {
 		seq = read_seqcount_begin(&as->seq);
+		done = true;
 		r = axas_region_find_rcu(as, gpa);
-		if (r) {
-			done = axas_fault_answer_rcu(as, r, gpa, access, result);
-		} else {
+		if (!r)
 			*result = AXAS_FAULT_NOT_MAPPED;
-			done = true;
-		}
+		else if (access & ~READ_ONCE(r->prot))
+			*result = AXAS_FAULT_PERM;
+		else if ((access & AXAS_MAP_WRITE) &&
+			 axas_dirty_tracked(as, gpa))
+			done = axas_fault_tracked_rcu(as, r, gpa, result);
+		else if (r->kind != AXAS_REGION_ALLOC)
+			*result = AXAS_FAULT_NOT_LAZY;
+		else if (!axas_npt_query(&as->npt, gpa, &leaf))
+			*result = r->flags & AXAS_MAP_POPULATE ?
+				  AXAS_FAULT_NOT_LAZY : AXAS_FAULT_SPURIOUS;
+		else
+			done = false;
 	} while (read_seqcount_retry(&as->seq, seq));
 	rcu_read_unlock();
 	return done;

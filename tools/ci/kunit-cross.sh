@@ -136,7 +136,7 @@ kunit_boot() {
 	# nt_contract (no lockdep in the cross kernels; UML runs it) and, in
 	# the one-CPU boots, the two-CPU race of axas_user (the -smp 2 boots
 	# run it).
-	skips=$(grep -E '\[SKIPPED\] ' "$log" | sed 's/.*\[SKIPPED\] //' | tr '\n' ' ' || true)
+	skips=$(grep -E '\[SKIPPED\] ' "$log" | sed 's/.*\[SKIPPED\] //; s/[ =]*$//' | tr '\n' ' ' || true)
 	[ -z "$skips" ] || echo "kunit-$label: skipped: $skips"
 	case $label in
 	*-vmx)
