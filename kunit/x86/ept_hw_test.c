@@ -72,9 +72,7 @@ const struct hwv_test_arch hwv_ept_test_arch = {
 
 /* EPT entry bits (SDM Vol. 3C, EPT paging-structure entries) */
 #define EPT_R		BIT_ULL(0)
-#define EPT_W		BIT_ULL(1)
 #define EPT_X		BIT_ULL(2)
-#define EPT_MT		GENMASK_ULL(5, 3)
 #define EPT_MT_UC	0
 #define EPT_MT_RSVD2	(2ULL << 3)	/* 2, 3 and 7 are reserved */
 #define EPT_MT_RSVD7	(7ULL << 3)

@@ -59,7 +59,6 @@
 /* EPTP: memory type 2:0, walk length - 1 in 5:3, A/D 6, reserved 11:7 */
 #define EPTP_MT		GENMASK_ULL(2, 0)
 #define EPTP_PWL	GENMASK_ULL(5, 3)
-#define EPTP_AD		BIT_ULL(6)
 #define EPTP_RSVD	(GENMASK_ULL(11, 7) | GENMASK_ULL(63, 52))
 #define EPTP_MT_UC	0
 #define EPTP_MT_WB	6
