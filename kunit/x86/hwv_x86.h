@@ -93,11 +93,11 @@ extern const struct hwv_test_arch hwv_npt_test_arch, hwv_ept_test_arch;
 u32 hwv_x86_host_format(void);
 
 /**
- * hwv_ept_misconfigs() - EPT misconfiguration exits of the last EPT run
+ * hwv_ept_misconfigs() - EPT misconfiguration exits seen since boot
  *
  * A table entry the SDM calls misconfigured (W without R, a reserved
  * memory type) ends the guest with exit reason 49, not a violation; the
- * negative controls ask how many the run saw.
+ * negative controls compare the count before and after their runs.
  *
  * Return: the count.
  */
