@@ -29,40 +29,24 @@ static void ept_format_desc(const u32 *fmt, char *desc)
 
 KUNIT_ARRAY_PARAM(ept_format, ept_formats, ept_format_desc);
 
-/* Guest-physical addresses a guest can form: below MAXPHYADDR. */
-static bool ept_reachable(u64 gpa)
-{
-	return gpa < BIT_ULL(boot_cpu_data.x86_phys_bits);
-}
-
-/* Read, fetch and write of at least one page of each reachable region. */
-static void ept_expect_tables(struct kunit *test, const struct hwv_scene *s,
-			      const struct hwv_report *rep)
-{
-	unsigned int i, reach = 0;
-
-	for (i = 0; i < s->nr; i++)
-		reach += ept_reachable(s->r[i].gpa);
-	/* the seven regions below 4 MiB, whatever MAXPHYADDR is */
-	KUNIT_EXPECT_GE(test, reach, 7);
-	KUNIT_EXPECT_GE(test, rep->hw_probes, 3 * reach);
-}
-
-static void ept_expect_core(struct kunit *test, unsigned int nr,
-			    const struct hwv_report *rep)
-{
-	/* the linear regions at the bottom are always reachable */
-	KUNIT_EXPECT_GE(test, rep->hw_probes, 15);
-}
-
 static u64 ept_root_reg(u64 reg, u64 root_pa)
 {
 	return (reg & ~GENMASK_ULL(51, 12)) | root_pa;
 }
 
+/*
+ * Bochs's MAXPHYADDR keeps the upper half of the 48-bit space out of a
+ * guest's reach: hwv_x86_expect_reach() asks for the regions below it.
+ */
+static void ept_expect_tables(struct kunit *test, const struct hwv_scene *s,
+			      const struct hwv_report *rep)
+{
+	hwv_x86_expect_reach(test, s, rep);
+}
+
 const struct hwv_test_arch hwv_ept_test_arch = {
 	.expect_tables = ept_expect_tables,
-	.expect_core = ept_expect_core,
+	.expect_core = hwv_x86_expect_core,
 	.root_order = 0,
 	.root_reg = ept_root_reg,
 	.root_what = "EPTP with a wrong root",

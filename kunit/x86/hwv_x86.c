@@ -3,6 +3,7 @@
  * The hwv_arch_*() hooks of x86: each is answered by the walker of the
  * table's format, AMD nested paging or Intel EPT (kunit/x86/hwv_x86.h).
  */
+#include <kunit/test.h>
 #include <linux/mm.h>
 #include <linux/string.h>
 
@@ -185,4 +186,22 @@ void hwv_arch_param(const void *value, u32 *format, u32 *gpa_bits)
 const struct hwv_test_arch *hwv_arch_tests(u32 format)
 {
 	return hwv_x86_walker(format)->tests;
+}
+
+unsigned int hwv_x86_expect_reach(struct kunit *test, const struct hwv_scene *s,
+				  const struct hwv_report *rep)
+{
+	unsigned int i, reach = 0;
+
+	for (i = 0; i < s->nr; i++)
+		reach += hwv_x86_reachable(s->r[i].gpa);
+	KUNIT_EXPECT_GE(test, reach, 7);
+	KUNIT_EXPECT_GE(test, rep->hw_probes, 3 * reach);
+	return reach;
+}
+
+void hwv_x86_expect_core(struct kunit *test, unsigned int nr,
+			 const struct hwv_report *rep)
+{
+	KUNIT_EXPECT_GE(test, rep->hw_probes, 15);
 }

@@ -12,6 +12,8 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 
+#include <asm/processor.h>
+
 #include "kunit/hwverify.h"
 
 /*
@@ -81,6 +83,30 @@ struct hwv_x86_walker {
 
 extern const struct hwv_x86_walker hwv_npt_walker, hwv_ept_walker;
 extern const struct hwv_test_arch hwv_npt_test_arch, hwv_ept_test_arch;
+
+/* Guest-physical addresses a guest can form: below MAXPHYADDR. */
+static inline bool hwv_x86_reachable(u64 gpa)
+{
+	return gpa < BIT_ULL(boot_cpu_data.x86_phys_bits);
+}
+
+/**
+ * hwv_x86_expect_reach() - a guest probed every region it can reach
+ * @test: the case
+ * @s: the scene of hwv_scene_build()
+ * @rep: its report
+ *
+ * Read, fetch and write of at least one page of each region below
+ * MAXPHYADDR, and at least the seven regions below 4 MiB reachable.
+ *
+ * Return: how many regions a guest can reach.
+ */
+unsigned int hwv_x86_expect_reach(struct kunit *test, const struct hwv_scene *s,
+				  const struct hwv_report *rep);
+
+/* hwv_test_arch.expect_core of both: the linear regions at the bottom. */
+void hwv_x86_expect_core(struct kunit *test, unsigned int nr,
+			 const struct hwv_report *rep);
 
 /**
  * hwv_x86_host_format() - the NPT format this host's nested walk uses

@@ -40,6 +40,20 @@ struct axas_x86_backend {
 extern const struct axas_x86_backend axas_svm_backend;
 extern const struct axas_x86_backend axas_vmx_backend;
 
+/* What SET_REGS lets a VMM set, on either backend */
+#define AXAS_X86_RFLAGS_SETTABLE (X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+				  X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | \
+				  X86_EFLAGS_IF | X86_EFLAGS_DF | X86_EFLAGS_OF | \
+				  X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF | \
+				  X86_EFLAGS_AC | X86_EFLAGS_ID)
+#define AXAS_X86_CR4_SETTABLE	(X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | \
+				 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+#define AXAS_X86_CR0_FIXED	(X86_CR0_PE | X86_CR0_ET | X86_CR0_NE)
+#define AXAS_X86_CR0_SETTABLE	(AXAS_X86_CR0_FIXED | X86_CR0_MP | X86_CR0_WP | \
+				 X86_CR0_AM | X86_CR0_PG)
+
+int axas_x86_check_regs(const struct axas_vcpu_regs *regs, u64 *efer);
+
 /**
  * struct axas_x86_mmio - a decoded MOV, MOVZX or MOVSX to or from memory
  * @reg: the register operand (encoding order, 0..15)

@@ -13,6 +13,8 @@
 #include <linux/string.h>
 
 #include <asm/barrier.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
 
 #include "x86.h"
 
@@ -295,4 +297,35 @@ int axas_x86_run(struct axas_vcpu *vcpu, struct axas_x86_tlb *t,
 		if (ret <= 0)
 			return ret;
 	}
+}
+
+/**
+ * axas_x86_check_regs() - the registers a VMM sets, checked for either backend
+ * @regs: from SET_REGS
+ * @efer: out: the guest's EFER (LME, NX, and LMA when paging in long mode)
+ *
+ * A guest runs in protected mode without paging, or in long mode with its
+ * own page tables (32-bit paging is not offered); only the RFLAGS, CR0 and
+ * CR4 bits of AXAS_X86_*_SETTABLE may be set.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int axas_x86_check_regs(const struct axas_vcpu_regs *regs, u64 *efer)
+{
+	bool pg = regs->cr0 & X86_CR0_PG, lme = regs->efer & EFER_LME;
+
+	if ((regs->rflags & ~(AXAS_X86_RFLAGS_SETTABLE | X86_EFLAGS_FIXED)) ||
+	    (regs->cr0 & ~AXAS_X86_CR0_SETTABLE) || !(regs->cr0 & X86_CR0_PE) ||
+	    (regs->cr4 & ~AXAS_X86_CR4_SETTABLE) ||
+	    (regs->efer & ~(EFER_LME | EFER_LMA | EFER_NX)))
+		return -EINVAL;
+	/* 32-bit paging is not offered: paging means long mode */
+	if (pg && (!lme || !(regs->cr4 & X86_CR4_PAE)))
+		return -EINVAL;
+	if ((regs->efer & EFER_LMA) && !(pg && lme))
+		return -EINVAL;
+	if (!pg && regs->rip > U32_MAX)
+		return -EINVAL;
+	*efer = (regs->efer & (EFER_LME | EFER_NX)) | (pg && lme ? EFER_LMA : 0);
+	return 0;
 }

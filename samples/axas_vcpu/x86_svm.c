@@ -49,16 +49,6 @@ void axas_svm_enter(u64 vmcb_pa, u64 host_pa, unsigned long *gpr,
 
 #define SVM_IOPM_ORDER		2	/* 12 KiB used */
 #define SVM_MSRPM_ORDER		1	/* 8 KiB */
-#define SVM_RFLAGS_SETTABLE	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
-				 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | \
-				 X86_EFLAGS_IF | X86_EFLAGS_DF | X86_EFLAGS_OF | \
-				 X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF | \
-				 X86_EFLAGS_AC | X86_EFLAGS_ID)
-#define SVM_CR4_SETTABLE	(X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | \
-				 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
-#define SVM_CR0_FIXED		(X86_CR0_PE | X86_CR0_ET | X86_CR0_NE)
-#define SVM_CR0_SETTABLE	(SVM_CR0_FIXED | X86_CR0_MP | X86_CR0_WP | \
-				 X86_CR0_AM | X86_CR0_PG)
 /* #NPF EXITINFO1: the page-fault error code bits the sample reads */
 #define SVM_NPF_W		BIT_ULL(1)
 #define SVM_NPF_ID		BIT_ULL(4)
@@ -229,7 +219,7 @@ static void svm_build_vmcb(struct axas_vcpu_arch *a, u64 ncr3)
 	c->nested_cr3 = ncr3;
 
 	s->efer = EFER_SVME;
-	s->cr0 = SVM_CR0_FIXED;
+	s->cr0 = AXAS_X86_CR0_FIXED;
 	s->rflags = X86_EFLAGS_FIXED;
 	s->dr6 = 0xffff0ff0;
 	s->dr7 = 0x400;
@@ -322,19 +312,9 @@ static int svm_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *reg
 {
 	struct axas_vcpu_arch *a = vcpu->arch;
 	struct vmcb_save_area *s = &a->vmcb->save;
-	bool pg = regs->cr0 & X86_CR0_PG, lme = regs->efer & EFER_LME;
+	u64 efer;
 
-	if ((regs->rflags & ~(SVM_RFLAGS_SETTABLE | X86_EFLAGS_FIXED)) ||
-	    (regs->cr0 & ~SVM_CR0_SETTABLE) || !(regs->cr0 & X86_CR0_PE) ||
-	    (regs->cr4 & ~SVM_CR4_SETTABLE) ||
-	    (regs->efer & ~(EFER_LME | EFER_LMA | EFER_NX)))
-		return -EINVAL;
-	/* 32-bit paging is not offered: paging means long mode */
-	if (pg && (!lme || !(regs->cr4 & X86_CR4_PAE)))
-		return -EINVAL;
-	if ((regs->efer & EFER_LMA) && !(pg && lme))
-		return -EINVAL;
-	if (!pg && regs->rip > U32_MAX)
+	if (axas_x86_check_regs(regs, &efer))
 		return -EINVAL;
 
 	memcpy(a->gpr, regs->gpr, sizeof(a->gpr));
@@ -345,8 +325,7 @@ static int svm_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *reg
 	s->cr0 = regs->cr0 | X86_CR0_ET | X86_CR0_NE;
 	s->cr3 = regs->cr3;
 	s->cr4 = regs->cr4;
-	s->efer = EFER_SVME | (regs->efer & (EFER_LME | EFER_NX)) |
-		  (pg && lme ? EFER_LMA : 0);
+	s->efer = EFER_SVME | efer;
 	svm_set_segments(s);
 	/* new registers: an exit that was not completed is forgotten */
 	a->pending = SVM_PENDING_NONE;

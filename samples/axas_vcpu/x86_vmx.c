@@ -75,16 +75,6 @@
 
 int axas_vmx_enter(unsigned long *gpr);
 
-#define VMX_RFLAGS_SETTABLE	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
-				 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | \
-				 X86_EFLAGS_IF | X86_EFLAGS_DF | X86_EFLAGS_OF | \
-				 X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF | \
-				 X86_EFLAGS_AC | X86_EFLAGS_ID)
-#define VMX_CR4_SETTABLE	(X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | \
-				 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
-#define VMX_CR0_FIXED		(X86_CR0_PE | X86_CR0_ET | X86_CR0_NE)
-#define VMX_CR0_SETTABLE	(VMX_CR0_FIXED | X86_CR0_MP | X86_CR0_WP | \
-				 X86_CR0_AM | X86_CR0_PG)
 /* the TPR class that keeps the local timer (0xec) out, not IPIs (0xf?) */
 #define VMX_QUIET_CR8		0xe
 /* EPT accessed and dirty flags (SDM 29.3.5): the capability, the EPTP bit */
@@ -313,7 +303,7 @@ static int vmx_create(struct axas_vcpu *vcpu)
 	axas_x86_tlb_init(&a->tlb);
 	a->fresh = true;
 	a->guest_dirty = true;
-	a->guest.cr0 = VMX_CR0_FIXED;
+	a->guest.cr0 = AXAS_X86_CR0_FIXED;
 	a->guest.rflags = X86_EFLAGS_FIXED;
 	vcpu->arch = a;
 	return 0;
@@ -345,19 +335,9 @@ static void vmx_get_regs(struct axas_vcpu *vcpu, struct axas_vcpu_regs *regs)
 static int vmx_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *regs)
 {
 	struct axas_vcpu_arch *a = vcpu->arch;
-	bool pg = regs->cr0 & X86_CR0_PG, lme = regs->efer & EFER_LME;
+	u64 efer;
 
-	if ((regs->rflags & ~(VMX_RFLAGS_SETTABLE | X86_EFLAGS_FIXED)) ||
-	    (regs->cr0 & ~VMX_CR0_SETTABLE) || !(regs->cr0 & X86_CR0_PE) ||
-	    (regs->cr4 & ~VMX_CR4_SETTABLE) ||
-	    (regs->efer & ~(EFER_LME | EFER_LMA | EFER_NX)))
-		return -EINVAL;
-	/* 32-bit paging is not offered: paging means long mode */
-	if (pg && (!lme || !(regs->cr4 & X86_CR4_PAE)))
-		return -EINVAL;
-	if ((regs->efer & EFER_LMA) && !(pg && lme))
-		return -EINVAL;
-	if (!pg && regs->rip > U32_MAX)
+	if (axas_x86_check_regs(regs, &efer))
 		return -EINVAL;
 
 	memcpy(a->gpr, regs->gpr, sizeof(a->gpr));
@@ -368,7 +348,7 @@ static int vmx_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *reg
 	a->guest.cr0 = regs->cr0 | X86_CR0_ET | X86_CR0_NE;
 	a->guest.cr3 = regs->cr3;
 	a->guest.cr4 = regs->cr4;
-	a->guest.efer = (regs->efer & (EFER_LME | EFER_NX)) | (pg && lme ? EFER_LMA : 0);
+	a->guest.efer = efer;
 	a->guest_dirty = true;
 	/* new registers: an exit that was not completed is forgotten */
 	a->pending = VMX_PENDING_NONE;
