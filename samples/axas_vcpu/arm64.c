@@ -34,8 +34,6 @@
 #include <linux/bits.h>
 #include <linux/idr.h>
 #include <linux/irqflags.h>
-#include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include <linux/moduleparam.h>
@@ -563,17 +561,11 @@ static void a64_complete(struct axas_vcpu *vcpu)
 {
 	struct axas_vcpu_arch *a = vcpu->arch;
 	struct axas_vcpu_run *run = vcpu->run;
-	unsigned int bits = 8 * a->mmio_len;
 	u64 v;
 
 	switch (a->pending) {
 	case A64_PENDING_MMIO_LOAD:
-		v = run->mmio.data;
-		if (bits < 64) {
-			v &= BIT_ULL(bits) - 1;
-			if (a->mmio_sign && (v & BIT_ULL(bits - 1)))
-				v |= ~0ULL << bits;
-		}
+		v = axas_vcpu_mmio_extend(run->mmio.data, a->mmio_len, a->mmio_sign);
 		/* a W register: the upper half is zero */
 		if (!a->mmio_64)
 			v &= 0xffffffffULL;
@@ -593,26 +585,18 @@ static void a64_complete(struct axas_vcpu *vcpu)
 	a->pending = A64_PENDING_NONE;
 }
 
+static int a64_enter_and_handle(struct axas_vcpu *vcpu)
+{
+	struct a64_exit e;
+
+	a64_enter(vcpu, &e);
+	return a64_handle_exit(vcpu, &e);
+}
+
 int axas_vcpu_arch_run(struct axas_vcpu *vcpu)
 {
-	struct axas_vcpu_run *run = vcpu->run;
-	struct a64_exit e;
-	int ret;
-
 	a64_complete(vcpu);
-	run->exit_reason = AXAS_VCPU_EXIT_UNKNOWN;
-	for (;;) {
-		if (signal_pending(current)) {
-			run->exit_reason = AXAS_VCPU_EXIT_INTR;
-			return -EINTR;
-		}
-		cond_resched();
-		run->stats.entries++;
-		a64_enter(vcpu, &e);
-		ret = a64_handle_exit(vcpu, &e);
-		if (ret <= 0)
-			return ret;
-	}
+	return axas_vcpu_run_loop(vcpu, a64_enter_and_handle);
 }
 
 void axas_vcpu_arch_invalidate(struct axas_vcpu *vcpu, u64 gpa, u64 size)

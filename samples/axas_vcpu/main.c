@@ -22,6 +22,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -69,6 +70,36 @@ static int axas_vcpu_release(struct inode *inode, struct file *file)
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 	return 0;
+}
+
+/**
+ * axas_vcpu_run_loop() - the loop of one RUN, for every backend
+ * @vcpu: the vCPU, whose backend has completed the exit the VMM saw
+ * @enter_and_handle: enters the guest once and handles its exit: > 0 to
+ *	enter again, 0 for an exit the VMM must see, < 0 if RUN fails
+ *
+ * A pending signal ends the RUN with exit INTR before the next entry.
+ *
+ * Return: 0 (the exit is in the run structure), -EINTR, or the error.
+ */
+int axas_vcpu_run_loop(struct axas_vcpu *vcpu,
+		       int (*enter_and_handle)(struct axas_vcpu *vcpu))
+{
+	struct axas_vcpu_run *run = vcpu->run;
+	int ret;
+
+	run->exit_reason = AXAS_VCPU_EXIT_UNKNOWN;
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = AXAS_VCPU_EXIT_INTR;
+			return -EINTR;
+		}
+		cond_resched();
+		run->stats.entries++;
+		ret = enter_and_handle(vcpu);
+		if (ret <= 0)
+			return ret;
+	}
 }
 
 /* RUN, GET_REGS and SET_REGS own the vCPU while they work */

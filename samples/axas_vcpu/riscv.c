@@ -20,8 +20,6 @@
 #include <linux/cpumask.h>
 #include <linux/idr.h>
 #include <linux/irqflags.h>
-#include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -528,18 +526,12 @@ static void rv_complete(struct axas_vcpu *vcpu)
 {
 	struct axas_vcpu_arch *a = vcpu->arch;
 	struct axas_vcpu_run *run = vcpu->run;
-	unsigned int bits;
 	u64 v;
 
 	switch (a->pending) {
 	case RV_PENDING_MMIO_LOAD:
-		bits = 8 * run->mmio.len;
-		v = run->mmio.data;
-		if (bits < 64) {
-			v &= (1ULL << bits) - 1;
-			if (a->mmio_signed && (v & (1ULL << (bits - 1))))
-				v |= ~0ULL << bits;
-		}
+		v = axas_vcpu_mmio_extend(run->mmio.data, run->mmio.len,
+					  a->mmio_signed);
 		if (a->mmio_rd)
 			a->ctx.guest.x[a->mmio_rd] = v;
 		fallthrough;
@@ -557,26 +549,18 @@ static void rv_complete(struct axas_vcpu *vcpu)
 	a->pending = RV_PENDING_NONE;
 }
 
+static int rv_enter_and_handle(struct axas_vcpu *vcpu)
+{
+	struct rv_trap trap;
+
+	rv_enter(vcpu, &trap);
+	return rv_handle_trap(vcpu, &trap);
+}
+
 int axas_vcpu_arch_run(struct axas_vcpu *vcpu)
 {
-	struct axas_vcpu_run *run = vcpu->run;
-	struct rv_trap trap;
-	int ret;
-
 	rv_complete(vcpu);
-	run->exit_reason = AXAS_VCPU_EXIT_UNKNOWN;
-	for (;;) {
-		if (signal_pending(current)) {
-			run->exit_reason = AXAS_VCPU_EXIT_INTR;
-			return -EINTR;
-		}
-		cond_resched();
-		run->stats.entries++;
-		rv_enter(vcpu, &trap);
-		ret = rv_handle_trap(vcpu, &trap);
-		if (ret <= 0)
-			return ret;
-	}
+	return axas_vcpu_run_loop(vcpu, rv_enter_and_handle);
 }
 
 static void rv_fence_local(void *arg)

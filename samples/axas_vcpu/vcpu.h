@@ -11,6 +11,7 @@
 
 #include <linux/atomic.h>
 #include <linux/axas.h>
+#include <linux/bits.h>
 #include <linux/types.h>
 
 #include "axas_vcpu.h"
@@ -54,5 +55,30 @@ void axas_vcpu_arch_get_regs(struct axas_vcpu *vcpu, struct axas_vcpu_regs *regs
 int axas_vcpu_arch_set_regs(struct axas_vcpu *vcpu, const struct axas_vcpu_regs *regs);
 int axas_vcpu_arch_run(struct axas_vcpu *vcpu);
 void axas_vcpu_arch_invalidate(struct axas_vcpu *vcpu, u64 gpa, u64 size);
+
+/* For the backends (main.c). */
+int axas_vcpu_run_loop(struct axas_vcpu *vcpu,
+		       int (*enter_and_handle)(struct axas_vcpu *vcpu));
+
+/**
+ * axas_vcpu_mmio_extend() - the value an MMIO load leaves, before it is
+ *	written to a register
+ * @data: the VMM's answer (run->mmio.data)
+ * @len: the bytes loaded: 1, 2, 4 or 8
+ * @sign: the load sign-extends (else it zero-extends)
+ *
+ * Return: the low @len bytes of @data, extended to 64 bits.
+ */
+static inline u64 axas_vcpu_mmio_extend(u64 data, unsigned int len, bool sign)
+{
+	unsigned int bits = 8 * len;
+
+	if (bits >= 64)
+		return data;
+	data &= BIT_ULL(bits) - 1;
+	if (sign && (data & BIT_ULL(bits - 1)))
+		data |= ~0ULL << bits;
+	return data;
+}
 
 #endif /* _AXAS_VCPU_H */

@@ -109,7 +109,6 @@ void axas_x86_tlb_invalidate(struct axas_x86_tlb *t);
 int axas_x86_nested_fault(struct axas_vcpu *vcpu, struct axas_x86_tlb *t,
 			  u64 gpa, u32 access);
 int axas_x86_run(struct axas_vcpu *vcpu, struct axas_x86_tlb *t,
-		 int (*enter)(struct axas_vcpu *vcpu),
-		 int (*handle_exit)(struct axas_vcpu *vcpu));
+		 int (*enter_and_handle)(struct axas_vcpu *vcpu));
 
 #endif /* _AXAS_VCPU_X86_H */

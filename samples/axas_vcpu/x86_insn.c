@@ -7,8 +7,6 @@
  */
 #include <linux/cpumask.h>
 #include <linux/errno.h>
-#include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <linux/string.h>
 
@@ -124,14 +122,8 @@ int axas_x86_decode(const u8 *insn, unsigned int n, bool lm, struct axas_x86_mmi
 /* the load's result into its register, as the CPU would have written it */
 void axas_x86_load(u64 *reg, const struct axas_x86_mmio *m, u64 data)
 {
-	unsigned int bits = 8 * m->len;
-	u64 v = data, keep;
+	u64 v = axas_vcpu_mmio_extend(data, m->len, m->is_signed), keep;
 
-	if (bits < 64) {
-		v &= (1ULL << bits) - 1;
-		if (m->is_signed && (v & (1ULL << (bits - 1))))
-			v |= ~0ULL << bits;
-	}
 	/* 32-bit results zero the upper half; 8 and 16 keep the rest */
 	if (m->reg_len == 4) {
 		*reg = (u32)v;
@@ -270,33 +262,14 @@ int axas_x86_nested_fault(struct axas_vcpu *vcpu, struct axas_x86_tlb *t,
 }
 
 /*
- * The loop of one RUN, after the backend completed the last exit: enter
- * the guest until an exit needs the VMM (@handle_exit returns 0), RUN
- * fails (< 0) or a signal is pending (EINTR).
+ * One RUN, after the backend completed the last exit: axas_vcpu_run_loop(),
+ * with the vCPU's TLB tag flushed at its first entry (flush_next).
  */
 int axas_x86_run(struct axas_vcpu *vcpu, struct axas_x86_tlb *t,
-		 int (*enter)(struct axas_vcpu *vcpu),
-		 int (*handle_exit)(struct axas_vcpu *vcpu))
+		 int (*enter_and_handle)(struct axas_vcpu *vcpu))
 {
-	struct axas_vcpu_run *run = vcpu->run;
-	int ret;
-
-	run->exit_reason = AXAS_VCPU_EXIT_UNKNOWN;
 	t->flush_next = true;
-	for (;;) {
-		if (signal_pending(current)) {
-			run->exit_reason = AXAS_VCPU_EXIT_INTR;
-			return -EINTR;
-		}
-		cond_resched();
-		run->stats.entries++;
-		ret = enter(vcpu);
-		if (ret)
-			return ret;
-		ret = handle_exit(vcpu);
-		if (ret <= 0)
-			return ret;
-	}
+	return axas_vcpu_run_loop(vcpu, enter_and_handle);
 }
 
 /**

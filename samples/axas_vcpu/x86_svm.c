@@ -561,10 +561,15 @@ static void svm_complete(struct axas_vcpu *vcpu)
 	a->pending = SVM_PENDING_NONE;
 }
 
+static int svm_enter_and_handle(struct axas_vcpu *vcpu)
+{
+	return svm_enter(vcpu) ?: svm_handle_exit(vcpu);
+}
+
 static int svm_run(struct axas_vcpu *vcpu)
 {
 	svm_complete(vcpu);
-	return axas_x86_run(vcpu, &vcpu->arch->tlb, svm_enter, svm_handle_exit);
+	return axas_x86_run(vcpu, &vcpu->arch->tlb, svm_enter_and_handle);
 }
 
 static void svm_invalidate(struct axas_vcpu *vcpu, u64 gpa, u64 size)

@@ -755,12 +755,17 @@ static void vmx_complete(struct axas_vcpu *vcpu)
 	a->pending = VMX_PENDING_NONE;
 }
 
+static int vmx_enter_and_handle(struct axas_vcpu *vcpu)
+{
+	return vmx_enter(vcpu) ?: vmx_handle_exit(vcpu);
+}
+
 static int vmx_run(struct axas_vcpu *vcpu)
 {
 	int ret;
 
 	vmx_complete(vcpu);
-	ret = axas_x86_run(vcpu, &vcpu->arch->tlb, vmx_enter, vmx_handle_exit);
+	ret = axas_x86_run(vcpu, &vcpu->arch->tlb, vmx_enter_and_handle);
 	/* a test's planted entry never outlives the RUN that planted it */
 	vmx_unplant_misconfig(vcpu->arch);
 	return ret;

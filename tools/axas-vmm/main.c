@@ -126,6 +126,7 @@ static int strspn_blank(const char *s)
 	return n;
 }
 
+#ifdef __x86_64__
 /* Is axas_vcpu's boolean parameter @name on? */
 static int param_on(const char *name)
 {
@@ -141,6 +142,7 @@ static int param_on(const char *name)
 	close(fd);
 	return c == 'Y';
 }
+#endif
 
 static int set_param(const char *name, int on)
 {
@@ -386,6 +388,44 @@ static void test_banner(void)
 	vm_close(&vm);
 }
 
+/* what the mmio guest did at the test device */
+struct mmio_log {
+	int loads, stores;
+	unsigned long long got[8][2];	/* the stores' width and data */
+};
+
+/* answers a load at the test device or records a store; 0: not such an exit */
+static int mmio_device_exit(struct vm *vm, int r, struct mmio_log *log)
+{
+	if (r != AXAS_VCPU_EXIT_MMIO || vm->run->mmio.gpa != MMIO_DEV)
+		return 0;
+	if (!vm->run->mmio.is_write) {
+		vm->run->mmio.data = MMIO_ANSWER;
+		log->loads++;
+	} else if (log->stores < 8) {
+		log->got[log->stores][0] = vm->run->mmio.len;
+		log->got[log->stores][1] = vm->run->mmio.data;
+		log->stores++;
+	}
+	return 1;
+}
+
+/* the guest's 9 loads and 6 stores, the stores of the width and data in want */
+static int mmio_log_check(const struct mmio_log *log, const unsigned long long want[6][2])
+{
+	int i;
+
+	if (log->loads != 9 || log->stores != 6)
+		return 0;
+	for (i = 0; i < 6; i++)
+		if (log->got[i][0] != want[i][0] || log->got[i][1] != want[i][1]) {
+			note("mmio: store %d: len %llu data 0x%llx, expected len %llu data 0x%llx",
+			     i, log->got[i][0], log->got[i][1], want[i][0], want[i][1]);
+			return 0;
+		}
+	return 1;
+}
+
 #ifdef __x86_64__
 /*
  * every load and store the x86 backends decode, at a test device; neither
@@ -398,39 +438,23 @@ static void test_mmio_x86(void)
 		{ 1, 0x11 }, { 2, 0x2233 }, { 4, 0x44556677 }, { 8, 0x0123456789abcdefULL },
 		{ 4, 0x8899aabb }, { 8, 0xfedcba9876543210ULL },
 	};
-	unsigned long long got[8][2];
-	int r, loads = 0, stores = 0, i, ok;
+	struct mmio_log log = { 0 };
 	struct vm vm;
+	int r, ok;
 
 	if (guest_vm(&vm, "/guest/mmio.bin", 4 * MIB) || vm_set_entry(&vm, 0, MMIO_DEV, 0, 0)) {
 		tap(0, "mmio: setup failed");
 		return;
 	}
-	for (;;) {
+	do
 		r = vm_run(&vm);
-		if (r != AXAS_VCPU_EXIT_MMIO || vm.run->mmio.gpa != MMIO_DEV)
-			break;
-		if (!vm.run->mmio.is_write) {
-			vm.run->mmio.data = MMIO_ANSWER;
-			loads++;
-		} else if (stores < 8) {
-			got[stores][0] = vm.run->mmio.len;
-			got[stores][1] = vm.run->mmio.data;
-			stores++;
-		}
-	}
-	ok = r == AXAS_VCPU_EXIT_SHUTDOWN && loads == 9 && stores == 6;
-	for (i = 0; ok && i < 6; i++)
-		if (got[i][0] != want[i][0] || got[i][1] != want[i][1]) {
-			note("mmio: store %d: len %llu data 0x%llx, expected len %llu data 0x%llx",
-			     i, got[i][0], got[i][1], want[i][0], want[i][1]);
-			ok = 0;
-		}
+	while (mmio_device_exit(&vm, r, &log));
+	ok = r == AXAS_VCPU_EXIT_SHUTDOWN && mmio_log_check(&log, want);
 	vm_summary(&vm, "mmio");
 	tap(ok && vm.con.report[REPORT_MMIO].valid && vm.con.report[REPORT_MMIO].a[0] == 0 &&
 	    vm.run->stats.insn_reads == 15,
 	    "mmio: mov 8/16/32/64-bit loads (a REX register too), movzx and movsx read the VMM's value right (wrong: mask 0x%llx); mov stores of 1, 2, 4, 8 bytes give the VMM width and data (%d loads, %d stores, %llu read from guest memory)",
-	    vm.con.report[REPORT_MMIO].a[0], loads, stores, vm.run->stats.insn_reads);
+	    vm.con.report[REPORT_MMIO].a[0], log.loads, log.stores, vm.run->stats.insn_reads);
 	vm_close(&vm);
 }
 
@@ -479,8 +503,9 @@ static void test_mmio_arm64(void)
 		{ 1, 0x11 }, { 2, 0x2233 }, { 4, 0x44556677 }, { 8, 0x0123456789abcdefULL },
 		{ 4, 0x8899aabb }, { 8, 0 },
 	};
-	unsigned long long got[8][2], esr = 0;
-	int r, loads = 0, stores = 0, i, ok, ldp = 0;
+	struct mmio_log log = { 0 };
+	unsigned long long esr = 0;
+	int r, ok, ldp = 0;
 	struct axas_vcpu_regs regs;
 	struct vm vm;
 
@@ -503,28 +528,14 @@ static void test_mmio_arm64(void)
 				break;
 			continue;
 		}
-		if (r != AXAS_VCPU_EXIT_MMIO || vm.run->mmio.gpa != MMIO_DEV)
+		if (!mmio_device_exit(&vm, r, &log))
 			break;
-		if (!vm.run->mmio.is_write) {
-			vm.run->mmio.data = MMIO_ANSWER;
-			loads++;
-		} else if (stores < 8) {
-			got[stores][0] = vm.run->mmio.len;
-			got[stores][1] = vm.run->mmio.data;
-			stores++;
-		}
 	}
-	ok = r == AXAS_VCPU_EXIT_SHUTDOWN && loads == 9 && stores == 6 && ldp;
-	for (i = 0; ok && i < 6; i++)
-		if (got[i][0] != want[i][0] || got[i][1] != want[i][1]) {
-			note("mmio: store %d: len %llu data 0x%llx, expected len %llu data 0x%llx",
-			     i, got[i][0], got[i][1], want[i][0], want[i][1]);
-			ok = 0;
-		}
+	ok = r == AXAS_VCPU_EXIT_SHUTDOWN && ldp && mmio_log_check(&log, want);
 	vm_summary(&vm, "mmio");
 	tap(ok && vm.con.report[REPORT_MMIO].valid && vm.con.report[REPORT_MMIO].a[0] == 0,
 	    "mmio: ldrb ldrsb(x,w) ldrh ldrsh(x,w) ldr(w) ldrsw ldr(x) read the VMM's value extended right (wrong: mask 0x%llx); strb strh str(w,x) stur str xzr give the VMM width and data (%d loads, %d stores); an LDP (no ISV, ESR 0x%llx) exits as an exception",
-	    vm.con.report[REPORT_MMIO].a[0], loads, stores, esr);
+	    vm.con.report[REPORT_MMIO].a[0], log.loads, log.stores, esr);
 	vm_close(&vm);
 }
 #else
@@ -535,42 +546,26 @@ static void test_mmio(int hlvx)
 		{ 1, 0x11 }, { 2, 0x2233 }, { 4, 0x44556677 }, { 8, 0x0123456789abcdefULL },
 		{ 4, 0x8899aabb }, { 8, 0xfedcba9876543210ULL },
 	};
-	unsigned long long got[8][2];
-	int r, loads = 0, stores = 0, i, ok;
+	struct mmio_log log = { 0 };
 	struct vm vm;
+	int r, ok;
 
 	if (set_param("test_no_htinst", hlvx) || guest_vm(&vm, "/guest/mmio.bin", 4 * MIB) ||
 	    vm_set_entry(&vm, 0, MMIO_DEV, 0, 0)) {
 		tap(0, "mmio: setup failed");
 		return;
 	}
-	for (;;) {
+	do
 		r = vm_run(&vm);
-		if (r != AXAS_VCPU_EXIT_MMIO || vm.run->mmio.gpa != MMIO_DEV)
-			break;
-		if (!vm.run->mmio.is_write) {
-			vm.run->mmio.data = MMIO_ANSWER;
-			loads++;
-		} else if (stores < 8) {
-			got[stores][0] = vm.run->mmio.len;
-			got[stores][1] = vm.run->mmio.data;
-			stores++;
-		}
-	}
-	ok = r == AXAS_VCPU_EXIT_SHUTDOWN && loads == 9 && stores == 6;
-	for (i = 0; ok && i < 6; i++)
-		if (got[i][0] != want[i][0] || got[i][1] != want[i][1]) {
-			note("mmio: store %d: len %llu data 0x%llx, expected len %llu data 0x%llx",
-			     i, got[i][0], got[i][1], want[i][0], want[i][1]);
-			ok = 0;
-		}
+	while (mmio_device_exit(&vm, r, &log));
+	ok = r == AXAS_VCPU_EXIT_SHUTDOWN && mmio_log_check(&log, want);
 	vm_summary(&vm, hlvx ? "mmio, decoded with HLVX" : "mmio");
 	/* QEMU gives htinst: every access decoded from it, or (test) with HLVX */
 	tap(ok && vm.con.report[REPORT_MMIO].valid && vm.con.report[REPORT_MMIO].a[0] == 0 &&
 	    vm.run->stats.insn_reads == (hlvx ? 15 : 0),
 	    "mmio (%s): lb lbu lh lhu lw lwu ld c.lw c.ld read the VMM's value extended right (wrong: mask 0x%llx); sb sh sw sd c.sw c.sd give the VMM width and data (%d loads, %d stores, %llu read with HLVX)",
 	    hlvx ? "instruction read with HLVX.HU" : "htinst", vm.con.report[REPORT_MMIO].a[0],
-	    loads, stores, vm.run->stats.insn_reads);
+	    log.loads, log.stores, vm.run->stats.insn_reads);
 	vm_close(&vm);
 	set_param("test_no_htinst", 0);
 }
