@@ -48,8 +48,9 @@
  *                                          vs a write fault on a soft-dirty
  *                                          clean page
  *
- * Usage: axas-bench [-m MiB] [-t threads] [-w GiB] [-u MiB] [-d MiB] [-g] [-H] [-D] [-c]
+ * Usage: axas-bench [-m MiB] [-t threads] [-w GiB] [-u MiB] [-d MiB] [-G MiB] [-g] [-H] [-D] [-c]
  *        (-w 0: no latency run; -u: MAP_USER size; -d: dirty-tracking size;
+ *         -G: HUGE first-touch size, a multiple of 2;
  *         -g: guest RAM only; -H: hot paths only; -D: dirty tracking only;
  *         -c: only the memfd half of the memcpy row, without /dev/axas, so
  *         that it can run on the host's own CPU)
@@ -1123,8 +1124,13 @@ int main(int argc, char **argv)
 	int threads = 2, opt, only_ram = 0, only_hot = 0, only_dirty = 0;
 	int only_shm = 0;
 
-	while ((opt = getopt(argc, argv, "m:t:w:u:d:gHDc")) != -1) {
+	while ((opt = getopt(argc, argv, "m:t:w:u:d:G:gHDc")) != -1) {
 		switch (opt) {
+		case 'G':
+			huge_mib = strtoull(optarg, NULL, 0) & ~1ull;
+			if (!huge_mib)
+				huge_mib = 2;
+			break;
 		case 'c':
 			only_shm = 1;
 			break;
@@ -1155,7 +1161,7 @@ int main(int argc, char **argv)
 			writer_gib = strtoull(optarg, NULL, 0);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-m MiB] [-t threads] [-w GiB] [-u MiB] [-d MiB] [-g] [-H] [-D] [-c]\n",
+			fprintf(stderr, "usage: %s [-m MiB] [-t threads] [-w GiB] [-u MiB] [-d MiB] [-G MiB] [-g] [-H] [-D] [-c]\n",
 				argv[0]);
 			return 2;
 		}
