@@ -608,6 +608,12 @@ void axas_zap_host(struct axas_aspace *as, u64 gpa, u64 size)
 		unmap_mapping_range(as->host_mapping, gpa, size, 1);
 }
 
+/* a page the host may map: alloc regions, not DEVICE */
+static bool axas_is_host_ram(const struct axas_region *r)
+{
+	return r && r->kind == AXAS_REGION_ALLOC && !(r->prot & AXAS_MAP_DEVICE);
+}
+
 /**
  * axas_host_fault() - give the host the page at @gpa of an alloc region
  * @as: the address space
@@ -635,7 +641,7 @@ int axas_host_fault(struct axas_aspace *as, u64 gpa,
 
 	down_read(&as->lock);
 	r = axas_region_find(as, gpa);
-	if (!r || r->kind != AXAS_REGION_ALLOC || (r->prot & AXAS_MAP_DEVICE)) {
+	if (!axas_is_host_ram(r)) {
 		ret = -EFAULT;
 		goto out;
 	}
@@ -655,3 +661,57 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_host_fault);
+
+/**
+ * axas_host_map_around() - give the host the pages a range already has
+ * @as: the address space
+ * @start: first guest-physical address (4 KiB aligned)
+ * @end: end of the range (4 KiB aligned)
+ * @install: called with each page's address and frame number, under the
+ *	space's lock held for reading as for axas_host_fault(); a nonzero
+ *	return ends the walk
+ * @arg: argument of @install
+ *
+ * The fault-around of a host mapping: the pages of alloc regions (not
+ * DEVICE) in the range that are allocated already, so that one host fault
+ * maps its neighbours too. Nothing is allocated: lazy pages, holes and
+ * other regions are passed over.
+ *
+ * Context: may sleep; the caller may hold its mmap_lock.
+ * Return: the number of pages @install took.
+ */
+unsigned int axas_host_map_around(struct axas_aspace *as, u64 start, u64 end,
+				  int (*install)(void *arg, u64 gpa,
+						 unsigned long pfn),
+				  void *arg)
+{
+	struct axas_npt_leaf leaf = { .size = 0 };
+	struct axas_region *r = NULL;
+	unsigned int n = 0;
+	u64 gpa;
+	int ret;
+
+	down_read(&as->lock);
+	for (gpa = start; gpa < end; gpa += PAGE_SIZE) {
+		if (!r || gpa < r->start || gpa >= r->end)
+			r = axas_region_find(as, gpa);
+		if (!axas_is_host_ram(r))
+			continue;
+		/* one query per leaf: a 2 MiB leaf serves 512 pages */
+		if (gpa < leaf.gpa || gpa - leaf.gpa >= leaf.size) {
+			rcu_read_lock();
+			ret = axas_npt_query(&as->npt, gpa, &leaf);
+			rcu_read_unlock();
+			if (ret) {
+				leaf.size = 0;
+				continue;
+			}
+		}
+		if (install(arg, gpa, PHYS_PFN(leaf.pa + (gpa - leaf.gpa))))
+			break;
+		n++;
+	}
+	up_read(&as->lock);
+	return n;
+}
+EXPORT_SYMBOL_GPL(axas_host_map_around);

@@ -489,6 +489,93 @@ static void host_fault_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gr_data(as), 1 + BLOCK_PAGES);
 }
 
+/* what axas_host_map_around() gave; @stop_at: the install that fails */
+struct gr_around {
+	unsigned int n, stop_at;
+	u64 gpa[32];
+	unsigned long pfn[32];
+};
+
+static int gr_install_around(void *arg, u64 gpa, unsigned long pfn)
+{
+	struct gr_around *a = arg;
+
+	if (a->n == a->stop_at || a->n == ARRAY_SIZE(a->gpa))
+		return -EBUSY;
+	a->gpa[a->n] = gpa;
+	a->pfn[a->n++] = pfn;
+	return 0;
+}
+
+/* the pages given are @want (in order), each at the frame the table has */
+static void gr_expect_around(struct kunit *test, struct axas_aspace *as,
+			     const struct gr_around *a, const u64 *want,
+			     unsigned int n)
+{
+	struct axas_xlate x;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, a->n, n);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, a->gpa[i], want[i]);
+		KUNIT_ASSERT_EQ(test, 0, axas_translate(as, want[i], &x));
+		KUNIT_EXPECT_EQ(test, PFN_PHYS(a->pfn[i]), x.hpa);
+	}
+}
+
+static void host_map_around_test(struct kunit *test)
+{
+	const u64 lazy = SZ_1G, huge = SZ_4M, dev = SZ_1G + SZ_4M;
+	const u64 present[] = { lazy + SZ_4K, lazy + 2 * SZ_4K, lazy + 5 * SZ_4K };
+	struct axas_aspace *as = gr_space(test);
+	struct gr_around a = { .stop_at = ~0U };
+	u64 want[16];
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, 0, axas_map_alloc(as, lazy, SZ_64K, RW));
+	KUNIT_ASSERT_EQ(test, 0, axas_map_linear(as, lazy + SZ_64K, SZ_2G,
+						 SZ_2M, RW));
+	KUNIT_ASSERT_EQ(test, 0, axas_map_alloc(as, huge, SZ_2M,
+						HUGE_RW | AXAS_MAP_POPULATE));
+	KUNIT_ASSERT_EQ(test, 0, axas_map_alloc(as, dev, SZ_64K,
+						RW | AXAS_MAP_DEVICE |
+						AXAS_MAP_POPULATE));
+	for (i = 0; i < ARRAY_SIZE(present); i++)
+		KUNIT_ASSERT_EQ(test, gr_fault(test, as, present[i],
+					       AXAS_MAP_WRITE),
+				AXAS_FAULT_HANDLED);
+	KUNIT_ASSERT_EQ(test, gr_data(as), 3 + BLOCK_PAGES + 16);
+
+	/* only the pages there: lazy ones, the linear region and a hole not */
+	KUNIT_EXPECT_EQ(test, 3, axas_host_map_around(as, lazy - SZ_8K,
+						      lazy + SZ_64K + SZ_8K,
+						      gr_install_around, &a));
+	gr_expect_around(test, as, &a, present, 3);
+	/* nothing allocated by it */
+	KUNIT_EXPECT_EQ(test, gr_data(as), 3 + BLOCK_PAGES + 16);
+
+	/* a 2 MiB leaf: its subpages in order */
+	a = (struct gr_around){ .stop_at = ~0U };
+	for (i = 0; i < 16; i++)
+		want[i] = huge + SZ_1M + i * SZ_4K;
+	KUNIT_EXPECT_EQ(test, 16, axas_host_map_around(as, huge + SZ_1M,
+						       huge + SZ_1M + SZ_64K,
+						       gr_install_around, &a));
+	gr_expect_around(test, as, &a, want, 16);
+	gr_expect_leaf(test, as, huge, SZ_2M, RW);
+
+	/* DEVICE alloc pages are no host RAM */
+	a = (struct gr_around){ .stop_at = ~0U };
+	KUNIT_EXPECT_EQ(test, 0, axas_host_map_around(as, dev, dev + SZ_64K,
+						      gr_install_around, &a));
+
+	/* a failing install ends the walk */
+	a = (struct gr_around){ .stop_at = 1 };
+	KUNIT_EXPECT_EQ(test, 1, axas_host_map_around(as, lazy, lazy + SZ_64K,
+						      gr_install_around, &a));
+	gr_expect_around(test, as, &a, present, 1);
+}
+
 static struct kunit_case guestram_cases[] = {
 	KUNIT_CASE_PARAM(huge_lazy_test, gr_format_gen_params),
 	KUNIT_CASE_PARAM(huge_fallback_test, gr_format_gen_params),
@@ -497,6 +584,7 @@ static struct kunit_case guestram_cases[] = {
 	KUNIT_CASE_PARAM(discard_test, gr_format_gen_params),
 	KUNIT_CASE(regions_test),
 	KUNIT_CASE(host_fault_test),
+	KUNIT_CASE(host_map_around_test),
 	{}
 };
 

@@ -3368,6 +3368,58 @@ TEST_F(vmm, unmap_and_discard_zap)
 	m[SZ_2M + 1] = 2;
 }
 
+/* Is @p mapped in this process's page table (/proc/self/pagemap bit 63)? */
+static int pte_present(const void *p)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &e, 8, (uintptr_t)p / SZ_4K * 8) != 8)
+		e = 0;
+	close(fd);
+	return !!(e >> 63);
+}
+
+/*
+ * Fault-around: one VMM fault maps the pages already allocated in the
+ * aligned 64 KiB around it, allocates none, and DISCARD zaps those too.
+ */
+TEST_F(vmm, fault_around_maps_allocated_neighbours)
+{
+	static const int guest_touched[] = { 3, 4, 7 };
+	char *m = self->map, *win = m + SZ_2M + SZ_64K;
+	int i;
+
+	ASSERT_EQ(0, map_alloc(self->fd, SZ_2M, SZ_2M, RW));
+	/* guest faults bring in pages 3, 4 and 7 of the window */
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(AXAS_FAULT_HANDLED,
+			  fault(self->fd, SZ_2M + SZ_64K + guest_touched[i] * SZ_4K,
+				AXAS_MAP_WRITE));
+	ASSERT_EQ(8, pwrite(self->fd, "neighbr3", 8, SZ_2M + SZ_64K + 3 * SZ_4K));
+	ASSERT_EQ(3, INFO(self->fd, data_pages));
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(0, pte_present(win + i * SZ_4K)) TH_LOG("page %d", i);
+	/* the VMM reads page 4: 3 and 7 come with it, the lazy ones do not */
+	EXPECT_EQ(0, win[4 * SZ_4K]);
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ(i == 3 || i == 4 || i == 7, pte_present(win + i * SZ_4K))
+			TH_LOG("page %d", i);
+	EXPECT_EQ(3, INFO(self->fd, data_pages));
+	EXPECT_EQ(0, memcmp(win + 3 * SZ_4K, "neighbr3", 8));
+	/* nothing outside the window */
+	EXPECT_EQ(0, pte_present(win - SZ_4K));
+	EXPECT_EQ(0, pte_present(win + SZ_64K));
+	/* DISCARD zaps a page the VMM never touched itself */
+	ASSERT_EQ(0, discard(self->fd, SZ_2M + SZ_64K + 3 * SZ_4K, SZ_4K));
+	EXPECT_EQ(0, pte_present(win + 3 * SZ_4K));
+	EXPECT_EQ(2, INFO(self->fd, data_pages));
+	EXPECT_EQ(0, win[3 * SZ_4K]);
+	EXPECT_EQ(3, INFO(self->fd, data_pages));
+}
+
 struct vmm_race {
 	int fd;
 	char *map;
