@@ -101,25 +101,15 @@ void axas_file_released(void)
 	simple_release_fs(&axfs_mnt, &axfs_count);
 }
 
-static int axfd_insert_page(void *arg, unsigned long pfn)
-{
-	struct vm_fault *vmf = arg;
-	int ret;
-
-	ret = vm_insert_page(vmf->vma, vmf->address, pfn_to_page(pfn));
-	/* -EBUSY: another thread of the VMM mapped it first. */
-	return ret == -EBUSY ? 0 : ret;
-}
-
 /*
- * Fault-around: one fault also maps the pages already allocated in the
+ * Fault-around: a fault also maps the pages already allocated in the
  * aligned 64 KiB around it (the kernel's own fault_around_bytes), so a VMM
  * reading populated guest RAM takes one fault per 16 pages, as it would on
  * a file.
  */
 #define AXFD_FAULT_AROUND	SZ_64K
 
-static int axfd_insert_around(void *arg, u64 gpa, unsigned long pfn)
+static int axfd_insert_page(void *arg, u64 gpa, unsigned long pfn)
 {
 	struct vm_fault *vmf = arg;
 	struct vm_area_struct *vma = vmf->vma;
@@ -127,37 +117,28 @@ static int axfd_insert_around(void *arg, u64 gpa, unsigned long pfn)
 	int ret;
 
 	addr = vma->vm_start + (((gpa >> PAGE_SHIFT) - vma->vm_pgoff) << PAGE_SHIFT);
-	if (addr == vmf->address)
-		return 0;	/* the faulting page, already in */
 	ret = vm_insert_page(vma, addr, pfn_to_page(pfn));
+	/* -EBUSY: mapped already (by another thread of the VMM, or before) */
 	return ret == -EBUSY ? 0 : ret;
-}
-
-static void axfd_fault_around(struct axas_aspace *as, struct vm_fault *vmf)
-{
-	struct vm_area_struct *vma = vmf->vma;
-	u64 gpa = (u64)vmf->pgoff << PAGE_SHIFT;
-	u64 first = (u64)vma->vm_pgoff << PAGE_SHIFT;
-	u64 last = first + (vma->vm_end - vma->vm_start);
-	u64 start = ALIGN_DOWN(gpa, AXFD_FAULT_AROUND);
-
-	axas_host_map_around(as, max(start, first),
-			     min(start + AXFD_FAULT_AROUND, last),
-			     axfd_insert_around, vmf);
 }
 
 static vm_fault_t axfd_vm_fault(struct vm_fault *vmf)
 {
-	struct axas_file *af = vmf->vma->vm_file->private_data;
+	struct vm_area_struct *vma = vmf->vma;
+	struct axas_file *af = vma->vm_file->private_data;
+	u64 gpa = (u64)vmf->pgoff << PAGE_SHIFT;
+	u64 first = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	u64 last = first + (vma->vm_end - vma->vm_start);
+	u64 start = ALIGN_DOWN(gpa, AXFD_FAULT_AROUND);
 	int ret;
 
-	ret = axas_host_fault(af->as, (u64)vmf->pgoff << PAGE_SHIFT,
+	ret = axas_host_fault(af->as, gpa, max(start, first),
+			      min(start + AXFD_FAULT_AROUND, last),
 			      axfd_insert_page, vmf);
 	if (ret == -ENOMEM)
 		return VM_FAULT_OOM;
 	if (ret)
 		return VM_FAULT_SIGBUS;	/* not an alloc region */
-	axfd_fault_around(af->as, vmf);
 	return VM_FAULT_NOPAGE;
 }
 

@@ -614,28 +614,69 @@ static bool axas_is_host_ram(const struct axas_region *r)
 	return r && r->kind == AXAS_REGION_ALLOC && !(r->prot & AXAS_MAP_DEVICE);
 }
 
+/*
+ * The allocated pages of host RAM in [start, end) but @skip, to @install;
+ * the first nonzero return ends the walk. One query per leaf.
+ */
+static void axas_host_map_around(struct axas_aspace *as, u64 start, u64 end,
+				 u64 skip, axas_host_install_t install,
+				 void *arg)
+{
+	struct axas_npt_leaf leaf = { .size = 0 };
+	struct axas_region *r = NULL;
+	u64 gpa;
+	int ret;
+
+	for (gpa = start; gpa < end; gpa += PAGE_SIZE) {
+		if (!r || gpa < r->start || gpa >= r->end)
+			r = axas_region_find(as, gpa);
+		if (!axas_is_host_ram(r) || gpa == skip)
+			continue;
+		if (gpa < leaf.gpa || gpa - leaf.gpa >= leaf.size) {
+			rcu_read_lock();
+			ret = axas_npt_query(&as->npt, gpa, &leaf);
+			rcu_read_unlock();
+			if (ret) {
+				leaf.size = 0;
+				continue;
+			}
+		}
+		if (install(arg, gpa, PHYS_PFN(leaf.pa + (gpa - leaf.gpa))))
+			return;
+	}
+}
+
 /**
- * axas_host_fault() - give the host the page at @gpa of an alloc region
+ * axas_host_fault() - give the host the page at @gpa of an alloc region,
+ *	and the pages around it that are there
  * @as: the address space
  * @gpa: the address
- * @install: called with the page's frame number, under the space's lock
- *	held for reading: no unmap or discard can free the page (and zap the
- *	host's mappings) before it returned
+ * @start: first address of the fault-around window (4 KiB aligned)
+ * @end: end of the window; @start == @end for none
+ * @install: called with a page's address and frame number, under the
+ *	space's lock held for reading: no unmap or discard can free the page
+ *	(and zap the host's mappings) before it returned. First for @gpa,
+ *	then for each page of the window that is allocated already.
  * @arg: argument of @install
  *
  * A page not allocated yet is allocated exactly as a guest fault would
  * allocate it (the same page is then in the table and in every host
- * mapping).
+ * mapping). Fault-around allocates nothing: lazy pages, holes, other
+ * regions and DEVICE ones in the window are passed over, and a nonzero
+ * return of @install for a page of the window ends it. A 4 KiB page
+ * allocated for @gpa is a first touch, whose neighbours are most likely
+ * lazy too: then the window is not looked at.
  *
  * Context: may sleep; the caller may hold its mmap_lock.
- * Return: what @install returned; -EFAULT when @gpa is not in an alloc
- * region (or in a DEVICE one); -ENOMEM.
+ * Return: what @install returned for @gpa; -EFAULT when @gpa is not in an
+ * alloc region (or in a DEVICE one); -ENOMEM.
  */
-int axas_host_fault(struct axas_aspace *as, u64 gpa,
-		    int (*install)(void *arg, unsigned long pfn), void *arg)
+int axas_host_fault(struct axas_aspace *as, u64 gpa, u64 start, u64 end,
+		    axas_host_install_t install, void *arg)
 {
 	struct axas_npt_leaf leaf;
 	struct axas_region *r;
+	bool fresh = false;
 	u32 result;
 	int ret;
 
@@ -654,64 +695,13 @@ int axas_host_fault(struct axas_aspace *as, u64 gpa,
 		ret = axas_fault_in_locked(as, r, gpa, &result);
 		if (ret)
 			goto out;
+		fresh = true;
 	}
-	ret = install(arg, PHYS_PFN(leaf.pa + (gpa - leaf.gpa)));
+	ret = install(arg, gpa, PHYS_PFN(leaf.pa + (gpa - leaf.gpa)));
+	if (!ret && !(fresh && leaf.size == PAGE_SIZE))
+		axas_host_map_around(as, start, end, gpa, install, arg);
 out:
 	up_read(&as->lock);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(axas_host_fault);
-
-/**
- * axas_host_map_around() - give the host the pages a range already has
- * @as: the address space
- * @start: first guest-physical address (4 KiB aligned)
- * @end: end of the range (4 KiB aligned)
- * @install: called with each page's address and frame number, under the
- *	space's lock held for reading as for axas_host_fault(); a nonzero
- *	return ends the walk
- * @arg: argument of @install
- *
- * The fault-around of a host mapping: the pages of alloc regions (not
- * DEVICE) in the range that are allocated already, so that one host fault
- * maps its neighbours too. Nothing is allocated: lazy pages, holes and
- * other regions are passed over.
- *
- * Context: may sleep; the caller may hold its mmap_lock.
- * Return: the number of pages @install took.
- */
-unsigned int axas_host_map_around(struct axas_aspace *as, u64 start, u64 end,
-				  int (*install)(void *arg, u64 gpa,
-						 unsigned long pfn),
-				  void *arg)
-{
-	struct axas_npt_leaf leaf = { .size = 0 };
-	struct axas_region *r = NULL;
-	unsigned int n = 0;
-	u64 gpa;
-	int ret;
-
-	down_read(&as->lock);
-	for (gpa = start; gpa < end; gpa += PAGE_SIZE) {
-		if (!r || gpa < r->start || gpa >= r->end)
-			r = axas_region_find(as, gpa);
-		if (!axas_is_host_ram(r))
-			continue;
-		/* one query per leaf: a 2 MiB leaf serves 512 pages */
-		if (gpa < leaf.gpa || gpa - leaf.gpa >= leaf.size) {
-			rcu_read_lock();
-			ret = axas_npt_query(&as->npt, gpa, &leaf);
-			rcu_read_unlock();
-			if (ret) {
-				leaf.size = 0;
-				continue;
-			}
-		}
-		if (install(arg, gpa, PHYS_PFN(leaf.pa + (gpa - leaf.gpa))))
-			break;
-		n++;
-	}
-	up_read(&as->lock);
-	return n;
-}
-EXPORT_SYMBOL_GPL(axas_host_map_around);

@@ -445,7 +445,7 @@ static void regions_test(struct kunit *test)
 
 /* ---- the host side of mmap ------------------------------------------- */
 
-static int gr_install(void *arg, unsigned long pfn)
+static int gr_install(void *arg, u64 gpa, unsigned long pfn)
 {
 	*(unsigned long *)arg = pfn;
 	return 0;
@@ -461,7 +461,7 @@ static void host_fault_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, axas_map_alloc(as, SZ_1G, SZ_64K, RW));
 	KUNIT_ASSERT_EQ(test, 0, axas_map_linear(as, SZ_2G, SZ_2G, SZ_2M, RW));
 	/* a lazy page comes in exactly as a guest fault brings it */
-	KUNIT_ASSERT_EQ(test, 0, axas_host_fault(as, SZ_1G + SZ_4K,
+	KUNIT_ASSERT_EQ(test, 0, axas_host_fault(as, SZ_1G + SZ_4K, 0, 0,
 						 gr_install, &pfn));
 	KUNIT_EXPECT_EQ(test, gr_data(as), 1);
 	KUNIT_ASSERT_EQ(test, 0, axas_translate(as, SZ_1G + SZ_4K, &x));
@@ -469,27 +469,27 @@ static void host_fault_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gr_fault(test, as, SZ_1G + SZ_4K,
 				       AXAS_MAP_READ), AXAS_FAULT_SPURIOUS);
 	/* HUGE: the 2 MiB page, and the subpage the host asked for */
-	KUNIT_ASSERT_EQ(test, 0, axas_host_fault(as, SZ_4M + 3 * SZ_4K,
+	KUNIT_ASSERT_EQ(test, 0, axas_host_fault(as, SZ_4M + 3 * SZ_4K, 0, 0,
 						 gr_install, &pfn));
 	KUNIT_EXPECT_EQ(test, gr_data(as), 1 + BLOCK_PAGES);
 	gr_expect_leaf(test, as, SZ_4M, SZ_2M, RW);
 	KUNIT_ASSERT_EQ(test, 0, axas_translate(as, SZ_4M + 3 * SZ_4K, &x));
 	KUNIT_EXPECT_EQ(test, PFN_PHYS(pfn), x.hpa);
 	/* holes and linear regions are not host RAM */
-	KUNIT_EXPECT_EQ(test, -EFAULT, axas_host_fault(as, 0, gr_install,
+	KUNIT_EXPECT_EQ(test, -EFAULT, axas_host_fault(as, 0, 0, 0, gr_install,
 						       &pfn));
-	KUNIT_EXPECT_EQ(test, -EFAULT, axas_host_fault(as, SZ_2G, gr_install,
+	KUNIT_EXPECT_EQ(test, -EFAULT, axas_host_fault(as, SZ_2G, 0, 0, gr_install,
 						       &pfn));
 	KUNIT_EXPECT_EQ(test, gr_data(as), 1 + BLOCK_PAGES);
 	/* allocation failure: -ENOMEM, nothing changed */
 	axas_test_fail_nth(as, 1);
-	KUNIT_EXPECT_EQ(test, -ENOMEM, axas_host_fault(as, SZ_1G + SZ_8K,
+	KUNIT_EXPECT_EQ(test, -ENOMEM, axas_host_fault(as, SZ_1G + SZ_8K, 0, 0,
 						       gr_install, &pfn));
 	axas_test_fail_nth(as, 0);
 	KUNIT_EXPECT_EQ(test, gr_data(as), 1 + BLOCK_PAGES);
 }
 
-/* what axas_host_map_around() gave; @stop_at: the install that fails */
+/* what axas_host_fault() gave; @stop_at: the install that fails */
 struct gr_around {
 	unsigned int n, stop_at;
 	u64 gpa[32];
@@ -505,6 +505,18 @@ static int gr_install_around(void *arg, u64 gpa, unsigned long pfn)
 	a->gpa[a->n] = gpa;
 	a->pfn[a->n++] = pfn;
 	return 0;
+}
+
+/* a fault at @gpa with the window [@start, @end): what was installed */
+static struct gr_around gr_fault_around(struct kunit *test,
+					struct axas_aspace *as, u64 gpa,
+					u64 start, u64 end, unsigned int stop_at)
+{
+	struct gr_around a = { .stop_at = stop_at };
+
+	KUNIT_EXPECT_EQ(test, 0, axas_host_fault(as, gpa, start, end,
+						 gr_install_around, &a));
+	return a;
 }
 
 /* the pages given are @want (in order), each at the frame the table has */
@@ -523,12 +535,18 @@ static void gr_expect_around(struct kunit *test, struct axas_aspace *as,
 	}
 }
 
-static void host_map_around_test(struct kunit *test)
+/*
+ * Fault-around: after the faulting page, the pages of the window that are
+ * allocated, and nothing else; no allocation; none after a 4 KiB first
+ * touch.
+ */
+static void host_fault_around_test(struct kunit *test)
 {
 	const u64 lazy = SZ_1G, huge = SZ_4M, dev = SZ_1G + SZ_4M;
 	const u64 present[] = { lazy + SZ_4K, lazy + 2 * SZ_4K, lazy + 5 * SZ_4K };
 	struct axas_aspace *as = gr_space(test);
-	struct gr_around a = { .stop_at = ~0U };
+	const u64 data = 3 + BLOCK_PAGES + 16;
+	struct gr_around a;
 	u64 want[16];
 	unsigned int i;
 
@@ -537,6 +555,8 @@ static void host_map_around_test(struct kunit *test)
 						 SZ_2M, RW));
 	KUNIT_ASSERT_EQ(test, 0, axas_map_alloc(as, huge, SZ_2M,
 						HUGE_RW | AXAS_MAP_POPULATE));
+	KUNIT_ASSERT_EQ(test, 0, axas_map_alloc(as, huge + SZ_2M, SZ_2M,
+						HUGE_RW));
 	KUNIT_ASSERT_EQ(test, 0, axas_map_alloc(as, dev, SZ_64K,
 						RW | AXAS_MAP_DEVICE |
 						AXAS_MAP_POPULATE));
@@ -544,36 +564,46 @@ static void host_map_around_test(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, gr_fault(test, as, present[i],
 					       AXAS_MAP_WRITE),
 				AXAS_FAULT_HANDLED);
-	KUNIT_ASSERT_EQ(test, gr_data(as), 3 + BLOCK_PAGES + 16);
+	KUNIT_ASSERT_EQ(test, gr_data(as), data);
 
-	/* only the pages there: lazy ones, the linear region and a hole not */
-	KUNIT_EXPECT_EQ(test, 3, axas_host_map_around(as, lazy - SZ_8K,
-						      lazy + SZ_64K + SZ_8K,
-						      gr_install_around, &a));
+	/* lazy pages, the linear region and the hole before are passed over */
+	a = gr_fault_around(test, as, present[0], lazy - SZ_8K,
+			    lazy + SZ_64K + SZ_8K, ~0U);
 	gr_expect_around(test, as, &a, present, 3);
-	/* nothing allocated by it */
-	KUNIT_EXPECT_EQ(test, gr_data(as), 3 + BLOCK_PAGES + 16);
+	KUNIT_EXPECT_EQ(test, gr_data(as), data);
 
-	/* a 2 MiB leaf: its subpages in order */
-	a = (struct gr_around){ .stop_at = ~0U };
-	for (i = 0; i < 16; i++)
-		want[i] = huge + SZ_1M + i * SZ_4K;
-	KUNIT_EXPECT_EQ(test, 16, axas_host_map_around(as, huge + SZ_1M,
-						       huge + SZ_1M + SZ_64K,
-						       gr_install_around, &a));
+	/* a 2 MiB leaf: the faulting subpage, then the others in order */
+	want[0] = huge + SZ_1M + 5 * SZ_4K;
+	for (i = 1; i < 16; i++)
+		want[i] = huge + SZ_1M + (i - (i <= 5)) * SZ_4K;
+	a = gr_fault_around(test, as, want[0], huge + SZ_1M,
+			    huge + SZ_1M + SZ_64K, ~0U);
 	gr_expect_around(test, as, &a, want, 16);
 	gr_expect_leaf(test, as, huge, SZ_2M, RW);
 
-	/* DEVICE alloc pages are no host RAM */
-	a = (struct gr_around){ .stop_at = ~0U };
-	KUNIT_EXPECT_EQ(test, 0, axas_host_map_around(as, dev, dev + SZ_64K,
-						      gr_install_around, &a));
+	/* a 2 MiB page allocated by the fault: its neighbours come too */
+	for (i = 0; i < 16; i++)
+		want[i] = huge + SZ_2M + i * SZ_4K;
+	a = gr_fault_around(test, as, want[0], want[0], want[0] + SZ_64K, ~0U);
+	gr_expect_around(test, as, &a, want, 16);
+	KUNIT_EXPECT_EQ(test, gr_data(as), data + BLOCK_PAGES);
 
-	/* a failing install ends the walk */
-	a = (struct gr_around){ .stop_at = 1 };
-	KUNIT_EXPECT_EQ(test, 1, axas_host_map_around(as, lazy, lazy + SZ_64K,
-						      gr_install_around, &a));
-	gr_expect_around(test, as, &a, present, 1);
+	/* a 4 KiB first touch: its page alone, though 1, 2, 5 are there */
+	want[0] = lazy + 3 * SZ_4K;
+	a = gr_fault_around(test, as, want[0], lazy, lazy + SZ_64K, ~0U);
+	gr_expect_around(test, as, &a, want, 1);
+	KUNIT_EXPECT_EQ(test, gr_data(as), data + BLOCK_PAGES + 1);
+
+	/* DEVICE pages are no host RAM, in the window or faulted */
+	a = gr_fault_around(test, as, present[0], present[0], dev + SZ_64K, ~0U);
+	KUNIT_EXPECT_EQ(test, a.gpa[a.n - 1], present[2]);
+	KUNIT_EXPECT_EQ(test, -EFAULT, axas_host_fault(as, dev, dev,
+						       dev + SZ_64K,
+						       gr_install_around, &a));
+
+	/* a failing install in the window ends it, and is not the result */
+	a = gr_fault_around(test, as, present[0], lazy, lazy + SZ_64K, 2);
+	gr_expect_around(test, as, &a, present, 2);
 }
 
 static struct kunit_case guestram_cases[] = {
@@ -584,7 +614,7 @@ static struct kunit_case guestram_cases[] = {
 	KUNIT_CASE_PARAM(discard_test, gr_format_gen_params),
 	KUNIT_CASE(regions_test),
 	KUNIT_CASE(host_fault_test),
-	KUNIT_CASE(host_map_around_test),
+	KUNIT_CASE(host_fault_around_test),
 	{}
 };
 

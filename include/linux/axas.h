@@ -105,12 +105,10 @@ int axas_get_regions(struct axas_aspace *as, struct axas_region_info *out,
 		     u32 max, u32 *total);
 void axas_set_host_mapping(struct axas_aspace *as,
 			   struct address_space *mapping);
-int axas_host_fault(struct axas_aspace *as, u64 gpa,
-		    int (*install)(void *arg, unsigned long pfn), void *arg);
-unsigned int axas_host_map_around(struct axas_aspace *as, u64 start, u64 end,
-				  int (*install)(void *arg, u64 gpa,
-						 unsigned long pfn),
-				  void *arg);
+/* axas_host_fault(): maps the page at @gpa, frame @pfn, for the host */
+typedef int (*axas_host_install_t)(void *arg, u64 gpa, unsigned long pfn);
+int axas_host_fault(struct axas_aspace *as, u64 gpa, u64 start, u64 end,
+		    axas_host_install_t install, void *arg);
 int axas_protect(struct axas_aspace *as, u64 gpa, u64 size, u32 flags);
 void axas_clear(struct axas_aspace *as);
 

@@ -3400,13 +3400,15 @@ TEST_F(vmm, fault_around_maps_allocated_neighbours)
 				AXAS_MAP_WRITE));
 	ASSERT_EQ(8, pwrite(self->fd, "neighbr3", 8, SZ_2M + SZ_64K + 3 * SZ_4K));
 	ASSERT_EQ(3, INFO(self->fd, data_pages));
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < 16; i++) {
 		ASSERT_EQ(0, pte_present(win + i * SZ_4K)) TH_LOG("page %d", i);
+	}
 	/* the VMM reads page 4: 3 and 7 come with it, the lazy ones do not */
 	EXPECT_EQ(0, win[4 * SZ_4K]);
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < 16; i++) {
 		EXPECT_EQ(i == 3 || i == 4 || i == 7, pte_present(win + i * SZ_4K))
 			TH_LOG("page %d", i);
+	}
 	EXPECT_EQ(3, INFO(self->fd, data_pages));
 	EXPECT_EQ(0, memcmp(win + 3 * SZ_4K, "neighbr3", 8));
 	/* nothing outside the window */
