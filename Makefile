@@ -152,10 +152,10 @@ help:
 	@echo 'make selftests    userspace selftests in Debian 6.1, 6.12, 6.12-rt under QEMU'
 	@echo "make qemu CMD='...'  any command in the QEMU guest, module loaded"
 	@echo "make bench        axas-bench in the guest: axas against the kernel's own page tables,"
-	@echo "                  then bench-vcpu: a riscv64 and an x86-64 guest's first touch on axas_vcpu vs KVM"
+	@echo "                  then bench-vcpu: a guest's first touch on axas_vcpu vs KVM (riscv64, x86-64 SVM and VMX, arm64)"
 	@echo 'make vcpu-riscv   a riscv64 guest on axas tables, end to end (part of make check)'
 	@echo 'make vcpu-x86     an x86-64 guest on AMD NPT tables with SVM, end to end (part of make check)'
-	@echo 'make vcpu-arm64   an arm64 guest on stage-2 tables from an EL2 VHE host, end to end'
+	@echo 'make vcpu-arm64   an arm64 guest on stage-2 tables from an EL2 VHE host, end to end (part of make check)'
 	@echo 'make vcpu-vmx     an x86-64 guest on EPT tables with Intel VMX in Bochs, end to end (make check)'
 	@echo 'make check-full   make check, then the kvm_intel coexistence check and VMX yardstick in Bochs'
 	@echo 'make bench-vcpu-arm64  the arm64 guest'"'"'s 64 MiB first touch on axas_vcpu vs KVM'

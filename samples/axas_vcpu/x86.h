@@ -74,6 +74,8 @@ int axas_x86_decode(const u8 *insn, unsigned int n, bool lm, struct axas_x86_mmi
 int axas_x86_read_insn(struct axas_vcpu *vcpu, u64 rip, bool lm, u8 *insn,
 		       unsigned int *n);
 void axas_x86_load(u64 *reg, const struct axas_x86_mmio *m, u64 data);
+bool axas_x86_mmio_exit(struct axas_vcpu_run *run, u64 gpa,
+			const struct axas_x86_mmio *m, u64 reg);
 void axas_x86_pio_in(u64 *rax, unsigned int len, u64 data);
 
 /* the SBI-like call of VMMCALL/VMCALL: RAX extension, RBX function */

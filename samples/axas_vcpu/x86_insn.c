@@ -119,6 +119,27 @@ int axas_x86_decode(const u8 *insn, unsigned int n, bool lm, struct axas_x86_mmi
 	return i;
 }
 
+/**
+ * axas_x86_mmio_exit() - the MMIO exit of a decoded access, for the VMM
+ * @run: the run structure
+ * @gpa: the address accessed
+ * @m: the access, from axas_x86_decode()
+ * @reg: the value of the access's register (a store's data)
+ *
+ * Return: true for a store, false for a load (the VMM's answer goes to the
+ * register at completion, axas_x86_load()).
+ */
+bool axas_x86_mmio_exit(struct axas_vcpu_run *run, u64 gpa,
+			const struct axas_x86_mmio *m, u64 reg)
+{
+	run->exit_reason = AXAS_VCPU_EXIT_MMIO;
+	run->mmio.gpa = gpa;
+	run->mmio.len = m->len;
+	run->mmio.is_write = m->store;
+	run->mmio.data = m->store ? axas_vcpu_mmio_extend(reg, m->len, false) : 0;
+	return m->store;
+}
+
 /* the load's result into its register, as the CPU would have written it */
 void axas_x86_load(u64 *reg, const struct axas_x86_mmio *m, u64 data)
 {

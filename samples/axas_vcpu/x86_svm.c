@@ -429,19 +429,10 @@ static void svm_exit_mmio(struct axas_vcpu *vcpu, u64 gpa, bool fetch)
 	ilen = axas_x86_decode(insn, n, a->vmcb->save.efer & EFER_LMA, &a->mmio);
 	if (ilen < 0)
 		goto bad;
-	run->exit_reason = AXAS_VCPU_EXIT_MMIO;
-	run->mmio.gpa = gpa;
-	run->mmio.len = a->mmio.len;
-	run->mmio.is_write = a->mmio.store;
-	run->mmio.data = 0;
-	if (a->mmio.store) {
-		u64 v = *svm_reg(a, a->mmio.reg);
-
-		run->mmio.data = a->mmio.len < 8 ? v & ((1ULL << (8 * a->mmio.len)) - 1) : v;
+	if (axas_x86_mmio_exit(run, gpa, &a->mmio, *svm_reg(a, a->mmio.reg)))
 		a->pending = SVM_PENDING_MMIO_STORE;
-	} else {
+	else
 		a->pending = SVM_PENDING_MMIO_LOAD;
-	}
 	a->next_rip = a->vmcb->save.rip + ilen;
 	return;
 bad:
