@@ -47,12 +47,31 @@ for k in "${kernels[@]}"; do
 done
 
 # One guest; its exit status in $AXAS_CACHE/selftests-<kernel>.rc.
+#
+# A guest that stopped in a soft lockup or an RCU stall (run.sh boots with
+# softlockup_panic=1, so it ends at once) and reported no failed test runs
+# once more, and the summary says so: under multi-threaded TCG, a CPU can
+# keep executing code the kernel has just patched (enabling a tracepoint
+# patches text), which wedges it (run.sh, the 6.12-rt note; seen once on
+# 6.1 in axas_observe_test32, 2026-12-03, not reproduced in 4 runs of it).
+# A lockup of axas's own comes back in the second run and fails the step.
+hung_without_failure() {
+	grep -aqE 'soft lockup|self-detected stall' "$1" && ! grep -aqE '^(# )*not ok ' "$1"
+}
 run_one() {
-	local k=$1 out="$AXAS_CACHE/selftests-$AXAS_REPO_ID-$1.out" rc=0 t0=$SECONDS
-	"$AXAS_REPO/tools/qemu/run.sh" --kernel "$k" --module "${ko[$k]}" \
-		--timeout "${SELFTEST_TIMEOUT:-1200}" "${guest[@]}" \
-		>"$out" 2>&1 </dev/null || rc=$?
-	echo "$rc $((SECONDS - t0))" >"$AXAS_CACHE/selftests-$AXAS_REPO_ID-$k.rc"
+	local k=$1 out="$AXAS_CACHE/selftests-$AXAS_REPO_ID-$1.out" rc t0 try
+	for try in 1 2; do
+		rc=0
+		t0=$SECONDS
+		"$AXAS_REPO/tools/qemu/run.sh" --kernel "$k" --module "${ko[$k]}" \
+			--timeout "${SELFTEST_TIMEOUT:-1200}" "${guest[@]}" \
+			>"$out" 2>&1 </dev/null || rc=$?
+		if [ "$rc" -eq 0 ] || [ "$try" -eq 2 ] || ! hung_without_failure "$out"; then
+			break
+		fi
+		cp "$out" "$out.hung"
+	done
+	echo "$rc $((SECONDS - t0)) $try" >"$AXAS_CACHE/selftests-$AXAS_REPO_ID-$k.rc"
 }
 
 msg "selftests: ${kernels[*]} under QEMU, $jobs at a time"
@@ -73,7 +92,11 @@ for k in "${kernels[@]}"; do
 	out="$AXAS_CACHE/selftests-$AXAS_REPO_ID-$k.out"
 	printf '\n======== selftests on %s ========\n' "$k"
 	cat "$out"
-	read -r rc secs <"$AXAS_CACHE/selftests-$AXAS_REPO_ID-$k.rc" || { rc=125; secs=0; }
+	read -r rc secs try <"$AXAS_CACHE/selftests-$AXAS_REPO_ID-$k.rc" || { rc=125; secs=0; try=1; }
+	if [ "${try:-1}" -gt 1 ]; then
+		printf '\n(the first run on %s ended in a soft lockup or RCU stall and was run again; its log: %s.hung)\n' "$k" "$out"
+		summary+=("selftests-$k: run twice: the first run hung (soft lockup or RCU stall, no test failed); see $out.hung")
+	fi
 	# The runner's TAP: "ok N selftests: axas: PROG" per program, and
 	# each program's own TAP (one line per case, "# SKIP" for a skipped
 	# one) nested under "# ". Cases are counted for the test programs,

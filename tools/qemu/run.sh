@@ -208,7 +208,7 @@ prompt 0
 timeout 0
 label linux
   kernel vmlinuz
-  append initrd=initrd console=ttyS0 quiet panic=-1 oops=panic mitigations=off noxsave$append
+  append initrd=initrd console=ttyS0 quiet panic=-1 oops=panic softlockup_panic=1 mitigations=off noxsave$append
 EOF_CFG
 	bochs_prepare "$bx" "$iso" 2 1024
 	msg "booting Debian $abi in Bochs (corei7_skylake_x, 2 CPUs, timeout ${timeout}s): $*"
@@ -242,7 +242,7 @@ else
 msg "booting Debian $abi in QEMU (${accel[*]}, timeout ${timeout}s): $*"
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 "${accel[@]}" "${cpu[@]}" -m "$mem" -smp 2 \
 	-nographic -no-reboot -net none -kernel "$vmlinuz" -initrd "$work/initrd" \
-	-append "console=ttyS0 quiet panic=-1 oops=panic$append" <"$stdin" 2>&1 |
+	-append "console=ttyS0 quiet panic=-1 oops=panic softlockup_panic=1$append" <"$stdin" 2>&1 |
 	console_filter | tee "$log" || qrc=$?
 fi
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
