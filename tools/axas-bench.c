@@ -871,9 +871,9 @@ static void bench_map_user(uint64_t len)
 }
 
 /*
- * The same 64 MiB read twice: one memcpy() through the mapping (warm),
- * then pread() in 4 KiB calls into the same buffer. Prints the speed-up
- * and returns it.
+ * The same @len bytes read twice: one memcpy() through the mapping (warm:
+ * a first memcpy faults the pages in), then pread() in 4 KiB calls into
+ * the same buffer. Prints the speed-up and returns it.
  */
 static double copy_vs_pread(const char *what, int fd, off_t off,
 			    const char *map, char *buf, uint64_t len)
